@@ -1,0 +1,525 @@
+//! Typed records of the domain model (DESIGN.md). Field names equal the schema's; a test keeps them in step.
+
+use crate::enums::*;
+use crate::error::Problem;
+use crate::id_number::IdNumber;
+use crate::income::IncomeCalc;
+use crate::phone::Phone;
+use crate::schema::Entity;
+use chrono::NaiveDate;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// A typed record that maps to one schema entity.
+pub trait Record: Serialize + DeserializeOwned {
+    const ENTITY: Entity;
+    fn id(&self) -> Uuid;
+
+    /// The record's fields as a JSON map (without `id`), the shape the store and sync work with.
+    fn to_fields(&self) -> Map<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(mut m)) => {
+                m.remove("id");
+                m
+            }
+            _ => Map::new(),
+        }
+    }
+}
+
+macro_rules! record {
+    ($t:ty, $e:expr) => {
+        impl Record for $t {
+            const ENTITY: Entity = $e;
+            fn id(&self) -> Uuid {
+                self.id
+            }
+        }
+    };
+}
+
+/// 行政村.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Village {
+    pub id: Uuid,
+    pub name: String,
+    /// 12-digit 统计用区划代码: the first 6 digits are the county, the first 9 the township.
+    pub code: String,
+    pub township: String,
+    pub county: String,
+}
+record!(Village, Entity::Village);
+
+/// 建档立卡户 (also 边缘户 / 监测户).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub household_no: String,
+    pub head_name: String,
+    pub head_id_number: Option<IdNumber>,
+    pub phone: Option<Phone>,
+    pub group_name: Option<String>,
+    pub address: Option<String>,
+    pub attribute: Attribute,
+    pub status: HouseholdStatus,
+    #[serde(default)]
+    pub poverty_causes: Vec<PovertyCause>,
+    pub helper_name: Option<String>,
+    pub helper_phone: Option<Phone>,
+    /// 系统人口: the population in the national register.
+    pub registered_population: Option<i64>,
+    pub exit_year: Option<i64>,
+    pub notes: Option<String>,
+}
+record!(Household, Entity::Household);
+
+/// 家庭成员.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub name: String,
+    pub id_number: Option<IdNumber>,
+    pub relation: Relation,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    pub health: Option<Health>,
+    pub labor: Option<Labor>,
+    pub schooling: Option<Schooling>,
+    pub phone: Option<Phone>,
+}
+record!(Member, Entity::Member);
+
+/// The state of one 两不愁三保障 item as seen on a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedState {
+    #[default]
+    Met,
+    Unmet,
+    /// E.g. education for a household with no school-age children.
+    NotApplicable,
+}
+
+/// One checklist item: its state and, for a problem, what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NeedCheck {
+    pub state: NeedState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The 两不愁三保障 + 饮水安全 checklist of a visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BasicNeeds {
+    pub food: NeedCheck,
+    pub clothing: NeedCheck,
+    pub education: NeedCheck,
+    pub medical: NeedCheck,
+    pub housing: NeedCheck,
+    pub water: NeedCheck,
+}
+
+impl BasicNeeds {
+    pub fn items(&self) -> [(BasicNeed, &NeedCheck); 6] {
+        [
+            (BasicNeed::Food, &self.food),
+            (BasicNeed::Clothing, &self.clothing),
+            (BasicNeed::Education, &self.education),
+            (BasicNeed::Medical, &self.medical),
+            (BasicNeed::Housing, &self.housing),
+            (BasicNeed::Water, &self.water),
+        ]
+    }
+
+    /// The items found unmet.
+    pub fn unmet(&self) -> Vec<BasicNeed> {
+        self.items()
+            .into_iter()
+            .filter(|(_, c)| c.state == NeedState::Unmet)
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    /// Every unmet item must say what was found; notes are bounded.
+    pub fn validate(&self) -> Result<(), Problem> {
+        for (need, c) in self.items() {
+            let note = c.note.as_deref().map(str::trim).unwrap_or("");
+            if c.state == NeedState::Unmet && note.is_empty() {
+                return Err(Problem::Invalid {
+                    detail: format!("「{}」未达标，请写明具体问题", need.label()),
+                });
+            }
+            if note.chars().count() > 500 {
+                return Err(Problem::Invalid {
+                    detail: format!("「{}」说明最多 500 字", need.label()),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 入户走访.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub kind: VisitKind,
+    pub visited_on: NaiveDate,
+    pub visitor: String,
+    pub basic_needs: BasicNeeds,
+    pub satisfaction: Option<Satisfaction>,
+    /// 实际人口 counted on the visit.
+    pub actual_population: Option<i64>,
+    pub notes: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+record!(Visit, Entity::Visit);
+
+/// An entry of the 扶贫手册.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandbookEntry {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub section: HandbookSection,
+    pub entry_date: NaiveDate,
+    pub title: String,
+    pub content: Option<String>,
+    pub measure: Option<MeasureKind>,
+    pub amount_fen: Option<i64>,
+    pub income_calc: Option<IncomeCalc>,
+    pub recorded_by: Option<String>,
+}
+record!(HandbookEntry, Entity::HandbookEntry);
+
+/// A daily 在村 check-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Presence {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub staff_name: String,
+    pub checked_at: chrono::DateTime<chrono::FixedOffset>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub note: Option<String>,
+}
+record!(Presence, Entity::Presence);
+
+/// An item of the 问题整改台账, closed by sign-off (销号).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rectification {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub household_id: Option<Uuid>,
+    pub source: RectificationSource,
+    pub problem: String,
+    pub deadline: NaiveDate,
+    pub status: RectificationStatus,
+    pub responsible: Option<String>,
+    pub evidence: Option<String>,
+    pub closed_on: Option<NaiveDate>,
+}
+record!(Rectification, Entity::Rectification);
+
+/// One side of a concurrent edit: what a device wrote, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The change that wrote this value.
+    pub change: Uuid,
+    pub value: Value,
+    pub device: Uuid,
+    /// The enrolled name of the device (who).
+    pub author: String,
+    /// Wall-clock time of the edit, from its hybrid logical clock, RFC 3339 (when).
+    pub at: String,
+}
+
+/// A concurrent edit detected by the server; a person resolves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub entity: String,
+    pub row_id: Uuid,
+    pub field: String,
+    pub candidates: Vec<Candidate>,
+    /// The change whose value the record holds now (deterministic: higher clock, then device id).
+    pub winner: Uuid,
+    pub opened_at: String,
+    pub status: ConflictStatus,
+    pub resolution: Option<Value>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<String>,
+}
+record!(Conflict, Entity::Conflict);
+
+/// An item of 一户一档: one document, photographed page by page (pages are photo hashes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArchiveDocument {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub kind: ArchiveKind,
+    pub title: Option<String>,
+    /// SHA-256 of each page's photo, in page order.
+    pub pages: Vec<String>,
+}
+
+impl ArchiveDocument {
+    pub fn section(&self) -> ArchiveSection {
+        self.kind.section()
+    }
+}
+
+/// A 暗访 inspection: only the metadata needed for coverage is plain; the findings are sealed to the county office.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inspection {
+    pub id: Uuid,
+    pub household_id: Uuid,
+    pub county: String,
+    pub inspected_on: NaiveDate,
+    pub inspector: Uuid,
+    /// Ciphertext of the findings (never plaintext once sealed).
+    pub sealed: Vec<u8>,
+}
+
+/// Where a user or device may read and write: a village, a township (9-digit code prefix) or a county (6 digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Scope {
+    Village(Uuid),
+    Township(String),
+    County(String),
+}
+
+impl Scope {
+    /// Parses `village:<uuid>`, `township:<9 digits>`, `county:<6 digits>`.
+    pub fn parse(s: &str) -> Result<Scope, Problem> {
+        let (k, v) = s.split_once(':').ok_or(Problem::Invalid {
+            detail: "范围应写作 village:<村id>、township:<9位代码> 或 county:<6位代码>".into(),
+        })?;
+        let digits = |n: usize| v.len() == n && v.chars().all(|c| c.is_ascii_digit());
+        match k {
+            "village" => Uuid::parse_str(v)
+                .map(Scope::Village)
+                .map_err(|_| Problem::Uuid),
+            "township" if digits(9) => Ok(Scope::Township(v.into())),
+            "county" if digits(6) => Ok(Scope::County(v.into())),
+            _ => Err(Problem::Invalid {
+                detail: format!("无法识别的范围：{s}"),
+            }),
+        }
+    }
+
+    /// Whether a village (id and division code) lies inside this scope.
+    pub fn contains(&self, village_id: Uuid, village_code: &str) -> bool {
+        match self {
+            Scope::Village(v) => *v == village_id,
+            Scope::Township(t) => village_code.starts_with(t.as_str()),
+            Scope::County(c) => village_code.starts_with(c.as_str()),
+        }
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Village(v) => write!(f, "village:{v}"),
+            Scope::Township(t) => write!(f, "township:{t}"),
+            Scope::County(c) => write!(f, "county:{c}"),
+        }
+    }
+}
+
+/// A person who signs in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: Uuid,
+    pub name: String,
+    pub phone: Option<Phone>,
+}
+
+/// An enrolled tablet or laptop.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: Uuid,
+    pub name: String,
+    pub scope: Scope,
+    pub revoked: bool,
+}
+
+/// A user's role within a scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    pub user: Uuid,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::validate_new;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    fn check<R: Record>(r: &R) {
+        let fields = r.to_fields();
+        for k in fields.keys() {
+            assert!(
+                R::ENTITY.field(k).is_some(),
+                "{:?} has no schema field {k}",
+                R::ENTITY
+            );
+        }
+        for def in R::ENTITY.fields() {
+            if !def.server_only {
+                assert!(
+                    fields.contains_key(def.name),
+                    "{:?} struct lacks {}",
+                    R::ENTITY,
+                    def.name
+                );
+            }
+        }
+        validate_new(R::ENTITY, &fields, today()).unwrap();
+    }
+
+    #[test]
+    fn typed_records_match_the_schema() {
+        let v = Uuid::now_v7();
+        let h = Uuid::now_v7();
+        check(&Village {
+            id: v,
+            name: "花桥村".into(),
+            code: "520102001001".into(),
+            township: "花桥镇".into(),
+            county: "南明区".into(),
+        });
+        check(&Household {
+            id: h,
+            village_id: v,
+            household_no: "5201020010010001".into(),
+            head_name: "王秀英".into(),
+            head_id_number: Some(IdNumber::compose(
+                520102,
+                NaiveDate::from_ymd_opt(1962, 3, 4).unwrap(),
+                22,
+            )),
+            phone: Some(Phone::parse("13808511234").unwrap()),
+            group_name: Some("一组".into()),
+            address: None,
+            attribute: Attribute::Dibao,
+            status: HouseholdStatus::Poor,
+            poverty_causes: vec![PovertyCause::Illness],
+            helper_name: Some("张伟".into()),
+            helper_phone: None,
+            registered_population: Some(3),
+            exit_year: None,
+            notes: None,
+        });
+        check(&Member {
+            id: Uuid::now_v7(),
+            household_id: h,
+            name: "李明".into(),
+            id_number: None,
+            relation: Relation::Child,
+            sex: Some(Sex::Male),
+            birth_date: NaiveDate::from_ymd_opt(2012, 5, 1),
+            health: Some(Health::Healthy),
+            labor: None,
+            schooling: Some(Schooling::Junior),
+            phone: None,
+        });
+        let mut needs = BasicNeeds::default();
+        needs.housing = NeedCheck {
+            state: NeedState::Unmet,
+            note: Some("屋顶漏雨".into()),
+        };
+        check(&Visit {
+            id: Uuid::now_v7(),
+            household_id: h,
+            kind: VisitKind::Routine,
+            visited_on: today(),
+            visitor: "张伟".into(),
+            basic_needs: needs,
+            satisfaction: Some(Satisfaction::Basic),
+            actual_population: Some(3),
+            notes: None,
+            lat: Some(26.5),
+            lon: Some(106.7),
+        });
+        check(&HandbookEntry {
+            id: Uuid::now_v7(),
+            household_id: h,
+            section: HandbookSection::IncomeCalc,
+            entry_date: today(),
+            title: "2026 年收支测算".into(),
+            content: None,
+            measure: None,
+            amount_fen: None,
+            income_calc: Some(IncomeCalc {
+                year: 2026,
+                household_size: 3,
+                wage_fen: 1_200_000,
+                ..Default::default()
+            }),
+            recorded_by: None,
+        });
+        check(&Presence {
+            id: Uuid::now_v7(),
+            village_id: v,
+            staff_name: "张伟".into(),
+            checked_at: chrono::DateTime::parse_from_rfc3339("2026-11-20T08:30:00+08:00").unwrap(),
+            lat: None,
+            lon: None,
+            note: None,
+        });
+        check(&Rectification {
+            id: Uuid::now_v7(),
+            village_id: v,
+            household_id: Some(h),
+            source: RectificationSource::Visit,
+            problem: "住房漏雨".into(),
+            deadline: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            status: RectificationStatus::Open,
+            responsible: None,
+            evidence: None,
+            closed_on: None,
+        });
+    }
+
+    #[test]
+    fn unmet_needs_must_say_why() {
+        let mut needs = BasicNeeds::default();
+        needs.water.state = NeedState::Unmet;
+        assert!(needs
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("饮水安全有保障"));
+        assert_eq!(needs.unmet(), vec![BasicNeed::Water]);
+    }
+
+    #[test]
+    fn scopes() {
+        let v = Uuid::now_v7();
+        assert!(Scope::parse("township:520102001")
+            .unwrap()
+            .contains(v, "520102001001"));
+        assert!(!Scope::parse("county:520103")
+            .unwrap()
+            .contains(v, "520102001001"));
+        assert!(Scope::parse(&format!("village:{v}"))
+            .unwrap()
+            .contains(v, "x"));
+        assert!(Scope::parse("township:12").is_err());
+    }
+}

@@ -1,0 +1,276 @@
+//! The enumerations of GLOSSARY.md: one English identifier (code, schema, API) and one Chinese label (UI) each.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! vocab {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $ident:literal : $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every identifier, in display order (the schema's allowed values).
+            pub const IDENTS: &'static [&'static str] = &[$($ident),+];
+
+            /// The identifier used in code, schema and API.
+            pub fn ident(self) -> &'static str {
+                match self { $($name::$variant => $ident),+ }
+            }
+
+            /// The Chinese term shown to people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// Accepts either the identifier or the Chinese label (rosters and people use the latter).
+            pub fn parse(s: &str) -> Option<Self> {
+                let s = s.trim();
+                match s { $($ident | $label => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+    };
+}
+
+vocab!(
+    /// 贫困户属性.
+    Attribute { General = "general": "一般贫困户", Dibao = "dibao": "低保贫困户", Tekun = "tekun": "特困供养户" }
+);
+
+vocab!(
+    /// 户状态: the household's lifecycle.
+    HouseholdStatus {
+        Poor = "poor": "未脱贫",
+        Exited = "exited": "已脱贫",
+        Returned = "returned": "返贫",
+        Marginal = "marginal": "边缘户",
+        Monitored = "monitored": "脱贫监测户",
+        Stable = "stable": "稳定脱贫",
+    }
+);
+
+vocab!(
+    /// 致贫原因.
+    PovertyCause {
+        Illness = "illness": "因病",
+        Disability = "disability": "因残",
+        Schooling = "schooling": "因学",
+        Disaster = "disaster": "因灾",
+        NoLand = "no_land": "缺土地",
+        NoWater = "no_water": "缺水",
+        NoSkills = "no_skills": "缺技术",
+        NoLabor = "no_labor": "缺劳力",
+        NoCapital = "no_capital": "缺资金",
+        PoorTransport = "poor_transport": "交通条件落后",
+        LowMotivation = "low_motivation": "自身发展动力不足",
+    }
+);
+
+vocab!(
+    /// 劳动能力 (劳动技能 in the register).
+    Labor {
+        Ordinary = "ordinary": "普通劳动力",
+        Skilled = "skilled": "技能劳动力",
+        Weak = "weak": "弱劳动力或半劳动力",
+        Lost = "lost": "丧失劳动力",
+        None = "none": "无劳动力",
+    }
+);
+
+vocab!(
+    /// 健康状况.
+    Health { Healthy = "healthy": "健康", Chronic = "chronic": "长期慢性病", Serious = "serious": "患有大病", Disabled = "disabled": "残疾" }
+);
+
+vocab!(
+    /// 与户主关系.
+    Relation {
+        Head = "head": "户主",
+        Spouse = "spouse": "配偶",
+        Child = "child": "子女",
+        Parent = "parent": "父母",
+        Grandchild = "grandchild": "孙子女",
+        Grandparent = "grandparent": "祖父母",
+        Sibling = "sibling": "兄弟姐妹",
+        ChildInLaw = "child_in_law": "儿媳女婿",
+        Other = "other": "其他",
+    }
+);
+
+vocab!(
+    /// 性别.
+    Sex { Male = "male": "男", Female = "female": "女" }
+);
+
+vocab!(
+    /// 在校生状况.
+    Schooling {
+        NotInSchool = "not_in_school": "非在校生",
+        Preschool = "preschool": "学前教育",
+        Primary = "primary": "小学",
+        Junior = "junior": "初中",
+        Senior = "senior": "高中",
+        Vocational = "vocational": "中职",
+        Higher = "higher": "大专及以上",
+    }
+);
+
+vocab!(
+    /// 走访类型.
+    VisitKind { Routine = "routine": "日常走访", SecretaryTour = "secretary_tour": "书记遍访", Recheck = "recheck": "回头看" }
+);
+
+vocab!(
+    /// 两不愁三保障 plus 饮水安全: the exit checklist.
+    BasicNeed {
+        Food = "food": "不愁吃",
+        Clothing = "clothing": "不愁穿",
+        Education = "education": "义务教育有保障",
+        Medical = "medical": "基本医疗有保障",
+        Housing = "housing": "住房安全有保障",
+        Water = "water": "饮水安全有保障",
+    }
+);
+
+vocab!(
+    /// 群众满意度.
+    Satisfaction { Satisfied = "satisfied": "满意", Basic = "basic": "基本满意", Dissatisfied = "dissatisfied": "不满意" }
+);
+
+vocab!(
+    /// 扶贫手册 sections.
+    HandbookSection {
+        Plan = "plan": "帮扶规划",
+        Measure = "measure": "帮扶措施",
+        VisitRecord = "visit_record": "帮扶走访",
+        IncomeCalc = "income_calc": "收支测算",
+        Result = "result": "帮扶成效",
+    }
+);
+
+vocab!(
+    /// 帮扶措施.
+    MeasureKind {
+        Industry = "industry": "产业",
+        Employment = "employment": "就业",
+        Education = "education": "教育",
+        Health = "health": "健康",
+        HousingRenovation = "housing_renovation": "危房改造",
+        Relocation = "relocation": "易地搬迁",
+        Microcredit = "microcredit": "金融(小额信贷)",
+        SocialSecurity = "social_security": "社保兜底",
+        Solar = "solar": "光伏",
+        AssetIncome = "asset_income": "资产收益",
+    }
+);
+
+vocab!(
+    /// 一户一档 sections.
+    ArchiveSection { Identification = "identification": "精准识别", Assistance = "assistance": "精准帮扶", Exit = "exit": "精准退出" }
+);
+
+vocab!(
+    /// 一户一档 document kinds, each in one section.
+    ArchiveKind {
+        Application = "application": "申请书",
+        IntakeForm = "intake_form": "入户信息采集表",
+        FiveReviewScore = "five_review_score": "五评量化表",
+        ExitPlan = "exit_plan": "脱贫方案",
+        ProjectApplication = "project_application": "项目申请",
+        RelocationApplication = "relocation_application": "易地搬迁申请",
+        ProjectApproval = "project_approval": "项目批复",
+        VillageAgreement = "village_agreement": "村户协议",
+        IncomeExpenseSheet = "income_expense_sheet": "收支算账表",
+        PolicyList = "policy_list": "到户享受政策项目清单",
+    }
+);
+
+impl ArchiveKind {
+    /// The section of 一户一档 each kind of document belongs in.
+    pub fn section(self) -> ArchiveSection {
+        use ArchiveKind::*;
+        match self {
+            Application | IntakeForm | FiveReviewScore => ArchiveSection::Identification,
+            ExitPlan
+            | ProjectApplication
+            | RelocationApplication
+            | ProjectApproval
+            | VillageAgreement => ArchiveSection::Assistance,
+            IncomeExpenseSheet | PolicyList => ArchiveSection::Exit,
+        }
+    }
+}
+
+vocab!(
+    /// 脱贫退出程序 steps, in order.
+    ExitStep {
+        Application = "application": "申请",
+        Verification = "verification": "核查测算",
+        Review = "review": "民主评议",
+        Publicity = "publicity": "公示",
+        Closed = "closed": "销号",
+    }
+);
+
+vocab!(
+    /// Where a rectification item (问题整改台账) came from.
+    RectificationSource {
+        Inspection = "inspection": "督查暗访",
+        Visit = "visit": "入户走访",
+        Audit = "audit": "审计",
+        Assessment = "assessment": "考核评估",
+        SelfCheck = "self_check": "自查",
+    }
+);
+
+vocab!(
+    /// Status of a rectification item; `closed` is 销号.
+    RectificationStatus { Open = "open": "待整改", InProgress = "in_progress": "整改中", Closed = "closed": "已销号" }
+);
+
+vocab!(
+    /// Status of a sync conflict.
+    ConflictStatus { Open = "open": "待处理", Resolved = "resolved": "已处理" }
+);
+
+vocab!(
+    /// Roles (RoleAssignment).
+    Role {
+        WorkTeam = "work_team": "驻村工作队员",
+        FirstSecretary = "first_secretary": "第一书记",
+        Township = "township": "乡镇工作人员",
+        Inspector = "inspector": "督查组",
+        County = "county": "县扶贫办",
+        Admin = "admin": "系统管理员",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ident_and_label_both_parse() {
+        assert_eq!(PovertyCause::parse("因病"), Some(PovertyCause::Illness));
+        assert_eq!(PovertyCause::parse("illness"), Some(PovertyCause::Illness));
+        assert_eq!(
+            HouseholdStatus::parse(" 已脱贫 "),
+            Some(HouseholdStatus::Exited)
+        );
+        assert_eq!(HouseholdStatus::parse("gone"), None);
+        assert_eq!(serde_json::to_string(&Labor::Weak).unwrap(), "\"weak\"");
+        assert_eq!(BasicNeed::ALL.len(), 6);
+        for k in ArchiveKind::ALL {
+            assert_eq!(ArchiveKind::parse(k.ident()), Some(*k));
+            let _ = k.section();
+        }
+    }
+}

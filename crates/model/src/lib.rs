@@ -1,0 +1,21 @@
+//! zoufang's domain: the records village work teams keep, the vocabulary of GLOSSARY.md, and the rules a
+//! value must pass before it is stored or synced. No IO.
+
+pub mod entities;
+pub mod enums;
+pub mod error;
+pub mod id_number;
+pub mod income;
+pub mod money;
+pub mod phone;
+pub mod presence;
+pub mod schema;
+
+pub use entities::*;
+pub use enums::*;
+pub use error::{Problem, ValidationError};
+pub use id_number::IdNumber;
+pub use income::IncomeCalc;
+pub use money::Fen;
+pub use phone::Phone;
+pub use schema::{Entity, FieldDef, FieldKind, ScopeVia, Storage, DELETED};

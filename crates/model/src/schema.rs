@@ -1,0 +1,734 @@
+//! The one description of every synced record kind: its table, fields, their kinds and rules.
+//!
+//! The device store builds its SQL from it, the server validates every pushed change against it, and the
+//! sync rules use it to know which fields are immutable or written by the server only. A field that is not
+//! here cannot be stored or synced.
+
+use crate::enums::*;
+use crate::error::{Problem, ValidationError};
+use crate::id_number::IdNumber;
+use crate::phone::Phone;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A kind of synced record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Village,
+    Household,
+    Member,
+    Visit,
+    HandbookEntry,
+    Presence,
+    Rectification,
+    Conflict,
+}
+
+/// How a record finds the village that scopes it (who may see and write it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeVia {
+    /// The record is a village: it scopes itself.
+    Itself,
+    /// A field holding the village id.
+    Village(&'static str),
+    /// A field holding the household id; the household's village scopes it.
+    Household(&'static str),
+}
+
+/// What a field holds; decides validation and the SQLite storage class.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldKind {
+    /// Free text up to `max` characters.
+    Text(usize),
+    /// A person's name.
+    PersonName,
+    IdNumber,
+    Phone,
+    /// `YYYY-MM-DD`; `past_only` refuses dates after today.
+    Date {
+        past_only: bool,
+    },
+    /// RFC 3339 timestamp, not in the future beyond a small clock allowance.
+    DateTime,
+    /// One of the identifiers.
+    Enum(&'static [&'static str]),
+    /// A JSON array of distinct identifiers.
+    EnumSet(&'static [&'static str]),
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// Integer fen, ≥ 0.
+    Fen,
+    Float {
+        min: f64,
+        max: f64,
+    },
+    Bool,
+    /// The id of another record.
+    Ref(Entity),
+    /// Any UUID.
+    Uuid,
+    /// 12-digit 统计用区划代码.
+    DivisionCode,
+    /// The 两不愁三保障 checklist of a visit.
+    BasicNeeds,
+    /// An income/expense calculation.
+    IncomeCalc,
+    /// Conflict candidates (server-written).
+    Candidates,
+    /// Any JSON value (a conflict's chosen resolution).
+    AnyJson,
+}
+
+/// How SQLite stores a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Text,
+    Integer,
+    Real,
+    /// UUID as 16 bytes.
+    Blob,
+    /// JSON as text.
+    Json,
+}
+
+impl FieldKind {
+    pub fn storage(self) -> Storage {
+        match self {
+            FieldKind::Int { .. } | FieldKind::Fen | FieldKind::Bool => Storage::Integer,
+            FieldKind::Float { .. } => Storage::Real,
+            FieldKind::Ref(_) | FieldKind::Uuid => Storage::Blob,
+            FieldKind::EnumSet(_)
+            | FieldKind::BasicNeeds
+            | FieldKind::IncomeCalc
+            | FieldKind::Candidates
+            | FieldKind::AnyJson => Storage::Json,
+            _ => Storage::Text,
+        }
+    }
+}
+
+/// One field of a record kind.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldDef {
+    pub name: &'static str,
+    /// The Chinese label for messages and forms.
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+    /// Set once at creation (parent links): keeps scope and foreign keys stable across sync.
+    pub immutable: bool,
+    /// Written by the server only (conflict bookkeeping).
+    pub server_only: bool,
+}
+
+const fn f(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
+    FieldDef {
+        name,
+        label,
+        kind,
+        required: false,
+        immutable: false,
+        server_only: false,
+    }
+}
+const fn req(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
+    FieldDef {
+        name,
+        label,
+        kind,
+        required: true,
+        immutable: false,
+        server_only: false,
+    }
+}
+const fn parent(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
+    FieldDef {
+        name,
+        label,
+        kind,
+        required: true,
+        immutable: true,
+        server_only: false,
+    }
+}
+const fn server(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
+    FieldDef {
+        name,
+        label,
+        kind,
+        required: false,
+        immutable: false,
+        server_only: true,
+    }
+}
+
+/// The tombstone field every record has; `true` hides the record, `false` restores it.
+pub const DELETED: &str = "deleted";
+const DELETED_DEF: FieldDef = f(DELETED, "已删除", FieldKind::Bool);
+
+const LAT: FieldKind = FieldKind::Float {
+    min: -90.0,
+    max: 90.0,
+};
+const LON: FieldKind = FieldKind::Float {
+    min: -180.0,
+    max: 180.0,
+};
+const NOTE: FieldKind = FieldKind::Text(5000);
+
+const VILLAGE: &[FieldDef] = &[
+    req("name", "村名", FieldKind::Text(50)),
+    req("code", "行政区划代码", FieldKind::DivisionCode),
+    req("township", "乡镇", FieldKind::Text(50)),
+    req("county", "县(市、区)", FieldKind::Text(50)),
+];
+
+const HOUSEHOLD: &[FieldDef] = &[
+    parent("village_id", "所属村", FieldKind::Ref(Entity::Village)),
+    req("household_no", "户编号", FieldKind::Text(30)),
+    req("head_name", "户主姓名", FieldKind::PersonName),
+    f("head_id_number", "户主身份证号", FieldKind::IdNumber),
+    f("phone", "联系电话", FieldKind::Phone),
+    f("group_name", "村民小组", FieldKind::Text(50)),
+    f("address", "住址", FieldKind::Text(200)),
+    req(
+        "attribute",
+        "贫困户属性",
+        FieldKind::Enum(Attribute::IDENTS),
+    ),
+    req("status", "户状态", FieldKind::Enum(HouseholdStatus::IDENTS)),
+    f(
+        "poverty_causes",
+        "致贫原因",
+        FieldKind::EnumSet(PovertyCause::IDENTS),
+    ),
+    f("helper_name", "帮扶责任人", FieldKind::PersonName),
+    f("helper_phone", "帮扶责任人电话", FieldKind::Phone),
+    f(
+        "registered_population",
+        "系统人口",
+        FieldKind::Int { min: 1, max: 30 },
+    ),
+    f(
+        "exit_year",
+        "脱贫年度",
+        FieldKind::Int {
+            min: 2013,
+            max: 2035,
+        },
+    ),
+    f("notes", "备注", NOTE),
+];
+
+const MEMBER: &[FieldDef] = &[
+    parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
+    req("name", "姓名", FieldKind::PersonName),
+    f("id_number", "身份证号", FieldKind::IdNumber),
+    req("relation", "与户主关系", FieldKind::Enum(Relation::IDENTS)),
+    f("sex", "性别", FieldKind::Enum(Sex::IDENTS)),
+    f(
+        "birth_date",
+        "出生日期",
+        FieldKind::Date { past_only: true },
+    ),
+    f("health", "健康状况", FieldKind::Enum(Health::IDENTS)),
+    f("labor", "劳动技能", FieldKind::Enum(Labor::IDENTS)),
+    f(
+        "schooling",
+        "在校生状况",
+        FieldKind::Enum(Schooling::IDENTS),
+    ),
+    f("phone", "联系电话", FieldKind::Phone),
+];
+
+const VISIT: &[FieldDef] = &[
+    parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
+    req("kind", "走访类型", FieldKind::Enum(VisitKind::IDENTS)),
+    req(
+        "visited_on",
+        "走访日期",
+        FieldKind::Date { past_only: true },
+    ),
+    req("visitor", "走访人", FieldKind::PersonName),
+    req("basic_needs", "两不愁三保障", FieldKind::BasicNeeds),
+    f(
+        "satisfaction",
+        "群众满意度",
+        FieldKind::Enum(Satisfaction::IDENTS),
+    ),
+    f(
+        "actual_population",
+        "实际人口",
+        FieldKind::Int { min: 0, max: 30 },
+    ),
+    f("notes", "走访记录", NOTE),
+    f("lat", "纬度", LAT),
+    f("lon", "经度", LON),
+];
+
+const HANDBOOK_ENTRY: &[FieldDef] = &[
+    parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
+    req(
+        "section",
+        "手册栏目",
+        FieldKind::Enum(HandbookSection::IDENTS),
+    ),
+    req("entry_date", "日期", FieldKind::Date { past_only: true }),
+    req("title", "标题", FieldKind::Text(100)),
+    f("content", "内容", NOTE),
+    f("measure", "帮扶措施", FieldKind::Enum(MeasureKind::IDENTS)),
+    f("amount_fen", "金额(分)", FieldKind::Fen),
+    f("income_calc", "收支测算", FieldKind::IncomeCalc),
+    f("recorded_by", "填写人", FieldKind::PersonName),
+];
+
+const PRESENCE: &[FieldDef] = &[
+    parent("village_id", "所在村", FieldKind::Ref(Entity::Village)),
+    req("staff_name", "驻村人员", FieldKind::PersonName),
+    req("checked_at", "签到时间", FieldKind::DateTime),
+    f("lat", "纬度", LAT),
+    f("lon", "经度", LON),
+    f("note", "备注", FieldKind::Text(500)),
+];
+
+const RECTIFICATION: &[FieldDef] = &[
+    parent("village_id", "所在村", FieldKind::Ref(Entity::Village)),
+    FieldDef {
+        name: "household_id",
+        label: "涉及户",
+        kind: FieldKind::Ref(Entity::Household),
+        required: false,
+        immutable: true,
+        server_only: false,
+    },
+    req(
+        "source",
+        "问题来源",
+        FieldKind::Enum(RectificationSource::IDENTS),
+    ),
+    req("problem", "问题描述", FieldKind::Text(2000)),
+    req("deadline", "整改时限", FieldKind::Date { past_only: false }),
+    req(
+        "status",
+        "整改状态",
+        FieldKind::Enum(RectificationStatus::IDENTS),
+    ),
+    f("responsible", "责任人", FieldKind::PersonName),
+    f("evidence", "整改情况", NOTE),
+    f("closed_on", "销号日期", FieldKind::Date { past_only: true }),
+];
+
+const CONFLICT: &[FieldDef] = &[
+    FieldDef {
+        name: "village_id",
+        label: "所在村",
+        kind: FieldKind::Ref(Entity::Village),
+        required: true,
+        immutable: true,
+        server_only: true,
+    },
+    server("entity", "记录类型", FieldKind::Text(40)),
+    server("row_id", "记录", FieldKind::Uuid),
+    server("field", "字段", FieldKind::Text(60)),
+    server("candidates", "各方取值", FieldKind::Candidates),
+    server("winner", "当前取值来源", FieldKind::Uuid),
+    server("opened_at", "发现时间", FieldKind::DateTime),
+    req("status", "状态", FieldKind::Enum(ConflictStatus::IDENTS)),
+    f("resolution", "处理结果", FieldKind::AnyJson),
+    f("resolved_by", "处理人", FieldKind::Text(60)),
+    f("resolved_at", "处理时间", FieldKind::DateTime),
+];
+
+impl Entity {
+    pub const ALL: &'static [Entity] = &[
+        Entity::Village,
+        Entity::Household,
+        Entity::Member,
+        Entity::Visit,
+        Entity::HandbookEntry,
+        Entity::Presence,
+        Entity::Rectification,
+        Entity::Conflict,
+    ];
+
+    /// The identifier, also the table name.
+    pub fn ident(self) -> &'static str {
+        match self {
+            Entity::Village => "village",
+            Entity::Household => "household",
+            Entity::Member => "member",
+            Entity::Visit => "visit",
+            Entity::HandbookEntry => "handbook_entry",
+            Entity::Presence => "presence",
+            Entity::Rectification => "rectification",
+            Entity::Conflict => "conflict",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Entity::Village => "村",
+            Entity::Household => "贫困户",
+            Entity::Member => "家庭成员",
+            Entity::Visit => "走访记录",
+            Entity::HandbookEntry => "扶贫手册",
+            Entity::Presence => "在村签到",
+            Entity::Rectification => "整改问题",
+            Entity::Conflict => "编辑冲突",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Entity> {
+        Entity::ALL.iter().copied().find(|e| e.ident() == s)
+    }
+
+    /// The fields, without the tombstone.
+    pub fn fields(self) -> &'static [FieldDef] {
+        match self {
+            Entity::Village => VILLAGE,
+            Entity::Household => HOUSEHOLD,
+            Entity::Member => MEMBER,
+            Entity::Visit => VISIT,
+            Entity::HandbookEntry => HANDBOOK_ENTRY,
+            Entity::Presence => PRESENCE,
+            Entity::Rectification => RECTIFICATION,
+            Entity::Conflict => CONFLICT,
+        }
+    }
+
+    /// A field by name, including the tombstone.
+    pub fn field(self, name: &str) -> Option<&'static FieldDef> {
+        if name == DELETED {
+            return Some(&DELETED_DEF);
+        }
+        self.fields().iter().find(|d| d.name == name)
+    }
+
+    pub fn scope_via(self) -> ScopeVia {
+        match self {
+            Entity::Village => ScopeVia::Itself,
+            Entity::Household | Entity::Presence | Entity::Rectification | Entity::Conflict => {
+                ScopeVia::Village("village_id")
+            }
+            Entity::Member | Entity::Visit | Entity::HandbookEntry => {
+                ScopeVia::Household("household_id")
+            }
+        }
+    }
+}
+
+/// Validates one field value and returns it normalised (trimmed text, canonical ID number…).
+/// `Null` clears an optional field.
+pub fn validate_field(
+    entity: Entity,
+    field: &str,
+    value: &Value,
+    today: NaiveDate,
+) -> Result<Value, ValidationError> {
+    let def = entity
+        .field(field)
+        .ok_or_else(|| ValidationError::new(field, Problem::UnknownField))?;
+    validate_def(def, value, today).map_err(|p| ValidationError::new(field, p))
+}
+
+/// Validates a whole new record: every field known and valid, every required field present.
+pub fn validate_new(
+    entity: Entity,
+    fields: &serde_json::Map<String, Value>,
+    today: NaiveDate,
+) -> Result<serde_json::Map<String, Value>, ValidationError> {
+    let mut out = serde_json::Map::new();
+    for (k, v) in fields {
+        out.insert(k.clone(), validate_field(entity, k, v, today)?);
+    }
+    for def in entity.fields() {
+        if def.required && !def.server_only && out.get(def.name).is_none_or(Value::is_null) {
+            return Err(ValidationError::new(def.name, Problem::Required));
+        }
+    }
+    Ok(out)
+}
+
+fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value, Problem> {
+    if value.is_null() {
+        return if def.required || def.name == DELETED {
+            Err(Problem::Required)
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    let text = || {
+        value
+            .as_str()
+            .ok_or(Problem::WrongType { expected: "文本" })
+    };
+    match def.kind {
+        FieldKind::Text(max) => {
+            let t = text()?.trim();
+            if t.is_empty() {
+                return if def.required {
+                    Err(Problem::Required)
+                } else {
+                    Ok(Value::Null)
+                };
+            }
+            let n = t.chars().count();
+            if n > max {
+                return Err(Problem::TooLong { max, actual: n });
+            }
+            Ok(Value::String(t.to_string()))
+        }
+        FieldKind::PersonName => {
+            let t = text()?.trim();
+            if t.is_empty() {
+                return if def.required {
+                    Err(Problem::Required)
+                } else {
+                    Ok(Value::Null)
+                };
+            }
+            let n = t.chars().count();
+            if n > 30 || t.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
+                return Err(Problem::PersonName);
+            }
+            Ok(Value::String(t.to_string()))
+        }
+        FieldKind::IdNumber => Ok(Value::String(IdNumber::parse_at(text()?, today)?.into())),
+        FieldKind::Phone => Ok(Value::String(Phone::parse(text()?)?.into())),
+        FieldKind::Date { past_only } => {
+            let d = NaiveDate::parse_from_str(text()?.trim(), "%Y-%m-%d")
+                .map_err(|_| Problem::DateFormat)?;
+            if past_only && d > today {
+                return Err(Problem::FutureDate);
+            }
+            let min = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid constant date");
+            if d < min {
+                return Err(Problem::TooEarly {
+                    min: min.to_string(),
+                });
+            }
+            Ok(Value::String(d.format("%Y-%m-%d").to_string()))
+        }
+        FieldKind::DateTime => {
+            let t = chrono::DateTime::parse_from_rfc3339(text()?.trim())
+                .map_err(|_| Problem::DateTimeFormat)?;
+            if t.date_naive() > today + chrono::Duration::days(1) {
+                return Err(Problem::FutureDate);
+            }
+            Ok(Value::String(t.to_rfc3339()))
+        }
+        FieldKind::Enum(allowed) => {
+            let t = text()?;
+            if allowed.contains(&t) {
+                Ok(Value::String(t.to_string()))
+            } else {
+                Err(Problem::NotAllowed {
+                    value: t.chars().take(40).collect(),
+                    allowed: allowed.join("、"),
+                })
+            }
+        }
+        FieldKind::EnumSet(allowed) => {
+            let items = value
+                .as_array()
+                .ok_or(Problem::WrongType { expected: "列表" })?;
+            let mut out: Vec<&str> = Vec::with_capacity(items.len());
+            for it in items {
+                let t = it.as_str().ok_or(Problem::WrongType {
+                    expected: "文本列表",
+                })?;
+                if !allowed.contains(&t) {
+                    return Err(Problem::NotAllowed {
+                        value: t.chars().take(40).collect(),
+                        allowed: allowed.join("、"),
+                    });
+                }
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+            // Canonical order: the vocabulary's, so equal sets compare equal.
+            out.sort_by_key(|t| allowed.iter().position(|a| a == t));
+            Ok(Value::from(out))
+        }
+        FieldKind::Int { min, max } => {
+            let n = value
+                .as_i64()
+                .ok_or(Problem::WrongType { expected: "整数" })?;
+            if n < min || n > max {
+                return Err(Problem::OutOfRange { min, max });
+            }
+            Ok(Value::from(n))
+        }
+        FieldKind::Fen => match value.as_i64() {
+            Some(n) if n >= 0 => Ok(Value::from(n)),
+            _ => Err(Problem::Money),
+        },
+        FieldKind::Float { min, max } => {
+            let x = value
+                .as_f64()
+                .ok_or(Problem::WrongType { expected: "数字" })?;
+            if !(min..=max).contains(&x) {
+                return Err(Problem::OutOfRange {
+                    min: min as i64,
+                    max: max as i64,
+                });
+            }
+            Ok(Value::from(x))
+        }
+        FieldKind::Bool => value.as_bool().map(Value::Bool).ok_or(Problem::WrongType {
+            expected: "是/否",
+        }),
+        FieldKind::Ref(_) | FieldKind::Uuid => {
+            let u = uuid::Uuid::parse_str(text()?).map_err(|_| Problem::Uuid)?;
+            Ok(Value::String(u.to_string()))
+        }
+        FieldKind::DivisionCode => {
+            let t = text()?.trim();
+            if t.len() == 12 && t.chars().all(|c| c.is_ascii_digit()) {
+                Ok(Value::String(t.to_string()))
+            } else {
+                Err(Problem::DivisionCode)
+            }
+        }
+        FieldKind::BasicNeeds => {
+            let b: crate::entities::BasicNeeds = serde_json::from_value(value.clone())
+                .map_err(|e| Problem::Invalid { detail: short(&e) })?;
+            b.validate()?;
+            serde_json::to_value(b).map_err(|e| Problem::Invalid { detail: short(&e) })
+        }
+        FieldKind::IncomeCalc => {
+            let c: crate::income::IncomeCalc = serde_json::from_value(value.clone())
+                .map_err(|e| Problem::Invalid { detail: short(&e) })?;
+            c.validate()?;
+            serde_json::to_value(c).map_err(|e| Problem::Invalid { detail: short(&e) })
+        }
+        FieldKind::Candidates => {
+            let c: Vec<crate::entities::Candidate> = serde_json::from_value(value.clone())
+                .map_err(|e| Problem::Invalid { detail: short(&e) })?;
+            serde_json::to_value(c).map_err(|e| Problem::Invalid { detail: short(&e) })
+        }
+        FieldKind::AnyJson => {
+            if value.to_string().len() > 20_000 {
+                return Err(Problem::TooLong {
+                    max: 20_000,
+                    actual: value.to_string().len(),
+                });
+            }
+            Ok(value.clone())
+        }
+    }
+}
+
+fn short(e: &serde_json::Error) -> String {
+    e.to_string().chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    #[test]
+    fn errors_name_the_field_and_say_why() {
+        let e = validate_field(
+            Entity::Member,
+            "id_number",
+            &json!("110105194912310021"),
+            today(),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "id_number");
+        assert_eq!(e.message(), "身份证号校验位错误：应为 X，实际为 1");
+        let e = validate_field(Entity::Household, "status", &json!("rich"), today()).unwrap_err();
+        assert!(
+            e.message().contains("未脱贫") || e.message().contains("poor"),
+            "{}",
+            e.message()
+        );
+        assert_eq!(
+            validate_field(Entity::Household, "nope", &json!(1), today())
+                .unwrap_err()
+                .problem,
+            Problem::UnknownField
+        );
+        assert_eq!(
+            validate_field(Entity::Visit, "visited_on", &json!("2027-01-01"), today())
+                .unwrap_err()
+                .problem,
+            Problem::FutureDate
+        );
+        assert_eq!(
+            validate_field(Entity::HandbookEntry, "amount_fen", &json!(-1), today())
+                .unwrap_err()
+                .problem,
+            Problem::Money
+        );
+        let long = "字".repeat(10_000);
+        assert_eq!(
+            validate_field(Entity::Visit, "notes", &json!(long), today())
+                .unwrap_err()
+                .problem,
+            Problem::TooLong {
+                max: 5000,
+                actual: 10_000
+            }
+        );
+        assert_eq!(
+            validate_field(Entity::Household, "head_name", &json!("  "), today())
+                .unwrap_err()
+                .problem,
+            Problem::Required
+        );
+    }
+
+    #[test]
+    fn values_are_normalised() {
+        assert_eq!(
+            validate_field(Entity::Household, "head_name", &json!(" 王秀英 "), today()).unwrap(),
+            json!("王秀英")
+        );
+        assert_eq!(
+            validate_field(
+                Entity::Household,
+                "poverty_causes",
+                &json!(["no_capital", "illness", "illness"]),
+                today()
+            )
+            .unwrap(),
+            json!(["illness", "no_capital"])
+        );
+        assert_eq!(
+            validate_field(Entity::Household, "notes", &json!(""), today()).unwrap(),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn new_records_need_their_required_fields() {
+        let mut m = serde_json::Map::new();
+        m.insert("name".into(), json!("李四"));
+        let e = validate_new(Entity::Member, &m, today()).unwrap_err();
+        assert_eq!(e.field, "household_id");
+    }
+
+    #[test]
+    fn every_entity_has_parent_field_in_schema() {
+        for e in Entity::ALL {
+            match e.scope_via() {
+                ScopeVia::Itself => {}
+                ScopeVia::Village(f) | ScopeVia::Household(f) => {
+                    assert!(e.field(f).unwrap().immutable, "{e:?}.{f}")
+                }
+            }
+        }
+    }
+}

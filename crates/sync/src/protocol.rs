@@ -1,0 +1,191 @@
+//! The wire protocol between devices and the server (JSON over HTTP). Versioned: a device states the
+//! protocol it speaks and the server refuses one it does not understand with a clear message.
+
+use crate::hlc::Hlc;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+use zoufang_model::{Entity, Scope};
+
+/// The protocol this build speaks.
+pub const PROTOCOL: u32 = 1;
+/// Most changes one push may carry.
+pub const MAX_BATCH: usize = 5000;
+/// Largest request body the server reads, in bytes.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Most log entries one pull page returns.
+pub const MAX_PAGE: usize = 20_000;
+
+/// A server-assigned position in the change log; pull cursors count in it.
+pub type Seq = u64;
+
+/// Which value of a field an edit was based on: a synced one (its log position) or one of this device's
+/// own changes not yet acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Version {
+    Seq(Seq),
+    Local(Uuid),
+}
+
+/// One field of one record set to one value: the unit of sync and of the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    /// UUIDv7 made on the device; makes pushes idempotent.
+    pub id: Uuid,
+    pub entity: Entity,
+    pub row: Uuid,
+    pub field: String,
+    pub value: Value,
+    pub hlc: Hlc,
+    pub device: Uuid,
+    /// The version of this field the edit was made on; `None` for a field never set before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Version>,
+    /// For a delete: the version of every field as the deleting device knew it, so the server can tell
+    /// whether someone edited the record meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<BTreeMap<String, Version>>,
+}
+
+/// A push: one batch of a device's changes, in the order they were made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub protocol: u32,
+    /// The device's batch number, increasing by one per new batch; a resend keeps its number.
+    pub batch: u64,
+    pub changes: Vec<Change>,
+}
+
+/// What became of one pushed change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// It is now the field's value.
+    Applied,
+    /// Recorded, but another value stays current (a concurrent edit that lost, or the same value).
+    Superseded,
+    /// Seen before (a resend); nothing changed.
+    Duplicate,
+    /// Refused (invalid, out of scope); nothing stored. The device quarantines it.
+    Rejected,
+}
+
+/// The server's current value of a field, so the device can match it after a push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Current {
+    pub value: Value,
+    pub seq: Seq,
+}
+
+/// Why a change was refused, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeResult {
+    pub id: Uuid,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<Seq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Current>,
+    /// A conflict this change opened or joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conflict: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<Rejection>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One result per pushed change, in order.
+    pub results: Vec<ChangeResult>,
+    /// The batch number was seen before: this was a resend.
+    pub replay: bool,
+    pub server_hlc: Hlc,
+}
+
+/// One field's current value in a pull: `[field, value, seq]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldValue(pub String, pub Value, pub Seq);
+
+/// Changes to one record, grouped to keep pulls small.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowDelta {
+    #[serde(rename = "e")]
+    pub entity: Entity,
+    #[serde(rename = "r")]
+    pub row: Uuid,
+    #[serde(rename = "f")]
+    pub fields: Vec<FieldValue>,
+}
+
+/// A page of the log after the device's cursor, filtered to its scope; superseded values are left out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub rows: Vec<RowDelta>,
+    /// Pass this back as `after` for the next page.
+    pub cursor: Seq,
+    /// More pages follow.
+    pub more: bool,
+    /// The newest clock in this page (devices move their clock past it).
+    pub max_hlc: Hlc,
+}
+
+/// Enrolment with a one-time code from the township office.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    pub protocol: u32,
+    pub code: String,
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    pub device_id: Uuid,
+    /// Bearer token for every later request; shown once.
+    pub token: String,
+    pub scope: Scope,
+    pub server_id: Uuid,
+}
+
+/// Every error the server returns has this body: a stable code for programs, a Chinese message for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_compact_on_the_wire() {
+        assert_eq!(serde_json::to_string(&Version::Seq(42)).unwrap(), "42");
+        let id = Uuid::nil();
+        assert_eq!(
+            serde_json::from_str::<Version>(&format!("\"{id}\"")).unwrap(),
+            Version::Local(id)
+        );
+        let fv = FieldValue("name".into(), Value::from("王"), 7);
+        assert_eq!(serde_json::to_string(&fv).unwrap(), r#"["name","王",7]"#);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let body = r#"{"protocol":1,"batch":1,"changes":[],"extra":true}"#;
+        assert!(serde_json::from_str::<PushRequest>(body)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field"));
+    }
+}
