@@ -138,11 +138,7 @@ impl BasicNeeds {
 
     /// The items found unmet.
     pub fn unmet(&self) -> Vec<BasicNeed> {
-        self.items()
-            .into_iter()
-            .filter(|(_, c)| c.state == NeedState::Unmet)
-            .map(|(n, _)| n)
-            .collect()
+        self.items().into_iter().filter(|(_, c)| c.state == NeedState::Unmet).map(|(n, _)| n).collect()
     }
 
     /// Every unmet item must say what was found; notes are bounded.
@@ -151,13 +147,11 @@ impl BasicNeeds {
             let note = c.note.as_deref().map(str::trim).unwrap_or("");
             if c.state == NeedState::Unmet && note.is_empty() {
                 return Err(Problem::Invalid {
-                    detail: format!("「{}」未达标，请写明具体问题", need.label()),
+                    detail: format!("「{}」未达标，请写明具体问题", need.label())
                 });
             }
             if note.chars().count() > 500 {
-                return Err(Problem::Invalid {
-                    detail: format!("「{}」说明最多 500 字", need.label()),
-                });
+                return Err(Problem::Invalid { detail: format!("「{}」说明最多 500 字", need.label()) });
             }
         }
         Ok(())
@@ -305,14 +299,10 @@ impl Scope {
         })?;
         let digits = |n: usize| v.len() == n && v.chars().all(|c| c.is_ascii_digit());
         match k {
-            "village" => Uuid::parse_str(v)
-                .map(Scope::Village)
-                .map_err(|_| Problem::Uuid),
+            "village" => Uuid::parse_str(v).map(Scope::Village).map_err(|_| Problem::Uuid),
             "township" if digits(9) => Ok(Scope::Township(v.into())),
             "county" if digits(6) => Ok(Scope::County(v.into())),
-            _ => Err(Problem::Invalid {
-                detail: format!("无法识别的范围：{s}"),
-            }),
+            _ => Err(Problem::Invalid { detail: format!("无法识别的范围：{s}") }),
         }
     }
 
@@ -373,20 +363,11 @@ mod tests {
     fn check<R: Record>(r: &R) {
         let fields = r.to_fields();
         for k in fields.keys() {
-            assert!(
-                R::ENTITY.field(k).is_some(),
-                "{:?} has no schema field {k}",
-                R::ENTITY
-            );
+            assert!(R::ENTITY.field(k).is_some(), "{:?} has no schema field {k}", R::ENTITY);
         }
         for def in R::ENTITY.fields() {
             if !def.server_only {
-                assert!(
-                    fields.contains_key(def.name),
-                    "{:?} struct lacks {}",
-                    R::ENTITY,
-                    def.name
-                );
+                assert!(fields.contains_key(def.name), "{:?} struct lacks {}", R::ENTITY, def.name);
             }
         }
         validate_new(R::ENTITY, &fields, today()).unwrap();
@@ -408,11 +389,7 @@ mod tests {
             village_id: v,
             household_no: "5201020010010001".into(),
             head_name: "王秀英".into(),
-            head_id_number: Some(IdNumber::compose(
-                520102,
-                NaiveDate::from_ymd_opt(1962, 3, 4).unwrap(),
-                22,
-            )),
+            head_id_number: Some(IdNumber::compose(520102, NaiveDate::from_ymd_opt(1962, 3, 4).unwrap(), 22)),
             phone: Some(Phone::parse("13808511234").unwrap()),
             group_name: Some("一组".into()),
             address: None,
@@ -439,10 +416,7 @@ mod tests {
             phone: None,
         });
         let mut needs = BasicNeeds::default();
-        needs.housing = NeedCheck {
-            state: NeedState::Unmet,
-            note: Some("屋顶漏雨".into()),
-        };
+        needs.housing = NeedCheck { state: NeedState::Unmet, note: Some("屋顶漏雨".into()) };
         check(&Visit {
             id: Uuid::now_v7(),
             household_id: h,
@@ -465,12 +439,7 @@ mod tests {
             content: None,
             measure: None,
             amount_fen: None,
-            income_calc: Some(IncomeCalc {
-                year: 2026,
-                household_size: 3,
-                wage_fen: 1_200_000,
-                ..Default::default()
-            }),
+            income_calc: Some(IncomeCalc { year: 2026, household_size: 3, wage_fen: 1_200_000, ..Default::default() }),
             recorded_by: None,
         });
         check(&Presence {
@@ -500,26 +469,16 @@ mod tests {
     fn unmet_needs_must_say_why() {
         let mut needs = BasicNeeds::default();
         needs.water.state = NeedState::Unmet;
-        assert!(needs
-            .validate()
-            .unwrap_err()
-            .to_string()
-            .contains("饮水安全有保障"));
+        assert!(needs.validate().unwrap_err().to_string().contains("饮水安全有保障"));
         assert_eq!(needs.unmet(), vec![BasicNeed::Water]);
     }
 
     #[test]
     fn scopes() {
         let v = Uuid::now_v7();
-        assert!(Scope::parse("township:520102001")
-            .unwrap()
-            .contains(v, "520102001001"));
-        assert!(!Scope::parse("county:520103")
-            .unwrap()
-            .contains(v, "520102001001"));
-        assert!(Scope::parse(&format!("village:{v}"))
-            .unwrap()
-            .contains(v, "x"));
+        assert!(Scope::parse("township:520102001").unwrap().contains(v, "520102001001"));
+        assert!(!Scope::parse("county:520103").unwrap().contains(v, "520102001001"));
+        assert!(Scope::parse(&format!("village:{v}")).unwrap().contains(v, "x"));
         assert!(Scope::parse("township:12").is_err());
     }
 }

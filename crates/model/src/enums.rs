@@ -199,11 +199,9 @@ impl ArchiveKind {
         use ArchiveKind::*;
         match self {
             Application | IntakeForm | FiveReviewScore => ArchiveSection::Identification,
-            ExitPlan
-            | ProjectApplication
-            | RelocationApplication
-            | ProjectApproval
-            | VillageAgreement => ArchiveSection::Assistance,
+            ExitPlan | ProjectApplication | RelocationApplication | ProjectApproval | VillageAgreement => {
+                ArchiveSection::Assistance
+            }
             IncomeExpenseSheet | PolicyList => ArchiveSection::Exit,
         }
     }
@@ -261,10 +259,7 @@ mod tests {
     fn ident_and_label_both_parse() {
         assert_eq!(PovertyCause::parse("因病"), Some(PovertyCause::Illness));
         assert_eq!(PovertyCause::parse("illness"), Some(PovertyCause::Illness));
-        assert_eq!(
-            HouseholdStatus::parse(" 已脱贫 "),
-            Some(HouseholdStatus::Exited)
-        );
+        assert_eq!(HouseholdStatus::parse(" 已脱贫 "), Some(HouseholdStatus::Exited));
         assert_eq!(HouseholdStatus::parse("gone"), None);
         assert_eq!(serde_json::to_string(&Labor::Weak).unwrap(), "\"weak\"");
         assert_eq!(BasicNeed::ALL.len(), 6);

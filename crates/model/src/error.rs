@@ -65,10 +65,7 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(field: impl Into<String>, problem: Problem) -> Self {
-        Self {
-            field: field.into(),
-            problem,
-        }
+        Self { field: field.into(), problem }
     }
 
     /// The Chinese message for display next to the field.

@@ -16,11 +16,7 @@ pub struct IdNumber(String);
 
 /// The check character for the first 17 digits.
 pub fn check_char(first17: &[u8; 17]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -33,9 +29,7 @@ impl IdNumber {
             return Err(Problem::IdNumberLength { actual: len });
         }
         let bytes = s.as_bytes();
-        if !bytes[..17].iter().all(u8::is_ascii_digit)
-            || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
-        {
+        if !bytes[..17].iter().all(u8::is_ascii_digit) || !(bytes[17].is_ascii_digit() || bytes[17] == b'X') {
             return Err(Problem::IdNumberChars);
         }
         let mut first = [0u8; 17];
@@ -46,16 +40,11 @@ impl IdNumber {
             return Err(Problem::IdNumberCheckDigit { expected, actual });
         }
         let date_str = &s[6..14];
-        let birth = NaiveDate::parse_from_str(date_str, "%Y%m%d").map_err(|_| {
-            Problem::IdNumberBirthDate {
-                date: date_str.to_string(),
-            }
-        })?;
+        let birth = NaiveDate::parse_from_str(date_str, "%Y%m%d")
+            .map_err(|_| Problem::IdNumberBirthDate { date: date_str.to_string() })?;
         let earliest = NaiveDate::from_ymd_opt(1890, 1, 1).expect("valid constant date");
         if birth > today || birth < earliest {
-            return Err(Problem::IdNumberBirthDate {
-                date: date_str.to_string(),
-            });
+            return Err(Problem::IdNumberBirthDate { date: date_str.to_string() });
         }
         Ok(Self(s))
     }
@@ -67,12 +56,7 @@ impl IdNumber {
 
     /// Builds a valid number from region code, birth date and 3-digit sequence (demo data, tests).
     pub fn compose(region: u32, birth: NaiveDate, seq: u16) -> Self {
-        let body = format!(
-            "{:06}{}{:03}",
-            region % 1_000_000,
-            birth.format("%Y%m%d"),
-            seq % 1000
-        );
+        let body = format!("{:06}{}{:03}", region % 1_000_000, birth.format("%Y%m%d"), seq % 1000);
         let mut first = [0u8; 17];
         first.copy_from_slice(body.as_bytes());
         let c = check_char(&first);
@@ -135,59 +119,36 @@ mod tests {
     fn known_valid_number() {
         // The GB 11643 worked example.
         let id = IdNumber::parse_at("11010519491231002X", today()).unwrap();
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
         assert_eq!(id.sex(), crate::enums::Sex::Female);
         assert_eq!(id.masked(), "110105********002X");
     }
 
     #[test]
     fn lower_case_x_is_accepted_and_normalised() {
-        assert_eq!(
-            IdNumber::parse_at("11010519491231002x", today())
-                .unwrap()
-                .as_str(),
-            "11010519491231002X"
-        );
+        assert_eq!(IdNumber::parse_at("11010519491231002x", today()).unwrap().as_str(), "11010519491231002X");
     }
 
     #[test]
     fn wrong_check_digit_names_the_expected_one() {
         assert_eq!(
             IdNumber::parse_at("110105194912310021", today()),
-            Err(Problem::IdNumberCheckDigit {
-                expected: 'X',
-                actual: '1'
-            })
+            Err(Problem::IdNumberCheckDigit { expected: 'X', actual: '1' })
         );
     }
 
     #[test]
     fn bad_length_chars_and_dates() {
-        assert_eq!(
-            IdNumber::parse_at("1101051949", today()),
-            Err(Problem::IdNumberLength { actual: 10 })
-        );
-        assert_eq!(
-            IdNumber::parse_at("11010519491231002Y", today()),
-            Err(Problem::IdNumberChars)
-        );
+        assert_eq!(IdNumber::parse_at("1101051949", today()), Err(Problem::IdNumberLength { actual: 10 }));
+        assert_eq!(IdNumber::parse_at("11010519491231002Y", today()), Err(Problem::IdNumberChars));
         let feb30 = IdNumber::compose(110105, NaiveDate::from_ymd_opt(2000, 2, 28).unwrap(), 1);
         let broken = feb30.as_str().replace("20000228", "20000230");
         let mut first = [0u8; 17];
         first.copy_from_slice(&broken.as_bytes()[..17]);
         let fixed = format!("{}{}", &broken[..17], check_char(&first));
-        assert!(matches!(
-            IdNumber::parse_at(&fixed, today()),
-            Err(Problem::IdNumberBirthDate { .. })
-        ));
+        assert!(matches!(IdNumber::parse_at(&fixed, today()), Err(Problem::IdNumberBirthDate { .. })));
         let future = IdNumber::compose(110105, NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), 1);
-        assert!(matches!(
-            IdNumber::parse_at(future.as_str(), today()),
-            Err(Problem::IdNumberBirthDate { .. })
-        ));
+        assert!(matches!(IdNumber::parse_at(future.as_str(), today()), Err(Problem::IdNumberBirthDate { .. })));
     }
 
     proptest! {

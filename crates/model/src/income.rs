@@ -45,15 +45,7 @@ pub fn poverty_line(year: i32) -> Fen {
 
 impl IncomeCalc {
     pub fn total_income(&self) -> Fen {
-        [
-            self.wage_fen,
-            self.business_fen,
-            self.property_fen,
-            self.transfer_fen,
-        ]
-        .into_iter()
-        .map(Fen)
-        .sum()
+        [self.wage_fen, self.business_fen, self.property_fen, self.transfer_fen].into_iter().map(Fen).sum()
     }
 
     /// 家庭纯收入 = income − production costs (may be negative).
@@ -63,42 +55,25 @@ impl IncomeCalc {
 
     /// 人均纯收入, rounded down to the fen. `None` for an empty household.
     pub fn net_income_per_capita(&self) -> Option<Fen> {
-        (self.household_size > 0).then(|| {
-            Fen(self
-                .net_income()
-                .0
-                .div_euclid(i64::from(self.household_size)))
-        })
+        (self.household_size > 0).then(|| Fen(self.net_income().0.div_euclid(i64::from(self.household_size))))
     }
 
     /// Whether per-capita net income reaches the year's line (the 核查测算 condition for exit).
     pub fn above_line(&self) -> bool {
-        self.net_income_per_capita()
-            .is_some_and(|p| p >= poverty_line(self.year))
+        self.net_income_per_capita().is_some_and(|p| p >= poverty_line(self.year))
     }
 
     pub fn validate(&self) -> Result<(), Problem> {
         if !(2013..=2035).contains(&self.year) {
-            return Err(Problem::Invalid {
-                detail: "测算年度应在 2013 到 2035 之间".into(),
-            });
+            return Err(Problem::Invalid { detail: "测算年度应在 2013 到 2035 之间".into() });
         }
         if self.household_size == 0 || self.household_size > 30 {
-            return Err(Problem::Invalid {
-                detail: "家庭人口应在 1 到 30 之间".into(),
-            });
+            return Err(Problem::Invalid { detail: "家庭人口应在 1 到 30 之间".into() });
         }
-        let amounts = [
-            self.wage_fen,
-            self.business_fen,
-            self.property_fen,
-            self.transfer_fen,
-            self.production_cost_fen,
-        ];
+        let amounts =
+            [self.wage_fen, self.business_fen, self.property_fen, self.transfer_fen, self.production_cost_fen];
         if amounts.iter().any(|a| *a < 0 || *a > 100_000_000_00) {
-            return Err(Problem::Invalid {
-                detail: "金额不能为负数，且不超过一亿元".into(),
-            });
+            return Err(Problem::Invalid { detail: "金额不能为负数，且不超过一亿元".into() });
         }
         Ok(())
     }
@@ -123,43 +98,18 @@ mod tests {
         assert_eq!(c.net_income(), Fen(1_819_999));
         assert_eq!(c.net_income_per_capita(), Some(Fen(454_999)));
         assert!(c.above_line());
-        let poor = IncomeCalc {
-            wage_fen: 1_500_000,
-            ..c.clone()
-        };
-        let poor = IncomeCalc {
-            business_fen: 0,
-            transfer_fen: 0,
-            ..poor
-        };
+        let poor = IncomeCalc { wage_fen: 1_500_000, ..c.clone() };
+        let poor = IncomeCalc { business_fen: 0, transfer_fen: 0, ..poor };
         assert_eq!(poor.net_income_per_capita(), Some(Fen(329_999)));
         assert!(!poor.above_line());
-        assert_eq!(
-            IncomeCalc {
-                household_size: 0,
-                ..c
-            }
-            .net_income_per_capita(),
-            None
-        );
+        assert_eq!(IncomeCalc { household_size: 0, ..c }.net_income_per_capita(), None);
     }
 
     #[test]
     fn validation_messages() {
-        let c = IncomeCalc {
-            year: 2020,
-            household_size: 3,
-            wage_fen: -1,
-            ..Default::default()
-        };
+        let c = IncomeCalc { year: 2020, household_size: 3, wage_fen: -1, ..Default::default() };
         assert!(c.validate().unwrap_err().to_string().contains("负数"));
-        assert!(IncomeCalc {
-            year: 2020,
-            household_size: 0,
-            ..Default::default()
-        }
-        .validate()
-        .is_err());
+        assert!(IncomeCalc { year: 2020, household_size: 0, ..Default::default() }.validate().is_err());
     }
 
     proptest! {

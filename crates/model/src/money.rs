@@ -6,9 +6,7 @@ use std::fmt;
 use std::ops::{Add, Sub};
 
 /// An amount in fen; may be negative only as the result of arithmetic (net income), never as input.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 
@@ -22,12 +20,8 @@ impl Fen {
     /// Parses a user-typed yuan amount: "3200", "3200.5", "3,200.50", "¥3200". Rejects negatives and
     /// more than two decimals.
     pub fn parse_yuan(raw: &str) -> Result<Self, Problem> {
-        let t: String = raw
-            .trim()
-            .trim_start_matches(['¥', '￥'])
-            .chars()
-            .filter(|c| *c != ',' && *c != '，')
-            .collect();
+        let t: String =
+            raw.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',' && *c != '，').collect();
         let t = t.trim_end_matches('元');
         if t.is_empty() {
             return Err(Problem::Required);
@@ -41,19 +35,11 @@ impl Fen {
             return Err(Problem::Money);
         }
         let whole: i64 = int.parse().map_err(|_| Problem::Money)?;
-        let mut cents: i64 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse().map_err(|_| Problem::Money)?
-        };
+        let mut cents: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| Problem::Money)? };
         if frac.len() == 1 {
             cents *= 10;
         }
-        whole
-            .checked_mul(100)
-            .and_then(|w| w.checked_add(cents))
-            .map(Fen)
-            .ok_or(Problem::Money)
+        whole.checked_mul(100).and_then(|w| w.checked_add(cents)).map(Fen).ok_or(Problem::Money)
     }
 
     /// Whole yuan, rounded towards zero.

@@ -23,12 +23,10 @@ impl Phone {
         }
         // Landline: 0 + 2–3 digit area code, dash, 7–8 digits.
         if let Some((area, local)) = t.split_once('-') {
-            let ok_area = area.starts_with('0')
-                && (3..=4).contains(&area.len())
-                && area.chars().all(|c| c.is_ascii_digit());
-            let ok_local = (7..=8).contains(&local.len())
-                && local.chars().all(|c| c.is_ascii_digit())
-                && !local.starts_with('0');
+            let ok_area =
+                area.starts_with('0') && (3..=4).contains(&area.len()) && area.chars().all(|c| c.is_ascii_digit());
+            let ok_local =
+                (7..=8).contains(&local.len()) && local.chars().all(|c| c.is_ascii_digit()) && !local.starts_with('0');
             if ok_area && ok_local {
                 return Ok(Self(format!("{area}-{local}")));
             }
@@ -60,27 +58,10 @@ mod tests {
 
     #[test]
     fn mobiles_and_landlines() {
-        assert_eq!(
-            Phone::parse("138 0851 1234").unwrap().as_str(),
-            "13808511234"
-        );
-        assert_eq!(
-            Phone::parse("0851-5812345").unwrap().as_str(),
-            "0851-5812345"
-        );
-        assert_eq!(
-            Phone::parse("010-12345678").unwrap().as_str(),
-            "010-12345678"
-        );
-        for bad in [
-            "",
-            "1234",
-            "12808511234",
-            "1380851123a",
-            "851-5812345",
-            "0851-0123456",
-            "138085112345",
-        ] {
+        assert_eq!(Phone::parse("138 0851 1234").unwrap().as_str(), "13808511234");
+        assert_eq!(Phone::parse("0851-5812345").unwrap().as_str(), "0851-5812345");
+        assert_eq!(Phone::parse("010-12345678").unwrap().as_str(), "010-12345678");
+        for bad in ["", "1234", "12808511234", "1380851123a", "851-5812345", "0851-0123456", "138085112345"] {
             assert_eq!(Phone::parse(bad), Err(Problem::Phone), "{bad}");
         }
     }

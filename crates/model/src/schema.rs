@@ -126,58 +126,24 @@ pub struct FieldDef {
 }
 
 const fn f(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
-    FieldDef {
-        name,
-        label,
-        kind,
-        required: false,
-        immutable: false,
-        server_only: false,
-    }
+    FieldDef { name, label, kind, required: false, immutable: false, server_only: false }
 }
 const fn req(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
-    FieldDef {
-        name,
-        label,
-        kind,
-        required: true,
-        immutable: false,
-        server_only: false,
-    }
+    FieldDef { name, label, kind, required: true, immutable: false, server_only: false }
 }
 const fn parent(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
-    FieldDef {
-        name,
-        label,
-        kind,
-        required: true,
-        immutable: true,
-        server_only: false,
-    }
+    FieldDef { name, label, kind, required: true, immutable: true, server_only: false }
 }
 const fn server(name: &'static str, label: &'static str, kind: FieldKind) -> FieldDef {
-    FieldDef {
-        name,
-        label,
-        kind,
-        required: false,
-        immutable: false,
-        server_only: true,
-    }
+    FieldDef { name, label, kind, required: false, immutable: false, server_only: true }
 }
 
 /// The tombstone field every record has; `true` hides the record, `false` restores it.
 pub const DELETED: &str = "deleted";
 const DELETED_DEF: FieldDef = f(DELETED, "已删除", FieldKind::Bool);
 
-const LAT: FieldKind = FieldKind::Float {
-    min: -90.0,
-    max: 90.0,
-};
-const LON: FieldKind = FieldKind::Float {
-    min: -180.0,
-    max: 180.0,
-};
+const LAT: FieldKind = FieldKind::Float { min: -90.0, max: 90.0 };
+const LON: FieldKind = FieldKind::Float { min: -180.0, max: 180.0 };
 const NOTE: FieldKind = FieldKind::Text(5000);
 
 const VILLAGE: &[FieldDef] = &[
@@ -195,32 +161,13 @@ const HOUSEHOLD: &[FieldDef] = &[
     f("phone", "联系电话", FieldKind::Phone),
     f("group_name", "村民小组", FieldKind::Text(50)),
     f("address", "住址", FieldKind::Text(200)),
-    req(
-        "attribute",
-        "贫困户属性",
-        FieldKind::Enum(Attribute::IDENTS),
-    ),
+    req("attribute", "贫困户属性", FieldKind::Enum(Attribute::IDENTS)),
     req("status", "户状态", FieldKind::Enum(HouseholdStatus::IDENTS)),
-    f(
-        "poverty_causes",
-        "致贫原因",
-        FieldKind::EnumSet(PovertyCause::IDENTS),
-    ),
+    f("poverty_causes", "致贫原因", FieldKind::EnumSet(PovertyCause::IDENTS)),
     f("helper_name", "帮扶责任人", FieldKind::PersonName),
     f("helper_phone", "帮扶责任人电话", FieldKind::Phone),
-    f(
-        "registered_population",
-        "系统人口",
-        FieldKind::Int { min: 1, max: 30 },
-    ),
-    f(
-        "exit_year",
-        "脱贫年度",
-        FieldKind::Int {
-            min: 2013,
-            max: 2035,
-        },
-    ),
+    f("registered_population", "系统人口", FieldKind::Int { min: 1, max: 30 }),
+    f("exit_year", "脱贫年度", FieldKind::Int { min: 2013, max: 2035 }),
     f("notes", "备注", NOTE),
 ];
 
@@ -230,41 +177,21 @@ const MEMBER: &[FieldDef] = &[
     f("id_number", "身份证号", FieldKind::IdNumber),
     req("relation", "与户主关系", FieldKind::Enum(Relation::IDENTS)),
     f("sex", "性别", FieldKind::Enum(Sex::IDENTS)),
-    f(
-        "birth_date",
-        "出生日期",
-        FieldKind::Date { past_only: true },
-    ),
+    f("birth_date", "出生日期", FieldKind::Date { past_only: true }),
     f("health", "健康状况", FieldKind::Enum(Health::IDENTS)),
     f("labor", "劳动技能", FieldKind::Enum(Labor::IDENTS)),
-    f(
-        "schooling",
-        "在校生状况",
-        FieldKind::Enum(Schooling::IDENTS),
-    ),
+    f("schooling", "在校生状况", FieldKind::Enum(Schooling::IDENTS)),
     f("phone", "联系电话", FieldKind::Phone),
 ];
 
 const VISIT: &[FieldDef] = &[
     parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
     req("kind", "走访类型", FieldKind::Enum(VisitKind::IDENTS)),
-    req(
-        "visited_on",
-        "走访日期",
-        FieldKind::Date { past_only: true },
-    ),
+    req("visited_on", "走访日期", FieldKind::Date { past_only: true }),
     req("visitor", "走访人", FieldKind::PersonName),
     req("basic_needs", "两不愁三保障", FieldKind::BasicNeeds),
-    f(
-        "satisfaction",
-        "群众满意度",
-        FieldKind::Enum(Satisfaction::IDENTS),
-    ),
-    f(
-        "actual_population",
-        "实际人口",
-        FieldKind::Int { min: 0, max: 30 },
-    ),
+    f("satisfaction", "群众满意度", FieldKind::Enum(Satisfaction::IDENTS)),
+    f("actual_population", "实际人口", FieldKind::Int { min: 0, max: 30 }),
     f("notes", "走访记录", NOTE),
     f("lat", "纬度", LAT),
     f("lon", "经度", LON),
@@ -272,11 +199,7 @@ const VISIT: &[FieldDef] = &[
 
 const HANDBOOK_ENTRY: &[FieldDef] = &[
     parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
-    req(
-        "section",
-        "手册栏目",
-        FieldKind::Enum(HandbookSection::IDENTS),
-    ),
+    req("section", "手册栏目", FieldKind::Enum(HandbookSection::IDENTS)),
     req("entry_date", "日期", FieldKind::Date { past_only: true }),
     req("title", "标题", FieldKind::Text(100)),
     f("content", "内容", NOTE),
@@ -305,18 +228,10 @@ const RECTIFICATION: &[FieldDef] = &[
         immutable: true,
         server_only: false,
     },
-    req(
-        "source",
-        "问题来源",
-        FieldKind::Enum(RectificationSource::IDENTS),
-    ),
+    req("source", "问题来源", FieldKind::Enum(RectificationSource::IDENTS)),
     req("problem", "问题描述", FieldKind::Text(2000)),
     req("deadline", "整改时限", FieldKind::Date { past_only: false }),
-    req(
-        "status",
-        "整改状态",
-        FieldKind::Enum(RectificationStatus::IDENTS),
-    ),
+    req("status", "整改状态", FieldKind::Enum(RectificationStatus::IDENTS)),
     f("responsible", "责任人", FieldKind::PersonName),
     f("evidence", "整改情况", NOTE),
     f("closed_on", "销号日期", FieldKind::Date { past_only: true }),
@@ -414,24 +329,15 @@ impl Entity {
             Entity::Household | Entity::Presence | Entity::Rectification | Entity::Conflict => {
                 ScopeVia::Village("village_id")
             }
-            Entity::Member | Entity::Visit | Entity::HandbookEntry => {
-                ScopeVia::Household("household_id")
-            }
+            Entity::Member | Entity::Visit | Entity::HandbookEntry => ScopeVia::Household("household_id"),
         }
     }
 }
 
 /// Validates one field value and returns it normalised (trimmed text, canonical ID number…).
 /// `Null` clears an optional field.
-pub fn validate_field(
-    entity: Entity,
-    field: &str,
-    value: &Value,
-    today: NaiveDate,
-) -> Result<Value, ValidationError> {
-    let def = entity
-        .field(field)
-        .ok_or_else(|| ValidationError::new(field, Problem::UnknownField))?;
+pub fn validate_field(entity: Entity, field: &str, value: &Value, today: NaiveDate) -> Result<Value, ValidationError> {
+    let def = entity.field(field).ok_or_else(|| ValidationError::new(field, Problem::UnknownField))?;
     validate_def(def, value, today).map_err(|p| ValidationError::new(field, p))
 }
 
@@ -455,26 +361,14 @@ pub fn validate_new(
 
 fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value, Problem> {
     if value.is_null() {
-        return if def.required || def.name == DELETED {
-            Err(Problem::Required)
-        } else {
-            Ok(Value::Null)
-        };
+        return if def.required || def.name == DELETED { Err(Problem::Required) } else { Ok(Value::Null) };
     }
-    let text = || {
-        value
-            .as_str()
-            .ok_or(Problem::WrongType { expected: "文本" })
-    };
+    let text = || value.as_str().ok_or(Problem::WrongType { expected: "文本" });
     match def.kind {
         FieldKind::Text(max) => {
             let t = text()?.trim();
             if t.is_empty() {
-                return if def.required {
-                    Err(Problem::Required)
-                } else {
-                    Ok(Value::Null)
-                };
+                return if def.required { Err(Problem::Required) } else { Ok(Value::Null) };
             }
             let n = t.chars().count();
             if n > max {
@@ -485,11 +379,7 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
         FieldKind::PersonName => {
             let t = text()?.trim();
             if t.is_empty() {
-                return if def.required {
-                    Err(Problem::Required)
-                } else {
-                    Ok(Value::Null)
-                };
+                return if def.required { Err(Problem::Required) } else { Ok(Value::Null) };
             }
             let n = t.chars().count();
             if n > 30 || t.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
@@ -500,22 +390,18 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
         FieldKind::IdNumber => Ok(Value::String(IdNumber::parse_at(text()?, today)?.into())),
         FieldKind::Phone => Ok(Value::String(Phone::parse(text()?)?.into())),
         FieldKind::Date { past_only } => {
-            let d = NaiveDate::parse_from_str(text()?.trim(), "%Y-%m-%d")
-                .map_err(|_| Problem::DateFormat)?;
+            let d = NaiveDate::parse_from_str(text()?.trim(), "%Y-%m-%d").map_err(|_| Problem::DateFormat)?;
             if past_only && d > today {
                 return Err(Problem::FutureDate);
             }
             let min = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid constant date");
             if d < min {
-                return Err(Problem::TooEarly {
-                    min: min.to_string(),
-                });
+                return Err(Problem::TooEarly { min: min.to_string() });
             }
             Ok(Value::String(d.format("%Y-%m-%d").to_string()))
         }
         FieldKind::DateTime => {
-            let t = chrono::DateTime::parse_from_rfc3339(text()?.trim())
-                .map_err(|_| Problem::DateTimeFormat)?;
+            let t = chrono::DateTime::parse_from_rfc3339(text()?.trim()).map_err(|_| Problem::DateTimeFormat)?;
             if t.date_naive() > today + chrono::Duration::days(1) {
                 return Err(Problem::FutureDate);
             }
@@ -526,21 +412,14 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
             if allowed.contains(&t) {
                 Ok(Value::String(t.to_string()))
             } else {
-                Err(Problem::NotAllowed {
-                    value: t.chars().take(40).collect(),
-                    allowed: allowed.join("、"),
-                })
+                Err(Problem::NotAllowed { value: t.chars().take(40).collect(), allowed: allowed.join("、") })
             }
         }
         FieldKind::EnumSet(allowed) => {
-            let items = value
-                .as_array()
-                .ok_or(Problem::WrongType { expected: "列表" })?;
+            let items = value.as_array().ok_or(Problem::WrongType { expected: "列表" })?;
             let mut out: Vec<&str> = Vec::with_capacity(items.len());
             for it in items {
-                let t = it.as_str().ok_or(Problem::WrongType {
-                    expected: "文本列表",
-                })?;
+                let t = it.as_str().ok_or(Problem::WrongType { expected: "文本列表" })?;
                 if !allowed.contains(&t) {
                     return Err(Problem::NotAllowed {
                         value: t.chars().take(40).collect(),
@@ -556,9 +435,7 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
             Ok(Value::from(out))
         }
         FieldKind::Int { min, max } => {
-            let n = value
-                .as_i64()
-                .ok_or(Problem::WrongType { expected: "整数" })?;
+            let n = value.as_i64().ok_or(Problem::WrongType { expected: "整数" })?;
             if n < min || n > max {
                 return Err(Problem::OutOfRange { min, max });
             }
@@ -569,20 +446,13 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
             _ => Err(Problem::Money),
         },
         FieldKind::Float { min, max } => {
-            let x = value
-                .as_f64()
-                .ok_or(Problem::WrongType { expected: "数字" })?;
+            let x = value.as_f64().ok_or(Problem::WrongType { expected: "数字" })?;
             if !(min..=max).contains(&x) {
-                return Err(Problem::OutOfRange {
-                    min: min as i64,
-                    max: max as i64,
-                });
+                return Err(Problem::OutOfRange { min: min as i64, max: max as i64 });
             }
             Ok(Value::from(x))
         }
-        FieldKind::Bool => value.as_bool().map(Value::Bool).ok_or(Problem::WrongType {
-            expected: "是/否",
-        }),
+        FieldKind::Bool => value.as_bool().map(Value::Bool).ok_or(Problem::WrongType { expected: "是/否" }),
         FieldKind::Ref(_) | FieldKind::Uuid => {
             let u = uuid::Uuid::parse_str(text()?).map_err(|_| Problem::Uuid)?;
             Ok(Value::String(u.to_string()))
@@ -596,28 +466,25 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
             }
         }
         FieldKind::BasicNeeds => {
-            let b: crate::entities::BasicNeeds = serde_json::from_value(value.clone())
-                .map_err(|e| Problem::Invalid { detail: short(&e) })?;
+            let b: crate::entities::BasicNeeds =
+                serde_json::from_value(value.clone()).map_err(|e| Problem::Invalid { detail: short(&e) })?;
             b.validate()?;
             serde_json::to_value(b).map_err(|e| Problem::Invalid { detail: short(&e) })
         }
         FieldKind::IncomeCalc => {
-            let c: crate::income::IncomeCalc = serde_json::from_value(value.clone())
-                .map_err(|e| Problem::Invalid { detail: short(&e) })?;
+            let c: crate::income::IncomeCalc =
+                serde_json::from_value(value.clone()).map_err(|e| Problem::Invalid { detail: short(&e) })?;
             c.validate()?;
             serde_json::to_value(c).map_err(|e| Problem::Invalid { detail: short(&e) })
         }
         FieldKind::Candidates => {
-            let c: Vec<crate::entities::Candidate> = serde_json::from_value(value.clone())
-                .map_err(|e| Problem::Invalid { detail: short(&e) })?;
+            let c: Vec<crate::entities::Candidate> =
+                serde_json::from_value(value.clone()).map_err(|e| Problem::Invalid { detail: short(&e) })?;
             serde_json::to_value(c).map_err(|e| Problem::Invalid { detail: short(&e) })
         }
         FieldKind::AnyJson => {
             if value.to_string().len() > 20_000 {
-                return Err(Problem::TooLong {
-                    max: 20_000,
-                    actual: value.to_string().len(),
-                });
+                return Err(Problem::TooLong { max: 20_000, actual: value.to_string().len() });
             }
             Ok(value.clone())
         }
@@ -639,53 +506,30 @@ mod tests {
 
     #[test]
     fn errors_name_the_field_and_say_why() {
-        let e = validate_field(
-            Entity::Member,
-            "id_number",
-            &json!("110105194912310021"),
-            today(),
-        )
-        .unwrap_err();
+        let e = validate_field(Entity::Member, "id_number", &json!("110105194912310021"), today()).unwrap_err();
         assert_eq!(e.field, "id_number");
         assert_eq!(e.message(), "身份证号校验位错误：应为 X，实际为 1");
         let e = validate_field(Entity::Household, "status", &json!("rich"), today()).unwrap_err();
-        assert!(
-            e.message().contains("未脱贫") || e.message().contains("poor"),
-            "{}",
-            e.message()
-        );
+        assert!(e.message().contains("未脱贫") || e.message().contains("poor"), "{}", e.message());
         assert_eq!(
-            validate_field(Entity::Household, "nope", &json!(1), today())
-                .unwrap_err()
-                .problem,
+            validate_field(Entity::Household, "nope", &json!(1), today()).unwrap_err().problem,
             Problem::UnknownField
         );
         assert_eq!(
-            validate_field(Entity::Visit, "visited_on", &json!("2027-01-01"), today())
-                .unwrap_err()
-                .problem,
+            validate_field(Entity::Visit, "visited_on", &json!("2027-01-01"), today()).unwrap_err().problem,
             Problem::FutureDate
         );
         assert_eq!(
-            validate_field(Entity::HandbookEntry, "amount_fen", &json!(-1), today())
-                .unwrap_err()
-                .problem,
+            validate_field(Entity::HandbookEntry, "amount_fen", &json!(-1), today()).unwrap_err().problem,
             Problem::Money
         );
         let long = "字".repeat(10_000);
         assert_eq!(
-            validate_field(Entity::Visit, "notes", &json!(long), today())
-                .unwrap_err()
-                .problem,
-            Problem::TooLong {
-                max: 5000,
-                actual: 10_000
-            }
+            validate_field(Entity::Visit, "notes", &json!(long), today()).unwrap_err().problem,
+            Problem::TooLong { max: 5000, actual: 10_000 }
         );
         assert_eq!(
-            validate_field(Entity::Household, "head_name", &json!("  "), today())
-                .unwrap_err()
-                .problem,
+            validate_field(Entity::Household, "head_name", &json!("  "), today()).unwrap_err().problem,
             Problem::Required
         );
     }
@@ -697,19 +541,11 @@ mod tests {
             json!("王秀英")
         );
         assert_eq!(
-            validate_field(
-                Entity::Household,
-                "poverty_causes",
-                &json!(["no_capital", "illness", "illness"]),
-                today()
-            )
-            .unwrap(),
+            validate_field(Entity::Household, "poverty_causes", &json!(["no_capital", "illness", "illness"]), today())
+                .unwrap(),
             json!(["illness", "no_capital"])
         );
-        assert_eq!(
-            validate_field(Entity::Household, "notes", &json!(""), today()).unwrap(),
-            Value::Null
-        );
+        assert_eq!(validate_field(Entity::Household, "notes", &json!(""), today()).unwrap(), Value::Null);
     }
 
     #[test]

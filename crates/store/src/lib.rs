@@ -1,1 +1,86 @@
+//! The device database. Everything a village work team records lives here first, in one SQLite file,
+//! and reaches the server later through the change log.
+//!
+//! Every write goes through this crate: it validates the values (`zoufang-model`), updates the record
+//! and appends one change per changed field to `change_log` **in the same transaction**, so there is no
+//! write without its change and no change without its write.
 
+mod error;
+mod meta;
+mod outbox;
+mod pull;
+mod query;
+mod rows;
+mod sql;
+mod write;
+
+pub use error::{Result, StoreError};
+pub use meta::Enrolment;
+pub use outbox::{Batch, PushSummary, Quarantined};
+pub use pull::PullSummary;
+pub use query::{HouseholdQuery, HouseholdSummary};
+pub use rows::RowState;
+
+use rusqlite::Connection;
+use std::path::Path;
+use uuid::Uuid;
+use zoufang_migrate::Migration;
+use zoufang_sync::{Clock, Hlc};
+
+/// The device schema's migrations, oldest first.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../schema/device/0001_init.sql") },
+    Migration { version: 2, sql: include_str!("../../../schema/device/0002_search.sql") },
+];
+
+/// An open device database.
+pub struct Store {
+    conn: Connection,
+    device: Uuid,
+    clock: Clock,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Self::setup(Connection::open(path)?)
+    }
+
+    /// A throw-away database for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "busy_timeout", 5000)?;
+        conn.set_prepared_statement_cache_capacity(256);
+        zoufang_migrate::migrate(&mut conn, MIGRATIONS)?;
+        let device = meta::device_id(&conn)?;
+        let last: Option<i64> = conn.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0))?;
+        let seen = meta::get(&conn, meta::HLC_SEEN)?.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        let clock = Clock::resume(Hlc(last.unwrap_or(0).max(0) as u64).max(Hlc(seen)));
+        Ok(Store { conn, device, clock })
+    }
+
+    /// This device's id (made once, on first open; the server learns it at enrolment).
+    pub fn device_id(&self) -> Uuid {
+        self.device
+    }
+
+    /// Read access for queries the store does not offer (reports, diagnostics). Writes must go through
+    /// the store's methods so that they reach the change log.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The schema version of this database.
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(zoufang_migrate::version(&self.conn)?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

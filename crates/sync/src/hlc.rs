@@ -6,9 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A timestamp of the hybrid logical clock.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Hlc(pub u64);
 
@@ -33,10 +31,7 @@ impl Hlc {
     pub fn to_rfc3339(self) -> String {
         let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
         chrono::DateTime::from_timestamp_millis(self.wall_ms() as i64)
-            .map(|t| {
-                t.with_timezone(&tz)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-            })
+            .map(|t| t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
             .unwrap_or_default()
     }
 }
@@ -80,10 +75,7 @@ impl Clock {
 
 /// Milliseconds since the Unix epoch from the system clock.
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -119,10 +111,7 @@ mod tests {
 
     #[test]
     fn readable_time() {
-        assert_eq!(
-            Hlc::new(1_700_000_000_000, 0).to_rfc3339(),
-            "2023-11-15T06:13:20+08:00"
-        );
+        assert_eq!(Hlc::new(1_700_000_000_000, 0).to_rfc3339(), "2023-11-15T06:13:20+08:00");
     }
 
     proptest! {

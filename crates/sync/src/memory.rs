@@ -28,13 +28,7 @@ pub struct MemoryLedger {
 impl MemoryLedger {
     fn state(&self, seq: Seq) -> FieldState {
         let c = &self.log[(seq - 1) as usize].change;
-        FieldState {
-            seq,
-            change: c.id,
-            value: c.value.clone(),
-            hlc: c.hlc,
-            device: c.device,
-        }
+        FieldState { seq, change: c.id, value: c.value.clone(), hlc: c.hlc, device: c.device }
     }
 
     /// Live entries after `after`, grouped by consecutive record like the SQL stores serve them.
@@ -55,11 +49,7 @@ impl MemoryLedger {
             let fv = FieldValue(e.change.field.clone(), e.change.value.clone(), seq);
             match rows.last_mut() {
                 Some(r) if r.row == e.change.row => r.fields.push(fv),
-                _ => rows.push(RowDelta {
-                    entity: e.change.entity,
-                    row: e.change.row,
-                    fields: vec![fv],
-                }),
+                _ => rows.push(RowDelta { entity: e.change.entity, row: e.change.row, fields: vec![fv] }),
             }
         }
         (rows, cursor, false)
@@ -67,10 +57,7 @@ impl MemoryLedger {
 
     /// The current value of every field: what every replica must converge to.
     pub fn snapshot(&self) -> BTreeMap<(Uuid, String), serde_json::Value> {
-        self.current
-            .iter()
-            .map(|(k, s)| (k.clone(), self.log[(*s - 1) as usize].change.value.clone()))
-            .collect()
+        self.current.iter().map(|(k, s)| (k.clone(), self.log[(*s - 1) as usize].change.value.clone())).collect()
     }
 }
 
@@ -82,10 +69,7 @@ impl Ledger for MemoryLedger {
     }
 
     fn current(&mut self, row: Uuid, field: &str) -> Result<Option<FieldState>, Infallible> {
-        Ok(self
-            .current
-            .get(&(row, field.to_string()))
-            .map(|s| self.state(*s)))
+        Ok(self.current.get(&(row, field.to_string())).map(|s| self.state(*s)))
     }
 
     fn row_state(&mut self, row: Uuid) -> Result<Vec<(String, FieldState)>, Infallible> {
@@ -102,12 +86,7 @@ impl Ledger for MemoryLedger {
         Ok(self.open.get(&(row, field.to_string())).copied())
     }
 
-    fn set_open_conflict(
-        &mut self,
-        row: Uuid,
-        field: &str,
-        conflict: Option<Uuid>,
-    ) -> Result<(), Infallible> {
+    fn set_open_conflict(&mut self, row: Uuid, field: &str, conflict: Option<Uuid>) -> Result<(), Infallible> {
         match conflict {
             Some(c) => self.open.insert((row, field.to_string()), c),
             None => self.open.remove(&(row, field.to_string())),
@@ -126,12 +105,7 @@ impl Ledger for MemoryLedger {
                 self.log[(old - 1) as usize].live = false;
             }
         }
-        self.log.push(Entry {
-            change: change.clone(),
-            village,
-            applied,
-            live: applied,
-        });
+        self.log.push(Entry { change: change.clone(), village, applied, live: applied });
         self.by_id.insert(change.id, seq);
         Ok(seq)
     }
@@ -147,10 +121,7 @@ pub struct CountingMinter {
 
 impl CountingMinter {
     pub fn new(server: Uuid) -> Self {
-        CountingMinter {
-            server,
-            ..Default::default()
-        }
+        CountingMinter { server, ..Default::default() }
     }
 }
 

@@ -42,10 +42,7 @@ impl FieldState {
     }
 
     pub fn current(&self) -> Current {
-        Current {
-            value: self.value.clone(),
-            seq: self.seq,
-        }
+        Current { value: self.value.clone(), seq: self.seq }
     }
 }
 
@@ -58,18 +55,12 @@ pub trait Ledger {
     /// Every current field of a record.
     fn row_state(&mut self, row: Uuid) -> Result<Vec<(String, FieldState)>, Self::Error>;
     fn open_conflict(&mut self, row: Uuid, field: &str) -> Result<Option<Uuid>, Self::Error>;
-    fn set_open_conflict(
-        &mut self,
-        row: Uuid,
-        field: &str,
-        conflict: Option<Uuid>,
-    ) -> Result<(), Self::Error>;
+    fn set_open_conflict(&mut self, row: Uuid, field: &str, conflict: Option<Uuid>) -> Result<(), Self::Error>;
     /// The enrolled name of a device, for conflict records.
     fn author(&mut self, device: Uuid) -> Result<String, Self::Error>;
     /// Records a change in the log, scoped to `village`. When `applied`, it becomes the field's current
     /// value and the previous current entry stops being served to pulls.
-    fn append(&mut self, change: &Change, village: Uuid, applied: bool)
-        -> Result<Seq, Self::Error>;
+    fn append(&mut self, change: &Change, village: Uuid, applied: bool) -> Result<Seq, Self::Error>;
 }
 
 /// Ids and clock readings for the records the server writes itself.
@@ -82,17 +73,9 @@ pub trait Minter {
 /// What applying one change did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Applied {
-        seq: Seq,
-    },
-    Superseded {
-        seq: Seq,
-        current: FieldState,
-    },
-    Duplicate {
-        seq: Seq,
-        current: Option<FieldState>,
-    },
+    Applied { seq: Seq },
+    Superseded { seq: Seq, current: FieldState },
+    Duplicate { seq: Seq, current: Option<FieldState> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,13 +92,7 @@ fn candidate<L: Ledger>(
     device: Uuid,
     hlc: Hlc,
 ) -> Result<Candidate, L::Error> {
-    Ok(Candidate {
-        change,
-        value: value.clone(),
-        device,
-        author: ledger.author(device)?,
-        at: hlc.to_rfc3339(),
-    })
+    Ok(Candidate { change, value: value.clone(), device, author: ledger.author(device)?, at: hlc.to_rfc3339() })
 }
 
 /// Applies one validated, in-scope change. `village` scopes it (and any conflict it opens).
@@ -127,10 +104,7 @@ pub fn apply<L: Ledger, M: Minter>(
 ) -> Result<Applied, L::Error> {
     if let Some(seq) = ledger.known(change.id)? {
         let current = ledger.current(change.row, &change.field)?;
-        return Ok(Applied {
-            outcome: Outcome::Duplicate { seq, current },
-            conflict: None,
-        });
+        return Ok(Applied { outcome: Outcome::Duplicate { seq, current }, conflict: None });
     }
     let cur = ledger.current(change.row, &change.field)?;
     let concurrent = match (&change.base, &cur) {
@@ -172,27 +146,13 @@ pub fn apply<L: Ledger, M: Minter>(
                     }
                 }
                 if !delete_conflict.is_empty() {
-                    delete_conflict.insert(
-                        0,
-                        candidate(
-                            ledger,
-                            change.id,
-                            &Value::Bool(true),
-                            change.device,
-                            change.hlc,
-                        )?,
-                    );
+                    delete_conflict
+                        .insert(0, candidate(ledger, change.id, &Value::Bool(true), change.device, change.hlc)?);
                 }
             }
         } else if let Some(del) = ledger.current(change.row, DELETED)? {
             if del.value == Value::Bool(true) {
-                delete_conflict.push(candidate(
-                    ledger,
-                    del.change,
-                    &Value::Bool(true),
-                    del.device,
-                    del.hlc,
-                )?);
+                delete_conflict.push(candidate(ledger, del.change, &Value::Bool(true), del.device, del.hlc)?);
                 delete_conflict.push(candidate(
                     ledger,
                     change.id,
@@ -211,12 +171,9 @@ pub fn apply<L: Ledger, M: Minter>(
         && change.field == "status"
         && change.value == Value::from(ConflictStatus::Resolved.ident())
     {
-        let row = ledger
-            .current(change.row, "row_id")?
-            .and_then(|s| s.value.as_str().and_then(|s| Uuid::parse_str(s).ok()));
-        let field = ledger
-            .current(change.row, "field")?
-            .and_then(|s| s.value.as_str().map(str::to_string));
+        let row =
+            ledger.current(change.row, "row_id")?.and_then(|s| s.value.as_str().and_then(|s| Uuid::parse_str(s).ok()));
+        let field = ledger.current(change.row, "field")?.and_then(|s| s.value.as_str().map(str::to_string));
         if let (Some(row), Some(field)) = (row, field) {
             if ledger.open_conflict(row, &field)? == Some(change.row) {
                 ledger.set_open_conflict(row, &field, None)?;
@@ -232,41 +189,19 @@ pub fn apply<L: Ledger, M: Minter>(
             candidate(ledger, c.change, &c.value, c.device, c.hlc)?,
             candidate(ledger, change.id, &change.value, change.device, change.hlc)?,
         ];
-        conflict = Some(open_or_join(
-            ledger,
-            minter,
-            change.entity,
-            change.row,
-            &change.field,
-            cands,
-            winner,
-            village,
-        )?);
+        conflict =
+            Some(open_or_join(ledger, minter, change.entity, change.row, &change.field, cands, winner, village)?);
     }
     if !delete_conflict.is_empty() {
-        let winner = ledger
-            .current(change.row, DELETED)?
-            .map(|s| s.change)
-            .unwrap_or(change.id);
-        conflict = Some(open_or_join(
-            ledger,
-            minter,
-            change.entity,
-            change.row,
-            DELETED,
-            delete_conflict,
-            winner,
-            village,
-        )?);
+        let winner = ledger.current(change.row, DELETED)?.map(|s| s.change).unwrap_or(change.id);
+        conflict =
+            Some(open_or_join(ledger, minter, change.entity, change.row, DELETED, delete_conflict, winner, village)?);
     }
 
     let outcome = if applied {
         Outcome::Applied { seq }
     } else {
-        Outcome::Superseded {
-            seq,
-            current: cur.expect("superseded only by a current value"),
-        }
+        Outcome::Superseded { seq, current: cur.expect("superseded only by a current value") }
     };
     Ok(Applied { outcome, conflict })
 }
@@ -282,12 +217,7 @@ fn open_or_join<L: Ledger, M: Minter>(
     winner: Uuid,
     village: Uuid,
 ) -> Result<Uuid, L::Error> {
-    let emit = |ledger: &mut L,
-                minter: &mut M,
-                cid: Uuid,
-                f: &str,
-                value: Value|
-     -> Result<(), L::Error> {
+    let emit = |ledger: &mut L, minter: &mut M, cid: Uuid, f: &str, value: Value| -> Result<(), L::Error> {
         let base = ledger.current(cid, f)?.map(|s| Version::Seq(s.seq));
         let c = Change {
             id: minter.next_id(),
@@ -303,10 +233,8 @@ fn open_or_join<L: Ledger, M: Minter>(
         ledger.append(&c, village, true).map(|_| ())
     };
     if let Some(cid) = ledger.open_conflict(row, field)? {
-        let mut cands: Vec<Candidate> = ledger
-            .current(cid, "candidates")?
-            .and_then(|s| serde_json::from_value(s.value).ok())
-            .unwrap_or_default();
+        let mut cands: Vec<Candidate> =
+            ledger.current(cid, "candidates")?.and_then(|s| serde_json::from_value(s.value).ok()).unwrap_or_default();
         let before = cands.len();
         for c in new {
             if !cands.iter().any(|x| x.change == c.change) {
@@ -314,23 +242,10 @@ fn open_or_join<L: Ledger, M: Minter>(
             }
         }
         if cands.len() != before {
-            emit(
-                ledger,
-                minter,
-                cid,
-                "candidates",
-                serde_json::to_value(&cands).unwrap_or(Value::Null),
-            )?;
+            emit(ledger, minter, cid, "candidates", serde_json::to_value(&cands).unwrap_or(Value::Null))?;
         }
-        if ledger.current(cid, "winner")?.map(|s| s.value) != Some(Value::from(winner.to_string()))
-        {
-            emit(
-                ledger,
-                minter,
-                cid,
-                "winner",
-                Value::from(winner.to_string()),
-            )?;
+        if ledger.current(cid, "winner")?.map(|s| s.value) != Some(Value::from(winner.to_string())) {
+            emit(ledger, minter, cid, "winner", Value::from(winner.to_string()))?;
         }
         return Ok(cid);
     }
@@ -341,10 +256,7 @@ fn open_or_join<L: Ledger, M: Minter>(
         ("entity", Value::from(entity.ident())),
         ("row_id", Value::from(row.to_string())),
         ("field", Value::from(field)),
-        (
-            "candidates",
-            serde_json::to_value(&new).unwrap_or(Value::Null),
-        ),
+        ("candidates", serde_json::to_value(&new).unwrap_or(Value::Null)),
         ("winner", Value::from(winner.to_string())),
         ("opened_at", Value::from(opened.to_rfc3339())),
         ("status", Value::from(ConflictStatus::Open.ident())),

@@ -172,10 +172,7 @@ mod tests {
     fn versions_are_compact_on_the_wire() {
         assert_eq!(serde_json::to_string(&Version::Seq(42)).unwrap(), "42");
         let id = Uuid::nil();
-        assert_eq!(
-            serde_json::from_str::<Version>(&format!("\"{id}\"")).unwrap(),
-            Version::Local(id)
-        );
+        assert_eq!(serde_json::from_str::<Version>(&format!("\"{id}\"")).unwrap(), Version::Local(id));
         let fv = FieldValue("name".into(), Value::from("王"), 7);
         assert_eq!(serde_json::to_string(&fv).unwrap(), r#"["name","王",7]"#);
     }
@@ -183,9 +180,6 @@ mod tests {
     #[test]
     fn unknown_fields_are_refused() {
         let body = r#"{"protocol":1,"batch":1,"changes":[],"extra":true}"#;
-        assert!(serde_json::from_str::<PushRequest>(body)
-            .unwrap_err()
-            .to_string()
-            .contains("unknown field"));
+        assert!(serde_json::from_str::<PushRequest>(body).unwrap_err().to_string().contains("unknown field"));
     }
 }

@@ -55,23 +55,15 @@ impl Replica {
     }
 
     fn deleted(&self, row: Uuid) -> bool {
-        self.fields
-            .get(&(row, DELETED.to_string()))
-            .is_some_and(|x| x.0 == json!(true))
+        self.fields.get(&(row, DELETED.to_string())).is_some_and(|x| x.0 == json!(true))
     }
 
     fn edit(&mut self, row: Uuid, field: &str, value: Value) -> bool {
-        if self.deleted(row)
-            || self
-                .fields
-                .get(&(row, field.to_string()))
-                .is_some_and(|x| x.0 == value)
-        {
+        if self.deleted(row) || self.fields.get(&(row, field.to_string())).is_some_and(|x| x.0 == value) {
             return false;
         }
         let c = self.change(row, field, value.clone());
-        self.fields
-            .insert((row, field.to_string()), (value, Version::Local(c.id)));
+        self.fields.insert((row, field.to_string()), (value, Version::Local(c.id)));
         self.outbox.push(c);
         true
     }
@@ -90,10 +82,7 @@ impl Replica {
                     .collect(),
             );
         }
-        self.fields.insert(
-            (row, DELETED.to_string()),
-            (json!(deleted), Version::Local(c.id)),
-        );
+        self.fields.insert((row, DELETED.to_string()), (json!(deleted), Version::Local(c.id)));
         self.outbox.push(c);
     }
 
@@ -109,9 +98,7 @@ impl Replica {
             return;
         };
         let get = |f: &str| self.fields.get(&(cid, f.to_string())).map(|x| x.0.clone());
-        let (Some(row), Some(field), Some(cands)) =
-            (get("row_id"), get("field"), get("candidates"))
-        else {
+        let (Some(row), Some(field), Some(cands)) = (get("row_id"), get("field"), get("candidates")) else {
             return;
         };
         let row = Uuid::parse_str(row.as_str().unwrap()).unwrap();
@@ -119,14 +106,8 @@ impl Replica {
         let cands = cands.as_array().unwrap().clone();
         let chosen = cands[pick % cands.len()]["value"].clone();
         let c = self.change(cid, "status", json!("resolved"));
-        let c = Change {
-            entity: Entity::Conflict,
-            ..c
-        };
-        self.fields.insert(
-            (cid, "status".into()),
-            (json!("resolved"), Version::Local(c.id)),
-        );
+        let c = Change { entity: Entity::Conflict, ..c };
+        self.fields.insert((cid, "status".into()), (json!("resolved"), Version::Local(c.id)));
         self.outbox.push(c);
         if field == DELETED {
             self.set_deleted(row, chosen == json!(true));
@@ -165,11 +146,7 @@ impl Replica {
     fn pull(&mut self, hub: &MemoryLedger, page: usize) {
         loop {
             let (rows, cursor, more) = hub.pull(self.cursor, page);
-            let pending: BTreeSet<(Uuid, String)> = self
-                .outbox
-                .iter()
-                .map(|c| (c.row, c.field.clone()))
-                .collect();
+            let pending: BTreeSet<(Uuid, String)> = self.outbox.iter().map(|c| (c.row, c.field.clone())).collect();
             for r in rows {
                 for FieldValue(f, v, seq) in r.fields {
                     let key = (r.row, f);
@@ -186,41 +163,18 @@ impl Replica {
     }
 
     fn values(&self) -> BTreeMap<(Uuid, String), Value> {
-        self.fields
-            .iter()
-            .map(|(k, (v, _))| (k.clone(), v.clone()))
-            .collect()
+        self.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect()
     }
 }
 
 #[derive(Debug, Clone)]
 enum Op {
-    Edit {
-        replica: usize,
-        row: usize,
-        field: usize,
-        value: u8,
-    },
-    Delete {
-        replica: usize,
-        row: usize,
-    },
-    Restore {
-        replica: usize,
-        row: usize,
-    },
-    Resolve {
-        replica: usize,
-        pick: usize,
-    },
-    Push {
-        replica: usize,
-        lose_response: bool,
-    },
-    Pull {
-        replica: usize,
-        page: usize,
-    },
+    Edit { replica: usize, row: usize, field: usize, value: u8 },
+    Delete { replica: usize, row: usize },
+    Restore { replica: usize, row: usize },
+    Resolve { replica: usize, pick: usize },
+    Push { replica: usize, lose_response: bool },
+    Pull { replica: usize, page: usize },
 }
 
 fn op(replicas: usize) -> impl Strategy<Value = Op> {
@@ -376,15 +330,9 @@ fn delete_while_someone_edits_is_a_conflict_and_keeps_the_edit() {
     settle(&mut hub, &mut minter, &mut reps);
     for r in &reps {
         assert!(r.deleted(row));
-        assert_eq!(
-            r.fields[&(row, "phone".to_string())].0,
-            json!("13800000001")
-        );
-        let conflicts: Vec<_> = r
-            .fields
-            .iter()
-            .filter(|((_, f), (v, _))| f == "field" && *v == json!(DELETED))
-            .collect();
+        assert_eq!(r.fields[&(row, "phone".to_string())].0, json!("13800000001"));
+        let conflicts: Vec<_> =
+            r.fields.iter().filter(|((_, f), (v, _))| f == "field" && *v == json!(DELETED)).collect();
         assert_eq!(conflicts.len(), 1);
     }
     // The other order: the edit arrives after the delete.
@@ -396,17 +344,8 @@ fn delete_while_someone_edits_is_a_conflict_and_keeps_the_edit() {
     settle(&mut hub, &mut minter, &mut reps);
     for r in &reps {
         assert!(r.deleted(row));
-        assert_eq!(
-            r.fields[&(row, "phone".to_string())].0,
-            json!("13800000001")
-        );
-        assert_eq!(
-            r.fields
-                .iter()
-                .filter(|((_, f), (v, _))| f == "field" && *v == json!(DELETED))
-                .count(),
-            1
-        );
+        assert_eq!(r.fields[&(row, "phone".to_string())].0, json!("13800000001"));
+        assert_eq!(r.fields.iter().filter(|((_, f), (v, _))| f == "field" && *v == json!(DELETED)).count(), 1);
     }
 }
 

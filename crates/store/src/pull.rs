@@ -1,0 +1,94 @@
+//! Applying pulled pages: the server's current values for records in this device's scope.
+
+use crate::error::Result;
+use crate::meta::{self, ACKED, CURSOR, HLC_SEEN};
+use crate::sql;
+use crate::Store;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use uuid::Uuid;
+use zoufang_sync::replica::take_pulled;
+use zoufang_sync::{FieldValue, PullResponse, Version};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PullSummary {
+    pub rows: usize,
+    pub fields: usize,
+    /// Values not taken because this device holds an unsent edit of the field.
+    pub kept_local: usize,
+}
+
+impl PullSummary {
+    pub fn add(&mut self, o: &PullSummary) {
+        self.rows += o.rows;
+        self.fields += o.fields;
+        self.kept_local += o.kept_local;
+    }
+}
+
+impl Store {
+    /// Applies one pulled page and moves the cursor past it, in one transaction: a kill leaves either
+    /// the whole page applied or none of it, and the next pull starts from the right place.
+    pub fn apply_pull(&mut self, page: &PullResponse) -> Result<PullSummary> {
+        let mut sum = PullSummary::default();
+        let tx = self.conn.transaction()?;
+        let acked = meta::get_i64(&tx, ACKED)?;
+        let pending: HashSet<(Uuid, String)> = {
+            let mut stmt = tx.prepare_cached("SELECT row_id, field FROM change_log WHERE seq > ?1")?;
+            let mut rows = stmt.query([acked])?;
+            let mut set = HashSet::new();
+            while let Some(r) = rows.next()? {
+                set.insert((sql::blob_uuid(&r.get::<_, Vec<u8>>(0)?)?, r.get::<_, String>(1)?));
+            }
+            set
+        };
+        for delta in &page.rows {
+            let table = delta.entity.ident();
+            let existing: Option<String> = tx
+                .prepare_cached(&format!("SELECT _clock FROM {table} WHERE id = ?1"))?
+                .query_row([sql::uuid_blob(delta.row)], |r| r.get(0))
+                .optional()?;
+            let mut clock = existing.as_deref().map(sql::parse_clock).transpose()?.unwrap_or_default();
+            let mut cols: Vec<&'static str> = Vec::with_capacity(delta.fields.len());
+            let mut vals: Vec<SqlValue> = Vec::with_capacity(delta.fields.len() + 2);
+            for FieldValue(field, value, seq) in &delta.fields {
+                // A field this build does not know (a newer server) is skipped, not fatal.
+                let Some(def) = delta.entity.field(field) else { continue };
+                if !take_pulled(!pending.is_empty() && pending.contains(&(delta.row, field.clone()))) {
+                    sum.kept_local += 1;
+                    continue;
+                }
+                if let Some(i) = cols.iter().position(|c| *c == def.name) {
+                    cols.remove(i);
+                    vals.remove(i);
+                }
+                cols.push(def.name);
+                vals.push(sql::to_sql(def, value)?);
+                clock.insert(def.name.to_string(), Version::Seq(*seq));
+                sum.fields += 1;
+            }
+            if cols.is_empty() {
+                continue;
+            }
+            sum.rows += 1;
+            let n = cols.len();
+            vals.push(SqlValue::Text(sql::clock_json(&clock)));
+            vals.push(sql::uuid_blob(delta.row));
+            let q = if existing.is_some() {
+                let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+                format!("UPDATE {table} SET {}, _clock = ?{} WHERE id = ?{}", sets.join(", "), n + 1, n + 2)
+            } else {
+                let marks: Vec<String> = (1..=n + 2).map(|i| format!("?{i}")).collect();
+                format!("INSERT INTO {table} ({}, _clock, id) VALUES ({})", cols.join(", "), marks.join(", "))
+            };
+            tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
+        }
+        meta::set(&tx, CURSOR, &page.cursor.to_string())?;
+        self.clock.observe(page.max_hlc, zoufang_sync::hlc::now_ms());
+        meta::set(&tx, HLC_SEEN, &self.clock.last().0.to_string())?;
+        tx.commit()?;
+        Ok(sum)
+    }
+}

@@ -1,0 +1,359 @@
+use super::*;
+use chrono::NaiveDate;
+use serde_json::{json, Map, Value};
+use zoufang_model::*;
+use zoufang_sync::memory::{CountingMinter, MemoryLedger};
+use zoufang_sync::{apply, ChangeResult, Outcome, PullResponse, PushResponse, Status};
+
+fn village() -> Village {
+    Village {
+        id: Uuid::now_v7(),
+        name: "花桥村".into(),
+        code: "520102001001".into(),
+        township: "花桥镇".into(),
+        county: "南明区".into(),
+    }
+}
+
+fn household(village: Uuid, no: u32, head: &str) -> Household {
+    Household {
+        id: Uuid::now_v7(),
+        village_id: village,
+        household_no: format!("52010200100100{no:02}"),
+        head_name: head.into(),
+        head_id_number: Some(IdNumber::compose(520102, NaiveDate::from_ymd_opt(1960, 1, 1).unwrap(), no as u16)),
+        phone: None,
+        group_name: Some("一组".into()),
+        address: None,
+        attribute: Attribute::General,
+        status: HouseholdStatus::Poor,
+        poverty_causes: vec![PovertyCause::Illness],
+        helper_name: Some("张伟".into()),
+        helper_phone: None,
+        registered_population: Some(3),
+        exit_year: None,
+        notes: None,
+    }
+}
+
+fn visit(household: Uuid, on: NaiveDate) -> Visit {
+    Visit {
+        id: Uuid::now_v7(),
+        household_id: household,
+        kind: VisitKind::Routine,
+        visited_on: on,
+        visitor: "张伟".into(),
+        basic_needs: BasicNeeds::default(),
+        satisfaction: Some(Satisfaction::Satisfied),
+        actual_population: Some(3),
+        notes: None,
+        lat: None,
+        lon: None,
+    }
+}
+
+fn changes(s: &Store) -> i64 {
+    s.conn().query_row("SELECT count(*) FROM change_log", [], |r| r.get(0)).unwrap()
+}
+
+fn patch(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+#[test]
+fn every_schema_field_has_a_column() {
+    let s = Store::open_in_memory().unwrap();
+    for e in Entity::ALL {
+        let mut stmt = s.conn().prepare(&format!("SELECT name FROM pragma_table_info('{}')", e.ident())).unwrap();
+        let cols: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(|c| c.unwrap()).collect();
+        for d in e.fields() {
+            assert!(cols.contains(&d.name.to_string()), "{}.{} has no column", e.ident(), d.name);
+        }
+        for extra in ["id", "deleted", "_clock"] {
+            assert!(cols.contains(&extra.to_string()));
+        }
+        assert_eq!(cols.len(), e.fields().len() + 3, "{} has columns the schema does not know", e.ident());
+    }
+}
+
+#[test]
+fn writes_and_their_changes_commit_together() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    assert_eq!(changes(&s), 4);
+    let h = household(v.id, 1, "王秀英");
+    s.create(&h).unwrap();
+    let logged = changes(&s);
+    assert_eq!(logged, 4 + h.to_fields().values().filter(|v| !v.is_null()).count() as i64);
+    // The parent link is logged first.
+    let first: String = s.conn().query_row("SELECT field FROM change_log WHERE seq = 5", [], |r| r.get(0)).unwrap();
+    assert_eq!(first, "village_id");
+
+    // One change per changed field; unchanged fields log nothing.
+    let n = s
+        .update(Entity::Household, h.id, &patch(&[("phone", json!("13808511234")), ("status", json!("poor"))]))
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(changes(&s), logged + 1);
+    let (field, value, prev): (String, String, Option<String>) = s
+        .conn()
+        .query_row("SELECT field, value, prev FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!((field.as_str(), value.as_str(), prev), ("phone", "\"13808511234\"", None));
+    assert_eq!(s.household(h.id).unwrap().unwrap().phone.unwrap().as_str(), "13808511234");
+}
+
+#[test]
+fn bad_input_changes_nothing() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = household(v.id, 1, "王秀英");
+    s.create(&h).unwrap();
+    let before = changes(&s);
+    let e =
+        s.update(Entity::Household, h.id, &patch(&[("phone", json!("12345")), ("notes", json!("ok"))])).unwrap_err();
+    assert!(matches!(&e, StoreError::Invalid(v) if v.field == "phone"), "{e}");
+    assert!(e.to_string().contains("手机号"));
+    let e = s.update(Entity::Household, h.id, &patch(&[("head_id_number", json!("110105194912310021"))])).unwrap_err();
+    assert_eq!(e.to_string(), "head_id_number：身份证号校验位错误：应为 X，实际为 1");
+    let e =
+        s.update(Entity::Household, h.id, &patch(&[("village_id", json!(Uuid::now_v7().to_string()))])).unwrap_err();
+    assert!(e.to_string().contains("不能修改"));
+    let e = s.update(Entity::Household, h.id, &patch(&[("no_such_field", json!(1))])).unwrap_err();
+    assert!(e.to_string().contains("未知字段"));
+    let long = "很".repeat(10_000);
+    assert!(s.update(Entity::Household, h.id, &patch(&[("notes", json!(long))])).is_err());
+    // A foreign-key failure rolls back the record and its change-log entries.
+    let orphan = household(Uuid::now_v7(), 2, "李四");
+    assert!(s.create(&orphan).is_err());
+    assert!(s.household(orphan.id).unwrap().is_none());
+    assert!(s.create(&h).is_err(), "creating twice is refused");
+    assert_eq!(changes(&s), before);
+    assert_eq!(s.household(h.id).unwrap().unwrap(), h);
+}
+
+#[test]
+fn tombstones_hide_and_restore() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = household(v.id, 1, "王秀英");
+    s.create(&h).unwrap();
+    s.delete(Entity::Household, h.id).unwrap();
+    assert!(s.household(h.id).unwrap().is_none());
+    assert!(s.households(&HouseholdQuery::default()).unwrap().is_empty());
+    assert!(matches!(
+        s.update(Entity::Household, h.id, &patch(&[("notes", json!("x"))])),
+        Err(StoreError::Deleted { .. })
+    ));
+    let seen: String =
+        s.conn().query_row("SELECT seen FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert!(seen.contains("head_name"));
+    s.restore(Entity::Household, h.id).unwrap();
+    assert_eq!(s.household(h.id).unwrap().unwrap(), h);
+}
+
+#[test]
+fn household_search_and_filters() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let a = household(v.id, 1, "王秀英");
+    let mut b = household(v.id, 2, "李建国");
+    b.status = HouseholdStatus::Exited;
+    s.create(&a).unwrap();
+    s.create(&b).unwrap();
+    let child = Member {
+        id: Uuid::now_v7(),
+        household_id: b.id,
+        name: "李小明".into(),
+        id_number: Some(IdNumber::compose(520102, NaiveDate::from_ymd_opt(2012, 5, 1).unwrap(), 31)),
+        relation: Relation::Child,
+        sex: Some(Sex::Male),
+        birth_date: NaiveDate::from_ymd_opt(2012, 5, 1),
+        health: Some(Health::Healthy),
+        labor: None,
+        schooling: Some(Schooling::Junior),
+        phone: None,
+    };
+    s.create(&child).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    s.create(&visit(a.id, today)).unwrap();
+    s.create(&visit(b.id, NaiveDate::from_ymd_opt(2026, 10, 3).unwrap())).unwrap();
+
+    let find = |text: &str| -> Vec<String> {
+        s.households(&HouseholdQuery { text: Some(text.into()), ..Default::default() })
+            .unwrap()
+            .into_iter()
+            .map(|h| h.head_name.unwrap())
+            .collect()
+    };
+    assert_eq!(find("秀英"), vec!["王秀英"]);
+    assert_eq!(find("小明"), vec!["李建国"], "a member's name finds the household");
+    assert_eq!(find(&b.household_no), vec!["李建国"]);
+    assert_eq!(find(&child.id_number.as_ref().unwrap().as_str()[..14]), vec!["李建国"]);
+    assert_eq!(find("5201020010010"), vec!["王秀英", "李建国"]);
+    assert!(find("%").is_empty(), "wildcards are literal");
+    let exited = s.households(&HouseholdQuery { status: Some(HouseholdStatus::Exited), ..Default::default() }).unwrap();
+    assert_eq!(exited.len(), 1);
+    assert_eq!(exited[0].members, 1);
+    assert_eq!(exited[0].last_visit.as_deref(), Some("2026-10-03"));
+    let due = s.households(&HouseholdQuery::not_visited_this_month(v.id, today)).unwrap();
+    assert_eq!(due.into_iter().map(|h| h.id).collect::<Vec<_>>(), vec![b.id]);
+}
+
+#[test]
+fn an_older_database_opens_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(include_str!("../tests/fixtures/device-v1.sql")).unwrap();
+    drop(c);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    assert_eq!(s.device_id().to_string(), "0192f3a0-0000-7000-8000-000000000001");
+    let h = s.household(Uuid::parse_str("0192f3a0-0000-7000-8000-000000000020").unwrap()).unwrap().unwrap();
+    assert_eq!(h.head_name, "王秀英");
+    assert_eq!(s.members_of(h.id).unwrap().len(), 1);
+    assert_eq!(s.pending_changes().unwrap(), 1);
+    let found = s.households(&HouseholdQuery { text: Some("022X".into()), ..Default::default() }).unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+/// A push to the in-memory reference ledger, answered the way the server answers.
+fn push(s: &mut Store, hub: &mut MemoryLedger, minter: &mut CountingMinter) -> PushSummary {
+    let mut total = PushSummary::default();
+    while let Some(batch) = s.next_batch(50).unwrap() {
+        let results = batch
+            .changes
+            .iter()
+            .map(|c| {
+                let r = apply(hub, minter, c, Uuid::nil()).unwrap();
+                let (status, seq, current) = match r.outcome {
+                    Outcome::Applied { seq } => {
+                        (Status::Applied, seq, Some(zoufang_sync::Current { value: c.value.clone(), seq }))
+                    }
+                    Outcome::Superseded { seq, current } => (Status::Superseded, seq, Some(current.current())),
+                    Outcome::Duplicate { seq, current } => (Status::Duplicate, seq, current.map(|c| c.current())),
+                };
+                ChangeResult { id: c.id, status, seq: Some(seq), current, conflict: r.conflict, rejection: None }
+            })
+            .collect();
+        let sum =
+            s.record_push(&batch, &PushResponse { results, replay: false, server_hlc: Default::default() }).unwrap();
+        total.add(&sum);
+    }
+    total
+}
+
+fn pull(s: &mut Store, hub: &MemoryLedger) {
+    loop {
+        let (rows, cursor, more) = hub.pull(s.cursor().unwrap(), 7);
+        s.apply_pull(&PullResponse { rows, cursor, more, max_hlc: Default::default() }).unwrap();
+        if !more {
+            break;
+        }
+    }
+}
+
+#[test]
+fn two_stores_sync_through_the_reference_ledger_and_resolve_a_conflict() {
+    let mut hub = MemoryLedger::default();
+    let mut minter = CountingMinter::new(Uuid::from_u128(9));
+    let mut a = Store::open_in_memory().unwrap();
+    let mut b = Store::open_in_memory().unwrap();
+    let v = village();
+    a.create(&v).unwrap();
+    let h = household(v.id, 1, "王秀英");
+    a.create(&h).unwrap();
+    push(&mut a, &mut hub, &mut minter);
+    pull(&mut b, &hub);
+    assert_eq!(b.household(h.id).unwrap().unwrap(), h);
+
+    // Both edit the phone offline.
+    a.update(Entity::Household, h.id, &patch(&[("phone", json!("13800000001"))])).unwrap();
+    b.update(Entity::Household, h.id, &patch(&[("phone", json!("13900000002"))])).unwrap();
+    push(&mut a, &mut hub, &mut minter);
+    let sum = push(&mut b, &mut hub, &mut minter);
+    assert_eq!(sum.conflicts, 1);
+    pull(&mut a, &hub);
+    pull(&mut b, &hub);
+    let pa = a.household(h.id).unwrap().unwrap().phone;
+    let pb = b.household(h.id).unwrap().unwrap().phone;
+    assert_eq!(pa, pb, "both show the same winner");
+    let ca = a.conflicts(Some(ConflictStatus::Open)).unwrap();
+    assert_eq!(ca, b.conflicts(Some(ConflictStatus::Open)).unwrap());
+    assert_eq!(ca.len(), 1);
+    assert_eq!(ca[0].candidates.len(), 2);
+
+    // B resolves it with A's number; both end resolved, with that value.
+    b.resolve_conflict(ca[0].id, &json!("13800000001"), "李书记").unwrap();
+    assert!(matches!(b.resolve_conflict(ca[0].id, &json!("x"), "李书记"), Err(StoreError::AlreadyResolved)));
+    push(&mut b, &mut hub, &mut minter);
+    pull(&mut a, &hub);
+    pull(&mut b, &hub);
+    for s in [&a, &b] {
+        assert!(s.conflicts(Some(ConflictStatus::Open)).unwrap().is_empty());
+        let c = &s.conflicts(None).unwrap()[0];
+        assert_eq!(c.status, ConflictStatus::Resolved);
+        assert_eq!(c.resolved_by.as_deref(), Some("李书记"));
+        assert_eq!(s.household(h.id).unwrap().unwrap().phone.unwrap().as_str(), "13800000001");
+    }
+    assert_eq!(a.pending_changes().unwrap(), 0);
+}
+
+#[test]
+fn a_lost_push_answer_resends_the_same_batch() {
+    let mut hub = MemoryLedger::default();
+    let mut minter = CountingMinter::new(Uuid::from_u128(9));
+    let mut a = Store::open_in_memory().unwrap();
+    a.create(&village()).unwrap();
+    let first = a.next_batch(100).unwrap().unwrap();
+    for c in &first.changes {
+        apply(&mut hub, &mut minter, c, Uuid::nil()).unwrap();
+    }
+    // The answer never arrives; the device asks again and gets the same batch.
+    let again = a.next_batch(100).unwrap().unwrap();
+    assert_eq!(again.no, first.no);
+    assert_eq!(again.changes, first.changes);
+    let sum = push(&mut a, &mut hub, &mut minter);
+    assert_eq!(sum.duplicate, 4);
+    assert_eq!(hub.log.len(), 4);
+    assert!(a.next_batch(100).unwrap().is_none());
+}
+
+#[test]
+fn refused_changes_are_quarantined_and_can_be_discarded() {
+    let mut a = Store::open_in_memory().unwrap();
+    let v = village();
+    a.create(&v).unwrap();
+    let batch = a.next_batch(100).unwrap().unwrap();
+    let results = batch
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ChangeResult {
+            id: c.id,
+            status: if i == 0 { Status::Rejected } else { Status::Applied },
+            seq: Some(i as u64 + 1),
+            current: (i != 0).then(|| zoufang_sync::Current { value: c.value.clone(), seq: i as u64 + 1 }),
+            conflict: None,
+            rejection: (i == 0)
+                .then(|| zoufang_sync::Rejection { field: c.field.clone(), message: "超出本机范围".into() }),
+        })
+        .collect();
+    let sum = a.record_push(&batch, &PushResponse { results, replay: false, server_hlc: Default::default() }).unwrap();
+    assert_eq!((sum.applied, sum.rejected), (3, 1));
+    let q = a.quarantined().unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].reason, "超出本机范围");
+    assert_eq!(a.pending_changes().unwrap(), 0, "the rest of the queue moved on");
+    a.discard_quarantined(q[0].change).unwrap();
+    assert!(a.quarantined().unwrap().is_empty());
+    let row = a.row(Entity::Village, v.id).unwrap().unwrap();
+    assert!(!row.fields.contains_key(q[0].field.as_str()));
+}

@@ -1,0 +1,268 @@
+//! Local writes. Each public method is one transaction: the record and its change-log entries commit
+//! together or not at all.
+
+use crate::error::{Result, StoreError};
+use crate::rows::{read_row, RowState};
+use crate::sql::{self, FieldClock};
+use crate::Store;
+use chrono::NaiveDate;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::Transaction;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+use zoufang_model::schema::{validate_field, validate_new};
+use zoufang_model::{ConflictStatus, Entity, Problem, Record, ScopeVia, ValidationError, DELETED};
+use zoufang_sync::hlc::now_ms;
+use zoufang_sync::{Clock, Version};
+
+/// Appends changes for one record inside an open transaction.
+pub(crate) struct Writer<'a, 'c> {
+    pub tx: &'a Transaction<'c>,
+    pub clock: &'a mut Clock,
+}
+
+impl Writer<'_, '_> {
+    fn log(
+        &mut self,
+        entity: Entity,
+        row: Uuid,
+        field: &str,
+        value: &Value,
+        prev: Option<&Value>,
+        base: Option<Version>,
+        seen: Option<&FieldClock>,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let hlc = self.clock.tick(now_ms());
+        let json = |v: &Value| v.to_string();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO change_log(id, entity, row_id, field, value, prev, hlc, base, seen) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(rusqlite::params![
+                sql::uuid_blob(id),
+                entity.ident(),
+                sql::uuid_blob(row),
+                field,
+                json(value),
+                prev.filter(|p| !p.is_null()).map(json),
+                hlc.0 as i64,
+                base.map(|b| serde_json::to_string(&b).unwrap_or_default()),
+                seen.map(sql::clock_json),
+            ])?;
+        Ok(id)
+    }
+
+    /// Writes `changed` fields of a record (inserting it when `old` is None) and logs one change each.
+    pub(crate) fn put(
+        &mut self,
+        entity: Entity,
+        id: Uuid,
+        old: Option<&RowState>,
+        changed: &[(&'static str, Value)],
+    ) -> Result<()> {
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let mut clock = old.map(|o| o.clock.clone()).unwrap_or_default();
+        let mut cols = Vec::with_capacity(changed.len());
+        let mut vals: Vec<SqlValue> = Vec::with_capacity(changed.len() + 2);
+        for (field, value) in changed {
+            let base = clock.get(*field).copied();
+            let prev = old.and_then(|o| {
+                if *field == DELETED {
+                    Some(Value::Bool(o.deleted))
+                } else {
+                    o.fields.get(*field).cloned()
+                }
+            });
+            let seen = (*field == DELETED && *value == Value::Bool(true)).then(|| {
+                let mut s = clock.clone();
+                s.remove(DELETED);
+                s
+            });
+            let cid = self.log(entity, id, field, value, prev.as_ref(), base, seen.as_ref())?;
+            clock.insert((*field).to_string(), Version::Local(cid));
+            cols.push(*field);
+            vals.push(sql::to_sql(sql::def(entity, field)?, value)?);
+        }
+        vals.push(SqlValue::Text(sql::clock_json(&clock)));
+        vals.push(sql::uuid_blob(id));
+        let q = if old.is_some() {
+            let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+            format!(
+                "UPDATE {} SET {}, _clock = ?{} WHERE id = ?{}",
+                entity.ident(),
+                sets.join(", "),
+                cols.len() + 1,
+                cols.len() + 2
+            )
+        } else {
+            let marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
+            format!("INSERT INTO {} ({}, _clock, id) VALUES ({})", entity.ident(), cols.join(", "), marks.join(", "))
+        };
+        self.tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
+        Ok(())
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Fields a device may not write: server bookkeeping.
+fn check_writable(entity: Entity, field: &str) -> Result<()> {
+    let def = entity.field(field).ok_or_else(|| ValidationError::new(field, Problem::UnknownField))?;
+    if def.server_only {
+        return Err(ValidationError::new(field, Problem::ServerOnly).into());
+    }
+    Ok(())
+}
+
+/// The order fields are logged in for a new record: the parent link first, so that the server and every
+/// pulling device learn a record's scope (and satisfy its foreign key) before anything else about it.
+fn creation_order(entity: Entity, fields: &Map<String, Value>) -> Vec<(&'static str, Value)> {
+    let parent = match entity.scope_via() {
+        ScopeVia::Itself => None,
+        ScopeVia::Village(f) | ScopeVia::Household(f) => Some(f),
+    };
+    let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(fields.len());
+    for def in entity.fields() {
+        if let Some(v) = fields.get(def.name).filter(|v| !v.is_null()) {
+            if Some(def.name) == parent {
+                out.insert(0, (def.name, v.clone()));
+            } else {
+                out.push((def.name, v.clone()));
+            }
+        }
+    }
+    out
+}
+
+impl Store {
+    /// Creates a typed record.
+    pub fn create<R: Record>(&mut self, record: &R) -> Result<()> {
+        self.create_fields(R::ENTITY, record.id(), &record.to_fields())
+    }
+
+    /// Creates a record from a field map (the CLI's and the app's generic path).
+    pub fn create_fields(&mut self, entity: Entity, id: Uuid, fields: &Map<String, Value>) -> Result<()> {
+        for k in fields.keys() {
+            check_writable(entity, k)?;
+        }
+        let fields = validate_new(entity, fields, today())?;
+        let tx = self.conn.transaction()?;
+        if read_row(&tx, entity, id)?.is_some() {
+            return Err(StoreError::Exists { entity: entity.label(), id });
+        }
+        Writer { tx: &tx, clock: &mut self.clock }.put(entity, id, None, &creation_order(entity, &fields))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Changes some fields of a live record; returns how many actually changed (each got a change-log entry).
+    pub fn update(&mut self, entity: Entity, id: Uuid, patch: &Map<String, Value>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let n = update_in(&tx, &mut self.clock, entity, id, patch, false)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Tombstones a record. Nothing is erased: `restore` brings it back.
+    pub fn delete(&mut self, entity: Entity, id: Uuid) -> Result<()> {
+        self.set_deleted(entity, id, true)
+    }
+
+    pub fn restore(&mut self, entity: Entity, id: Uuid) -> Result<()> {
+        self.set_deleted(entity, id, false)
+    }
+
+    fn set_deleted(&mut self, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        set_deleted_in(&tx, &mut self.clock, entity, id, deleted)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Resolves an open conflict by choosing (or typing) the value the record should hold. The choice is an
+    /// ordinary change made on the current version, so it supersedes every conflicting value everywhere.
+    pub fn resolve_conflict(&mut self, conflict: Uuid, choice: &Value, resolved_by: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let c = read_row(&tx, Entity::Conflict, conflict)?
+            .ok_or(StoreError::NotFound { entity: Entity::Conflict.label(), id: conflict })?;
+        if c.fields.get("status") != Some(&Value::from(ConflictStatus::Open.ident())) {
+            return Err(StoreError::AlreadyResolved);
+        }
+        let text = |f: &str| c.fields.get(f).and_then(Value::as_str).map(str::to_string);
+        let (Some(entity), Some(row), Some(field)) = (
+            text("entity").and_then(|e| Entity::parse(&e)),
+            text("row_id").and_then(|r| Uuid::parse_str(&r).ok()),
+            text("field"),
+        ) else {
+            return Err(StoreError::Corrupt(format!("冲突记录 {conflict} 不完整")));
+        };
+        let choice = validate_field(entity, &field, choice, today())?;
+        let now = chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        let mut patch = Map::new();
+        patch.insert("status".into(), Value::from(ConflictStatus::Resolved.ident()));
+        patch.insert("resolution".into(), choice.clone());
+        patch.insert("resolved_by".into(), Value::from(resolved_by));
+        patch.insert("resolved_at".into(), Value::from(now));
+        update_in(&tx, &mut self.clock, Entity::Conflict, conflict, &patch, false)?;
+        if field == DELETED {
+            set_deleted_in(&tx, &mut self.clock, entity, row, choice == Value::Bool(true))?;
+        } else {
+            let mut p = Map::new();
+            p.insert(field, choice);
+            update_in(&tx, &mut self.clock, entity, row, &p, true)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+pub(crate) fn update_in(
+    tx: &Transaction<'_>,
+    clock: &mut Clock,
+    entity: Entity,
+    id: Uuid,
+    patch: &Map<String, Value>,
+    allow_deleted: bool,
+) -> Result<usize> {
+    let mut valid: BTreeMap<&'static str, Value> = BTreeMap::new();
+    for (k, v) in patch {
+        check_writable(entity, k)?;
+        if k == DELETED {
+            return Err(ValidationError::new(k, Problem::Invalid { detail: "请用删除/恢复操作".into() }).into());
+        }
+        let def = sql::def(entity, k)?;
+        valid.insert(def.name, validate_field(entity, k, v, today())?);
+    }
+    let old = read_row(tx, entity, id)?.ok_or(StoreError::NotFound { entity: entity.label(), id })?;
+    if old.deleted && !allow_deleted {
+        return Err(StoreError::Deleted { entity: entity.label() });
+    }
+    let mut changed: Vec<(&'static str, Value)> = Vec::new();
+    for def in entity.fields() {
+        if let Some(v) = valid.remove(def.name) {
+            if old.fields.get(def.name).unwrap_or(&Value::Null) != &v {
+                if def.immutable {
+                    return Err(ValidationError::new(def.name, Problem::Immutable).into());
+                }
+                changed.push((def.name, v));
+            }
+        }
+    }
+    Writer { tx, clock }.put(entity, id, Some(&old), &changed)?;
+    Ok(changed.len())
+}
+
+fn set_deleted_in(tx: &Transaction<'_>, clock: &mut Clock, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
+    let old = read_row(tx, entity, id)?.ok_or(StoreError::NotFound { entity: entity.label(), id })?;
+    if old.deleted == deleted {
+        return Ok(());
+    }
+    Writer { tx, clock }.put(entity, id, Some(&old), &[(DELETED, Value::Bool(deleted))])
+}
