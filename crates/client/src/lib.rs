@@ -1,1 +1,139 @@
+//! The device side of sync over HTTP: enrol with a one-time code, push the store's outbox in batches,
+//! pull pages of the server log, and keep doing it in the background when the server comes and goes.
+//!
+//! Every step is safe to kill: a batch is resent under the same number until its answer is recorded,
+//! and a pulled page is applied together with the cursor, so rerunning finishes the job without losing
+//! or duplicating anything.
 
+mod auto;
+mod http;
+
+pub use auto::{run_auto, AutoEvent, AutoOptions};
+pub use http::{Client, Health};
+
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+use zoufang_store::{PullSummary, PushSummary, Store, StoreError};
+use zoufang_sync::{PushRequest, PROTOCOL};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("无法连接服务器 {url}：{detail}。请检查网络后重试，数据已安全保存在本机")]
+    Unreachable { url: String, detail: String },
+    #[error("{message}")]
+    Server { status: u16, code: String, message: String },
+    #[error("服务器回应无法解析：{0}")]
+    Protocol(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    /// Worth trying again later by itself (network down, server restarting); the others need a person.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SyncError::Unreachable { .. } => true,
+            SyncError::Server { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+/// Sizes of batches and pages.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncOptions {
+    pub batch: usize,
+    pub page: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions { batch: 1000, page: 5000 }
+    }
+}
+
+/// Where a running sync is, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Progress {
+    Push { sent: usize, pending: usize },
+    Pull { cursor: u64, head: u64 },
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub pushed: PushSummary,
+    pub pulled: PullSummary,
+    pub batches: usize,
+    pub pages: usize,
+    pub bytes_received: u64,
+    pub quarantined: usize,
+    pub millis: u64,
+}
+
+/// Registers this device with a server using a one-time code from the township office.
+pub fn enrol(store: &mut Store, server_url: &str, code: &str, device_name: &str) -> Result<zoufang_store::Enrolment> {
+    let client = Client::new(server_url);
+    let r = client.enrol(code, store.device_id(), device_name)?;
+    let e = zoufang_store::Enrolment {
+        server_url: client.base().to_string(),
+        server_id: r.server_id,
+        device_name: device_name.to_string(),
+        token: r.token,
+        scope: r.scope,
+    };
+    store.set_enrolment(&e)?;
+    Ok(e)
+}
+
+/// One full sync with the server this store is enrolled with: push everything, then pull everything.
+pub fn sync(store: &mut Store) -> Result<SyncReport> {
+    sync_with(store, SyncOptions::default(), &mut |_| {})
+}
+
+pub fn sync_with(store: &mut Store, opts: SyncOptions, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+    let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
+    let client = Client::new(&e.server_url).with_token(&e.token);
+    sync_client(&client, store, opts, progress)
+}
+
+/// A sync through a given client (tests use it to point at a proxy that cuts connections).
+pub fn sync_client(
+    client: &Client,
+    store: &mut Store,
+    opts: SyncOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SyncReport> {
+    let start = Instant::now();
+    let mut report = SyncReport::default();
+    let pending = store.pending_changes()?.max(0) as usize;
+    let mut sent = 0;
+    while let Some(batch) = store.next_batch(opts.batch)? {
+        progress(Progress::Push { sent, pending });
+        let req = PushRequest { protocol: PROTOCOL, batch: batch.no, changes: batch.changes.clone() };
+        let resp = client.push(&req)?;
+        let sum = store.record_push(&batch, &resp)?;
+        report.pushed.add(&sum);
+        report.batches += 1;
+        sent += batch.changes.len();
+    }
+    progress(Progress::Push { sent, pending: sent });
+    loop {
+        let (page, bytes) = client.pull(store.cursor()?, opts.page)?;
+        report.bytes_received += bytes;
+        let sum = store.apply_pull(&page)?;
+        report.pulled.add(&sum);
+        report.pages += 1;
+        progress(Progress::Pull { cursor: page.cursor, head: page.head });
+        if !page.more {
+            break;
+        }
+    }
+    report.quarantined = store.quarantined()?.len();
+    report.millis = start.elapsed().as_millis() as u64;
+    store.set_last_sync(&chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false))?;
+    Ok(report)
+}

@@ -334,6 +334,27 @@ impl Entity {
     }
 }
 
+/// The order a new record's fields are logged and synced in: the parent link first, so that the server and
+/// every pulling device learn a record's scope (and can satisfy its foreign key) before anything else.
+/// Null fields are left out.
+pub fn creation_order(entity: Entity, fields: &serde_json::Map<String, Value>) -> Vec<(&'static str, Value)> {
+    let parent = match entity.scope_via() {
+        ScopeVia::Itself => None,
+        ScopeVia::Village(f) | ScopeVia::Household(f) => Some(f),
+    };
+    let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(fields.len());
+    for def in entity.fields() {
+        if let Some(v) = fields.get(def.name).filter(|v| !v.is_null()) {
+            if Some(def.name) == parent {
+                out.insert(0, (def.name, v.clone()));
+            } else {
+                out.push((def.name, v.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// Validates one field value and returns it normalised (trimmed text, canonical ID number…).
 /// `Null` clears an optional field.
 pub fn validate_field(entity: Entity, field: &str, value: &Value, today: NaiveDate) -> Result<Value, ValidationError> {

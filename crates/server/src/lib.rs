@@ -1,1 +1,28 @@
+//! The zoufang sync server: devices enrol with a one-time code, push their change logs and pull what
+//! their scope may see. Storage sits behind the `Storage` trait; SQLite is the embedded default.
 
+pub mod api;
+pub mod check;
+pub mod error;
+pub mod sqlite;
+pub mod storage;
+pub mod tokens;
+
+pub use api::router;
+pub use error::ApiError;
+pub use sqlite::SqliteStorage;
+pub use storage::{DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Serves the API on an already-bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    storage: Arc<dyn Storage>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(storage).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,1 +1,187 @@
-fn main() {}
+//! `zoufang-server`: run the sync server, or administer its database (enrol devices, revoke them, load
+//! demo data, look at what is there).
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use uuid::Uuid;
+use zoufang_model::Scope;
+use zoufang_server::{SqliteStorage, Storage};
+
+#[derive(Parser)]
+#[command(name = "zoufang-server", version, about = "走访 sync server")]
+struct Cli {
+    /// The server database (SQLite).
+    #[arg(long, global = true, default_value = "data/server.db", env = "ZOUFANG_DB")]
+    db: PathBuf,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the sync API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8470", env = "ZOUFANG_LISTEN")]
+        listen: String,
+        /// Directory for photo blobs (一户一档 pages).
+        #[arg(long, default_value = "data/blobs", env = "ZOUFANG_BLOBS")]
+        blobs: PathBuf,
+        /// Load the demo county into an empty database and print an enrolment code for its first village.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Administer the server database.
+    Admin {
+        #[command(subcommand)]
+        cmd: Admin,
+    },
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Issue a one-time enrolment code for a device.
+    Enrol {
+        /// village:<村id> | township:<9位区划代码> | county:<6位区划代码>
+        #[arg(long)]
+        scope: String,
+        /// The device's name, e.g. "花桥村 张伟的平板".
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 168)]
+        ttl_hours: u32,
+    },
+    /// List enrolled devices.
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop a device: it can no longer sync.
+    Revoke { device: Uuid },
+    /// List villages with their ids and codes (to build scopes).
+    Villages {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load the demo county (demo size, or a full county of 30,000 households).
+    SeedDemo {
+        #[arg(long, default_value = "demo")]
+        size: String,
+    },
+    /// Counts of what the server holds.
+    Stats,
+}
+
+fn open(db: &PathBuf) -> Result<SqliteStorage> {
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {} 失败", dir.display()))?;
+    }
+    SqliteStorage::open(db).with_context(|| format!("打开服务器数据库 {} 失败", db.display()))
+}
+
+fn seed(s: &SqliteStorage, size: &str) -> Result<usize> {
+    let today = chrono::Local::now().date_naive();
+    let size = match size {
+        "demo" => zoufang_demo::Size::demo(today),
+        "county" => zoufang_demo::Size::county(today),
+        other => bail!("未知的规模 {other}：可选 demo 或 county"),
+    };
+    let county = zoufang_demo::county(2026, size);
+    let device = Uuid::from_u128(0x5eed);
+    let changes = county.to_changes(device);
+    Ok(s.ingest_trusted("演示数据导入", &changes)?)
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt().with_target(false).init();
+    let cli = Cli::parse();
+    let storage = open(&cli.db)?;
+    match cli.cmd {
+        Cmd::Serve { listen, blobs, demo } => {
+            std::fs::create_dir_all(&blobs).with_context(|| format!("创建照片目录 {} 失败", blobs.display()))?;
+            if demo && storage.stats()?.villages == 0 {
+                let n = seed(&storage, "demo")?;
+                println!("已载入演示数据：{n} 条字段记录");
+            }
+            let storage: Arc<dyn Storage> = Arc::new(storage);
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async move {
+                let listener =
+                    tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("无法监听 {listen}"))?;
+                let addr = listener.local_addr()?;
+                let st = storage.stats()?;
+                println!("走访同步服务已启动：http://{addr}");
+                println!("  数据库 {}，照片目录 {}", cli.db.display(), blobs.display());
+                println!(
+                    "  {} 个村，{} 户，{} 名成员，{} 条走访记录",
+                    st.villages, st.households, st.members, st.visits
+                );
+                if demo {
+                    if let Some(v) = storage.villages()?.first() {
+                        let code =
+                            storage.create_enrol_code(&format!("{} 演示平板", v.name), &Scope::Village(v.id), 168)?;
+                        println!("  演示注册码（{}，7 天内有效）：{code}", v.name);
+                        println!("  试一试：zoufang-cli --db data/device.db init --server http://{addr} --code {code}");
+                    }
+                }
+                println!("  按 Ctrl-C 停止");
+                zoufang_server::serve(listener, storage, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+                Ok::<_, anyhow::Error>(())
+            })?;
+        }
+        Cmd::Admin { cmd } => match cmd {
+            Admin::Enrol { scope, name, ttl_hours } => {
+                let scope = Scope::parse(&scope).map_err(|e| anyhow::anyhow!("范围无效：{e}"))?;
+                let code = storage.create_enrol_code(&name, &scope, ttl_hours)?;
+                println!("{code}");
+                eprintln!("注册码已生成：设备「{name}」，范围 {scope}，{ttl_hours} 小时内有效，只能使用一次。");
+            }
+            Admin::Devices { json } => {
+                let ds = storage.devices()?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&ds)?);
+                } else {
+                    for d in ds {
+                        let state = if d.revoked_at.is_some() { "已停用" } else { "使用中" };
+                        println!(
+                            "{}  {}  {}  {}  最近同步 {}",
+                            d.id,
+                            d.name,
+                            d.scope,
+                            state,
+                            d.last_seen_at.unwrap_or_else(|| "从未".into())
+                        );
+                    }
+                }
+            }
+            Admin::Revoke { device } => {
+                if storage.revoke(device)? {
+                    println!("设备 {device} 已停用");
+                } else {
+                    bail!("没有找到使用中的设备 {device}");
+                }
+            }
+            Admin::Villages { json } => {
+                let vs = storage.villages()?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&vs)?);
+                } else {
+                    for v in vs {
+                        println!("{}  {}  {} {}  {} 户", v.id, v.code, v.township, v.name, v.households);
+                    }
+                }
+            }
+            Admin::SeedDemo { size } => {
+                let t = std::time::Instant::now();
+                let n = seed(&storage, &size)?;
+                println!("已载入 {n} 条字段记录，用时 {:.1} 秒", t.elapsed().as_secs_f64());
+            }
+            Admin::Stats => println!("{}", serde_json::to_string_pretty(&storage.stats()?)?),
+        },
+    }
+    Ok(())
+}

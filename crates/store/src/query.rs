@@ -67,7 +67,7 @@ WHERE h.deleted = 0
                   AND (m.name LIKE ?3 ESCAPE '\\' OR m.id_number LIKE ?3 ESCAPE '\\')))
   AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.deleted = 0
                                  AND v.visited_on >= ?4))
-ORDER BY h.group_name, h.household_no
+ORDER BY h.household_no
 LIMIT ?5 OFFSET ?6";
 
 impl Store {

@@ -253,7 +253,7 @@ fn push(s: &mut Store, hub: &mut MemoryLedger, minter: &mut CountingMinter) -> P
 fn pull(s: &mut Store, hub: &MemoryLedger) {
     loop {
         let (rows, cursor, more) = hub.pull(s.cursor().unwrap(), 7);
-        s.apply_pull(&PullResponse { rows, cursor, more, max_hlc: Default::default() }).unwrap();
+        s.apply_pull(&PullResponse { rows, cursor, more, head: cursor, max_hlc: Default::default() }).unwrap();
         if !more {
             break;
         }

@@ -11,8 +11,8 @@ use rusqlite::Transaction;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
-use zoufang_model::schema::{validate_field, validate_new};
-use zoufang_model::{ConflictStatus, Entity, Problem, Record, ScopeVia, ValidationError, DELETED};
+use zoufang_model::schema::{creation_order, validate_field, validate_new};
+use zoufang_model::{ConflictStatus, Entity, Problem, Record, ValidationError, DELETED};
 use zoufang_sync::hlc::now_ms;
 use zoufang_sync::{Clock, Version};
 
@@ -23,6 +23,14 @@ pub(crate) struct Writer<'a, 'c> {
 }
 
 impl Writer<'_, '_> {
+    /// Moves the clock past what another connection to this database (the background sync) has seen.
+    fn observe_shared(&mut self) -> Result<()> {
+        if let Some(seen) = crate::meta::get(self.tx, crate::meta::HLC_SEEN)?.and_then(|s| s.parse::<u64>().ok()) {
+            self.clock.observe(zoufang_sync::Hlc(seen), now_ms());
+        }
+        Ok(())
+    }
+
     fn log(
         &mut self,
         entity: Entity,
@@ -66,6 +74,7 @@ impl Writer<'_, '_> {
         if changed.is_empty() {
             return Ok(());
         }
+        self.observe_shared()?;
         let mut clock = old.map(|o| o.clock.clone()).unwrap_or_default();
         let mut cols = Vec::with_capacity(changed.len());
         let mut vals: Vec<SqlValue> = Vec::with_capacity(changed.len() + 2);
@@ -119,26 +128,6 @@ fn check_writable(entity: Entity, field: &str) -> Result<()> {
         return Err(ValidationError::new(field, Problem::ServerOnly).into());
     }
     Ok(())
-}
-
-/// The order fields are logged in for a new record: the parent link first, so that the server and every
-/// pulling device learn a record's scope (and satisfy its foreign key) before anything else about it.
-fn creation_order(entity: Entity, fields: &Map<String, Value>) -> Vec<(&'static str, Value)> {
-    let parent = match entity.scope_via() {
-        ScopeVia::Itself => None,
-        ScopeVia::Village(f) | ScopeVia::Household(f) => Some(f),
-    };
-    let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(fields.len());
-    for def in entity.fields() {
-        if let Some(v) = fields.get(def.name).filter(|v| !v.is_null()) {
-            if Some(def.name) == parent {
-                out.insert(0, (def.name, v.clone()));
-            } else {
-                out.push((def.name, v.clone()));
-            }
-        }
-    }
-    out
 }
 
 impl Store {

@@ -135,6 +135,9 @@ pub struct PullResponse {
     pub cursor: Seq,
     /// More pages follow.
     pub more: bool,
+    /// The newest position of the whole log, for progress bars.
+    #[serde(default)]
+    pub head: Seq,
     /// The newest clock in this page (devices move their clock past it).
     pub max_hlc: Hlc,
 }

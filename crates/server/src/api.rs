@@ -1,0 +1,139 @@
+//! The HTTP API (axum). Handlers parse and authenticate, then hand the work to the storage on tokio's
+//! blocking pool. Every error answers with `ErrorBody` (a code and a Chinese message).
+
+use crate::error::ApiError;
+use crate::storage::{DeviceAuth, Storage};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::sync::Arc;
+use uuid::Uuid;
+use zoufang_sync::{EnrolResponse, PullResponse, PushRequest, PushResponse, MAX_BODY, PROTOCOL};
+
+pub type Shared = Arc<dyn Storage>;
+
+/// The API router over a storage backend.
+pub fn router(storage: Shared) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/me", get(me))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(storage)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+}
+
+/// Parses a JSON body with our own errors: too large → 413, malformed or unknown fields → 400.
+fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("请求过大：最多 {} MB，请分批同步", MAX_BODY / 1024 / 1024),
+            )
+        } else {
+            ApiError::bad_request(format!("无法读取请求：{e}"))
+        }
+    })?;
+    serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("请求格式错误：{e}")))
+}
+
+async fn auth(storage: &Shared, headers: &HeaderMap) -> Result<DeviceAuth, ApiError> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() < 200)
+        .ok_or_else(ApiError::unauthorized)?
+        .to_string();
+    let s = storage.clone();
+    blocking(move || s.authenticate(&token)).await
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    server_id: Uuid,
+    protocol: u32,
+    version: &'static str,
+}
+
+async fn health(State(s): State<Shared>) -> Json<Health> {
+    Json(Health { status: "ok", server_id: s.server_id(), protocol: PROTOCOL, version: env!("CARGO_PKG_VERSION") })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnrolBody {
+    protocol: u32,
+    code: String,
+    device_id: Uuid,
+    device_name: String,
+}
+
+async fn enrol(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Result<Json<EnrolResponse>, ApiError> {
+    let b: EnrolBody = parse(body)?;
+    if b.protocol != PROTOCOL {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_protocol",
+            "应用版本与服务器不一致，请升级应用",
+        ));
+    }
+    if b.code.len() > 40 || b.device_name.chars().count() > 60 {
+        return Err(ApiError::bad_request("注册码或设备名称过长"));
+    }
+    blocking(move || s.enrol(&b.code, b.device_id, &b.device_name)).await.map(Json)
+}
+
+#[derive(Serialize)]
+struct Me {
+    device_id: Uuid,
+    name: String,
+    scope: zoufang_model::Scope,
+}
+
+async fn me(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<Me>, ApiError> {
+    let d = auth(&s, &headers).await?;
+    Ok(Json(Me { device_id: d.id, name: d.name, scope: d.scope }))
+}
+
+async fn push(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let device = auth(&s, &headers).await?;
+    let req: PushRequest = parse(body)?;
+    blocking(move || s.push(&device, req)).await.map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PullQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<usize>,
+}
+
+async fn pull(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let device = auth(&s, &headers).await?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(format!("查询参数错误：{e}")))?;
+    let limit = q.limit.unwrap_or(5000);
+    blocking(move || s.pull(&device, q.after, limit)).await.map(Json)
+}

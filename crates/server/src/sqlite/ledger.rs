@@ -1,0 +1,204 @@
+//! The merge rules' view of the SQLite change log.
+
+use rusqlite::{OptionalExtension, Transaction};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+use zoufang_sync::{Change, Clock, FieldState, Hlc, Ledger, Minter, Seq};
+
+pub(crate) fn blob(id: Uuid) -> Vec<u8> {
+    id.as_bytes().to_vec()
+}
+
+pub(crate) fn uuid(b: &[u8]) -> rusqlite::Result<Uuid> {
+    Uuid::from_slice(b)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e)))
+}
+
+pub(crate) struct SqlLedger<'a, 'c> {
+    pub tx: &'a Transaction<'c>,
+    pub now: i64,
+    /// Ids known to be in the log (looked up for a whole batch at once) or added by this transaction.
+    pub known: HashMap<Uuid, Seq>,
+    /// Whether `known` covers every stored id of the batch (so a miss means new).
+    pub known_complete: bool,
+    pub authors: HashMap<Uuid, String>,
+    pub server: Uuid,
+    /// The last `current` lookup, so `append` need not look again.
+    last_current: Option<(Uuid, String, Option<Seq>)>,
+    pub touched_rows: HashSet<Uuid>,
+}
+
+impl<'a, 'c> SqlLedger<'a, 'c> {
+    pub fn new(tx: &'a Transaction<'c>, server: Uuid, now: i64) -> Self {
+        SqlLedger {
+            tx,
+            now,
+            known: HashMap::new(),
+            known_complete: false,
+            authors: HashMap::new(),
+            server,
+            last_current: None,
+            touched_rows: HashSet::new(),
+        }
+    }
+
+    /// Looks up which of these change ids are already stored, in a few queries instead of one per change.
+    pub fn preload_known(&mut self, ids: &[Uuid]) -> rusqlite::Result<()> {
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.tx.prepare(&format!("SELECT id, seq FROM change_log WHERE id IN ({marks})"))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter().map(|u| blob(*u))))?;
+            while let Some(r) = rows.next()? {
+                self.known.insert(uuid(&r.get::<_, Vec<u8>>(0)?)?, r.get::<_, i64>(1)? as Seq);
+            }
+        }
+        self.known_complete = true;
+        Ok(())
+    }
+}
+
+fn state(r: &rusqlite::Row<'_>, off: usize) -> rusqlite::Result<FieldState> {
+    let value: String = r.get(off + 2)?;
+    Ok(FieldState {
+        seq: r.get::<_, i64>(off)? as Seq,
+        change: uuid(&r.get::<_, Vec<u8>>(off + 1)?)?,
+        value: serde_json::from_str(&value).unwrap_or(Value::Null),
+        hlc: Hlc(r.get::<_, i64>(off + 3)? as u64),
+        device: uuid(&r.get::<_, Vec<u8>>(off + 4)?)?,
+    })
+}
+
+impl Ledger for SqlLedger<'_, '_> {
+    type Error = rusqlite::Error;
+
+    fn known(&mut self, change: Uuid) -> rusqlite::Result<Option<Seq>> {
+        if let Some(s) = self.known.get(&change) {
+            return Ok(Some(*s));
+        }
+        if self.known_complete {
+            return Ok(None);
+        }
+        self.tx
+            .prepare_cached("SELECT seq FROM change_log WHERE id = ?1")?
+            .query_row([blob(change)], |r| r.get::<_, i64>(0).map(|s| s as Seq))
+            .optional()
+    }
+
+    fn current(&mut self, row: Uuid, field: &str) -> rusqlite::Result<Option<FieldState>> {
+        let st = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, id, value, hlc, device FROM change_log WHERE row_id = ?1 AND field = ?2 AND live = 1",
+            )?
+            .query_row(rusqlite::params![blob(row), field], |r| state(r, 0))
+            .optional()?;
+        self.last_current = Some((row, field.to_string(), st.as_ref().map(|s| s.seq)));
+        Ok(st)
+    }
+
+    fn row_state(&mut self, row: Uuid) -> rusqlite::Result<Vec<(String, FieldState)>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT field, seq, id, value, hlc, device FROM change_log WHERE row_id = ?1 AND live = 1",
+        )?;
+        let out = stmt.query_map([blob(row)], |r| Ok((r.get::<_, String>(0)?, state(r, 1)?)))?.collect();
+        self.last_current = None;
+        out
+    }
+
+    fn open_conflict(&mut self, row: Uuid, field: &str) -> rusqlite::Result<Option<Uuid>> {
+        let b: Option<Vec<u8>> = self
+            .tx
+            .prepare_cached("SELECT conflict_id FROM open_conflict WHERE row_id = ?1 AND field = ?2")?
+            .query_row(rusqlite::params![blob(row), field], |r| r.get(0))
+            .optional()?;
+        b.map(|b| uuid(&b)).transpose()
+    }
+
+    fn set_open_conflict(&mut self, row: Uuid, field: &str, conflict: Option<Uuid>) -> rusqlite::Result<()> {
+        match conflict {
+            Some(c) => self
+                .tx
+                .prepare_cached("INSERT OR REPLACE INTO open_conflict(row_id, field, conflict_id) VALUES (?1, ?2, ?3)")?
+                .execute(rusqlite::params![blob(row), field, blob(c)])?,
+            None => self
+                .tx
+                .prepare_cached("DELETE FROM open_conflict WHERE row_id = ?1 AND field = ?2")?
+                .execute(rusqlite::params![blob(row), field])?,
+        };
+        Ok(())
+    }
+
+    fn author(&mut self, device: Uuid) -> rusqlite::Result<String> {
+        if let Some(a) = self.authors.get(&device) {
+            return Ok(a.clone());
+        }
+        let name: Option<String> = self
+            .tx
+            .prepare_cached("SELECT name FROM device WHERE id = ?1")?
+            .query_row([blob(device)], |r| r.get(0))
+            .optional()?;
+        let name =
+            name.unwrap_or_else(|| if device == self.server { "服务器".into() } else { "未登记设备".into() });
+        self.authors.insert(device, name.clone());
+        Ok(name)
+    }
+
+    fn append(&mut self, c: &Change, village: Uuid, applied: bool) -> rusqlite::Result<Seq> {
+        if applied {
+            let previous = match self.last_current.take() {
+                Some((r, f, s)) if r == c.row && f == c.field => s,
+                _ => self
+                    .tx
+                    .prepare_cached("SELECT seq FROM change_log WHERE row_id = ?1 AND field = ?2 AND live = 1")?
+                    .query_row(rusqlite::params![blob(c.row), c.field], |r| r.get::<_, i64>(0).map(|s| s as Seq))
+                    .optional()?,
+            };
+            if let Some(prev) = previous {
+                self.tx.prepare_cached("UPDATE change_log SET live = 0 WHERE seq = ?1")?.execute([prev as i64])?;
+            }
+        }
+        self.last_current = None;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO change_log(id, entity, row_id, field, value, hlc, device, base, seen, village_id, applied, live, received_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+            )?
+            .execute(rusqlite::params![
+                blob(c.id),
+                c.entity.ident(),
+                blob(c.row),
+                c.field,
+                c.value.to_string(),
+                c.hlc.0 as i64,
+                blob(c.device),
+                c.base.map(|b| serde_json::to_string(&b).unwrap_or_default()),
+                c.seen.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default()),
+                blob(village),
+                applied,
+                self.now,
+            ])?;
+        let seq = self.tx.last_insert_rowid() as Seq;
+        self.known.insert(c.id, seq);
+        self.touched_rows.insert(c.row);
+        Ok(seq)
+    }
+}
+
+/// Ids and clock for conflict records the server writes.
+pub(crate) struct ServerMinter<'a> {
+    pub server: Uuid,
+    pub clock: &'a mut Clock,
+}
+
+impl Minter for ServerMinter<'_> {
+    fn server_device(&self) -> Uuid {
+        self.server
+    }
+    fn next_id(&mut self) -> Uuid {
+        Uuid::now_v7()
+    }
+    fn tick(&mut self) -> Hlc {
+        self.clock.tick(zoufang_sync::hlc::now_ms())
+    }
+}

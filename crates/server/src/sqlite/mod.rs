@@ -1,0 +1,530 @@
+//! The embedded storage backend: one SQLite file. One writer connection (SQLite has one writer anyway)
+//! and a few readers, which WAL lets run beside it.
+
+mod ledger;
+
+use crate::check::{check_change, reject};
+use crate::error::ApiError;
+use crate::storage::{DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
+use crate::tokens;
+use axum::http::StatusCode;
+use ledger::{blob, uuid, ServerMinter, SqlLedger};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use uuid::Uuid;
+use zoufang_migrate::Migration;
+use zoufang_model::{Entity, Scope, ScopeVia};
+use zoufang_sync::{
+    apply, Change, ChangeResult, Clock, Current, EnrolResponse, FieldValue, Hlc, Outcome, PullResponse, PushRequest,
+    PushResponse, RowDelta, Seq, Status, MAX_BATCH, PROTOCOL,
+};
+
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../../../../schema/server/0001_init.sql") }];
+
+const READERS: usize = 4;
+
+pub struct SqliteStorage {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    clock: Mutex<Clock>,
+    server_id: Uuid,
+}
+
+fn now_rfc3339() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave SQLite half-written (transactions roll back on drop).
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let c = Connection::open(path)?;
+    c.pragma_update(None, "journal_mode", "WAL")?;
+    c.pragma_update(None, "synchronous", "NORMAL")?;
+    c.pragma_update(None, "busy_timeout", 10_000)?;
+    c.pragma_update(None, "cache_size", -65536)?;
+    c.set_prepared_statement_cache_capacity(64);
+    Ok(c)
+}
+
+/// Where the records a batch creates belong, learned from the batch itself.
+#[derive(Default)]
+struct BatchScope {
+    /// New record → its village.
+    rows: HashMap<Uuid, Uuid>,
+    /// New village → its division code.
+    codes: HashMap<Uuid, String>,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the server database and brings its schema up to date.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let mut w = open_conn(path)?;
+        zoufang_migrate::migrate(&mut w, MIGRATIONS)?;
+        let server_id = match w
+            .query_row("SELECT value FROM server_meta WHERE key = 'server_id'", [], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            Some(s) => Uuid::parse_str(&s)?,
+            None => {
+                let id = Uuid::now_v7();
+                w.execute("INSERT INTO server_meta(key, value) VALUES ('server_id', ?1)", [id.to_string()])?;
+                id
+            }
+        };
+        let last: Option<i64> = w.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0))?;
+        let readers = (0..READERS).map(|_| open_conn(path).map(Mutex::new)).collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(SqliteStorage {
+            writer: Mutex::new(w),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            clock: Mutex::new(Clock::resume(Hlc(last.unwrap_or(0) as u64))),
+            server_id,
+        })
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        for m in &self.readers {
+            if let Ok(g) = m.try_lock() {
+                return g;
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        lock(&self.readers[i])
+    }
+
+    /// The village a change's record belongs to: known from an earlier push, or from this batch.
+    fn village_of(tx: &rusqlite::Transaction<'_>, batch: &BatchScope, c: &Change) -> rusqlite::Result<Option<Uuid>> {
+        let known: Option<Vec<u8>> = tx
+            .prepare_cached("SELECT village_id FROM row_scope WHERE row_id = ?1")?
+            .query_row([blob(c.row)], |r| r.get(0))
+            .optional()?;
+        match known {
+            Some(b) => Ok(Some(uuid(&b)?)),
+            None => Ok(batch.rows.get(&c.row).copied()),
+        }
+    }
+
+    fn village_code(
+        tx: &rusqlite::Transaction<'_>,
+        batch: &BatchScope,
+        village: Uuid,
+    ) -> rusqlite::Result<Option<String>> {
+        let code: Option<String> = tx
+            .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
+            .query_row([blob(village)], |r| r.get(0))
+            .optional()?;
+        Ok(code.or_else(|| batch.codes.get(&village).cloned()))
+    }
+
+    /// Learns from a batch where the records it creates belong (parent links and village codes).
+    fn scan_batch(tx: &rusqlite::Transaction<'_>, changes: &[Change]) -> rusqlite::Result<BatchScope> {
+        let mut b = BatchScope::default();
+        for c in changes {
+            match c.entity.scope_via() {
+                ScopeVia::Itself => {
+                    b.rows.insert(c.row, c.row);
+                    if c.field == "code" {
+                        if let Some(code) = c.value.as_str() {
+                            b.codes.insert(c.row, code.to_string());
+                        }
+                    }
+                }
+                ScopeVia::Village(f) if c.field == f => {
+                    if let Some(v) = c.value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
+                        b.rows.entry(c.row).or_insert(v);
+                    }
+                }
+                ScopeVia::Household(f) if c.field == f => {
+                    if let Some(h) = c.value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
+                        let probe = Change { row: h, ..c.clone() };
+                        if let Some(v) = Self::village_of(tx, &b, &probe)? {
+                            b.rows.entry(c.row).or_insert(v);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(b)
+    }
+
+    /// Applies a batch inside one write transaction. `device` is None for trusted ingest.
+    fn apply_batch(
+        &self,
+        conn: &mut Connection,
+        from: Option<(&DeviceAuth, u64)>,
+        changes: &[Change],
+    ) -> Result<Vec<ChangeResult>, ApiError> {
+        let device = from.map(|(d, _)| d);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let today = chrono::Local::now().date_naive();
+        let now = chrono::Utc::now().timestamp_millis();
+        let batch = Self::scan_batch(&tx, changes)?;
+        let mut clock = lock(&self.clock);
+        let mut ledger = SqlLedger::new(&tx, self.server_id, now);
+        ledger.preload_known(&changes.iter().map(|c| c.id).collect::<Vec<_>>())?;
+        let mut results = Vec::with_capacity(changes.len());
+        let mut scoped_rows: HashMap<Uuid, Uuid> = HashMap::new();
+        for c in changes {
+            let rejected = |results: &mut Vec<ChangeResult>, r| {
+                results.push(ChangeResult {
+                    id: c.id,
+                    status: Status::Rejected,
+                    seq: None,
+                    current: None,
+                    conflict: None,
+                    rejection: Some(r),
+                })
+            };
+            let value = match device {
+                Some(d) => match check_change(c, d.id, today) {
+                    Ok(v) => v,
+                    Err(r) => {
+                        rejected(&mut results, r);
+                        continue;
+                    }
+                },
+                None => c.value.clone(),
+            };
+            let village = match scoped_rows.get(&c.row) {
+                Some(v) => Some(*v),
+                None => Self::village_of(&tx, &batch, c)?,
+            };
+            let Some(village) = village else {
+                rejected(
+                    &mut results,
+                    reject(&c.field, format!("无法确定这条{}记录属于哪个村：新记录须先写所属村/户", c.entity.label())),
+                );
+                continue;
+            };
+            if let Some(d) = device {
+                let inside = match &d.scope {
+                    Scope::Village(v) => *v == village,
+                    scope => {
+                        Self::village_code(&tx, &batch, village)?.is_some_and(|code| scope.contains(village, &code))
+                    }
+                };
+                if !inside {
+                    rejected(
+                        &mut results,
+                        reject(&c.field, format!("这条{}记录不在本机的工作范围（{}）内", c.entity.label(), d.scope)),
+                    );
+                    continue;
+                }
+            }
+            let is_new = !scoped_rows.contains_key(&c.row)
+                && tx
+                    .prepare_cached("SELECT 1 FROM row_scope WHERE row_id = ?1")?
+                    .query_row([blob(c.row)], |_| Ok(()))
+                    .optional()?
+                    .is_none();
+            if !is_new {
+                if let Some(def) = c.entity.field(&c.field).filter(|d| d.immutable) {
+                    let cur = zoufang_sync::Ledger::current(&mut ledger, c.row, def.name)?;
+                    if cur.is_some_and(|s| s.value != value) {
+                        rejected(&mut results, reject(&c.field, format!("{}创建后不能修改", def.label)));
+                        continue;
+                    }
+                }
+            }
+            clock.observe(c.hlc, zoufang_sync::hlc::now_ms());
+            let change = Change { value, ..c.clone() };
+            let mut minter = ServerMinter { server: self.server_id, clock: &mut clock };
+            let applied = apply(&mut ledger, &mut minter, &change, village)?;
+            if is_new && !matches!(applied.outcome, Outcome::Duplicate { .. }) {
+                tx.prepare_cached("INSERT OR IGNORE INTO row_scope(row_id, entity, village_id) VALUES (?1, ?2, ?3)")?
+                    .execute(rusqlite::params![blob(c.row), c.entity.ident(), blob(village)])?;
+            }
+            scoped_rows.insert(c.row, village);
+            if c.entity == Entity::Village && c.field == "code" {
+                if let (Outcome::Applied { .. }, Some(code)) = (&applied.outcome, change.value.as_str()) {
+                    tx.prepare_cached("INSERT OR REPLACE INTO village_scope(village_id, code) VALUES (?1, ?2)")?
+                        .execute(rusqlite::params![blob(c.row), code])?;
+                }
+            }
+            let (status, seq, current) = match applied.outcome {
+                Outcome::Applied { seq } => (Status::Applied, seq, Some(Current { value: change.value.clone(), seq })),
+                Outcome::Superseded { seq, current } => (Status::Superseded, seq, Some(current.current())),
+                Outcome::Duplicate { seq, current } => (Status::Duplicate, seq, current.map(|s| s.current())),
+            };
+            results.push(ChangeResult {
+                id: c.id,
+                status,
+                seq: Some(seq),
+                current,
+                conflict: applied.conflict,
+                rejection: None,
+            });
+        }
+        drop(clock);
+        drop(ledger);
+        if let Some((d, batch)) = from {
+            tx.prepare_cached("UPDATE device SET last_seen_at = ?1, last_batch = max(last_batch, ?2) WHERE id = ?3")?
+                .execute(rusqlite::params![now_rfc3339(), batch as i64, blob(d.id)])?;
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+}
+
+fn scope_parse(s: &str) -> Result<Scope, ApiError> {
+    Scope::parse(s).map_err(|e| ApiError::internal(format!("stored scope {s}: {e}")))
+}
+
+impl Storage for SqliteStorage {
+    fn server_id(&self) -> Uuid {
+        self.server_id
+    }
+
+    fn create_enrol_code(&self, device_name: &str, scope: &Scope, ttl_hours: u32) -> Result<String, ApiError> {
+        let code = tokens::new_code();
+        let expires = chrono::Local::now() + chrono::Duration::hours(i64::from(ttl_hours));
+        lock(&self.writer).execute(
+            "INSERT INTO enrol_code(code_hash, device_name, scope, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![
+                tokens::hash(&tokens::normalise_code(&code)),
+                device_name,
+                scope.to_string(),
+                now_rfc3339(),
+                expires.to_rfc3339()
+            ],
+        )?;
+        Ok(code)
+    }
+
+    fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let hash = tokens::hash(&tokens::normalise_code(code));
+        let row: Option<(String, String, String, Option<Vec<u8>>)> = tx
+            .query_row(
+                "SELECT device_name, scope, expires_at, used_by FROM enrol_code WHERE code_hash = ?1",
+                [&hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let bad = || {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "bad_code",
+                "注册码无效、已过期或已被使用，请向乡镇管理员索取新的注册码",
+            )
+        };
+        let Some((issued_name, scope, expires, used_by)) = row else { return Err(bad()) };
+        let expired = chrono::DateTime::parse_from_rfc3339(&expires).map(|t| t < chrono::Local::now()).unwrap_or(true);
+        if expired || used_by.is_some() {
+            return Err(bad());
+        }
+        let taken: bool =
+            tx.query_row("SELECT count(*) FROM device WHERE id = ?1", [blob(device_id)], |r| r.get::<_, i64>(0))? > 0;
+        if taken {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "device_exists",
+                "该设备编号已注册过；如需重新注册，请先由管理员停用旧记录",
+            ));
+        }
+        let token = tokens::new_token();
+        let name =
+            if device_name.trim().is_empty() { issued_name } else { device_name.trim().chars().take(60).collect() };
+        tx.execute(
+            "INSERT INTO device(id, name, token_hash, scope, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![blob(device_id), name, tokens::hash(&token), scope, now_rfc3339()],
+        )?;
+        tx.execute(
+            "UPDATE enrol_code SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
+            rusqlite::params![blob(device_id), now_rfc3339(), hash],
+        )?;
+        tx.commit()?;
+        Ok(EnrolResponse { device_id, token, scope: scope_parse(&scope)?, server_id: self.server_id })
+    }
+
+    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError> {
+        let conn = self.reader();
+        let row: Option<(Vec<u8>, String, String, Option<String>)> = conn
+            .prepare_cached("SELECT id, name, scope, revoked_at FROM device WHERE token_hash = ?1")?
+            .query_row([tokens::hash(token)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        let Some((id, name, scope, revoked)) = row else { return Err(ApiError::unauthorized()) };
+        if revoked.is_some() {
+            return Err(ApiError::revoked());
+        }
+        Ok(DeviceAuth { id: uuid(&id)?, name, scope: scope_parse(&scope)? })
+    }
+
+    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError> {
+        if req.protocol != PROTOCOL {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_protocol",
+                format!("本机的同步协议版本 {} 与服务器（{PROTOCOL}）不一致，请升级应用", req.protocol),
+            ));
+        }
+        if req.changes.len() > MAX_BATCH {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "batch_too_large",
+                format!("一批最多 {MAX_BATCH} 条修改，本批 {} 条", req.changes.len()),
+            ));
+        }
+        let mut conn = lock(&self.writer);
+        let last: i64 =
+            conn.query_row("SELECT last_batch FROM device WHERE id = ?1", [blob(device.id)], |r| r.get(0))?;
+        let replay = req.batch as i64 <= last;
+        let results = self.apply_batch(&mut conn, Some((device, req.batch)), &req.changes)?;
+        let server_hlc = lock(&self.clock).last();
+        Ok(PushResponse { results, replay, server_hlc })
+    }
+
+    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<PullResponse, ApiError> {
+        let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        const COLS: &str = "seq, entity, row_id, field, value, hlc";
+        let (sql, scope_param): (String, rusqlite::types::Value) = match &device.scope {
+            Scope::Village(v) => (
+                format!("SELECT {COLS} FROM change_log WHERE live = 1 AND village_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"),
+                rusqlite::types::Value::Blob(blob(*v)),
+            ),
+            Scope::Township(p) | Scope::County(p) => (
+                format!(
+                    "SELECT {COLS} FROM change_log WHERE live = 1 AND seq > ?2 AND village_id IN \
+                     (SELECT village_id FROM village_scope WHERE code >= ?1 AND code < ?1 || ':') ORDER BY seq LIMIT ?3"
+                ),
+                rusqlite::types::Value::Text(p.clone()),
+            ),
+        };
+        let mut rows: Vec<RowDelta> = Vec::new();
+        let (mut n, mut last_seq, mut max_hlc) = (0usize, after, Hlc(0));
+        {
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let mut q = stmt.query(rusqlite::params![scope_param, after as i64, limit as i64])?;
+            while let Some(r) = q.next()? {
+                let seq = r.get::<_, i64>(0)? as Seq;
+                let entity: String = r.get(1)?;
+                let row = uuid(&r.get::<_, Vec<u8>>(2)?)?;
+                let field: String = r.get(3)?;
+                let value: Value = serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null);
+                max_hlc = max_hlc.max(Hlc(r.get::<_, i64>(5)? as u64));
+                let entity = Entity::parse(&entity).ok_or_else(|| ApiError::internal(format!("entity {entity}")))?;
+                let fv = FieldValue(field, value, seq);
+                match rows.last_mut() {
+                    Some(d) if d.row == row => d.fields.push(fv),
+                    _ => rows.push(RowDelta { entity, row, fields: vec![fv] }),
+                }
+                n += 1;
+                last_seq = seq;
+            }
+        }
+        let more = n == limit;
+        let head: Option<i64> = tx.query_row("SELECT max(seq) FROM change_log", [], |r| r.get(0))?;
+        let head = (head.unwrap_or(0) as Seq).max(after);
+        // With nothing more in scope, the device may skip to the newest entry this snapshot holds.
+        let cursor = if more { last_seq } else { head };
+        Ok(PullResponse { rows, cursor, more, head, max_hlc })
+    }
+
+    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError> {
+        let mut conn = lock(&self.writer);
+        let mut devices: Vec<Uuid> = changes.iter().map(|c| c.device).collect();
+        devices.sort();
+        devices.dedup();
+        for d in devices {
+            conn.execute(
+                "INSERT OR IGNORE INTO device(id, name, token_hash, scope, created_at, revoked_at) VALUES (?1, ?2, ?3, 'county:000000', ?4, ?4)",
+                rusqlite::params![blob(d), source_name, tokens::hash(&tokens::new_token()), now_rfc3339()],
+            )?;
+        }
+        let mut n = 0;
+        for chunk in changes.chunks(MAX_BATCH) {
+            let results = self.apply_batch(&mut conn, None, chunk)?;
+            n += results.iter().filter(|r| r.status != Status::Rejected).count();
+        }
+        Ok(n)
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT id, name, scope, created_at, revoked_at, last_seen_at, last_batch FROM device \
+             WHERE scope <> 'county:000000' ORDER BY created_at",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (id, name, scope, created_at, revoked_at, last_seen_at, last_batch) = r?;
+            out.push(DeviceInfo {
+                id: uuid(&id)?,
+                name,
+                scope: scope_parse(&scope)?,
+                created_at,
+                revoked_at,
+                last_seen_at,
+                last_batch,
+            });
+        }
+        Ok(out)
+    }
+
+    fn revoke(&self, device: Uuid) -> Result<bool, ApiError> {
+        let n = lock(&self.writer).execute(
+            "UPDATE device SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            rusqlite::params![now_rfc3339(), blob(device)],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn villages(&self) -> Result<Vec<VillageInfo>, ApiError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT vs.village_id, vs.code,
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'name' AND live = 1),
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'township' AND live = 1),
+               (SELECT count(*) FROM row_scope WHERE village_id = vs.village_id AND entity = 'household')
+             FROM village_scope vs ORDER BY vs.code",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let text = |i: usize| -> rusqlite::Result<String> {
+                let s: Option<String> = r.get(i)?;
+                Ok(s.and_then(|s| serde_json::from_str::<String>(&s).ok()).unwrap_or_default())
+            };
+            Ok(VillageInfo {
+                id: uuid(&r.get::<_, Vec<u8>>(0)?)?,
+                code: r.get(1)?,
+                name: text(2)?,
+                township: text(3)?,
+                households: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn stats(&self) -> Result<Stats, ApiError> {
+        let conn = self.reader();
+        let count = |sql: &str| -> Result<i64, ApiError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+        let entity = |e: Entity| -> Result<i64, ApiError> {
+            Ok(conn.query_row("SELECT count(*) FROM row_scope WHERE entity = ?1", [e.ident()], |r| r.get(0))?)
+        };
+        Ok(Stats {
+            changes: count("SELECT count(*) FROM change_log")?,
+            live_records: count("SELECT count(*) FROM row_scope")?,
+            villages: entity(Entity::Village)?,
+            households: entity(Entity::Household)?,
+            members: entity(Entity::Member)?,
+            visits: entity(Entity::Visit)?,
+            open_conflicts: count("SELECT count(*) FROM open_conflict")?,
+            devices: count("SELECT count(*) FROM device WHERE scope <> 'county:000000'")?,
+        })
+    }
+}
