@@ -1,1 +1,7 @@
+//! Scenario tests across crates: real device database files, a real server on loopback.
 
+mod auto_restart;
+mod bad_input;
+mod conflict;
+mod interrupted;
+mod scope;

@@ -1,1 +1,186 @@
+//! Harness for the scenario tests: a real server on a loopback port over a real SQLite file, real device
+//! databases, and a proxy that cuts connections where a flaky township Wi-Fi would.
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use uuid::Uuid;
+use zoufang_model::Scope;
+use zoufang_server::SqliteStorage;
+pub use zoufang_server::Storage;
+use zoufang_store::Store;
+
+/// A running server.
+pub struct TestServer {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub storage: Arc<SqliteStorage>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on a free loopback port with its database in `dir`.
+    pub fn start(dir: &Path) -> TestServer {
+        Self::start_at(dir, "127.0.0.1:0".parse().expect("address"))
+    }
+
+    pub fn start_at(dir: &Path, addr: SocketAddr) -> TestServer {
+        let storage = Arc::new(SqliteStorage::open(&dir.join("server.db")).expect("open server db"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let s: Arc<dyn Storage> = storage.clone();
+        let thread = std::thread::spawn(move || {
+            let rt =
+                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+                ready_tx.send(listener.local_addr().expect("addr")).expect("ready");
+                zoufang_server::serve(listener, s, async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        let addr = ready_rx.recv().expect("server started");
+        TestServer { url: format!("http://{addr}"), addr, storage, stop: Some(tx), thread: Some(thread) }
+    }
+
+    /// Loads a small demo county (2 villages of 30 households) and returns the village ids.
+    pub fn seed_small(&self) -> Vec<Uuid> {
+        let today = chrono::Local::now().date_naive();
+        let size = zoufang_demo::Size {
+            townships: 1,
+            villages_per_township: 2,
+            households_per_village: 30,
+            visits_per_household: 2,
+            today,
+        };
+        let county = zoufang_demo::county(11, size);
+        self.storage.ingest_trusted("演示数据导入", &county.to_changes(Uuid::from_u128(0x5eed))).expect("seed");
+        county.villages.iter().map(|v| v.id).collect()
+    }
+
+    /// A device database at `path`, enrolled with this server for `scope`.
+    pub fn device(&self, path: &Path, name: &str, scope: Scope) -> Store {
+        let code = self.storage.create_enrol_code(name, &scope, 1).expect("code");
+        let mut store = Store::open(path).expect("open device db");
+        zoufang_client::enrol(&mut store, &self.url, &code, name).expect("enrol");
+        store
+    }
+
+    /// The number of entries in the server's change log.
+    pub fn log_len(&self) -> i64 {
+        self.storage.stats().expect("stats").changes
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// How the proxy mistreats a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Pass it through.
+    None,
+    /// Drop the connection before the request reaches the server.
+    BeforeRequest,
+    /// Forward the request, let the server act on it, then drop the connection before the response.
+    BeforeResponse,
+}
+
+/// A loopback HTTP/1.1 proxy that cuts connections according to a plan (one entry per request; then
+/// passes everything through).
+pub struct CuttingProxy {
+    pub url: String,
+    pub cuts_done: Arc<AtomicUsize>,
+}
+
+fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 65536];
+    loop {
+        let n = s.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = s.read(&mut chunk).ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some(buf);
+        }
+    }
+}
+
+impl CuttingProxy {
+    pub fn start(upstream: SocketAddr, plan: Vec<Cut>) -> CuttingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let plan = Arc::new(std::sync::Mutex::new(plan.into_iter()));
+        let cuts_done = Arc::new(AtomicUsize::new(0));
+        let done = cuts_done.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { continue };
+                let plan = plan.clone();
+                let done = done.clone();
+                std::thread::spawn(move || {
+                    // One request per connection: ask the client to close afterwards.
+                    while let Some(req) = read_request(&mut client) {
+                        let cut = plan.lock().map(|mut p| p.next().unwrap_or(Cut::None)).unwrap_or(Cut::None);
+                        if cut == Cut::BeforeRequest {
+                            done.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        let Ok(mut up) = TcpStream::connect(upstream) else { return };
+                        let req =
+                            String::from_utf8_lossy(&req).replacen("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1);
+                        if up.write_all(req.as_bytes()).is_err() {
+                            return;
+                        }
+                        let mut resp = Vec::new();
+                        let _ = up.read_to_end(&mut resp);
+                        if cut == Cut::BeforeResponse {
+                            done.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        let _ = client.write_all(&resp);
+                        return;
+                    }
+                });
+            }
+        });
+        CuttingProxy { url, cuts_done }
+    }
+}
+
+/// The `zoufang-cli` binary built alongside the tests (`make test` builds it first).
+pub fn cli_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let bin = dir.join(format!("zoufang-cli{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: build it first with `cargo build --bins` (make test does)", bin.display());
+    bin
+}

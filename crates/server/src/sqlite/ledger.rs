@@ -179,6 +179,12 @@ impl Ledger for SqlLedger<'_, '_> {
                 self.now,
             ])?;
         let seq = self.tx.last_insert_rowid() as Seq;
+        if c.device == self.server {
+            // Records the server writes itself (conflicts) are scoped like the record they concern.
+            self.tx
+                .prepare_cached("INSERT OR IGNORE INTO row_scope(row_id, entity, village_id) VALUES (?1, ?2, ?3)")?
+                .execute(rusqlite::params![blob(c.row), c.entity.ident(), blob(village)])?;
+        }
         self.known.insert(c.id, seq);
         self.touched_rows.insert(c.row);
         Ok(seq)

@@ -1,0 +1,146 @@
+//! Bad input from the network gets a clear error and changes nothing stored.
+
+use serde_json::{json, Value};
+use std::time::Duration;
+use uuid::Uuid;
+use zoufang_model::{Entity, Scope};
+use zoufang_scenarios::{Storage, TestServer};
+use zoufang_store::HouseholdQuery;
+use zoufang_sync::{Change, Hlc, PushRequest, PROTOCOL};
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+fn post(url: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
+    let mut r = agent()
+        .post(url)
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(&body[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    let v: Value = r.body_mut().read_json().unwrap_or(Value::Null);
+    (status, v)
+}
+
+#[test]
+fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut a).unwrap();
+    let token = a.enrolment().unwrap().unwrap().token;
+    let push = format!("{}/v1/push", server.url);
+    let before = server.log_len();
+    let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
+    let good = |field: &str, value: Value| Change {
+        id: Uuid::now_v7(),
+        entity: Entity::Household,
+        row: h,
+        field: field.into(),
+        value,
+        hlc: Hlc::new(zoufang_sync::hlc::now_ms(), 0),
+        device: a.device_id(),
+        base: None,
+        seen: None,
+    };
+
+    let (s, v) = post(&push, &token, b"{\"protocol\":1,\"batch\":".to_vec());
+    assert_eq!(s, 400);
+    assert_eq!(v["error"], "bad_request");
+    assert!(v["message"].as_str().unwrap().contains("请求格式错误"), "{v}");
+
+    let (s, v) = post(&push, &token, br#"{"protocol":1,"batch":1,"changes":[],"sneaky":true}"#.to_vec());
+    assert_eq!(s, 400);
+    assert!(v["message"].as_str().unwrap().contains("unknown field"), "{v}");
+
+    let mut c = serde_json::to_value(good("notes", json!("x"))).unwrap();
+    c["extra"] = json!(1);
+    let (s, _) = post(&push, &token, serde_json::to_vec(&json!({"protocol":1,"batch":1,"changes":[c]})).unwrap());
+    assert_eq!(s, 400, "unknown fields inside a change are refused too");
+
+    let many: Vec<Change> = (0..5001).map(|i| good("notes", json!(format!("第{i}条")))).collect();
+    let (s, v) =
+        post(&push, &token, serde_json::to_vec(&PushRequest { protocol: PROTOCOL, batch: 1, changes: many }).unwrap());
+    assert_eq!(s, 413);
+    assert_eq!(v["error"], "batch_too_large");
+    assert!(v["message"].as_str().unwrap().contains("5000"));
+
+    let huge = vec![b' '; 17 * 1024 * 1024];
+    let (s, v) = post(&push, &token, huge);
+    assert_eq!(s, 413);
+    assert_eq!(v["error"], "body_too_large");
+
+    let body =
+        serde_json::to_vec(&PushRequest { protocol: PROTOCOL, batch: 1, changes: vec![good("notes", json!("x"))] })
+            .unwrap();
+    let (s, v) = post(&push, "zf_forged", body.clone());
+    assert_eq!(s, 401);
+    assert!(v["message"].as_str().unwrap().contains("身份验证失败"));
+    let (s, _) = post(&push, "", body);
+    assert_eq!(s, 401);
+
+    let (s, v) = post(&push, &token, serde_json::to_vec(&json!({"protocol": 99, "batch": 1, "changes": []})).unwrap());
+    assert_eq!((s, v["error"].as_str()), (400, Some("unsupported_protocol")));
+
+    assert_eq!(server.log_len(), before, "nothing stored changed");
+
+    // An invalid 身份证号 in one change does not block the rest of the batch.
+    let bad_id = good("head_id_number", json!("110105194912310021"));
+    let fine = good("notes", json!("核实完毕"));
+    let (s, v) = post(
+        &push,
+        &token,
+        serde_json::to_vec(&PushRequest { protocol: PROTOCOL, batch: 7, changes: vec![bad_id, fine] }).unwrap(),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["results"][0]["status"], "rejected");
+    assert!(v["results"][0]["rejection"]["message"].as_str().unwrap().contains("校验位"), "{v}");
+    assert_eq!(v["results"][1]["status"], "applied");
+    assert_eq!(server.log_len(), before + 1);
+}
+
+#[test]
+fn the_device_quarantines_refused_changes_and_keeps_syncing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.seed_small();
+    // A township device creates a village with a mistyped code that belongs to another township, and
+    // edits a household: the village is refused (out of scope), the edit goes through.
+    let mut t = server.device(&dir.path().join("t.db"), "台拱镇扶贫站", Scope::Township("522630101".into()));
+    zoufang_client::sync(&mut t).unwrap();
+    let hs = t.households(&HouseholdQuery::default()).unwrap();
+    assert_eq!(hs.len(), 60, "a township device sees both villages");
+    let wrong = zoufang_model::Village {
+        id: Uuid::now_v7(),
+        name: "新建村".into(),
+        code: "522630102201".into(),
+        township: "施洞镇".into(),
+        county: "台江县".into(),
+    };
+    t.create(&wrong).unwrap();
+    let patch = [("notes".to_string(), json!("镇里复核"))].into_iter().collect();
+    t.update(Entity::Household, hs[0].id, &patch).unwrap();
+    let r = zoufang_client::sync(&mut t).unwrap();
+    assert_eq!((r.pushed.applied, r.pushed.rejected), (1, 4));
+    let q = t.quarantined().unwrap();
+    assert_eq!(q.len(), 4);
+    assert!(q.iter().all(|c| c.row == wrong.id && c.reason.contains("范围")), "{q:?}");
+    assert_eq!(t.pending_changes().unwrap(), 0, "the queue is not blocked");
+    // Later work still syncs.
+    let patch = [("notes".to_string(), json!("镇里复核（二）"))].into_iter().collect();
+    t.update(Entity::Household, hs[1].id, &patch).unwrap();
+    assert_eq!(zoufang_client::sync(&mut t).unwrap().pushed.applied, 1);
+    // The person discards the refused village.
+    for c in q {
+        t.discard_quarantined(c.change).unwrap();
+    }
+    assert!(t.quarantined().unwrap().is_empty());
+    assert!(server.storage.villages().unwrap().iter().all(|v| v.id != wrong.id));
+}

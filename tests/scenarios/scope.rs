@@ -1,0 +1,88 @@
+//! A village device never receives another village's records and cannot write them.
+
+use serde_json::json;
+use uuid::Uuid;
+use zoufang_model::{Entity, Scope};
+use zoufang_scenarios::{Storage, TestServer};
+use zoufang_store::HouseholdQuery;
+use zoufang_sync::{Change, Hlc, PushRequest, Status, PROTOCOL};
+
+#[test]
+fn village_devices_see_and_write_only_their_village() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let mut a = server.device(&dir.path().join("a.db"), "甲村平板", Scope::Village(villages[0]));
+    let mut b = server.device(&dir.path().join("b.db"), "乙村平板", Scope::Village(villages[1]));
+    zoufang_client::sync(&mut a).unwrap();
+    zoufang_client::sync(&mut b).unwrap();
+    let ha = a.households(&HouseholdQuery::default()).unwrap();
+    let hb = b.households(&HouseholdQuery::default()).unwrap();
+    assert_eq!((ha.len(), hb.len()), (30, 30));
+    assert!(ha.iter().all(|h| h.village_id == Some(villages[0])));
+    assert!(hb.iter().all(|h| h.village_id == Some(villages[1])));
+    assert_eq!(a.villages().unwrap().len(), 1);
+    let members: i64 = a
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM member m JOIN household h ON h.id = m.household_id WHERE h.village_id <> ?1",
+            [villages[0].as_bytes().to_vec()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(members, 0);
+
+    // A crafted push from A at B's household is refused, and B never sees it.
+    let e = a.enrolment().unwrap().unwrap();
+    let client = zoufang_client::Client::new(&server.url).with_token(&e.token);
+    let c = Change {
+        id: Uuid::now_v7(),
+        entity: Entity::Household,
+        row: hb[0].id,
+        field: "notes".into(),
+        value: json!("越权修改"),
+        hlc: Hlc::new(zoufang_sync::hlc::now_ms(), 0),
+        device: a.device_id(),
+        base: None,
+        seen: None,
+    };
+    let r = client.push(&PushRequest { protocol: PROTOCOL, batch: 99, changes: vec![c] }).unwrap();
+    assert_eq!(r.results[0].status, Status::Rejected);
+    assert!(r.results[0].rejection.as_ref().unwrap().message.contains("不在本机的工作范围"));
+    zoufang_client::sync(&mut b).unwrap();
+    assert_ne!(b.household(hb[0].id).unwrap().unwrap().notes.as_deref(), Some("越权修改"));
+
+    // A device pretending to be another device is refused too.
+    let c = Change {
+        id: Uuid::now_v7(),
+        entity: Entity::Household,
+        row: ha[0].id,
+        field: "notes".into(),
+        value: json!("冒名修改"),
+        hlc: Hlc::new(zoufang_sync::hlc::now_ms(), 0),
+        device: b.device_id(),
+        base: None,
+        seen: None,
+    };
+    let r = client.push(&PushRequest { protocol: PROTOCOL, batch: 100, changes: vec![c] }).unwrap();
+    assert_eq!(r.results[0].status, Status::Rejected);
+
+    // A revoked device is refused outright.
+    assert!(server.storage.revoke(a.device_id()).unwrap());
+    let err = zoufang_client::sync(&mut a).unwrap_err();
+    assert!(err.to_string().contains("停用"), "{err}");
+    assert!(!err.is_retryable());
+}
+
+#[test]
+fn a_county_device_sees_every_village() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.seed_small();
+    let mut c = server.device(&dir.path().join("c.db"), "县扶贫办", Scope::County("522630".into()));
+    zoufang_client::sync(&mut c).unwrap();
+    assert_eq!(c.households(&HouseholdQuery::default()).unwrap().len(), 60);
+    let mut other = server.device(&dir.path().join("o.db"), "外县", Scope::County("520102".into()));
+    zoufang_client::sync(&mut other).unwrap();
+    assert!(other.households(&HouseholdQuery::default()).unwrap().is_empty());
+}
