@@ -4,4 +4,5 @@ mod auto_restart;
 mod bad_input;
 mod conflict;
 mod interrupted;
+mod replicas;
 mod scope;
