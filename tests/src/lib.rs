@@ -147,8 +147,8 @@ impl CuttingProxy {
                 let plan = plan.clone();
                 let done = done.clone();
                 std::thread::spawn(move || {
-                    // One request per connection: ask the client to close afterwards.
-                    while let Some(req) = read_request(&mut client) {
+                    // One request per connection: ask the server to close afterwards.
+                    if let Some(req) = read_request(&mut client) {
                         let cut = plan.lock().map(|mut p| p.next().unwrap_or(Cut::None)).unwrap_or(Cut::None);
                         if cut == Cut::BeforeRequest {
                             done.fetch_add(1, Ordering::SeqCst);
@@ -167,7 +167,6 @@ impl CuttingProxy {
                             return;
                         }
                         let _ = client.write_all(&resp);
-                        return;
                     }
                 });
             }

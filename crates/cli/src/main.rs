@@ -152,7 +152,7 @@ fn main() {
     }
 }
 
-fn open(db: &PathBuf) -> Result<Store> {
+fn open(db: &std::path::Path) -> Result<Store> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }

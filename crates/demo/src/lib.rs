@@ -53,8 +53,10 @@ pub struct County {
 
 const COUNTY_CODE: u32 = 522630;
 
-fn uuid7(rng: &mut Rng, at: NaiveDate) -> Uuid {
-    let ms = at.and_hms_opt(8, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0).max(0) as u64;
+/// A UUIDv7 as a device makes them: time-ordered. Ids are handed out in generation order, a few
+/// milliseconds apart.
+fn uuid7(rng: &mut Rng) -> Uuid {
+    let ms = rng.tick_ms();
     let bytes = rng.next().to_le_bytes();
     let more = rng.next().to_le_bytes();
     let mut r = [0u8; 10];
@@ -73,7 +75,7 @@ pub fn county(seed: u64, size: Size) -> County {
         for v in 0..size.villages_per_township {
             let code = format!("{COUNTY_CODE}{:03}{:03}", 101 + t, 201 + v);
             let village = Village {
-                id: uuid7(&mut rng, epoch),
+                id: uuid7(&mut rng),
                 name: names::village_name(&mut rng, t * 100 + v),
                 code: code.clone(),
                 township: township.clone(),
@@ -90,7 +92,7 @@ pub fn county(seed: u64, size: Size) -> County {
 
 #[allow(clippy::too_many_arguments)]
 fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: usize, size: Size, epoch: NaiveDate) {
-    let id = uuid7(rng, epoch);
+    let id = uuid7(rng);
     let surname = names::surname(rng);
     let head_male = rng.chance(0.8);
     let head_birth =
@@ -130,7 +132,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
     causes.dedup();
 
     let mut members = vec![Member {
-        id: uuid7(rng, epoch),
+        id: uuid7(rng),
         household_id: id,
         name: head_name.clone(),
         id_number: Some(head_id.clone()),
@@ -152,7 +154,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
         let birth = head_birth + Duration::days(rng.range(-1500, 1500));
         let male = !head_male;
         let spouse_surname = if male { surname } else { names::surname(rng) };
-        members.push(person(rng, id, spouse_surname, male, birth, Relation::Spouse, &mut id_for, size.today, epoch));
+        members.push(person(rng, id, spouse_surname, male, birth, Relation::Spouse, &mut id_for, size.today));
     }
     for _ in 0..rng.below(4) {
         let birth = head_birth + Duration::days(rng.range(20 * 365, 38 * 365));
@@ -160,12 +162,12 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
             continue;
         }
         let male = rng.chance(0.5);
-        members.push(person(rng, id, surname, male, birth, Relation::Child, &mut id_for, size.today, epoch));
+        members.push(person(rng, id, surname, male, birth, Relation::Child, &mut id_for, size.today));
     }
     if rng.chance(0.25) {
         let birth = head_birth - Duration::days(rng.range(20 * 365, 30 * 365));
         let male = rng.chance(0.4);
-        members.push(person(rng, id, surname, male, birth, Relation::Parent, &mut id_for, size.today, epoch));
+        members.push(person(rng, id, surname, male, birth, Relation::Parent, &mut id_for, size.today));
     }
 
     let helper_male = rng.chance(0.6);
@@ -211,7 +213,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
             needs.education = NeedCheck { state: NeedState::NotApplicable, note: None };
         }
         c.visits.push(Visit {
-            id: uuid7(rng, on),
+            id: uuid7(rng),
             household_id: id,
             kind: *rng.weighted(&[(VisitKind::Routine, 70), (VisitKind::SecretaryTour, 20), (VisitKind::Recheck, 10)]),
             visited_on: on,
@@ -233,7 +235,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
     let year = size.today.year().min(2035);
     let wage = rng.range(300_000, 2_400_000) * i64::from(size_n) / 3;
     c.handbook.push(HandbookEntry {
-        id: uuid7(rng, size.today),
+        id: uuid7(rng),
         household_id: id,
         section: HandbookSection::IncomeCalc,
         entry_date: size.today - Duration::days(rng.range(0, 60)),
@@ -254,7 +256,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
     });
     let measure = *rng.pick(MeasureKind::ALL);
     c.handbook.push(HandbookEntry {
-        id: uuid7(rng, epoch),
+        id: uuid7(rng),
         household_id: id,
         section: HandbookSection::Measure,
         entry_date: epoch + Duration::days(rng.range(0, 1500)),
@@ -268,7 +270,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
     if rng.chance(0.06) {
         let (_, problem) = *rng.pick(names::PROBLEMS);
         c.rectifications.push(Rectification {
-            id: uuid7(rng, size.today),
+            id: uuid7(rng),
             village_id: village.id,
             household_id: Some(id),
             source: *rng.weighted(&[
@@ -308,7 +310,6 @@ fn person(
     relation: Relation,
     id_for: &mut impl FnMut(NaiveDate, bool) -> IdNumber,
     today: NaiveDate,
-    epoch: NaiveDate,
 ) -> Member {
     let age = (today - birth).num_days() / 365;
     let schooling = match age {
@@ -326,7 +327,7 @@ fn person(
         _ => *rng.weighted(&[(Labor::Weak, 50), (Labor::Lost, 30), (Labor::None, 20)]),
     };
     Member {
-        id: uuid7(rng, epoch),
+        id: uuid7(rng),
         household_id: household,
         name: format!("{surname}{}", names::given(rng, male)),
         id_number: Some(id_for(birth, male)),

@@ -56,11 +56,12 @@ pub const MEASURE_NOTES: &[&str] = &[
 ];
 
 pub fn surname(rng: &mut Rng) -> &'static str {
-    *rng.pick(SURNAMES)
+    SURNAMES[rng.below(SURNAMES.len() as u64) as usize]
 }
 
 pub fn given(rng: &mut Rng, male: bool) -> &'static str {
-    *rng.pick(if male { MALE } else { FEMALE })
+    let names = if male { MALE } else { FEMALE };
+    names[rng.below(names.len() as u64) as usize]
 }
 
 pub fn village_name(rng: &mut Rng, n: usize) -> String {

@@ -2,11 +2,20 @@
 
 use chrono::{Duration, NaiveDate};
 
-pub struct Rng(u64);
+pub struct Rng(u64, u64);
+
+/// 2016-03-01T00:00:00Z, when the demo county's records start.
+const START_MS: u64 = 1_456_790_400_000;
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
+        Rng(seed ^ 0x9e37_79b9_7f4a_7c15, START_MS)
+    }
+
+    /// A creation time for the next record id: strictly increasing.
+    pub fn tick_ms(&mut self) -> u64 {
+        self.1 += 1 + self.below(5);
+        self.1
     }
 
     pub fn next(&mut self) -> u64 {

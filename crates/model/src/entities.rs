@@ -415,8 +415,10 @@ mod tests {
             schooling: Some(Schooling::Junior),
             phone: None,
         });
-        let mut needs = BasicNeeds::default();
-        needs.housing = NeedCheck { state: NeedState::Unmet, note: Some("屋顶漏雨".into()) };
+        let needs = BasicNeeds {
+            housing: NeedCheck { state: NeedState::Unmet, note: Some("屋顶漏雨".into()) },
+            ..Default::default()
+        };
         check(&Visit {
             id: Uuid::now_v7(),
             household_id: h,
@@ -467,8 +469,7 @@ mod tests {
 
     #[test]
     fn unmet_needs_must_say_why() {
-        let mut needs = BasicNeeds::default();
-        needs.water.state = NeedState::Unmet;
+        let needs = BasicNeeds { water: NeedCheck { state: NeedState::Unmet, note: None }, ..Default::default() };
         assert!(needs.validate().unwrap_err().to_string().contains("饮水安全有保障"));
         assert_eq!(needs.unmet(), vec![BasicNeed::Water]);
     }

@@ -72,7 +72,7 @@ impl IncomeCalc {
         }
         let amounts =
             [self.wage_fen, self.business_fen, self.property_fen, self.transfer_fen, self.production_cost_fen];
-        if amounts.iter().any(|a| *a < 0 || *a > 100_000_000_00) {
+        if amounts.iter().any(|a| *a < 0 || *a > 10_000_000_000) {
             return Err(Problem::Invalid { detail: "金额不能为负数，且不超过一亿元".into() });
         }
         Ok(())

@@ -28,7 +28,7 @@ pub fn check_change(c: &Change, device: Uuid, today: chrono::NaiveDate) -> Resul
     if def.server_only {
         return Err(from_validation(c.entity, ValidationError::new(c.field.clone(), Problem::ServerOnly)));
     }
-    if c.entity == Entity::Conflict && c.field == "status" && c.value != Value::from(ConflictStatus::Resolved.ident()) {
+    if c.entity == Entity::Conflict && c.field == "status" && c.value != ConflictStatus::Resolved.ident() {
         return Err(reject(&c.field, "冲突只能标记为已处理"));
     }
     if c.seen.is_some() && c.field != zoufang_model::DELETED {

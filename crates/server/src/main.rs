@@ -73,7 +73,7 @@ enum Admin {
     Stats,
 }
 
-fn open(db: &PathBuf) -> Result<SqliteStorage> {
+fn open(db: &std::path::Path) -> Result<SqliteStorage> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {} 失败", dir.display()))?;
     }

@@ -82,5 +82,13 @@ impl Store {
     }
 }
 
+/// A write transaction, taking the write lock up front: a read-then-write transaction that had to
+/// upgrade its lock could fail at once with "database is locked" when the background sync writes at
+/// the same moment; an immediate one waits its turn (busy_timeout) instead. It also saves the lock
+/// upgrade on every write.
+pub(crate) fn write_tx(conn: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+}
+
 #[cfg(test)]
 mod tests;

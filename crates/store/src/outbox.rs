@@ -119,7 +119,7 @@ impl Store {
     /// The batch to push next: the open one again if its answer was never recorded, else up to `max`
     /// new changes under a new number. `None` when nothing is waiting.
     pub fn next_batch(&mut self, max: usize) -> Result<Option<Batch>> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::write_tx(&mut self.conn)?;
         let open = match meta::get(&tx, OPEN_BATCH)? {
             Some(s) => {
                 serde_json::from_str::<OpenBatch>(&s).map_err(|e| StoreError::Corrupt(format!("open_batch: {e}")))?
@@ -153,7 +153,7 @@ impl Store {
             return Err(StoreError::Protocol(format!("第 {} 批的结果数量或顺序不对", batch.no)));
         }
         let mut sum = PushSummary::default();
-        let tx = self.conn.transaction()?;
+        let tx = crate::write_tx(&mut self.conn)?;
         for ((seq, change), res) in batch.seqs.iter().zip(&batch.changes).zip(&resp.results) {
             if res.conflict.is_some() {
                 sum.conflicts += 1;
@@ -219,8 +219,8 @@ impl Store {
     /// Gives up a refused change: the field goes back to the value it replaced, unless it has been
     /// edited since (then the newer edit stands). The change stays in the log, marked discarded.
     pub fn discard_quarantined(&mut self, change: Uuid) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let row: Option<(i64, String, Vec<u8>, String, String, Option<String>)> = {
+        let tx = crate::write_tx(&mut self.conn)?;
+        let row: Option<LoggedRow> = {
             let mut stmt = tx.prepare_cached(
                 "SELECT seq, entity, row_id, field, value, prev FROM change_log WHERE id = ?1 AND state = 2",
             )?;
@@ -250,6 +250,9 @@ impl Store {
         Ok(())
     }
 }
+
+/// A change-log row as read back: seq, entity, row id, field, value JSON, previous value JSON.
+type LoggedRow = (i64, String, Vec<u8>, String, String, Option<String>);
 
 fn current_value(tx: &Transaction<'_>, entity: Entity, row: Uuid, field: &str) -> Result<Value> {
     Ok(match read_row(tx, entity, row)? {

@@ -33,7 +33,7 @@ impl Store {
     /// the whole page applied or none of it, and the next pull starts from the right place.
     pub fn apply_pull(&mut self, page: &PullResponse) -> Result<PullSummary> {
         let mut sum = PullSummary::default();
-        let tx = self.conn.transaction()?;
+        let tx = crate::write_tx(&mut self.conn)?;
         let acked = meta::get_i64(&tx, ACKED)?;
         let pending: HashSet<(Uuid, String)> = {
             let mut stmt = tx.prepare_cached("SELECT row_id, field FROM change_log WHERE seq > ?1")?;

@@ -6,7 +6,7 @@ use crate::Store;
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::{Map, Value};
 use uuid::Uuid;
-use zoufang_model::{Entity, Record};
+use zoufang_model::{Entity, FieldDef, Record};
 
 /// A record as stored: its fields, tombstone and per-field versions.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,21 +16,35 @@ pub struct RowState {
     pub clock: FieldClock,
 }
 
-pub(crate) fn select_sql(entity: Entity) -> String {
-    let cols: Vec<&str> = sql::columns(entity).map(|d| d.name).collect();
-    format!("SELECT {}, _clock FROM {} WHERE id = ?1", cols.join(", "), entity.ident())
+/// Reads a record: all its fields, or only `only` (plus tombstone and versions) when given.
+pub(crate) fn read_row(conn: &Connection, entity: Entity, id: Uuid) -> Result<Option<RowState>> {
+    read_some(conn, entity, id, None)
 }
 
-pub(crate) fn read_row(conn: &Connection, entity: Entity, id: Uuid) -> Result<Option<RowState>> {
-    let mut stmt = conn.prepare_cached(&select_sql(entity))?;
+pub(crate) fn read_some(
+    conn: &Connection,
+    entity: Entity,
+    id: Uuid,
+    only: Option<&[&'static FieldDef]>,
+) -> Result<Option<RowState>> {
+    let deleted = entity.field(zoufang_model::DELETED).expect("every entity has a tombstone");
+    let defs: Vec<&FieldDef> = match only {
+        Some(o) => {
+            o.iter().copied().filter(|d| d.name != zoufang_model::DELETED).chain(std::iter::once(deleted)).collect()
+        }
+        None => sql::columns(entity).collect(),
+    };
+    let cols: Vec<&str> = defs.iter().map(|d| d.name).collect();
+    let q = format!("SELECT {}, _clock FROM {} WHERE id = ?1", cols.join(", "), entity.ident());
+    let mut stmt = conn.prepare_cached(&q)?;
     let row = stmt
         .query_row([sql::uuid_blob(id)], |r| {
             let mut fields = Map::new();
-            let mut deleted = false;
+            let mut is_deleted = false;
             let mut err = None;
-            for (i, def) in sql::columns(entity).enumerate() {
+            for (i, def) in defs.iter().enumerate() {
                 match sql::from_sql(def, r.get_ref(i)?) {
-                    Ok(v) if def.name == zoufang_model::DELETED => deleted = v == Value::Bool(true),
+                    Ok(v) if def.name == zoufang_model::DELETED => is_deleted = v == Value::Bool(true),
                     Ok(Value::Null) => {}
                     Ok(v) => {
                         fields.insert(def.name.to_string(), v);
@@ -38,8 +52,8 @@ pub(crate) fn read_row(conn: &Connection, entity: Entity, id: Uuid) -> Result<Op
                     Err(e) => err = Some(e),
                 }
             }
-            let clock: String = r.get(sql::columns(entity).count())?;
-            Ok((fields, deleted, clock, err))
+            let clock: String = r.get(defs.len())?;
+            Ok((fields, is_deleted, clock, err))
         })
         .optional()?;
     match row {

@@ -2,7 +2,7 @@
 //! together or not at all.
 
 use crate::error::{Result, StoreError};
-use crate::rows::{read_row, RowState};
+use crate::rows::{read_row, read_some, RowState};
 use crate::sql::{self, FieldClock};
 use crate::Store;
 use chrono::NaiveDate;
@@ -12,9 +12,22 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 use zoufang_model::schema::{creation_order, validate_field, validate_new};
-use zoufang_model::{ConflictStatus, Entity, Problem, Record, ValidationError, DELETED};
+use zoufang_model::{ConflictStatus, Entity, FieldDef, Problem, Record, ValidationError, DELETED};
 use zoufang_sync::hlc::now_ms;
 use zoufang_sync::{Clock, Version};
+
+/// One change-log entry to write.
+struct Logged<'v> {
+    entity: Entity,
+    row: Uuid,
+    field: &'v str,
+    value: &'v Value,
+    /// The value it replaces.
+    prev: Option<&'v Value>,
+    base: Option<Version>,
+    /// For deletes: the versions the deleting device had seen.
+    seen: Option<&'v FieldClock>,
+}
 
 /// Appends changes for one record inside an open transaction.
 pub(crate) struct Writer<'a, 'c> {
@@ -31,16 +44,8 @@ impl Writer<'_, '_> {
         Ok(())
     }
 
-    fn log(
-        &mut self,
-        entity: Entity,
-        row: Uuid,
-        field: &str,
-        value: &Value,
-        prev: Option<&Value>,
-        base: Option<Version>,
-        seen: Option<&FieldClock>,
-    ) -> Result<Uuid> {
+    fn log(&mut self, e: Logged<'_>) -> Result<Uuid> {
+        let Logged { entity, row, field, value, prev, base, seen } = e;
         let id = Uuid::now_v7();
         let hlc = self.clock.tick(now_ms());
         let json = |v: &Value| v.to_string();
@@ -92,7 +97,8 @@ impl Writer<'_, '_> {
                 s.remove(DELETED);
                 s
             });
-            let cid = self.log(entity, id, field, value, prev.as_ref(), base, seen.as_ref())?;
+            let cid =
+                self.log(Logged { entity, row: id, field, value, prev: prev.as_ref(), base, seen: seen.as_ref() })?;
             clock.insert((*field).to_string(), Version::Local(cid));
             cols.push(*field);
             vals.push(sql::to_sql(sql::def(entity, field)?, value)?);
@@ -142,7 +148,7 @@ impl Store {
             check_writable(entity, k)?;
         }
         let fields = validate_new(entity, fields, today())?;
-        let tx = self.conn.transaction()?;
+        let tx = crate::write_tx(&mut self.conn)?;
         if read_row(&tx, entity, id)?.is_some() {
             return Err(StoreError::Exists { entity: entity.label(), id });
         }
@@ -153,7 +159,7 @@ impl Store {
 
     /// Changes some fields of a live record; returns how many actually changed (each got a change-log entry).
     pub fn update(&mut self, entity: Entity, id: Uuid, patch: &Map<String, Value>) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::write_tx(&mut self.conn)?;
         let n = update_in(&tx, &mut self.clock, entity, id, patch, false)?;
         tx.commit()?;
         Ok(n)
@@ -169,7 +175,7 @@ impl Store {
     }
 
     fn set_deleted(&mut self, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::write_tx(&mut self.conn)?;
         set_deleted_in(&tx, &mut self.clock, entity, id, deleted)?;
         tx.commit()?;
         Ok(())
@@ -178,7 +184,7 @@ impl Store {
     /// Resolves an open conflict by choosing (or typing) the value the record should hold. The choice is an
     /// ordinary change made on the current version, so it supersedes every conflicting value everywhere.
     pub fn resolve_conflict(&mut self, conflict: Uuid, choice: &Value, resolved_by: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::write_tx(&mut self.conn)?;
         let c = read_row(&tx, Entity::Conflict, conflict)?
             .ok_or(StoreError::NotFound { entity: Entity::Conflict.label(), id: conflict })?;
         if c.fields.get("status") != Some(&Value::from(ConflictStatus::Open.ident())) {
@@ -221,15 +227,18 @@ pub(crate) fn update_in(
     allow_deleted: bool,
 ) -> Result<usize> {
     let mut valid: BTreeMap<&'static str, Value> = BTreeMap::new();
+    let mut defs: Vec<&'static FieldDef> = Vec::with_capacity(patch.len());
+    let today = today();
     for (k, v) in patch {
         check_writable(entity, k)?;
         if k == DELETED {
             return Err(ValidationError::new(k, Problem::Invalid { detail: "请用删除/恢复操作".into() }).into());
         }
         let def = sql::def(entity, k)?;
-        valid.insert(def.name, validate_field(entity, k, v, today())?);
+        valid.insert(def.name, validate_field(entity, k, v, today)?);
+        defs.push(def);
     }
-    let old = read_row(tx, entity, id)?.ok_or(StoreError::NotFound { entity: entity.label(), id })?;
+    let old = read_some(tx, entity, id, Some(&defs))?.ok_or(StoreError::NotFound { entity: entity.label(), id })?;
     if old.deleted && !allow_deleted {
         return Err(StoreError::Deleted { entity: entity.label() });
     }
@@ -249,7 +258,7 @@ pub(crate) fn update_in(
 }
 
 fn set_deleted_in(tx: &Transaction<'_>, clock: &mut Clock, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
-    let old = read_row(tx, entity, id)?.ok_or(StoreError::NotFound { entity: entity.label(), id })?;
+    let old = read_some(tx, entity, id, Some(&[]))?.ok_or(StoreError::NotFound { entity: entity.label(), id })?;
     if old.deleted == deleted {
         return Ok(());
     }

@@ -166,11 +166,7 @@ pub fn apply<L: Ledger, M: Minter>(
 
     let seq = ledger.append(change, village, applied)?;
 
-    if bookkeeping
-        && applied
-        && change.field == "status"
-        && change.value == Value::from(ConflictStatus::Resolved.ident())
-    {
+    if bookkeeping && applied && change.field == "status" && change.value == ConflictStatus::Resolved.ident() {
         let row =
             ledger.current(change.row, "row_id")?.and_then(|s| s.value.as_str().and_then(|s| Uuid::parse_str(s).ok()));
         let field = ledger.current(change.row, "field")?.and_then(|s| s.value.as_str().map(str::to_string));

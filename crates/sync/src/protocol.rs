@@ -22,11 +22,35 @@ pub type Seq = u64;
 
 /// Which value of a field an edit was based on: a synced one (its log position) or one of this device's
 /// own changes not yet acknowledged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Version {
     Seq(Seq),
     Local(Uuid),
+}
+
+/// A number is a log position, a string a change id. Written by hand: serde's untagged enums try each
+/// variant and build an error for every miss, which made reading a record's versions slow.
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Version;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a log position (number) or a change id (UUID string)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Version, E> {
+                Ok(Version::Seq(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Version, E> {
+                u64::try_from(v).map(Version::Seq).map_err(|_| E::custom("negative log position"))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Version, E> {
+                Uuid::parse_str(v).map(Version::Local).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One field of one record set to one value: the unit of sync and of the audit trail.

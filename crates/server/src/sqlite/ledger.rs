@@ -24,9 +24,12 @@ pub(crate) struct SqlLedger<'a, 'c> {
     pub known_complete: bool,
     pub authors: HashMap<Uuid, String>,
     pub server: Uuid,
-    /// The last `current` lookup, so `append` need not look again.
-    last_current: Option<(Uuid, String, Option<Seq>)>,
-    pub touched_rows: HashSet<Uuid>,
+    /// Current values read or written in this transaction, by record and field (a mirror of the log,
+    /// so repeated look-ups within a batch do not go back to the index).
+    cache: HashMap<Uuid, HashMap<String, Option<FieldState>>>,
+    /// Records that did not exist before this transaction: nothing about them is in the database
+    /// except what the cache holds.
+    pub fresh: HashSet<Uuid>,
 }
 
 impl<'a, 'c> SqlLedger<'a, 'c> {
@@ -38,8 +41,8 @@ impl<'a, 'c> SqlLedger<'a, 'c> {
             known_complete: false,
             authors: HashMap::new(),
             server,
-            last_current: None,
-            touched_rows: HashSet::new(),
+            cache: HashMap::new(),
+            fresh: HashSet::new(),
         }
     }
 
@@ -86,6 +89,12 @@ impl Ledger for SqlLedger<'_, '_> {
     }
 
     fn current(&mut self, row: Uuid, field: &str) -> rusqlite::Result<Option<FieldState>> {
+        if let Some(hit) = self.cache.get(&row).and_then(|m| m.get(field)) {
+            return Ok(hit.clone());
+        }
+        if self.fresh.contains(&row) {
+            return Ok(None);
+        }
         let st = self
             .tx
             .prepare_cached(
@@ -93,16 +102,19 @@ impl Ledger for SqlLedger<'_, '_> {
             )?
             .query_row(rusqlite::params![blob(row), field], |r| state(r, 0))
             .optional()?;
-        self.last_current = Some((row, field.to_string(), st.as_ref().map(|s| s.seq)));
+        self.cache.entry(row).or_default().insert(field.to_string(), st.clone());
         Ok(st)
     }
 
     fn row_state(&mut self, row: Uuid) -> rusqlite::Result<Vec<(String, FieldState)>> {
+        if self.fresh.contains(&row) {
+            let fields = self.cache.get(&row).into_iter().flatten();
+            return Ok(fields.filter_map(|(f, s)| s.clone().map(|s| (f.clone(), s))).collect());
+        }
         let mut stmt = self.tx.prepare_cached(
             "SELECT field, seq, id, value, hlc, device FROM change_log WHERE row_id = ?1 AND live = 1",
         )?;
         let out = stmt.query_map([blob(row)], |r| Ok((r.get::<_, String>(0)?, state(r, 1)?)))?.collect();
-        self.last_current = None;
         out
     }
 
@@ -146,19 +158,10 @@ impl Ledger for SqlLedger<'_, '_> {
 
     fn append(&mut self, c: &Change, village: Uuid, applied: bool) -> rusqlite::Result<Seq> {
         if applied {
-            let previous = match self.last_current.take() {
-                Some((r, f, s)) if r == c.row && f == c.field => s,
-                _ => self
-                    .tx
-                    .prepare_cached("SELECT seq FROM change_log WHERE row_id = ?1 AND field = ?2 AND live = 1")?
-                    .query_row(rusqlite::params![blob(c.row), c.field], |r| r.get::<_, i64>(0).map(|s| s as Seq))
-                    .optional()?,
-            };
-            if let Some(prev) = previous {
-                self.tx.prepare_cached("UPDATE change_log SET live = 0 WHERE seq = ?1")?.execute([prev as i64])?;
+            if let Some(prev) = self.current(c.row, &c.field)? {
+                self.tx.prepare_cached("UPDATE change_log SET live = 0 WHERE seq = ?1")?.execute([prev.seq as i64])?;
             }
         }
-        self.last_current = None;
         self.tx
             .prepare_cached(
                 "INSERT INTO change_log(id, entity, row_id, field, value, hlc, device, base, seen, village_id, applied, live, received_at) \
@@ -186,7 +189,10 @@ impl Ledger for SqlLedger<'_, '_> {
                 .execute(rusqlite::params![blob(c.row), c.entity.ident(), blob(village)])?;
         }
         self.known.insert(c.id, seq);
-        self.touched_rows.insert(c.row);
+        if applied {
+            let st = FieldState { seq, change: c.id, value: c.value.clone(), hlc: c.hlc, device: c.device };
+            self.cache.entry(c.row).or_default().insert(c.field.clone(), Some(st));
+        }
         Ok(seq)
     }
 }

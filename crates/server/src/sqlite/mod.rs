@@ -51,6 +51,9 @@ fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.pragma_update(None, "busy_timeout", 10_000)?;
     c.pragma_update(None, "cache_size", -65536)?;
+    // Checkpoint in larger steps: a page written many times between checkpoints is copied once.
+    c.pragma_update(None, "wal_autocheckpoint", 8192)?;
+    c.pragma_update(None, "mmap_size", 268_435_456)?;
     c.set_prepared_statement_cache_capacity(64);
     Ok(c)
 }
@@ -102,27 +105,31 @@ impl SqliteStorage {
     }
 
     /// The village a change's record belongs to: known from an earlier push, or from this batch.
-    fn village_of(tx: &rusqlite::Transaction<'_>, batch: &BatchScope, c: &Change) -> rusqlite::Result<Option<Uuid>> {
+    /// The village of a record the server already holds.
+    fn stored_village(tx: &rusqlite::Transaction<'_>, row: Uuid) -> rusqlite::Result<Option<Uuid>> {
         let known: Option<Vec<u8>> = tx
             .prepare_cached("SELECT village_id FROM row_scope WHERE row_id = ?1")?
-            .query_row([blob(c.row)], |r| r.get(0))
+            .query_row([blob(row)], |r| r.get(0))
             .optional()?;
-        match known {
-            Some(b) => Ok(Some(uuid(&b)?)),
-            None => Ok(batch.rows.get(&c.row).copied()),
-        }
+        known.map(|b| uuid(&b)).transpose()
     }
 
     fn village_code(
         tx: &rusqlite::Transaction<'_>,
-        batch: &BatchScope,
+        batch: &mut BatchScope,
         village: Uuid,
     ) -> rusqlite::Result<Option<String>> {
+        if let Some(code) = batch.codes.get(&village) {
+            return Ok(Some(code.clone()));
+        }
         let code: Option<String> = tx
             .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
             .query_row([blob(village)], |r| r.get(0))
             .optional()?;
-        Ok(code.or_else(|| batch.codes.get(&village).cloned()))
+        if let Some(c) = &code {
+            batch.codes.insert(village, c.clone());
+        }
+        Ok(code)
     }
 
     /// Learns from a batch where the records it creates belong (parent links and village codes).
@@ -145,8 +152,11 @@ impl SqliteStorage {
                 }
                 ScopeVia::Household(f) if c.field == f => {
                     if let Some(h) = c.value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-                        let probe = Change { row: h, ..c.clone() };
-                        if let Some(v) = Self::village_of(tx, &b, &probe)? {
+                        let v = match Self::stored_village(tx, h)? {
+                            Some(v) => Some(v),
+                            None => b.rows.get(&h).copied(),
+                        };
+                        if let Some(v) = v {
                             b.rows.entry(c.row).or_insert(v);
                         }
                     }
@@ -168,7 +178,7 @@ impl SqliteStorage {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let today = chrono::Local::now().date_naive();
         let now = chrono::Utc::now().timestamp_millis();
-        let batch = Self::scan_batch(&tx, changes)?;
+        let mut batch = Self::scan_batch(&tx, changes)?;
         let mut clock = lock(&self.clock);
         let mut ledger = SqlLedger::new(&tx, self.server_id, now);
         ledger.preload_known(&changes.iter().map(|c| c.id).collect::<Vec<_>>())?;
@@ -195,9 +205,13 @@ impl SqliteStorage {
                 },
                 None => c.value.clone(),
             };
-            let village = match scoped_rows.get(&c.row) {
-                Some(v) => Some(*v),
-                None => Self::village_of(&tx, &batch, c)?,
+            // Where the record belongs, and whether it existed before this batch.
+            let (village, is_new) = match scoped_rows.get(&c.row) {
+                Some(v) => (Some(*v), false),
+                None => match Self::stored_village(&tx, c.row)? {
+                    Some(v) => (Some(v), false),
+                    None => (batch.rows.get(&c.row).copied(), true),
+                },
             };
             let Some(village) = village else {
                 rejected(
@@ -210,7 +224,7 @@ impl SqliteStorage {
                 let inside = match &d.scope {
                     Scope::Village(v) => *v == village,
                     scope => {
-                        Self::village_code(&tx, &batch, village)?.is_some_and(|code| scope.contains(village, &code))
+                        Self::village_code(&tx, &mut batch, village)?.is_some_and(|code| scope.contains(village, &code))
                     }
                 };
                 if !inside {
@@ -221,12 +235,9 @@ impl SqliteStorage {
                     continue;
                 }
             }
-            let is_new = !scoped_rows.contains_key(&c.row)
-                && tx
-                    .prepare_cached("SELECT 1 FROM row_scope WHERE row_id = ?1")?
-                    .query_row([blob(c.row)], |_| Ok(()))
-                    .optional()?
-                    .is_none();
+            if is_new {
+                ledger.fresh.insert(c.row);
+            }
             if !is_new {
                 if let Some(def) = c.entity.field(&c.field).filter(|d| d.immutable) {
                     let cur = zoufang_sync::Ledger::current(&mut ledger, c.row, def.name)?;
