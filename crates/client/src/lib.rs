@@ -72,6 +72,8 @@ pub struct SyncReport {
     pub bytes_received: u64,
     pub quarantined: usize,
     pub millis: u64,
+    /// Of `millis`, the time spent writing pulled pages into the device database.
+    pub apply_millis: u64,
 }
 
 /// Registers this device with a server using a one-time code from the township office.
@@ -121,17 +123,38 @@ pub fn sync_client(
         sent += batch.changes.len();
     }
     progress(Progress::Push { sent, pending: sent });
-    loop {
-        let (page, bytes) = client.pull(store.cursor()?, opts.page)?;
-        report.bytes_received += bytes;
-        let sum = store.apply_pull(&page)?;
-        report.pulled.add(&sum);
-        report.pages += 1;
-        progress(Progress::Pull { cursor: page.cursor, head: page.head });
-        if !page.more {
-            break;
+    // Fetch the next page while this one is applied: the server builds page n+1 while the device
+    // writes page n. Each page is applied with its cursor in one transaction, so stopping anywhere is safe.
+    let start_cursor = store.cursor()?;
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(zoufang_sync::PullResponse, u64)>>(1);
+        let fetcher = client.clone();
+        scope.spawn(move || {
+            let mut after = start_cursor;
+            loop {
+                let page = fetcher.pull(after, opts.page);
+                let next = page.as_ref().ok().filter(|(p, _)| p.more).map(|(p, _)| p.cursor);
+                if tx.send(page).is_err() {
+                    return;
+                }
+                match next {
+                    Some(c) => after = c,
+                    None => return,
+                }
+            }
+        });
+        for page in rx {
+            let (page, bytes) = page?;
+            report.bytes_received += bytes;
+            let t = Instant::now();
+            let sum = store.apply_pull(&page)?;
+            report.apply_millis += t.elapsed().as_millis() as u64;
+            report.pulled.add(&sum);
+            report.pages += 1;
+            progress(Progress::Pull { cursor: page.cursor, head: page.head });
         }
-    }
+        Ok(())
+    })?;
     report.quarantined = store.quarantined()?.len();
     report.millis = start.elapsed().as_millis() as u64;
     store.set_last_sync(&chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false))?;

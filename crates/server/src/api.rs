@@ -7,12 +7,13 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
-use zoufang_sync::{EnrolResponse, PullResponse, PushRequest, PushResponse, MAX_BODY, PROTOCOL};
+use zoufang_sync::{EnrolResponse, PushRequest, PushResponse, MAX_BODY, PROTOCOL};
 
 pub type Shared = Arc<dyn Storage>;
 
@@ -131,9 +132,10 @@ async fn pull(
     State(s): State<Shared>,
     headers: HeaderMap,
     q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let device = auth(&s, &headers).await?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("查询参数错误：{e}")))?;
     let limit = q.limit.unwrap_or(5000);
-    blocking(move || s.pull(&device, q.after, limit)).await.map(Json)
+    let body = blocking(move || s.pull(&device, q.after, limit)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body))
 }

@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zoufang_model::Scope;
-use zoufang_sync::{Change, EnrolResponse, PullResponse, PushRequest, PushResponse};
+use zoufang_sync::{Change, EnrolResponse, PushRequest, PushResponse};
 
 /// An authenticated device.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +59,9 @@ pub trait Storage: Send + Sync + 'static {
     fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError>;
     fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError>;
     fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError>;
-    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<PullResponse, ApiError>;
+    /// A page of the log after `after` in the device's scope, as the JSON body of a `PullResponse`
+    /// (built by the backend so stored values need not be parsed and printed again).
+    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError>;
     /// Loads changes from a trusted source (demo data, migration from another system) without scope checks.
     fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError>;
     fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError>;

@@ -5,7 +5,6 @@ use crate::meta::{self, ACKED, CURSOR, HLC_SEEN};
 use crate::sql;
 use crate::Store;
 use rusqlite::types::Value as SqlValue;
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -46,11 +45,7 @@ impl Store {
         };
         for delta in &page.rows {
             let table = delta.entity.ident();
-            let existing: Option<String> = tx
-                .prepare_cached(&format!("SELECT _clock FROM {table} WHERE id = ?1"))?
-                .query_row([sql::uuid_blob(delta.row)], |r| r.get(0))
-                .optional()?;
-            let mut clock = existing.as_deref().map(sql::parse_clock).transpose()?.unwrap_or_default();
+            let mut clock = sql::FieldClock::new();
             let mut cols: Vec<&'static str> = Vec::with_capacity(delta.fields.len());
             let mut vals: Vec<SqlValue> = Vec::with_capacity(delta.fields.len() + 2);
             for FieldValue(field, value, seq) in &delta.fields {
@@ -76,13 +71,16 @@ impl Store {
             let n = cols.len();
             vals.push(SqlValue::Text(sql::clock_json(&clock)));
             vals.push(sql::uuid_blob(delta.row));
-            let q = if existing.is_some() {
-                let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-                format!("UPDATE {table} SET {}, _clock = ?{} WHERE id = ?{}", sets.join(", "), n + 1, n + 2)
-            } else {
-                let marks: Vec<String> = (1..=n + 2).map(|i| format!("?{i}")).collect();
-                format!("INSERT INTO {table} ({}, _clock, id) VALUES ({})", cols.join(", "), marks.join(", "))
-            };
+            // One upsert per record; the versions merge into the stored ones inside SQLite.
+            let marks: Vec<String> = (1..=n + 2).map(|i| format!("?{i}")).collect();
+            let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+            let q = format!(
+                "INSERT INTO {table} ({}, _clock, id) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}, \
+                 _clock = json_patch({table}._clock, excluded._clock)",
+                cols.join(", "),
+                marks.join(", "),
+                sets.join(", ")
+            );
             tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
         }
         meta::set(&tx, CURSOR, &page.cursor.to_string())?;
