@@ -38,6 +38,8 @@ pub struct Store {
     conn: Connection,
     device: Uuid,
     clock: Clock,
+    /// Upsert statements by record kind and set of columns (as a bit per schema field).
+    upserts: std::collections::HashMap<(zoufang_model::Entity, u64), String>,
 }
 
 impl Store {
@@ -56,13 +58,17 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "busy_timeout", 5000)?;
+        // Statement journals (upserts, foreign keys) in memory rather than temp files; a larger page
+        // cache for the indexes a county-sized initial sync fills.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "cache_size", -16384)?;
         conn.set_prepared_statement_cache_capacity(256);
         zoufang_migrate::migrate(&mut conn, MIGRATIONS)?;
         let device = meta::device_id(&conn)?;
         let last: Option<i64> = conn.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0))?;
         let seen = meta::get(&conn, meta::HLC_SEEN)?.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
         let clock = Clock::resume(Hlc(last.unwrap_or(0).max(0) as u64).max(Hlc(seen)));
-        Ok(Store { conn, device, clock })
+        Ok(Store { conn, device, clock, upserts: Default::default() })
     }
 
     /// This device's id (made once, on first open; the server learns it at enrolment).

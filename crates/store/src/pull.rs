@@ -68,20 +68,28 @@ impl Store {
                 continue;
             }
             sum.rows += 1;
+            // Canonical column order (schema order), so one statement serves every record with these columns.
+            let index = |c: &str| delta.entity.fields().iter().position(|d| d.name == c).unwrap_or(63);
+            let mut pairs: Vec<(&'static str, SqlValue)> = cols.into_iter().zip(vals).collect();
+            pairs.sort_by_key(|(c, _)| index(c));
+            let (cols, mut vals): (Vec<&'static str>, Vec<SqlValue>) = pairs.into_iter().unzip();
             let n = cols.len();
             vals.push(SqlValue::Text(sql::clock_json(&clock)));
             vals.push(sql::uuid_blob(delta.row));
             // One upsert per record; the versions merge into the stored ones inside SQLite.
-            let marks: Vec<String> = (1..=n + 2).map(|i| format!("?{i}")).collect();
-            let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-            let q = format!(
-                "INSERT INTO {table} ({}, _clock, id) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}, \
-                 _clock = json_patch({table}._clock, excluded._clock)",
-                cols.join(", "),
-                marks.join(", "),
-                sets.join(", ")
-            );
-            tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
+            let mask = cols.iter().fold(0u64, |m, c| m | 1 << index(c));
+            let q = self.upserts.entry((delta.entity, mask)).or_insert_with(|| {
+                let marks: Vec<String> = (1..=n + 2).map(|i| format!("?{i}")).collect();
+                let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                format!(
+                    "INSERT INTO {table} ({}, _clock, id) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}, \
+                     _clock = json_patch({table}._clock, excluded._clock)",
+                    cols.join(", "),
+                    marks.join(", "),
+                    sets.join(", ")
+                )
+            });
+            tx.prepare_cached(q)?.execute(rusqlite::params_from_iter(vals))?;
         }
         meta::set(&tx, CURSOR, &page.cursor.to_string())?;
         self.clock.observe(page.max_hlc, zoufang_sync::hlc::now_ms());

@@ -168,16 +168,16 @@ impl Ledger for SqlLedger<'_, '_> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
             )?
             .execute(rusqlite::params![
-                blob(c.id),
+                &c.id.as_bytes()[..],
                 c.entity.ident(),
-                blob(c.row),
+                &c.row.as_bytes()[..],
                 c.field,
                 c.value.to_string(),
                 c.hlc.0 as i64,
-                blob(c.device),
+                &c.device.as_bytes()[..],
                 c.base.map(|b| serde_json::to_string(&b).unwrap_or_default()),
                 c.seen.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default()),
-                blob(village),
+                &village.as_bytes()[..],
                 applied,
                 self.now,
             ])?;

@@ -29,6 +29,8 @@ const READERS: usize = 4;
 
 pub struct SqliteStorage {
     writer: Mutex<Connection>,
+    /// Held for its `Drop`: stops the checkpoint thread with the storage.
+    _checkpointer: Checkpointer,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     clock: Mutex<Clock>,
@@ -46,15 +48,54 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
     let c = Connection::open(path)?;
+    // Larger pages for a log that only grows (takes effect when the database is created).
+    c.pragma_update(None, "page_size", 8192)?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "NORMAL")?;
     c.pragma_update(None, "busy_timeout", 10_000)?;
     c.pragma_update(None, "cache_size", -65536)?;
-    // Checkpoint in larger steps: a page written many times between checkpoints is copied once.
-    c.pragma_update(None, "wal_autocheckpoint", 8192)?;
+    // Checkpoints run on a background thread (see `Checkpointer`), not inside a push.
+    c.pragma_update(None, "wal_autocheckpoint", 0)?;
     c.pragma_update(None, "mmap_size", 268_435_456)?;
     c.set_prepared_statement_cache_capacity(64);
     Ok(c)
+}
+
+/// Copies the write-ahead log back into the database on its own thread and connection, so that pushes
+/// never pay for it. A passive checkpoint never blocks writers or readers.
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> rusqlite::Result<Self> {
+        let conn = open_conn(path)?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("wal-checkpoint".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        tracing::warn!("checkpoint: {e}");
+                    }
+                }
+                let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            })
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        Ok(Checkpointer { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Where the records a batch creates belong, learned from the batch itself.
@@ -84,8 +125,10 @@ impl SqliteStorage {
         };
         let last: Option<i64> = w.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0))?;
         let readers = (0..READERS).map(|_| open_conn(path).map(Mutex::new)).collect::<rusqlite::Result<Vec<_>>>()?;
+        let checkpointer = Checkpointer::start(path)?;
         Ok(SqliteStorage {
             writer: Mutex::new(w),
+            _checkpointer: checkpointer,
             readers,
             next_reader: AtomicUsize::new(0),
             clock: Mutex::new(Clock::resume(Hlc(last.unwrap_or(0) as u64))),
@@ -245,9 +288,15 @@ impl SqliteStorage {
                 }
             }
             clock.observe(c.hlc, zoufang_sync::hlc::now_ms());
-            let change = Change { value, ..c.clone() };
+            let normalised;
+            let change = if value == c.value {
+                c
+            } else {
+                normalised = Change { value, ..c.clone() };
+                &normalised
+            };
             let mut minter = ServerMinter { server: self.server_id, clock: &mut clock };
-            let applied = apply(&mut ledger, &mut minter, &change, village)?;
+            let applied = apply(&mut ledger, &mut minter, change, village)?;
             if is_new && !matches!(applied.outcome, Outcome::Duplicate { .. }) {
                 tx.prepare_cached("INSERT OR IGNORE INTO row_scope(row_id, entity, village_id) VALUES (?1, ?2, ?3)")?
                     .execute(rusqlite::params![blob(c.row), c.entity.ident(), blob(village)])?;
