@@ -180,6 +180,79 @@ fn write_overhead(n: usize) -> Result<()> {
     }
     let logged: i64 = store.conn().query_row("SELECT count(*) FROM change_log", [], |r| r.get(0))?;
     println!("  change-log entries written: {logged}");
+    create_overhead(n / 4)
+}
+
+/// New households written through the store (every field validated and logged) against plain INSERTs
+/// of the same rows, one transaction each, fresh databases, best of three.
+fn create_overhead(n: usize) -> Result<()> {
+    let county = small_county(n / 4 + 1, 4);
+    let village = &county.villages[0];
+    let households: Vec<_> = county
+        .households
+        .iter()
+        .take(n)
+        .map(|h| zoufang_model::Household { village_id: village.id, ..h.clone() })
+        .collect();
+    let (mut best_store, mut best_plain) = (Duration::MAX, Duration::MAX);
+    for _ in 0..3 {
+        let dir = tempfile::tempdir()?;
+        let mut store = Store::open(dir.path().join("store.db"))?;
+        store.create(village)?;
+        let t = Instant::now();
+        for h in &households {
+            store.create(h)?;
+        }
+        best_store = best_store.min(t.elapsed());
+
+        let mut plain = Connection::open(dir.path().join("plain.db"))?;
+        plain.pragma_update(None, "journal_mode", "WAL")?;
+        plain.pragma_update(None, "synchronous", "NORMAL")?;
+        plain.pragma_update(None, "foreign_keys", "ON")?;
+        plain.execute_batch(include_str!("../../../schema/device/0001_init.sql"))?;
+        plain.execute_batch(include_str!("../../../schema/device/0002_search.sql"))?;
+        plain.execute(
+            "INSERT INTO village(id, name) VALUES (?1, ?2)",
+            rusqlite::params![village.id.as_bytes().to_vec(), village.name],
+        )?;
+        let t = Instant::now();
+        for h in &households {
+            let tx = plain.transaction()?;
+            tx.prepare_cached(
+                "INSERT INTO household(id, village_id, household_no, head_name, head_id_number, phone, group_name, address, attribute, status, \
+                 poverty_causes, helper_name, helper_phone, registered_population, exit_year, notes) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?
+            .execute(rusqlite::params![
+                h.id.as_bytes().to_vec(),
+                h.village_id.as_bytes().to_vec(),
+                h.household_no,
+                h.head_name,
+                h.head_id_number.as_ref().map(|i| i.as_str().to_string()),
+                h.phone.as_ref().map(|p| p.as_str().to_string()),
+                h.group_name,
+                h.address,
+                h.attribute.ident(),
+                h.status.ident(),
+                serde_json::to_string(&h.poverty_causes)?,
+                h.helper_name,
+                h.helper_phone.as_ref().map(|p| p.as_str().to_string()),
+                h.registered_population,
+                h.exit_year,
+                h.notes,
+            ])?;
+            tx.commit()?;
+        }
+        best_plain = best_plain.min(t.elapsed());
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / households.len() as f64;
+    println!(
+        "  {} new households (every field logged): store {:.1} µs/record, plain INSERT {:.1} µs/record → overhead {:.2}× (goal ≤ 1.3×)",
+        households.len(),
+        per(best_store),
+        per(best_plain),
+        best_store.as_secs_f64() / best_plain.as_secs_f64()
+    );
     Ok(())
 }
 
