@@ -22,8 +22,11 @@ use zoufang_sync::{
     MAX_BATCH, PROTOCOL,
 };
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../../../../schema/server/0001_init.sql") }];
+/// The server schema's migrations, oldest first.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../../schema/server/0001_init.sql") },
+    Migration { version: 2, sql: include_str!("../../../../schema/server/0002_village_counts.sql") },
+];
 
 const READERS: usize = 4;
 
