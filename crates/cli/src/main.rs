@@ -132,6 +132,15 @@ fn parse_value(s: &str) -> Value {
     serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
 }
 
+/// A value typed on the command line for a field: text fields take it as written (a phone number is
+/// not a number), the others parse it as JSON (numbers, true/false, lists).
+fn field_value(entity: Entity, field: &str, raw: &str) -> Value {
+    match entity.field(field).map(|d| d.kind.storage()) {
+        Some(Storage::Text) if raw != "null" => Value::String(raw.to_string()),
+        _ => parse_value(raw),
+    }
+}
+
 fn find_household(store: &Store, key: &str) -> Result<Household> {
     if let Ok(id) = Uuid::parse_str(key) {
         return store.household(id)?.ok_or_else(|| anyhow!("找不到户 {key}"));
@@ -286,7 +295,7 @@ fn run() -> Result<()> {
             let mut patch = Map::new();
             for kv in set {
                 let (k, v) = kv.split_once('=').ok_or_else(|| anyhow!("--set 应写作 字段=值，实际为 {kv}"))?;
-                patch.insert(k.trim().to_string(), parse_value(v));
+                patch.insert(k.trim().to_string(), field_value(Entity::Household, k.trim(), v));
             }
             let n = store.update(Entity::Household, h.id, &patch)?;
             out(json, &json!({ "household": h.id, "changed": n }), |_| format!("已修改 {n} 个字段"))?;
@@ -403,7 +412,10 @@ fn run() -> Result<()> {
                         cand.value.clone()
                     }
                 }
-                (None, Some(v)) => parse_value(&v),
+                (None, Some(v)) => match Entity::parse(&c.entity) {
+                    Some(e) => field_value(e, &c.field, &v),
+                    None => parse_value(&v),
+                },
                 _ => bail!("请用 --pick 选择一方，或用 --value 填写合并后的值"),
             };
             let by = if by.is_empty() {

@@ -122,7 +122,7 @@ fn main() -> Result<()> {
                         let code =
                             storage.create_enrol_code(&format!("{} 演示平板", v.name), &Scope::Village(v.id), 168)?;
                         println!("  演示注册码（{}，7 天内有效）：{code}", v.name);
-                        println!("  试一试：zoufang-cli --db data/device.db init --server http://{addr} --code {code}");
+                        println!("  试一试：./target/release/zoufang-cli --db data/device.db init --server http://{addr} --code {code}");
                     }
                 }
                 println!("  按 Ctrl-C 停止");
