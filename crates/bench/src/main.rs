@@ -66,6 +66,18 @@ fn small_county(households_per_village: usize, villages: usize) -> zoufang_demo:
     zoufang_demo::county(42, size)
 }
 
+/// A plain SQLite database with the device schema and the store's pragmas: the baseline.
+fn plain_db(path: &std::path::Path) -> Result<Connection> {
+    let plain = Connection::open(path)?;
+    plain.pragma_update(None, "journal_mode", "WAL")?;
+    plain.pragma_update(None, "synchronous", "NORMAL")?;
+    plain.pragma_update(None, "foreign_keys", "ON")?;
+    for m in zoufang_store::MIGRATIONS {
+        plain.execute_batch(m.sql)?;
+    }
+    Ok(plain)
+}
+
 /// Local write overhead of the change log: N household edits through the store (validation, diff,
 /// change-log entry, per-field versions) against the same UPDATEs with plain rusqlite on the same
 /// schema, each edit its own transaction as in the app.
@@ -100,12 +112,7 @@ fn write_overhead(n: usize) -> Result<()> {
     };
 
     // Plain rusqlite: same schema file and pragmas, a cached UPDATE per edit.
-    let plain = Connection::open(dir.path().join("plain.db"))?;
-    plain.pragma_update(None, "journal_mode", "WAL")?;
-    plain.pragma_update(None, "synchronous", "NORMAL")?;
-    plain.pragma_update(None, "foreign_keys", "ON")?;
-    plain.execute_batch(include_str!("../../../schema/device/0001_init.sql"))?;
-    plain.execute_batch(include_str!("../../../schema/device/0002_search.sql"))?;
+    let plain = plain_db(&dir.path().join("plain.db"))?;
     plain.execute(
         "INSERT INTO village(id, name, code, township, county) VALUES (?1, ?2, ?3, ?4, ?5)",
         rusqlite::params![village.id.as_bytes().to_vec(), village.name, village.code, village.township, village.county],
@@ -205,12 +212,7 @@ fn create_overhead(n: usize) -> Result<()> {
         }
         best_store = best_store.min(t.elapsed());
 
-        let mut plain = Connection::open(dir.path().join("plain.db"))?;
-        plain.pragma_update(None, "journal_mode", "WAL")?;
-        plain.pragma_update(None, "synchronous", "NORMAL")?;
-        plain.pragma_update(None, "foreign_keys", "ON")?;
-        plain.execute_batch(include_str!("../../../schema/device/0001_init.sql"))?;
-        plain.execute_batch(include_str!("../../../schema/device/0002_search.sql"))?;
+        let mut plain = plain_db(&dir.path().join("plain.db"))?;
         plain.execute(
             "INSERT INTO village(id, name) VALUES (?1, ?2)",
             rusqlite::params![village.id.as_bytes().to_vec(), village.name],

@@ -308,15 +308,7 @@ fn run() -> Result<()> {
                     .split_once(':')
                     .or_else(|| u.split_once('：'))
                     .ok_or_else(|| anyhow!("--unmet 应写作 项目:情况，如 housing:屋顶漏雨"))?;
-                let check = NeedCheck { state: NeedState::Unmet, note: Some(note.to_string()) };
-                match BasicNeed::parse(item).ok_or_else(|| anyhow!("未知项目 {item}"))? {
-                    BasicNeed::Food => needs.food = check,
-                    BasicNeed::Clothing => needs.clothing = check,
-                    BasicNeed::Education => needs.education = check,
-                    BasicNeed::Medical => needs.medical = check,
-                    BasicNeed::Housing => needs.housing = check,
-                    BasicNeed::Water => needs.water = check,
-                }
+                needs.set_unmet(BasicNeed::parse(item).ok_or_else(|| anyhow!("未知项目 {item}"))?, note);
             }
             let mut fields = Map::new();
             fields.insert("household_id".into(), json!(h.id));

@@ -199,15 +199,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
         let mut needs = BasicNeeds::default();
         if matches!(status, HouseholdStatus::Poor | HouseholdStatus::Returned) && rng.chance(0.3) {
             let (item, note) = *rng.pick(names::PROBLEMS);
-            let check = NeedCheck { state: NeedState::Unmet, note: Some(note.to_string()) };
-            match item {
-                BasicNeed::Food => needs.food = check,
-                BasicNeed::Clothing => needs.clothing = check,
-                BasicNeed::Education => needs.education = check,
-                BasicNeed::Medical => needs.medical = check,
-                BasicNeed::Housing => needs.housing = check,
-                BasicNeed::Water => needs.water = check,
-            }
+            needs.set_unmet(item, note);
         }
         if !members.iter().any(|m| matches!(m.schooling, Some(s) if s != Schooling::NotInSchool)) {
             needs.education = NeedCheck { state: NeedState::NotApplicable, note: None };

@@ -136,6 +136,23 @@ impl BasicNeeds {
         ]
     }
 
+    /// One item's check, mutable, by the item.
+    pub fn get_mut(&mut self, need: BasicNeed) -> &mut NeedCheck {
+        match need {
+            BasicNeed::Food => &mut self.food,
+            BasicNeed::Clothing => &mut self.clothing,
+            BasicNeed::Education => &mut self.education,
+            BasicNeed::Medical => &mut self.medical,
+            BasicNeed::Housing => &mut self.housing,
+            BasicNeed::Water => &mut self.water,
+        }
+    }
+
+    /// Marks an item unmet with what was found.
+    pub fn set_unmet(&mut self, need: BasicNeed, note: &str) {
+        *self.get_mut(need) = NeedCheck { state: NeedState::Unmet, note: Some(note.to_string()) };
+    }
+
     /// The items found unmet.
     pub fn unmet(&self) -> Vec<BasicNeed> {
         self.items().into_iter().filter(|(_, c)| c.state == NeedState::Unmet).map(|(n, _)| n).collect()
