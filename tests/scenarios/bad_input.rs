@@ -49,6 +49,7 @@ fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
         device: a.device_id(),
         base: None,
         seen: None,
+        chain: None,
     };
 
     let (s, v) = post(&push, &token, b"{\"protocol\":1,\"batch\":".to_vec());

@@ -3,6 +3,7 @@
 mod auto_restart;
 mod bad_input;
 mod conflict;
+mod history;
 mod interrupted;
 mod replicas;
 mod scope;

@@ -45,6 +45,7 @@ fn village_devices_see_and_write_only_their_village() {
         device: a.device_id(),
         base: None,
         seen: None,
+        chain: None,
     };
     let r = client.push(&PushRequest { protocol: PROTOCOL, batch: 99, changes: vec![c] }).unwrap();
     assert_eq!(r.results[0].status, Status::Rejected);
@@ -63,6 +64,7 @@ fn village_devices_see_and_write_only_their_village() {
         device: b.device_id(),
         base: None,
         seen: None,
+        chain: None,
     };
     let r = client.push(&PushRequest { protocol: PROTOCOL, batch: 100, changes: vec![c] }).unwrap();
     assert_eq!(r.results[0].status, Status::Rejected);

@@ -375,6 +375,7 @@ impl County {
                     device,
                     base: None,
                     seen: None,
+                    chain: None,
                 });
             }
         };

@@ -11,7 +11,7 @@ pub mod tokens;
 pub use api::router;
 pub use error::ApiError;
 pub use sqlite::SqliteStorage;
-pub use storage::{DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
+pub use storage::{AuditReport, DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

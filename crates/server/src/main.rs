@@ -71,6 +71,11 @@ enum Admin {
     },
     /// Counts of what the server holds.
     Stats,
+    /// Check every device's history chain against what the database holds (exit 1 if any is broken).
+    Audit {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn open(db: &std::path::Path) -> Result<SqliteStorage> {
@@ -181,6 +186,23 @@ fn main() -> Result<()> {
                 println!("已载入 {n} 条字段记录，用时 {:.1} 秒", t.elapsed().as_secs_f64());
             }
             Admin::Stats => println!("{}", serde_json::to_string_pretty(&storage.stats()?)?),
+            Admin::Audit { json } => {
+                let reports = storage.audit()?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&reports)?);
+                } else {
+                    for r in &reports {
+                        match &r.problem {
+                            None => println!("完整  {}  {}  {} 条修改", r.device, r.name, r.checked),
+                            Some(p) => println!("异常  {}  {}  {p}", r.device, r.name),
+                        }
+                    }
+                    println!("共检查 {} 台设备", reports.len());
+                }
+                if reports.iter().any(|r| r.problem.is_some()) {
+                    bail!("有设备的历史记录不完整或被改动");
+                }
+            }
         },
     }
     Ok(())

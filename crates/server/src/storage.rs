@@ -51,6 +51,17 @@ pub struct Stats {
     pub devices: i64,
 }
 
+/// The result of checking one device's history chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub device: Uuid,
+    pub name: String,
+    /// Chained changes checked (stored and refused).
+    pub checked: usize,
+    /// `None` when the chain is whole; otherwise what is wrong and where.
+    pub problem: Option<String>,
+}
+
 pub trait Storage: Send + Sync + 'static {
     fn server_id(&self) -> Uuid;
     /// Issues a one-time enrolment code for a device with this scope.
@@ -68,4 +79,7 @@ pub trait Storage: Send + Sync + 'static {
     fn revoke(&self, device: Uuid) -> Result<bool, ApiError>;
     fn villages(&self) -> Result<Vec<VillageInfo>, ApiError>;
     fn stats(&self) -> Result<Stats, ApiError>;
+    /// Recomputes every device's history chain from what the server stored: detects entries altered
+    /// in the database after they were accepted.
+    fn audit(&self) -> Result<Vec<AuditReport>, ApiError>;
 }

@@ -31,6 +31,7 @@ use zoufang_sync::{Clock, Hlc};
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../schema/device/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../schema/device/0002_search.sql") },
+    Migration { version: 3, sql: include_str!("../../../schema/device/0003_chain.sql") },
 ];
 
 /// An open device database.

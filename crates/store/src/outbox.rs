@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 use zoufang_model::{Entity, DELETED};
+use zoufang_sync::chain::{to_hex, Link};
 use zoufang_sync::replica::take_push_result;
 use zoufang_sync::{Change, Hlc, PushResponse, Status, Version};
 
@@ -64,7 +65,7 @@ pub struct Quarantined {
 
 fn load(conn: &Connection, device: Uuid, first: i64, last: i64) -> Result<(Vec<i64>, Vec<Change>)> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, id, entity, row_id, field, value, hlc, base, seen FROM change_log \
+        "SELECT seq, id, entity, row_id, field, value, hlc, base, seen, chain FROM change_log \
          WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
     )?;
     let mut rows = stmt.query([first, last])?;
@@ -86,6 +87,11 @@ fn load(conn: &Connection, device: Uuid, first: i64, last: i64) -> Result<(Vec<i
             device,
             base: base.map(|b| serde_json::from_str(&b)).transpose().map_err(|_| corrupt("base"))?,
             seen: seen.map(|s| serde_json::from_str(&s)).transpose().map_err(|_| corrupt("seen"))?,
+            chain: r
+                .get::<_, Option<Vec<u8>>>(9)?
+                .map(|b| <Link>::try_from(b.as_slice()).map(|l| to_hex(&l)))
+                .transpose()
+                .map_err(|_| corrupt("chain"))?,
         });
     }
     Ok((seqs, changes))

@@ -7,14 +7,16 @@ use crate::sql::{self, FieldClock};
 use crate::Store;
 use chrono::NaiveDate;
 use rusqlite::types::Value as SqlValue;
+use rusqlite::OptionalExtension;
 use rusqlite::Transaction;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 use zoufang_model::schema::{creation_order, validate_field, validate_new};
 use zoufang_model::{ConflictStatus, Entity, FieldDef, Problem, Record, ValidationError, DELETED};
+use zoufang_sync::chain::{next_link, Link, GENESIS};
 use zoufang_sync::hlc::now_ms;
-use zoufang_sync::{Clock, Version};
+use zoufang_sync::{Change, Clock, Version};
 
 /// One change-log entry to write.
 struct Logged<'v> {
@@ -33,9 +35,35 @@ struct Logged<'v> {
 pub(crate) struct Writer<'a, 'c> {
     pub tx: &'a Transaction<'c>,
     pub clock: &'a mut Clock,
+    pub device: Uuid,
+    /// The last link of this device's history chain, read when the transaction first logs.
+    head: Option<Link>,
 }
 
-impl Writer<'_, '_> {
+impl<'a, 'c> Writer<'a, 'c> {
+    pub(crate) fn new(tx: &'a Transaction<'c>, clock: &'a mut Clock, device: Uuid) -> Self {
+        Writer { tx, clock, device, head: None }
+    }
+
+    /// The chain's last link, from the database (not memory: a rolled-back write must not leave a
+    /// link behind that no entry holds).
+    fn head(&mut self) -> Result<Link> {
+        if let Some(h) = self.head {
+            return Ok(h);
+        }
+        let last: Option<Option<Vec<u8>>> = self
+            .tx
+            .prepare_cached("SELECT chain FROM change_log ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        let h = match last.flatten() {
+            Some(b) => b.try_into().map_err(|_| StoreError::Corrupt("change_log.chain".into()))?,
+            None => GENESIS,
+        };
+        self.head = Some(h);
+        Ok(h)
+    }
+
     /// Moves the clock past what another connection to this database (the background sync) has seen.
     fn observe_shared(&mut self) -> Result<()> {
         if let Some(seen) = crate::meta::get(self.tx, crate::meta::HLC_SEEN)?.and_then(|s| s.parse::<u64>().ok()) {
@@ -48,11 +76,24 @@ impl Writer<'_, '_> {
         let Logged { entity, row, field, value, prev, base, seen } = e;
         let id = Uuid::now_v7();
         let hlc = self.clock.tick(now_ms());
+        let change = Change {
+            id,
+            entity,
+            row,
+            field: field.to_string(),
+            value: value.clone(),
+            hlc,
+            device: self.device,
+            base,
+            seen: seen.cloned(),
+            chain: None,
+        };
+        let link = next_link(&self.head()?, &change);
         let json = |v: &Value| v.to_string();
         self.tx
             .prepare_cached(
-                "INSERT INTO change_log(id, entity, row_id, field, value, prev, hlc, base, seen) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO change_log(id, entity, row_id, field, value, prev, hlc, base, seen, chain) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(rusqlite::params![
                 sql::uuid_blob(id),
@@ -64,7 +105,9 @@ impl Writer<'_, '_> {
                 hlc.0 as i64,
                 base.map(|b| serde_json::to_string(&b).unwrap_or_default()),
                 seen.map(sql::clock_json),
+                &link[..],
             ])?;
+        self.head = Some(link);
         Ok(id)
     }
 
@@ -152,7 +195,7 @@ impl Store {
         if read_row(&tx, entity, id)?.is_some() {
             return Err(StoreError::Exists { entity: entity.label(), id });
         }
-        Writer { tx: &tx, clock: &mut self.clock }.put(entity, id, None, &creation_order(entity, &fields))?;
+        Writer::new(&tx, &mut self.clock, self.device).put(entity, id, None, &creation_order(entity, &fields))?;
         tx.commit()?;
         Ok(())
     }
@@ -160,7 +203,7 @@ impl Store {
     /// Changes some fields of a live record; returns how many actually changed (each got a change-log entry).
     pub fn update(&mut self, entity: Entity, id: Uuid, patch: &Map<String, Value>) -> Result<usize> {
         let tx = crate::write_tx(&mut self.conn)?;
-        let n = update_in(&tx, &mut self.clock, entity, id, patch, false)?;
+        let n = update_in(&tx, &mut self.clock, self.device, entity, id, patch, false)?;
         tx.commit()?;
         Ok(n)
     }
@@ -176,7 +219,7 @@ impl Store {
 
     fn set_deleted(&mut self, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
         let tx = crate::write_tx(&mut self.conn)?;
-        set_deleted_in(&tx, &mut self.clock, entity, id, deleted)?;
+        set_deleted_in(&tx, &mut self.clock, self.device, entity, id, deleted)?;
         tx.commit()?;
         Ok(())
     }
@@ -205,13 +248,13 @@ impl Store {
         patch.insert("resolution".into(), choice.clone());
         patch.insert("resolved_by".into(), Value::from(resolved_by));
         patch.insert("resolved_at".into(), Value::from(now));
-        update_in(&tx, &mut self.clock, Entity::Conflict, conflict, &patch, false)?;
+        update_in(&tx, &mut self.clock, self.device, Entity::Conflict, conflict, &patch, false)?;
         if field == DELETED {
-            set_deleted_in(&tx, &mut self.clock, entity, row, choice == Value::Bool(true))?;
+            set_deleted_in(&tx, &mut self.clock, self.device, entity, row, choice == Value::Bool(true))?;
         } else {
             let mut p = Map::new();
             p.insert(field, choice);
-            update_in(&tx, &mut self.clock, entity, row, &p, true)?;
+            update_in(&tx, &mut self.clock, self.device, entity, row, &p, true)?;
         }
         tx.commit()?;
         Ok(())
@@ -221,6 +264,7 @@ impl Store {
 pub(crate) fn update_in(
     tx: &Transaction<'_>,
     clock: &mut Clock,
+    device: Uuid,
     entity: Entity,
     id: Uuid,
     patch: &Map<String, Value>,
@@ -253,14 +297,21 @@ pub(crate) fn update_in(
             }
         }
     }
-    Writer { tx, clock }.put(entity, id, Some(&old), &changed)?;
+    Writer::new(tx, clock, device).put(entity, id, Some(&old), &changed)?;
     Ok(changed.len())
 }
 
-fn set_deleted_in(tx: &Transaction<'_>, clock: &mut Clock, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
+fn set_deleted_in(
+    tx: &Transaction<'_>,
+    clock: &mut Clock,
+    device: Uuid,
+    entity: Entity,
+    id: Uuid,
+    deleted: bool,
+) -> Result<()> {
     let old = read_some(tx, entity, id, Some(&[]))?.ok_or(StoreError::NotFound { entity: entity.label(), id })?;
     if old.deleted == deleted {
         return Ok(());
     }
-    Writer { tx, clock }.put(entity, id, Some(&old), &[(DELETED, Value::Bool(deleted))])
+    Writer::new(tx, clock, device).put(entity, id, Some(&old), &[(DELETED, Value::Bool(deleted))])
 }

@@ -1,6 +1,7 @@
 //! Sync for zoufang: the protocol, the hybrid logical clock and the merge rules. Pure: no IO.
 //! The device store (`zoufang-store`) and the server (`zoufang-server`) do the IO and call in here.
 
+pub mod chain;
 pub mod hlc;
 pub mod memory;
 pub mod merge;

@@ -225,6 +225,7 @@ fn open_or_join<L: Ledger, M: Minter>(
             device: minter.server_device(),
             base,
             seen: None,
+            chain: None,
         };
         ledger.append(&c, village, true).map(|_| ())
     };

@@ -72,6 +72,10 @@ pub struct Change {
     /// whether someone edited the record meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen: Option<BTreeMap<String, Version>>,
+    /// The device's history chain after this change (hex SHA-256, see `chain`): lets the server detect
+    /// a rewritten or forked history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
 }
 
 /// A push: one batch of a device's changes, in the order they were made.

@@ -51,6 +51,7 @@ impl Replica {
             device: self.device,
             base,
             seen: None,
+            chain: None,
         }
     }
 

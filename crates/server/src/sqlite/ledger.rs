@@ -22,6 +22,8 @@ pub(crate) struct SqlLedger<'a, 'c> {
     pub known: HashMap<Uuid, Seq>,
     /// Whether `known` covers every stored id of the batch (so a miss means new).
     pub known_complete: bool,
+    /// Ids of the batch the server refused before (resends of refused changes).
+    pub refused: HashSet<Uuid>,
     pub authors: HashMap<Uuid, String>,
     pub server: Uuid,
     /// Current values read or written in this transaction, by record and field (a mirror of the log,
@@ -39,6 +41,7 @@ impl<'a, 'c> SqlLedger<'a, 'c> {
             now,
             known: HashMap::new(),
             known_complete: false,
+            refused: HashSet::new(),
             authors: HashMap::new(),
             server,
             cache: HashMap::new(),
@@ -50,10 +53,18 @@ impl<'a, 'c> SqlLedger<'a, 'c> {
     pub fn preload_known(&mut self, ids: &[Uuid]) -> rusqlite::Result<()> {
         for chunk in ids.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(",");
-            let mut stmt = self.tx.prepare(&format!("SELECT id, seq FROM change_log WHERE id IN ({marks})"))?;
+            let mut stmt = self.tx.prepare_cached(&format!("SELECT id, seq FROM change_log WHERE id IN ({marks})"))?;
             let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter().map(|u| blob(*u))))?;
             while let Some(r) = rows.next()? {
                 self.known.insert(uuid(&r.get::<_, Vec<u8>>(0)?)?, r.get::<_, i64>(1)? as Seq);
+            }
+        }
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let mut stmt = self.tx.prepare_cached(&format!("SELECT id FROM rejected_change WHERE id IN ({marks})"))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter().map(|u| blob(*u))))?;
+            while let Some(r) = rows.next()? {
+                self.refused.insert(uuid(&r.get::<_, Vec<u8>>(0)?)?);
             }
         }
         self.known_complete = true;
@@ -164,8 +175,8 @@ impl Ledger for SqlLedger<'_, '_> {
         }
         self.tx
             .prepare_cached(
-                "INSERT INTO change_log(id, entity, row_id, field, value, hlc, device, base, seen, village_id, applied, live, received_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+                "INSERT INTO change_log(id, entity, row_id, field, value, hlc, device, base, seen, village_id, applied, live, received_at, chain) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
             )?
             .execute(rusqlite::params![
                 &c.id.as_bytes()[..],
@@ -180,6 +191,7 @@ impl Ledger for SqlLedger<'_, '_> {
                 &village.as_bytes()[..],
                 applied,
                 self.now,
+                c.chain.as_deref().and_then(zoufang_sync::chain::from_hex).map(|l| l.to_vec()),
             ])?;
         let seq = self.tx.last_insert_rowid() as Seq;
         if c.device == self.server {

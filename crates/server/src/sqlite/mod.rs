@@ -5,7 +5,7 @@ mod ledger;
 
 use crate::check::{check_change, reject};
 use crate::error::ApiError;
-use crate::storage::{DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
+use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
 use crate::tokens;
 use axum::http::StatusCode;
 use ledger::{blob, uuid, ServerMinter, SqlLedger};
@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use uuid::Uuid;
 use zoufang_migrate::Migration;
 use zoufang_model::{Entity, Scope, ScopeVia};
+use zoufang_sync::chain::{from_hex, next_link, Link, GENESIS};
 use zoufang_sync::{
     apply, Change, ChangeResult, Clock, Current, EnrolResponse, Hlc, Outcome, PushRequest, PushResponse, Seq, Status,
     MAX_BATCH, PROTOCOL,
@@ -26,6 +27,7 @@ use zoufang_sync::{
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../schema/server/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../schema/server/0002_village_counts.sql") },
+    Migration { version: 3, sql: include_str!("../../../../schema/server/0003_chain.sql") },
 ];
 
 const READERS: usize = 4;
@@ -99,6 +101,16 @@ impl Drop for Checkpointer {
             let _ = t.join();
         }
     }
+}
+
+/// Where a pushed change stands in its device's history.
+enum History {
+    /// It follows on from what the server holds (or is a faithful resend of a stored change).
+    Continues,
+    /// A faithful resend of a change refused before: refused again, for the same reason.
+    Resent { reason: String },
+    /// It does not follow: the history was altered or forked. The whole batch is refused.
+    Broken(String),
 }
 
 /// Where the records a batch creates belong, learned from the batch itself.
@@ -212,6 +224,66 @@ impl SqliteStorage {
         Ok(b)
     }
 
+    /// Where a pushed change stands in its device's history chain. Moves `head` past a new change.
+    fn check_history(
+        tx: &rusqlite::Transaction<'_>,
+        ledger: &mut SqlLedger<'_, '_>,
+        head: &mut Option<Link>,
+        c: &Change,
+    ) -> rusqlite::Result<History> {
+        let sent = match &c.chain {
+            Some(h) => match from_hex(h) {
+                Some(l) => Some(l),
+                None => return Ok(History::Broken("链接格式无效".into())),
+            },
+            None => None,
+        };
+        if zoufang_sync::Ledger::known(ledger, c.id)?.is_some() {
+            // A resend: it must be the very change stored before.
+            let stored: Option<Vec<u8>> = tx
+                .prepare_cached("SELECT chain FROM change_log WHERE id = ?1")?
+                .query_row([&c.id.as_bytes()[..]], |r| r.get(0))?;
+            return Ok(if stored.as_deref() == sent.as_ref().map(|l| &l[..]) {
+                History::Continues
+            } else {
+                History::Broken("重发的修改与原记录不同".into())
+            });
+        }
+        let refused: Option<String> = if ledger.refused.contains(&c.id) {
+            tx.prepare_cached("SELECT change, reason FROM rejected_change WHERE id = ?1")?
+                .query_row([&c.id.as_bytes()[..]], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .optional()?
+                .map(
+                    |(stored, reason)| {
+                        if stored == serde_json::to_string(c).unwrap_or_default() {
+                            reason
+                        } else {
+                            String::new()
+                        }
+                    },
+                )
+        } else {
+            None
+        };
+        match refused {
+            Some(reason) if !reason.is_empty() => return Ok(History::Resent { reason }),
+            Some(_) => return Ok(History::Broken("重发的修改与原记录不同".into())),
+            None => {}
+        }
+        match (sent, *head) {
+            (None, None) => Ok(History::Continues),
+            (None, Some(_)) => Ok(History::Broken("缺少历史链接".into())),
+            (Some(link), prev) => {
+                if next_link(&prev.unwrap_or(GENESIS), c) == link {
+                    *head = Some(link);
+                    Ok(History::Continues)
+                } else {
+                    Ok(History::Broken("历史链接对不上：记录被改动，或本机数据来自旧的备份".into()))
+                }
+            }
+        }
+    }
+
     /// Applies a batch inside one write transaction. `device` is None for trusted ingest.
     fn apply_batch(
         &self,
@@ -229,8 +301,53 @@ impl SqliteStorage {
         ledger.preload_known(&changes.iter().map(|c| c.id).collect::<Vec<_>>())?;
         let mut results = Vec::with_capacity(changes.len());
         let mut scoped_rows: HashMap<Uuid, Uuid> = HashMap::new();
+        let mut head: Option<Link> = match device {
+            Some(d) => tx
+                .prepare_cached("SELECT chain_head FROM device WHERE id = ?1")?
+                .query_row([blob(d.id)], |r| r.get::<_, Option<Vec<u8>>>(0))?
+                .and_then(|b| b.try_into().ok()),
+            None => None,
+        };
         for c in changes {
-            let rejected = |results: &mut Vec<ChangeResult>, r| {
+            if let Some(d) = device {
+                match Self::check_history(&tx, &mut ledger, &mut head, c)? {
+                    History::Continues => {}
+                    History::Resent { reason } => {
+                        results.push(ChangeResult {
+                            id: c.id,
+                            status: Status::Rejected,
+                            seq: None,
+                            current: None,
+                            conflict: None,
+                            rejection: Some(reject(&c.field, reason)),
+                        });
+                        continue;
+                    }
+                    History::Broken(why) => {
+                        tracing::warn!("device {} ({}) sent a broken history: {why}", d.id, d.name);
+                        return Err(ApiError::new(
+                            StatusCode::CONFLICT,
+                            "history_mismatch",
+                            format!("本机的修改记录与服务器保存的历史不一致（{why}），已拒收整批。请联系乡镇管理员核查本机数据"),
+                        ));
+                    }
+                }
+            }
+            let rejected = |results: &mut Vec<ChangeResult>, r: zoufang_sync::Rejection| -> Result<(), ApiError> {
+                // A refused change is still part of the device's history: keep it as received.
+                if device.is_some() {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO rejected_change(id, device, hlc, change, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(rusqlite::params![
+                        &c.id.as_bytes()[..],
+                        &c.device.as_bytes()[..],
+                        c.hlc.0 as i64,
+                        serde_json::to_string(c).unwrap_or_default(),
+                        r.message,
+                        now
+                    ])?;
+                }
                 results.push(ChangeResult {
                     id: c.id,
                     status: Status::Rejected,
@@ -238,13 +355,19 @@ impl SqliteStorage {
                     current: None,
                     conflict: None,
                     rejection: Some(r),
-                })
+                });
+                Ok(())
             };
             // Trusted sources skip the device identity check, never the schema and value checks.
             let value = match check_change(c, device.map_or(c.device, |d| d.id), today) {
+                // The history chain covers the value as sent: a device sends values already normalised.
+                Ok(v) if device.is_some() && c.chain.is_some() && v != c.value => {
+                    rejected(&mut results, reject(&c.field, "取值未按规范填写（请升级应用）"))?;
+                    continue;
+                }
                 Ok(v) => v,
                 Err(r) => {
-                    rejected(&mut results, r);
+                    rejected(&mut results, r)?;
                     continue;
                 }
             };
@@ -260,7 +383,7 @@ impl SqliteStorage {
                 rejected(
                     &mut results,
                     reject(&c.field, format!("无法确定这条{}记录属于哪个村：新记录须先写所属村/户", c.entity.label())),
-                );
+                )?;
                 continue;
             };
             if let Some(d) = device {
@@ -274,7 +397,7 @@ impl SqliteStorage {
                     rejected(
                         &mut results,
                         reject(&c.field, format!("这条{}记录不在本机的工作范围（{}）内", c.entity.label(), d.scope)),
-                    );
+                    )?;
                     continue;
                 }
             }
@@ -285,7 +408,7 @@ impl SqliteStorage {
                 if let Some(def) = c.entity.field(&c.field).filter(|d| d.immutable) {
                     let cur = zoufang_sync::Ledger::current(&mut ledger, c.row, def.name)?;
                     if cur.is_some_and(|s| s.value != value) {
-                        rejected(&mut results, reject(&c.field, format!("{}创建后不能修改", def.label)));
+                        rejected(&mut results, reject(&c.field, format!("{}创建后不能修改", def.label)))?;
                         continue;
                     }
                 }
@@ -328,8 +451,15 @@ impl SqliteStorage {
         drop(clock);
         drop(ledger);
         if let Some((d, batch)) = from {
-            tx.prepare_cached("UPDATE device SET last_seen_at = ?1, last_batch = max(last_batch, ?2) WHERE id = ?3")?
-                .execute(rusqlite::params![now_rfc3339(), batch as i64, blob(d.id)])?;
+            tx.prepare_cached(
+                "UPDATE device SET last_seen_at = ?1, last_batch = max(last_batch, ?2), chain_head = ?3 WHERE id = ?4",
+            )?
+            .execute(rusqlite::params![
+                now_rfc3339(),
+                batch as i64,
+                head.as_ref().map(|h| &h[..]),
+                blob(d.id)
+            ])?;
         }
         tx.commit()?;
         Ok(results)
@@ -609,6 +739,80 @@ impl Storage for SqliteStorage {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {
+        let conn = self.reader();
+        let devices: Vec<(Vec<u8>, String, Option<Vec<u8>>)> = conn
+            .prepare("SELECT id, name, chain_head FROM device WHERE chain_head IS NOT NULL ORDER BY created_at")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for (id, name, head) in devices {
+            let device = uuid(&id)?;
+            // The device's chained changes, stored and refused, in the order it made them.
+            let mut entries: Vec<(Change, Option<Vec<u8>>)> = Vec::new();
+            let mut stmt = conn.prepare(
+                "SELECT id, entity, row_id, field, value, hlc, base, seen, chain FROM change_log \
+                 WHERE device = ?1 AND chain IS NOT NULL",
+            )?;
+            let mut rows = stmt.query([&id])?;
+            let mut problem = None;
+            while let Some(r) = rows.next()? {
+                let parsed = (|| -> Option<Change> {
+                    Some(Change {
+                        id: uuid(&r.get::<_, Vec<u8>>(0).ok()?).ok()?,
+                        entity: Entity::parse(&r.get::<_, String>(1).ok()?)?,
+                        row: uuid(&r.get::<_, Vec<u8>>(2).ok()?).ok()?,
+                        field: r.get(3).ok()?,
+                        value: serde_json::from_str(&r.get::<_, String>(4).ok()?).ok()?,
+                        hlc: Hlc(r.get::<_, i64>(5).ok()? as u64),
+                        device,
+                        base: r.get::<_, Option<String>>(6).ok()?.map(|b| serde_json::from_str(&b)).transpose().ok()?,
+                        seen: r.get::<_, Option<String>>(7).ok()?.map(|b| serde_json::from_str(&b)).transpose().ok()?,
+                        chain: None,
+                    })
+                })();
+                match parsed {
+                    Some(c) => entries.push((c, r.get(8)?)),
+                    None => problem = Some("有无法解析的记录".to_string()),
+                }
+            }
+            let mut stmt = conn.prepare("SELECT change FROM rejected_change WHERE device = ?1")?;
+            let mut rows = stmt.query([&id])?;
+            while let Some(r) = rows.next()? {
+                match serde_json::from_str::<Change>(&r.get::<_, String>(0)?) {
+                    Ok(c) if c.chain.is_some() => {
+                        let link = c.chain.as_deref().and_then(from_hex).map(|l| l.to_vec());
+                        entries.push((Change { chain: None, ..c }, link));
+                    }
+                    Ok(_) => {}
+                    Err(_) => problem = Some("有无法解析的拒收记录".to_string()),
+                }
+            }
+            entries.sort_by_key(|(c, _)| c.hlc);
+            let mut prev = GENESIS;
+            for (c, link) in &entries {
+                let expected = next_link(&prev, c);
+                if link.as_deref() != Some(&expected[..]) {
+                    problem.get_or_insert_with(|| {
+                        format!(
+                            "修改 {}（{}.{}）与历史链接不符：记录在服务器上被改动过",
+                            c.id,
+                            c.entity.ident(),
+                            c.field
+                        )
+                    });
+                    break;
+                }
+                prev = expected;
+            }
+            if problem.is_none() && head.as_deref() != Some(&prev[..]) {
+                problem = Some("最后的历史链接与设备记录不符：有记录缺失".into());
+            }
+            out.push(AuditReport { device, name, checked: entries.len(), problem });
+        }
+        Ok(out)
     }
 
     fn stats(&self) -> Result<Stats, ApiError> {

@@ -1,0 +1,134 @@
+//! The history chain: a push whose changes were altered, a device restored from an old copy (a fork),
+//! and entries rewritten in the server database are all caught; honest resends are not.
+
+use serde_json::json;
+use zoufang_client::{Client, SyncError};
+use zoufang_model::{Entity, Scope};
+use zoufang_scenarios::{Storage, TestServer};
+use zoufang_store::{HouseholdQuery, Store};
+use zoufang_sync::{PushRequest, Status, PROTOCOL};
+
+fn note(s: &mut Store, h: uuid::Uuid, text: &str) {
+    s.update(Entity::Household, h, &[("notes".to_string(), json!(text))].into_iter().collect()).unwrap();
+}
+
+#[test]
+fn honest_history_passes_the_audit_and_altered_history_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut a).unwrap();
+    let hs = a.households(&HouseholdQuery::default()).unwrap();
+    for (i, h) in hs.iter().take(5).enumerate() {
+        note(&mut a, h.id, &format!("第{i}户已核实"));
+    }
+    zoufang_client::sync(&mut a).unwrap();
+    let audit = server.storage.audit().unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!((audit[0].checked, audit[0].problem.as_deref()), (5, None));
+
+    // A change altered on the way (or by a tampered app): the whole batch is refused.
+    note(&mut a, hs[5].id, "原始记录");
+    note(&mut a, hs[6].id, "另一条");
+    let mut batch = a.next_batch(100).unwrap().unwrap();
+    batch.changes[0].value = json!("篡改后的记录");
+    let client = Client::new(&server.url).with_token(&a.enrolment().unwrap().unwrap().token);
+    let before = server.log_len();
+    let err =
+        client.push(&PushRequest { protocol: PROTOCOL, batch: batch.no, changes: batch.changes.clone() }).unwrap_err();
+    match &err {
+        SyncError::Server { status, code, message } => {
+            assert_eq!((*status, code.as_str()), (409, "history_mismatch"));
+            assert!(message.contains("历史不一致"), "{message}");
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(server.log_len(), before, "nothing of the batch was stored");
+    // The honest batch still goes through.
+    let r = zoufang_client::sync(&mut a).unwrap();
+    assert_eq!(r.pushed.applied, 2);
+    assert!(server.storage.audit().unwrap()[0].problem.is_none());
+}
+
+#[test]
+fn a_device_restored_from_an_old_copy_cannot_fork_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let path = dir.path().join("a.db");
+    let mut a = server.device(&path, "平板甲", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut a).unwrap();
+    let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
+    note(&mut a, h, "备份前");
+    zoufang_client::sync(&mut a).unwrap();
+    drop(a);
+    // Someone keeps a copy of the tablet's database …
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    // … the tablet goes on working …
+    let mut a = Store::open(&path).unwrap();
+    note(&mut a, h, "之后的真实记录");
+    zoufang_client::sync(&mut a).unwrap();
+    // … and later the old copy is put back and used to write something else.
+    let mut old = Store::open(&copy).unwrap();
+    note(&mut old, h, "用旧备份写的记录");
+    let before = server.log_len();
+    let err = zoufang_client::sync(&mut old).unwrap_err();
+    assert!(err.to_string().contains("历史不一致"), "{err}");
+    assert!(!err.is_retryable());
+    assert_eq!(server.log_len(), before);
+    assert!(server.storage.audit().unwrap()[0].problem.is_none());
+}
+
+#[test]
+fn the_audit_finds_entries_rewritten_in_the_server_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut a).unwrap();
+    let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
+    note(&mut a, h, "户主外出务工");
+    zoufang_client::sync(&mut a).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("server.db")).unwrap();
+    let n = db
+        .execute(
+            "UPDATE change_log SET value = '\"户主在家\"' WHERE device = ?1 AND field = 'notes'",
+            [a.device_id().as_bytes().to_vec()],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    let audit = server.storage.audit().unwrap();
+    assert!(audit[0].problem.as_deref().unwrap().contains("被改动"), "{audit:?}");
+}
+
+#[test]
+fn a_refused_change_sent_again_is_refused_again_not_taken_for_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    server.seed_small();
+    let mut t = server.device(&dir.path().join("t.db"), "台拱镇扶贫站", Scope::Township("522630101".into()));
+    zoufang_client::sync(&mut t).unwrap();
+    let wrong = zoufang_model::Village {
+        id: uuid::Uuid::now_v7(),
+        name: "新建村".into(),
+        code: "522630102201".into(),
+        township: "施洞镇".into(),
+        county: "台江县".into(),
+    };
+    t.create(&wrong).unwrap();
+    let batch = t.next_batch(100).unwrap().unwrap();
+    let client = Client::new(&server.url).with_token(&t.enrolment().unwrap().unwrap().token);
+    let req = PushRequest { protocol: PROTOCOL, batch: batch.no, changes: batch.changes.clone() };
+    let first = client.push(&req).unwrap();
+    let again = client.push(&req).unwrap(); // the first answer was "lost"
+    assert!(again.replay);
+    for (a, b) in first.results.iter().zip(&again.results) {
+        assert_eq!((a.status, b.status), (Status::Rejected, Status::Rejected));
+        assert_eq!(a.rejection, b.rejection);
+    }
+    t.record_push(&batch, &again).unwrap();
+    assert_eq!(t.quarantined().unwrap().len(), 4);
+    assert!(server.storage.audit().unwrap()[0].problem.is_none());
+}
