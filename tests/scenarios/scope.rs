@@ -88,3 +88,25 @@ fn a_county_device_sees_every_village() {
     zoufang_client::sync(&mut other).unwrap();
     assert!(other.households(&HouseholdQuery::default()).unwrap().is_empty());
 }
+
+#[test]
+fn guessing_enrolment_codes_is_cut_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let good = server.storage.create_enrol_code("平板", &Scope::Village(villages[0]), 1).unwrap();
+    let client = zoufang_client::Client::new(&server.url);
+    for i in 0..zoufang_server::api::ENROL_FAILURES_ALLOWED {
+        let err = client.enrol(&format!("AAAA-{i:04}"), Uuid::now_v7(), "猜码").unwrap_err();
+        assert!(err.to_string().contains("注册码无效"), "{err}");
+    }
+    // Now even the right code waits: the address is slowed down, not the code burnt.
+    let err = client.enrol(&good, Uuid::now_v7(), "平板").unwrap_err();
+    match err {
+        zoufang_client::SyncError::Server { status, ref code, .. } => {
+            assert_eq!((status, code.as_str()), (429, "too_many_attempts"))
+        }
+        other => panic!("{other}"),
+    }
+    assert!(err.is_retryable());
+}

@@ -26,7 +26,32 @@ pub fn router(storage: Shared) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::Extension(Arc::new(EnrolGuard::default())))
         .with_state(storage)
+}
+
+/// Wrong enrolment codes allowed per client address before it must wait.
+pub const ENROL_FAILURES_ALLOWED: u32 = 10;
+const ENROL_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Slows down guessing of enrolment codes: after `ENROL_FAILURES_ALLOWED` wrong codes from one address
+/// within ten minutes, that address is refused until the ten minutes are over.
+#[derive(Default)]
+struct EnrolGuard {
+    failures: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
+}
+
+impl EnrolGuard {
+    fn blocked(&self, ip: std::net::IpAddr) -> bool {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        m.retain(|_, (since, _)| since.elapsed() < ENROL_WINDOW);
+        m.get(&ip).is_some_and(|(_, n)| *n >= ENROL_FAILURES_ALLOWED)
+    }
+
+    fn failed(&self, ip: std::net::IpAddr) {
+        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        m.entry(ip).or_insert((std::time::Instant::now(), 0)).1 += 1;
+    }
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
@@ -83,7 +108,20 @@ struct EnrolBody {
     device_name: String,
 }
 
-async fn enrol(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Result<Json<EnrolResponse>, ApiError> {
+async fn enrol(
+    State(s): State<Shared>,
+    axum::Extension(guard): axum::Extension<Arc<EnrolGuard>>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let ip = peer.map(|p| p.0 .0.ip()).unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if guard.blocked(ip) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "注册码输错次数过多，请十分钟后再试",
+        ));
+    }
     let b: EnrolBody = parse(body)?;
     if b.protocol != PROTOCOL {
         return Err(ApiError::new(
@@ -95,7 +133,11 @@ async fn enrol(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> 
     if b.code.len() > 40 || b.device_name.chars().count() > 60 {
         return Err(ApiError::bad_request("注册码或设备名称过长"));
     }
-    blocking(move || s.enrol(&b.code, b.device_id, &b.device_name)).await.map(Json)
+    let result = blocking(move || s.enrol(&b.code, b.device_id, &b.device_name)).await;
+    if matches!(&result, Err(e) if e.code == "bad_code") {
+        guard.failed(ip);
+    }
+    result.map(Json)
 }
 
 #[derive(Serialize)]
