@@ -4,11 +4,11 @@
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use rusqlite::Connection;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
-use zoufang_model::{Entity, Record, Scope};
+use zoufang_model::{Entity, Scope};
 use zoufang_server::{DeviceAuth, SqliteStorage, Storage};
 use zoufang_store::Store;
 use zoufang_sync::{PushRequest, PROTOCOL};
@@ -403,18 +403,21 @@ fn initial_sync(quick: bool) -> Result<()> {
         report.bytes_received as f64 / 1e6,
         report.bytes_received as f64 / report.pulled.fields.max(1) as f64
     );
-    // Search across the county on the device (issue 3's figure, measured in the store).
-    let t = Instant::now();
-    let hits = store.households(&zoufang_store::HouseholdQuery {
-        text: Some("秀英".into()),
-        limit: Some(200),
-        ..Default::default()
-    })?;
-    println!(
-        "  search \"秀英\" across {households} households: {} hits in {:.1} ms",
-        hits.len(),
-        t.elapsed().as_secs_f64() * 1e3
-    );
-    let _ = county.households.first().map(|h| h.to_fields().get("head_name").cloned().unwrap_or(Value::Null));
+    // Search across the county on the device (issue 3's figure, measured in the store): the first page of
+    // results, best of five.
+    for text in ["秀英", "5226301052", "0X"] {
+        let mut best = Duration::MAX;
+        let mut n = 0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let q = zoufang_store::HouseholdQuery { text: Some(text.into()), limit: Some(100), ..Default::default() };
+            n = store.households(&q)?.len();
+            best = best.min(t.elapsed());
+        }
+        println!(
+            "  search \"{text}\" across {households} households: first {n} hits in {:.1} ms",
+            best.as_secs_f64() * 1e3
+        );
+    }
     Ok(())
 }

@@ -52,23 +52,29 @@ fn like(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Matching households are found and paged first; the per-household figures (members, last visit,
+/// open problems) are computed only for the page. Members are searched in one pass, not per household.
 const HOUSEHOLD_LIST: &str = "
+WITH hits AS (
+  SELECT h.id, h.household_no FROM household h
+  WHERE h.deleted = 0
+    AND (?1 IS NULL OR h.village_id = ?1)
+    AND (?2 IS NULL OR h.status = ?2)
+    AND (?3 IS NULL OR h.head_name LIKE ?3 ESCAPE '\\' OR h.household_no LIKE ?3 ESCAPE '\\'
+         OR h.head_id_number LIKE ?3 ESCAPE '\\'
+         OR h.id IN (SELECT m.household_id FROM member m WHERE m.deleted = 0
+                     AND (m.name LIKE ?3 ESCAPE '\\' OR m.id_number LIKE ?3 ESCAPE '\\')))
+    AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.deleted = 0
+                                   AND v.visited_on >= ?4))
+  ORDER BY h.household_no
+  LIMIT ?5 OFFSET ?6
+)
 SELECT h.id, h.village_id, h.household_no, h.head_name, h.head_id_number, h.status, h.group_name,
   (SELECT count(*) FROM member m WHERE m.household_id = h.id AND m.deleted = 0),
   (SELECT max(v.visited_on) FROM visit v WHERE v.household_id = h.id AND v.deleted = 0),
   (SELECT count(*) FROM rectification r WHERE r.household_id = h.id AND r.deleted = 0 AND r.status <> 'closed')
-FROM household h
-WHERE h.deleted = 0
-  AND (?1 IS NULL OR h.village_id = ?1)
-  AND (?2 IS NULL OR h.status = ?2)
-  AND (?3 IS NULL OR h.head_name LIKE ?3 ESCAPE '\\' OR h.household_no LIKE ?3 ESCAPE '\\'
-       OR h.head_id_number LIKE ?3 ESCAPE '\\'
-       OR EXISTS (SELECT 1 FROM member m WHERE m.household_id = h.id AND m.deleted = 0
-                  AND (m.name LIKE ?3 ESCAPE '\\' OR m.id_number LIKE ?3 ESCAPE '\\')))
-  AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.deleted = 0
-                                 AND v.visited_on >= ?4))
-ORDER BY h.household_no
-LIMIT ?5 OFFSET ?6";
+FROM hits JOIN household h ON h.id = hits.id
+ORDER BY hits.household_no";
 
 impl Store {
     /// The household list with search and filters.
