@@ -131,6 +131,20 @@ pub struct ChangeResult {
     pub rejection: Option<Rejection>,
 }
 
+impl ChangeResult {
+    /// The answer for a refused change.
+    pub fn rejected(id: Uuid, rejection: Rejection) -> Self {
+        ChangeResult {
+            id,
+            status: Status::Rejected,
+            seq: None,
+            current: None,
+            conflict: None,
+            rejection: Some(rejection),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushResponse {
     /// One result per pushed change, in order.

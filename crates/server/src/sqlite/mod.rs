@@ -313,14 +313,7 @@ impl SqliteStorage {
                 match Self::check_history(&tx, &mut ledger, &mut head, c)? {
                     History::Continues => {}
                     History::Resent { reason } => {
-                        results.push(ChangeResult {
-                            id: c.id,
-                            status: Status::Rejected,
-                            seq: None,
-                            current: None,
-                            conflict: None,
-                            rejection: Some(reject(&c.field, reason)),
-                        });
+                        results.push(ChangeResult::rejected(c.id, reject(&c.field, reason)));
                         continue;
                     }
                     History::Broken(why) => {
@@ -348,14 +341,7 @@ impl SqliteStorage {
                         now
                     ])?;
                 }
-                results.push(ChangeResult {
-                    id: c.id,
-                    status: Status::Rejected,
-                    seq: None,
-                    current: None,
-                    conflict: None,
-                    rejection: Some(r),
-                });
+                results.push(ChangeResult::rejected(c.id, r));
                 Ok(())
             };
             // Trusted sources skip the device identity check, never the schema and value checks.
