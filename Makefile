@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 LISTEN ?= 127.0.0.1:8470
 
-.PHONY: run test setup build bench fmt lint clean
+.PHONY: run serve test setup build bench fmt lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -12,7 +12,11 @@ setup:
 build: setup
 	cargo build --release -p zoufang-server -p zoufang-cli
 
-run: build
+run:
+	LISTEN=$(LISTEN) ./scripts/run.sh
+
+# The server alone with the demo county (no app window), e.g. on a township office machine.
+serve: build
 	@mkdir -p data
 	./target/release/zoufang-server --db data/server.db serve --listen $(LISTEN) --blobs data/blobs --demo
 

@@ -5,5 +5,8 @@ mod bad_input;
 mod conflict;
 mod history;
 mod interrupted;
+mod photos;
 mod replicas;
+mod reports;
+mod s3;
 mod scope;

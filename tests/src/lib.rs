@@ -17,6 +17,8 @@ pub struct TestServer {
     pub url: String,
     pub addr: SocketAddr,
     pub storage: Arc<SqliteStorage>,
+    /// Where the server keeps photo files.
+    pub blobs: zoufang_server::BlobStore,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -28,6 +30,13 @@ impl TestServer {
     }
 
     pub fn start_at(dir: &Path, addr: SocketAddr) -> TestServer {
+        let blobs = zoufang_server::BlobStore::local(&dir.join("blobs")).expect("blob directory");
+        Self::start_with(dir, addr, blobs)
+    }
+
+    /// A server whose photo files go to `blobs` (e.g. an S3-compatible store).
+    pub fn start_with(dir: &Path, addr: SocketAddr, blobs: zoufang_server::BlobStore) -> TestServer {
+        let served = blobs.clone();
         let storage = Arc::new(SqliteStorage::open(&dir.join("server.db")).expect("open server db"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -38,7 +47,7 @@ impl TestServer {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
                 ready_tx.send(listener.local_addr().expect("addr")).expect("ready");
-                zoufang_server::serve(listener, s, async {
+                zoufang_server::serve(listener, s, served, async {
                     let _ = rx.await;
                 })
                 .await
@@ -46,7 +55,7 @@ impl TestServer {
             });
         });
         let addr = ready_rx.recv().expect("server started");
-        TestServer { url: format!("http://{addr}"), addr, storage, stop: Some(tx), thread: Some(thread) }
+        TestServer { url: format!("http://{addr}"), addr, storage, blobs, stop: Some(tx), thread: Some(thread) }
     }
 
     /// Loads a small demo county (2 villages of 30 households) and returns the village ids.
@@ -98,6 +107,8 @@ pub enum Cut {
     BeforeRequest,
     /// Forward the request, let the server act on it, then drop the connection before the response.
     BeforeResponse,
+    /// Forward the headers and half the body, then drop the connection (Wi-Fi gone mid-upload).
+    MidBody,
 }
 
 /// A loopback HTTP/1.1 proxy that cuts connections according to a plan (one entry per request; then
@@ -155,9 +166,19 @@ impl CuttingProxy {
                             return;
                         }
                         let Ok(mut up) = TcpStream::connect(upstream) else { return };
-                        let req =
-                            String::from_utf8_lossy(&req).replacen("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1);
-                        if up.write_all(req.as_bytes()).is_err() {
+                        // Bodies may be binary (photo chunks): splice the header in as bytes.
+                        let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") else { return };
+                        let mut fwd = req[..end].to_vec();
+                        fwd.extend_from_slice(b"\r\nConnection: close");
+                        fwd.extend_from_slice(&req[end..]);
+                        if cut == Cut::MidBody {
+                            let body_len = req.len() - end - 4;
+                            let _ = up.write_all(&fwd[..fwd.len() - body_len / 2 - 1]);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            done.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                        if up.write_all(&fwd).is_err() {
                             return;
                         }
                         let mut resp = Vec::new();

@@ -1,6 +1,8 @@
 //! `zoufang-bench`: measures the figures the issues ask for and prints them. Run with `make bench`
 //! (release build). Each figure says what was measured so the number can be read on its own.
 
+mod photos;
+
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use rusqlite::Connection;
@@ -30,10 +32,34 @@ enum Which {
     Write,
     Ingest,
     InitialSync,
+    Import,
+    /// The reports over an existing device database (`ZOUFANG_BENCH_DB`, e.g. one kept by
+    /// `ZOUFANG_BENCH_KEEP_DB=/tmp/county.db … initial-sync`).
+    Reports,
+    /// 一户一档 photos: processing, resume waste, upload of 500 photos.
+    Photos,
+    /// The import itself, in a process of its own so that its peak memory is its own (run by `import`).
+    #[value(hide = true)]
+    ImportChild,
+    /// The photo upload itself, in a process of its own (run by `photos`).
+    #[value(hide = true)]
+    UploadChild,
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if cli.which == Which::ImportChild {
+        return import_child();
+    }
+    if cli.which == Which::UploadChild {
+        return photos::upload_child();
+    }
+    if cli.which == Which::Reports {
+        let store = Store::open(std::env::var("ZOUFANG_BENCH_DB")?)?;
+        let households: i64 = store.conn().query_row("SELECT count(*) FROM household", [], |r| r.get(0))?;
+        println!("## Reports over {}", std::env::var("ZOUFANG_BENCH_DB")?);
+        return time_reports(&store, households);
+    }
     println!(
         "zoufang benchmarks ({} cores, release={})",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
@@ -47,6 +73,12 @@ fn main() -> Result<()> {
     }
     if matches!(cli.which, Which::All | Which::InitialSync) {
         initial_sync(cli.quick)?;
+    }
+    if matches!(cli.which, Which::All | Which::Import) {
+        import(if cli.quick { 3_000 } else { 30_000 })?;
+    }
+    if matches!(cli.which, Which::All | Which::Photos) {
+        photos::run(cli.quick)?;
     }
     Ok(())
 }
@@ -378,7 +410,8 @@ fn initial_sync(quick: bool) -> Result<()> {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     let s: Arc<dyn Storage> = storage.clone();
-    rt.spawn(async move { zoufang_server::serve(listener, s, std::future::pending()).await });
+    let blobs = zoufang_server::BlobStore::local(&dir.path().join("blobs"))?;
+    rt.spawn(async move { zoufang_server::serve(listener, s, blobs, std::future::pending()).await });
 
     let t = Instant::now();
     let mut store = Store::open(dir.path().join("device.db"))?;
@@ -419,5 +452,104 @@ fn initial_sync(quick: bool) -> Result<()> {
             best.as_secs_f64() * 1e3
         );
     }
+    if let Some(keep) = std::env::var_os("ZOUFANG_BENCH_KEEP_DB") {
+        store.conn().execute("VACUUM INTO ?1", [keep.to_string_lossy()])?;
+    }
+    time_reports(&store, households)
+}
+
+/// The office reports over a whole county database (issue 7's figure: each ≤ 200 ms), best of three.
+fn time_reports(store: &Store, households: i64) -> Result<()> {
+    let cal = zoufang_model::calendar::WorkCalendar::national();
+    let now = today();
+    let time = |name: &str, f: &mut dyn FnMut() -> Result<usize>| -> Result<()> {
+        let mut best = Duration::MAX;
+        let mut n = 0;
+        for _ in 0..3 {
+            let t = Instant::now();
+            n = f()?;
+            best = best.min(t.elapsed());
+        }
+        println!("  report {name} over {households} households: {:.0} ms ({n} lines)", best.as_secs_f64() * 1e3);
+        Ok(())
+    };
+    time("needs (两不愁三保障 gaps)", &mut || Ok(store.report_needs()?.gaps.len()))?;
+    time("coverage (30 days)", &mut || Ok(store.report_coverage(now, 30)?.not_visited.len()))?;
+    time("presence (this month)", &mut || {
+        Ok(store.report_presence(chrono::Datelike::year(&now), chrono::Datelike::month(&now), &cal)?.lines.len())
+    })?;
+    time("population", &mut || Ok(store.report_population()?.len()))?;
+    time("income", &mut || Ok(store.report_income()?.len()))?;
+    time("ledger", &mut || Ok(store.report_ledger(now)?.len()))?;
+    time("dashboard (the app's 报表 screen: all of them, one pass)", &mut || {
+        Ok(store.dashboard(now, &cal)?.needs.gaps.len())
+    })?;
+    Ok(())
+}
+
+/// Peak resident memory of this process so far, from /proc (Linux).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// Roster import (issue 7's figure: 30,000 households / 100,000 members in ≤ 20 s, memory bounded).
+fn import(households: usize) -> Result<()> {
+    println!("\n## Roster import ({households} households, generated .xlsx with deliberate errors)");
+    let dir = tempfile::tempdir()?;
+    let mut store = Store::open(dir.path().join("device.db"))?;
+    let names: Vec<String> = (0..30)
+        .map(|i| {
+            let v = zoufang_model::Village {
+                id: Uuid::now_v7(),
+                name: format!("第{i}村"),
+                code: format!("5226301010{i:02}"),
+                township: "台拱镇".into(),
+                county: "台江县".into(),
+            };
+            store.create(&v).map(|_| v.name)
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let (file, exp) = zoufang_office::sample::roster(&names, households)?;
+    println!(
+        "  file: {:.1} MB, {} rows, {} of them with a deliberate error",
+        file.len() as f64 / 1e6,
+        exp.rows,
+        exp.rows_rejected
+    );
+    let path = dir.path().join("花名册.xlsx");
+    std::fs::write(&path, &file)?;
+    drop(store);
+    let out = std::process::Command::new(std::env::current_exe()?)
+        .arg("import-child")
+        .env("ZOUFANG_BENCH_DB", dir.path().join("device.db"))
+        .env("ZOUFANG_BENCH_FILE", &path)
+        .output()?;
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    anyhow::ensure!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(())
+}
+
+fn import_child() -> Result<()> {
+    let db = std::env::var("ZOUFANG_BENCH_DB")?;
+    let file = std::fs::read(std::env::var("ZOUFANG_BENCH_FILE")?)?;
+    let mut store = Store::open(db)?;
+    let t = Instant::now();
+    let (s, _) = zoufang_office::import_roster(&mut store, "花名册.xlsx", file.clone(), today(), &mut |_| {})?;
+    println!(
+        "  first import: {:.1} s (goal ≤ 20 s) — {} households and {} members created, {} rows rejected; peak resident memory of the importing process {:.0} MB",
+        t.elapsed().as_secs_f64(),
+        s.households_created,
+        s.members_created,
+        s.rows_rejected,
+        peak_rss_mb()
+    );
+    let t = Instant::now();
+    let (again, _) = zoufang_office::import_roster(&mut store, "花名册.xlsx", file, today(), &mut |_| {})?;
+    println!("  same file again: {:.1} s, changed nothing: {}", t.elapsed().as_secs_f64(), again.changed_nothing());
     Ok(())
 }

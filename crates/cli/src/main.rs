@@ -54,8 +54,57 @@ enum Cmd {
         status: Option<String>,
         #[arg(long)]
         not_visited_this_month: bool,
+        /// Only households with an open rectification item (未整改问题).
+        #[arg(long)]
+        open_problems: bool,
+        /// Only households whose 一户一档 lacks a required document or has pages not uploaded yet.
+        #[arg(long)]
+        missing_archive: bool,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+    /// 一户一档 completeness: one household's documents, or every household of a village that lacks
+    /// a required document or has pages not uploaded yet.
+    Archive {
+        /// Household id or 户编号 (leave out for the village list).
+        household: Option<String>,
+        #[arg(long)]
+        village: Option<Uuid>,
+        /// In the village list, also households whose file is complete.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Start an 一户一档 document for a household; prints its id (add pages with `photo --document`).
+    Document {
+        /// Household id or 户编号.
+        household: String,
+        /// application | intake_form | five_review_score | exit_plan | project_application |
+        /// relocation_application | project_approval | village_agreement | income_expense_sheet |
+        /// policy_list (or the Chinese name, e.g. 申请书)
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Import photos (JPG or PNG): pages of a document, or evidence of a visit or a problem.
+    Photo {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, conflicts_with_all = ["visit", "problem"])]
+        document: Option<Uuid>,
+        #[arg(long, conflicts_with = "problem")]
+        visit: Option<Uuid>,
+        #[arg(long)]
+        problem: Option<Uuid>,
+        /// Who took the photos (default: this device's user).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Write a photo's full image to a file (fetched from the server if this device lacks it).
+    PhotoGet {
+        hash: String,
+        #[arg(long, short)]
+        out: PathBuf,
     },
     /// One household: members, visits, handbook.
     Show {
@@ -98,6 +147,35 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         interval: u64,
     },
+    /// Import a register roster (.xlsx, .xls or .csv; one row per member). Valid households are created
+    /// or brought up to date; rejected rows are listed and written to a report (.xlsx). Importing the
+    /// same file again changes nothing.
+    Import {
+        file: PathBuf,
+        /// Where to write the report of rejected rows (default: next to the file, *.未导入.xlsx).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Write a report as .xlsx: `monthly` (月报表, every report on its own sheet) or `ledger` (整改台账).
+    Export {
+        #[arg(value_enum)]
+        kind: ExportKind,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A policy report over the villages this device holds: needs (两不愁三保障 gaps), coverage (not
+    /// visited in 30 days), presence (days in the village against 2/3 of working days, --month YYYY-MM),
+    /// population (系统/手册/实际人口 mismatches), income (status against the latest 收支测算), ledger (整改台账).
+    Report {
+        #[arg(value_enum)]
+        kind: ReportKind,
+        /// For `presence`: the month, default this month.
+        #[arg(long)]
+        month: Option<String>,
+        /// For `coverage`: the window in days.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
     /// Edit conflicts waiting for a decision (--all: resolved ones too).
     Conflicts {
         #[arg(long)]
@@ -117,6 +195,183 @@ enum Cmd {
     Quarantine,
     /// Give up a refused change; the field returns to its previous value.
     Discard { change: Uuid },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportKind {
+    Monthly,
+    Ledger,
+}
+
+fn import(store: &mut Store, json: bool, file: &std::path::Path, report: Option<PathBuf>) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let today = chrono::Local::now().date_naive();
+    let mut last = 0u8;
+    let (s, rejected) = zoufang_office::import_roster(store, &name, bytes, today, &mut |p| {
+        if !json {
+            let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
+            let step = if p.phase == 1 { "核对" } else { "写入" };
+            let bucket = (p.phase - 1) * 10 + (pct / 10) as u8;
+            if bucket != last {
+                last = bucket;
+                eprintln!("{step} {pct}%（{}/{}）", p.done, p.total);
+            }
+        }
+    })?;
+    let report_path = match (&rejected, report) {
+        (Some(bytes), path) => {
+            let path = path.unwrap_or_else(|| file.with_extension("未导入.xlsx"));
+            std::fs::write(&path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            Some(path)
+        }
+        (None, _) => None,
+    };
+    out(json, &s, |s| {
+        let mut lines = vec![format!(
+            "读取 {} 行：导入 {} 行，拒绝 {} 行。新建 {} 户、{} 人；更新 {} 户、{} 人。用时 {:.1} 秒",
+            s.rows,
+            s.rows_imported,
+            s.rows_rejected,
+            s.households_created,
+            s.members_created,
+            s.households_updated,
+            s.members_updated,
+            s.millis as f64 / 1000.0
+        )];
+        if s.changed_nothing() {
+            lines.push("本机数据已与文件一致，没有任何修改".into());
+        }
+        for e in s.rejected.iter().take(20) {
+            lines.push(format!("  第 {} 行「{}」：{}", e.row, e.column, e.reason));
+        }
+        if s.rejected.len() > 20 {
+            lines.push(format!("  ……共 {} 处问题", s.rejected.len()));
+        }
+        if let Some(p) = &report_path {
+            lines.push(format!("未导入的行已写入 {}", p.display()));
+        }
+        lines.join("\n")
+    })
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportKind {
+    Needs,
+    Coverage,
+    Presence,
+    Population,
+    Income,
+    Ledger,
+}
+
+fn report(store: &Store, json: bool, kind: ReportKind, month: Option<String>, days: i64) -> Result<()> {
+    let today = chrono::Local::now().date_naive();
+    let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "—".into());
+    match kind {
+        ReportKind::Needs => out(json, &store.report_needs()?, |r| {
+            let mut lines: Vec<String> = r
+                .villages
+                .iter()
+                .map(|v| format!("{}：{} 户，{} 户有未达标项", v.village, v.households, v.with_gap))
+                .collect();
+            for g in &r.gaps {
+                lines.push(format!(
+                    "  {} {} {}（{} 走访）：{}",
+                    g.household.village,
+                    g.household.household_no,
+                    g.household.head_name,
+                    g.visited_on,
+                    g.notes.join("；")
+                ));
+            }
+            lines.join("\n")
+        }),
+        ReportKind::Coverage => out(json, &store.report_coverage(today, days)?, |r| {
+            let mut lines = vec![format!(
+                "{} 以来：{} 户中 {} 户已走访，{} 户未走访",
+                r.since,
+                r.households,
+                r.visited,
+                r.not_visited.len()
+            )];
+            for (h, last) in &r.not_visited {
+                let last = last.map(|d| d.to_string()).unwrap_or_else(|| "从未走访".into());
+                lines.push(format!("  {} {} {}（上次 {last}）", h.village, h.household_no, h.head_name));
+            }
+            lines.join("\n")
+        }),
+        ReportKind::Presence => {
+            let (year, mon) = match month {
+                Some(m) => {
+                    let (y, mo) = m.split_once('-').ok_or_else(|| anyhow!("月份应写作 YYYY-MM，如 2026-10"))?;
+                    (y.parse().context("年份无效")?, mo.parse().context("月份无效")?)
+                }
+                None => (chrono::Datelike::year(&today), chrono::Datelike::month(&today)),
+            };
+            let cal = zoufang_model::calendar::WorkCalendar::national();
+            out(json, &store.report_presence(year, mon, &cal)?, |r| {
+                let mut lines = vec![format!("{} 年 {} 月在村情况", r.year, r.month)];
+                if !r.calendar_known {
+                    lines.push("（节假日安排未知，只扣除周末）".into());
+                }
+                for l in &r.lines {
+                    lines.push(format!(
+                        "  {} {}：在村 {} 天，应 {} 天（{} 个工作日的 2/3）{}",
+                        l.village,
+                        l.staff_name,
+                        l.days_present,
+                        l.required_days,
+                        l.working_days,
+                        if l.meets { "" } else { "  未达标" }
+                    ));
+                }
+                lines.join("\n")
+            })
+        }
+        ReportKind::Population => out(json, &store.report_population()?, |r| {
+            let mut lines = vec![format!("人口数不一致：{} 户", r.len())];
+            for m in r {
+                lines.push(format!(
+                    "  {} {} {}：系统 {}，手册 {}，实际 {}（成员 {} 人）",
+                    m.household.village,
+                    m.household.household_no,
+                    m.household.head_name,
+                    opt(m.system),
+                    opt(m.handbook),
+                    opt(m.actual),
+                    m.members
+                ));
+            }
+            lines.join("\n")
+        }),
+        ReportKind::Income => out(json, &store.report_income()?, |r| {
+            let mut lines = vec![format!("收入与户状态不符：{} 户", r.len())];
+            for l in r {
+                let why = match l.issue {
+                    zoufang_store::IncomeIssue::ExitedBelowLine => "已脱贫但低于标准",
+                    zoufang_store::IncomeIssue::PoorAboveLine => "已达标但仍未脱贫",
+                };
+                lines.push(format!(
+                    "  {} {} {}：{} 年人均 {} 元，标准 {} 元 —— {why}",
+                    l.household.village,
+                    l.household.household_no,
+                    l.household.head_name,
+                    l.year,
+                    Fen(l.per_capita_fen),
+                    Fen(l.poverty_line_fen)
+                ));
+            }
+            lines.join("\n")
+        }),
+        ReportKind::Ledger => out(json, &store.report_ledger(today)?, |r| {
+            let mut lines = vec!["村  来源  未销号  逾期  已销号".to_string()];
+            for l in r {
+                lines.push(format!("{}  {}  {}  {}  {}", l.village, l.source.label(), l.open, l.overdue, l.closed));
+            }
+            lines.join("\n")
+        }),
+    }
 }
 
 fn out<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Result<()> {
@@ -213,7 +468,7 @@ fn run() -> Result<()> {
                     .join("\n")
             })?;
         }
-        Cmd::Households { village, search, status, not_visited_this_month, limit } => {
+        Cmd::Households { village, search, status, not_visited_this_month, open_problems, missing_archive, limit } => {
             let status =
                 status.map(|s| HouseholdStatus::parse(&s).ok_or_else(|| anyhow!("未知户状态 {s}"))).transpose()?;
             let today = chrono::Local::now().date_naive();
@@ -222,6 +477,8 @@ fn run() -> Result<()> {
                 text: search,
                 status,
                 not_visited_since: not_visited_this_month.then(|| chrono::Datelike::with_day(&today, 1)).flatten(),
+                open_problems,
+                missing_archive,
                 limit: Some(limit),
                 offset: None,
             };
@@ -337,7 +594,7 @@ fn run() -> Result<()> {
                 let r = zoufang_client::sync(&mut store)?;
                 out(json, &r, |r| {
                     format!(
-                        "同步完成：上传 {} 条（已生效 {}，被覆盖 {}，重复 {}，拒收 {}），新冲突 {}；下载 {} 条记录的 {} 个字段；用时 {} 毫秒",
+                        "同步完成：上传 {} 条（已生效 {}，被覆盖 {}，重复 {}，拒收 {}），新冲突 {}；下载 {} 条记录的 {} 个字段；照片上传 {} 个、下载 {} 个；用时 {} 毫秒",
                         r.pushed.applied + r.pushed.superseded + r.pushed.duplicate + r.pushed.rejected,
                         r.pushed.applied,
                         r.pushed.superseded,
@@ -346,6 +603,8 @@ fn run() -> Result<()> {
                         r.pushed.conflicts,
                         r.pulled.rows,
                         r.pulled.fields,
+                        r.photos.uploaded,
+                        r.photos.fetched,
                         r.millis
                     )
                 })?;
@@ -365,6 +624,89 @@ fn run() -> Result<()> {
                 });
             }
         }
+        Cmd::Archive { household, village, all } => archive(&store, json, household.as_deref(), village, all)?,
+        Cmd::Document { household, kind, title } => {
+            let h = find_household(&store, &household)?;
+            let kind = ArchiveKind::parse(&kind)
+                .or_else(|| ArchiveKind::ALL.iter().copied().find(|k| k.label() == kind))
+                .ok_or_else(|| anyhow!("未知的材料类别 {kind}"))?;
+            let by = store.operator()?;
+            let id = store.create_document(
+                &zoufang_store::NewDocument { household_id: h.id, kind, title, note: None },
+                by.as_deref(),
+            )?;
+            out(json, &json!({ "document_id": id }), |_| {
+                format!(
+                    "已为 {} 户新建「{}」：{id}\n添加页面：zoufang-cli photo 照片.jpg --document {id}",
+                    h.household_no,
+                    kind.label()
+                )
+            })?;
+        }
+        Cmd::Photo { files, document, visit, problem, by } => {
+            let target = match (document, visit, problem) {
+                (Some(d), _, _) => zoufang_store::PhotoTarget::ArchiveDocument(d),
+                (_, Some(v), _) => zoufang_store::PhotoTarget::Visit(v),
+                (_, _, Some(p)) => zoufang_store::PhotoTarget::Rectification(p),
+                _ => bail!("请用 --document、--visit 或 --problem 指明照片属于哪条记录"),
+            };
+            let by = by.or(store.operator()?);
+            let mut failed = 0;
+            let mut results = Vec::new();
+            for f in &files {
+                let r = std::fs::read(f)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|bytes| Ok(store.import_photo(&bytes, target, by.as_deref())?));
+                match r {
+                    Ok(p) => {
+                        if !json {
+                            println!(
+                                "{}：{}（{}×{}，{} KB{}{}）",
+                                f.display(),
+                                if p.duplicate { "已有同一张照片，未重复保存" } else { "已导入" },
+                                p.photo.width,
+                                p.photo.height,
+                                p.photo.bytes / 1024,
+                                p.photo.page.map(|n| format!("，第 {n} 页")).unwrap_or_default(),
+                                p.photo.taken_at.as_deref().map(|t| format!("，拍摄于 {t}")).unwrap_or_default(),
+                            );
+                        }
+                        results.push(json!({ "file": f, "photo": p.photo, "duplicate": p.duplicate }));
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{}：未导入。{e:#}", f.display());
+                        results.push(json!({ "file": f, "error": format!("{e:#}") }));
+                    }
+                }
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&results)?);
+            }
+            if failed > 0 {
+                bail!("{failed} 个文件未导入（见上），其余已保存");
+            }
+        }
+        Cmd::PhotoGet { hash, out: path } => {
+            let bytes = zoufang_client::photo_image(&mut store, &hash)?;
+            std::fs::write(&path, &bytes).with_context(|| format!("写入 {} 失败", path.display()))?;
+            println!("已保存 {}（{} KB）", path.display(), bytes.len() / 1024);
+        }
+        Cmd::Import { file, report } => import(&mut store, json, &file, report)?,
+        Cmd::Export { kind, out: path } => {
+            let today = chrono::Local::now().date_naive();
+            let bytes = match kind {
+                ExportKind::Monthly => zoufang_office::export::monthly_report_xlsx(
+                    &store,
+                    today,
+                    &zoufang_model::calendar::WorkCalendar::national(),
+                )?,
+                ExportKind::Ledger => zoufang_office::export::ledger_xlsx(&store, today)?,
+            };
+            std::fs::write(&path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            println!("已写入 {}", path.display());
+        }
+        Cmd::Report { kind, month, days } => report(&store, json, kind, month, days)?,
         Cmd::Conflicts { all } => {
             let cs = store.conflicts(if all { None } else { Some(ConflictStatus::Open) })?;
             out(json, &cs, |cs| {
@@ -440,4 +782,68 @@ fn run() -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn archive(store: &Store, json: bool, household: Option<&str>, village: Option<Uuid>, all: bool) -> Result<()> {
+    if let Some(key) = household {
+        let h = find_household(store, key)?;
+        let a = store.archive_status(h.id)?;
+        return out(json, &a, |a| {
+            let mut s = format!(
+                "{} {} 的一户一档：{}\n",
+                h.household_no,
+                h.head_name,
+                if a.complete {
+                    "齐全".to_string()
+                } else {
+                    format!("缺 {} 项，{} 页未上传", a.missing, a.pages_not_uploaded)
+                }
+            );
+            for i in &a.items {
+                s += &format!(
+                    "  [{}] {}{}：{}（{} 页{}）\n",
+                    i.kind.section().label(),
+                    i.kind.label(),
+                    if i.required { "" } else { "（非必需）" },
+                    i.state.label(),
+                    i.pages,
+                    if i.pages_not_uploaded > 0 {
+                        format!("，{} 页未上传", i.pages_not_uploaded)
+                    } else {
+                        String::new()
+                    }
+                );
+                for d in &i.documents {
+                    s += &format!(
+                        "      文档 {}{}\n",
+                        d.document.id,
+                        d.document.title.as_deref().map(|t| format!(" {t}")).unwrap_or_default()
+                    );
+                }
+            }
+            s
+        });
+    }
+    let lines = store.village_archive(village)?;
+    let total = lines.len();
+    let complete = lines.iter().filter(|l| l.complete()).count();
+    let shown: Vec<_> = lines.into_iter().filter(|l| all || !l.complete()).collect();
+    out(json, &shown, |shown| {
+        let mut s = format!("一户一档：{total} 户中 {complete} 户齐全，{} 户不齐全\n", total - complete);
+        for l in shown {
+            let missing: Vec<&str> = l.missing.iter().map(|k| k.label()).collect();
+            s += &format!(
+                "  {} {}：{}{}\n",
+                l.household_no.as_deref().unwrap_or("?"),
+                l.head_name.as_deref().unwrap_or(""),
+                if missing.is_empty() { "材料齐全".to_string() } else { format!("缺 {}", missing.join("、")) },
+                if l.pages_not_uploaded > 0 {
+                    format!("；{} 页未上传", l.pages_not_uploaded)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        s
+    })
 }

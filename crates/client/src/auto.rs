@@ -43,15 +43,26 @@ pub enum AutoEvent {
     Stopped(SyncError),
 }
 
-fn sleep_until_stopped(d: Duration, stop: &AtomicBool) {
+fn sleep_until_stopped(d: Duration, stop: &AtomicBool, wake: &AtomicBool) {
     let end = Instant::now() + d;
-    while Instant::now() < end && !stop.load(Ordering::Relaxed) {
+    while Instant::now() < end && !stop.load(Ordering::Relaxed) && !wake.swap(false, Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(50).min(end.saturating_duration_since(Instant::now())));
     }
 }
 
 /// Runs until `stop` is set or a non-retryable error occurs.
 pub fn run_auto(db: &Path, opts: AutoOptions, stop: &AtomicBool, on_event: &mut dyn FnMut(AutoEvent)) {
+    run_auto_waking(db, opts, stop, &AtomicBool::new(false), on_event)
+}
+
+/// [`run_auto`] that also syncs at once, whatever the wait, when `wake` is set (the app's 「立即同步」).
+pub fn run_auto_waking(
+    db: &Path,
+    opts: AutoOptions,
+    stop: &AtomicBool,
+    wake: &AtomicBool,
+    on_event: &mut dyn FnMut(AutoEvent),
+) {
     let mut backoff = opts.min_backoff;
     while !stop.load(Ordering::Relaxed) {
         let result = Store::open(db)
@@ -61,11 +72,11 @@ pub fn run_auto(db: &Path, opts: AutoOptions, stop: &AtomicBool, on_event: &mut 
             Ok(report) => {
                 backoff = opts.min_backoff;
                 on_event(AutoEvent::Synced(report));
-                sleep_until_stopped(opts.interval, stop);
+                sleep_until_stopped(opts.interval, stop, wake);
             }
             Err(e) if e.is_retryable() => {
                 on_event(AutoEvent::Retrying { error: e, wait: backoff });
-                sleep_until_stopped(backoff, stop);
+                sleep_until_stopped(backoff, stop, wake);
                 backoff = (backoff * 2).min(opts.max_backoff);
             }
             Err(e) => {

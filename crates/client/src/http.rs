@@ -4,7 +4,7 @@ use crate::{Result, SyncError};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
-use zoufang_sync::{EnrolResponse, ErrorBody, PullResponse, PushRequest, PushResponse, PROTOCOL};
+use zoufang_sync::{BlobStatus, EnrolResponse, ErrorBody, PullResponse, PushRequest, PushResponse, PROTOCOL};
 
 /// Largest response read, in bytes.
 const MAX_RESPONSE: u64 = 256 * 1024 * 1024;
@@ -56,13 +56,7 @@ impl Client {
         let status = resp.status().as_u16();
         let bytes = resp.body_mut().with_config().limit(MAX_RESPONSE).read_to_vec().map_err(|e| self.unreachable(e))?;
         if status >= 400 {
-            let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-            return Err(match body {
-                Some(b) => SyncError::Server { status, code: b.error, message: b.message },
-                None => SyncError::Server {
-                    status, code: "http".into(), message: format!("服务器返回错误 {status}")
-                },
-            });
+            return Err(server_error(status, &bytes));
         }
         let value = serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
         Ok((value, bytes.len() as u64))
@@ -96,5 +90,51 @@ impl Client {
             .header("Authorization", self.auth())
             .call();
         self.finish(r)
+    }
+
+    /// How far the server has a photo file.
+    pub fn blob_status(&self, hash: &str) -> Result<BlobStatus> {
+        let r =
+            self.agent.get(format!("{}/v1/blobs/{hash}/upload", self.base)).header("Authorization", self.auth()).call();
+        self.finish(r).map(|x| x.0)
+    }
+
+    /// Sends one chunk of a photo file.
+    pub fn blob_put(&self, hash: &str, size: u64, offset: u64, chunk: &[u8]) -> Result<BlobStatus> {
+        let r = self
+            .agent
+            .put(format!("{}/v1/blobs/{hash}/upload?offset={offset}&size={size}", self.base))
+            .header("Authorization", self.auth())
+            .header("Content-Type", "application/octet-stream")
+            .send(chunk);
+        self.finish(r).map(|x| x.0)
+    }
+
+    /// A whole photo file; `None` when the server does not have it (yet).
+    pub fn blob_get(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        let r = self.agent.get(format!("{}/v1/blobs/{hash}", self.base)).header("Authorization", self.auth()).call();
+        let mut resp = r.map_err(|e| self.unreachable(e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(zoufang_sync::MAX_BLOB)
+            .read_to_vec()
+            .map_err(|e| self.unreachable(e))?;
+        match status {
+            400.. => match server_error(status, &bytes) {
+                SyncError::Server { status: 404, code, .. } if code == "blob_not_uploaded" => Ok(None),
+                e => Err(e),
+            },
+            _ => Ok(Some(bytes)),
+        }
+    }
+}
+
+/// The server's `ErrorBody` (or just its status) as a `SyncError`.
+fn server_error(status: u16, bytes: &[u8]) -> SyncError {
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(b) => SyncError::Server { status, code: b.error, message: b.message },
+        Err(_) => SyncError::Server { status, code: "http".into(), message: format!("服务器返回错误 {status}") },
     }
 }

@@ -7,9 +7,11 @@
 
 mod auto;
 mod http;
+mod photos;
 
-pub use auto::{run_auto, AutoEvent, AutoOptions};
+pub use auto::{run_auto, run_auto_waking, AutoEvent, AutoOptions};
 pub use http::{Client, Health};
+pub use photos::{fetch_photo, fetch_thumbs, photo_image, upload_photos, PhotoReport};
 
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -60,6 +62,7 @@ impl Default for SyncOptions {
 pub enum Progress {
     Push { sent: usize, pending: usize },
     Pull { cursor: u64, head: u64 },
+    Photos { done: usize, total: usize },
 }
 
 /// What one sync did.
@@ -74,6 +77,9 @@ pub struct SyncReport {
     pub millis: u64,
     /// Of `millis`, the time spent writing pulled pages into the device database.
     pub apply_millis: u64,
+    /// Photo files sent up and thumbnails fetched.
+    #[serde(default)]
+    pub photos: PhotoReport,
 }
 
 /// Registers this device with a server using a one-time code from the township office.
@@ -123,6 +129,8 @@ pub fn sync_client(
         sent += batch.changes.len();
     }
     progress(Progress::Push { sent, pending: sent });
+    // Photo files after their records: the server accepts a file only once a record names it.
+    photos::upload_photos(client, store, &mut report.photos, progress)?;
     // Fetch the next page while this one is applied: the server builds page n+1 while the device
     // writes page n. Each page is applied with its cursor in one transaction, so stopping anywhere is safe.
     let start_cursor = store.cursor()?;
@@ -155,6 +163,9 @@ pub fn sync_client(
         }
         Ok(())
     })?;
+    let thumbs = photos::fetch_thumbs(client, store)?;
+    report.photos.fetched += thumbs.fetched;
+    report.photos.bytes_fetched += thumbs.bytes_fetched;
     report.quarantined = store.quarantined()?.len();
     report.millis = start.elapsed().as_millis() as u64;
     store.set_last_sync(&chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false))?;

@@ -3,6 +3,7 @@
 //! 两不愁三保障 checklist, handbook entries and open rectification items. The same seed always gives
 //! the same county.
 
+pub mod archive;
 mod names;
 mod rng;
 
@@ -49,6 +50,9 @@ pub struct County {
     pub visits: Vec<Visit>,
     pub handbook: Vec<HandbookEntry>,
     pub rectifications: Vec<Rectification>,
+    /// 一户一档 documents and their photographed pages (none unless [`archive::add_archive`] adds them).
+    pub documents: Vec<ArchiveDocument>,
+    pub photos: Vec<Photo>,
 }
 
 const COUNTY_CODE: u32 = 522630;
@@ -396,6 +400,12 @@ impl County {
         }
         for r in &self.rectifications {
             push(&mut out, Entity::Rectification, r.id, r.to_fields());
+        }
+        for r in &self.documents {
+            push(&mut out, Entity::ArchiveDocument, r.id, r.to_fields());
+        }
+        for r in &self.photos {
+            push(&mut out, Entity::Photo, r.id, r.to_fields());
         }
         out
     }

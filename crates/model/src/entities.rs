@@ -41,6 +41,7 @@ macro_rules! record {
 
 /// 行政村.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Village {
     pub id: Uuid,
     pub name: String,
@@ -53,6 +54,7 @@ record!(Village, Entity::Village);
 
 /// 建档立卡户 (also 边缘户 / 监测户).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Household {
     pub id: Uuid,
     pub village_id: Uuid,
@@ -77,6 +79,7 @@ record!(Household, Entity::Household);
 
 /// 家庭成员.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Member {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -94,6 +97,7 @@ record!(Member, Entity::Member);
 
 /// The state of one 两不愁三保障 item as seen on a visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum NeedState {
     #[default]
@@ -105,6 +109,7 @@ pub enum NeedState {
 
 /// One checklist item: its state and, for a problem, what was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct NeedCheck {
     pub state: NeedState,
@@ -114,6 +119,7 @@ pub struct NeedCheck {
 
 /// The 两不愁三保障 + 饮水安全 checklist of a visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct BasicNeeds {
     pub food: NeedCheck,
@@ -177,6 +183,7 @@ impl BasicNeeds {
 
 /// 入户走访.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Visit {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -195,6 +202,7 @@ record!(Visit, Entity::Visit);
 
 /// An entry of the 扶贫手册.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HandbookEntry {
     pub id: Uuid,
     pub household_id: Uuid,
@@ -211,6 +219,7 @@ record!(HandbookEntry, Entity::HandbookEntry);
 
 /// A daily 在村 check-in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Presence {
     pub id: Uuid,
     pub village_id: Uuid,
@@ -224,6 +233,7 @@ record!(Presence, Entity::Presence);
 
 /// An item of the 问题整改台账, closed by sign-off (销号).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rectification {
     pub id: Uuid,
     pub village_id: Uuid,
@@ -240,6 +250,7 @@ record!(Rectification, Entity::Rectification);
 
 /// One side of a concurrent edit: what a device wrote, and when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Candidate {
     /// The change that wrote this value.
     pub change: Uuid,
@@ -253,6 +264,7 @@ pub struct Candidate {
 
 /// A concurrent edit detected by the server; a person resolves it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Conflict {
     pub id: Uuid,
     pub village_id: Uuid,
@@ -270,22 +282,61 @@ pub struct Conflict {
 }
 record!(Conflict, Entity::Conflict);
 
-/// An item of 一户一档: one document, photographed page by page (pages are photo hashes).
+/// An item of 一户一档: one document of a household, photographed page by page. Its pages are the
+/// `Photo` records that point at it (`owner_kind = archive_document`), ordered by `page`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ArchiveDocument {
     pub id: Uuid,
     pub household_id: Uuid,
     pub kind: ArchiveKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// SHA-256 of each page's photo, in page order.
-    pub pages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
 }
+record!(ArchiveDocument, Entity::ArchiveDocument);
 
 impl ArchiveDocument {
     pub fn section(&self) -> ArchiveSection {
         self.kind.section()
     }
 }
+
+/// A photo: a page of a document, or evidence for a visit or a rectification. The record carries the
+/// hashes only; the bytes travel separately (chunked, resumable) and are fetched on demand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Photo {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household_id: Option<Uuid>,
+    pub owner_kind: PhotoOwner,
+    pub owner_id: Uuid,
+    /// SHA-256 of the archive JPEG.
+    pub hash: String,
+    pub thumb_hash: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// Camera time from EXIF, `YYYY-MM-DDTHH:MM:SS` (camera local time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+record!(Photo, Entity::Photo);
 
 /// A 暗访 inspection: only the metadata needed for coverage is plain; the findings are sealed to the county office.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ macro_rules! vocab {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $ident:literal : $label:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -208,6 +209,15 @@ impl ArchiveKind {
 }
 
 vocab!(
+    /// What a photo belongs to: a page of an 一户一档 document, or evidence of a visit or a rectification.
+    PhotoOwner {
+        ArchiveDocument = "archive_document": "一户一档材料",
+        Visit = "visit": "走访记录",
+        Rectification = "rectification": "整改问题",
+    }
+);
+
+vocab!(
     /// 脱贫退出程序 steps, in order.
     ExitStep {
         Application = "application": "申请",
@@ -216,6 +226,11 @@ vocab!(
         Publicity = "publicity": "公示",
         Closed = "closed": "销号",
     }
+);
+
+vocab!(
+    /// The decision at one step of the exit procedure.
+    ExitOutcome { Passed = "passed": "通过", Returned = "returned": "退回" }
 );
 
 vocab!(

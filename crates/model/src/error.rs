@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// What is wrong with a value, independent of which field holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
     #[error("必填，不能为空")]
@@ -40,6 +41,8 @@ pub enum Problem {
     Money,
     #[error("行政区划代码应为 12 位数字")]
     DivisionCode,
+    #[error("照片编号无效：应为 64 位小写十六进制 SHA-256")]
+    Sha256,
     #[error("编号无效，应为 UUID")]
     Uuid,
     #[error("姓名应为 1 到 30 个字，不含数字")]
@@ -56,6 +59,7 @@ pub enum Problem {
 
 /// A value that failed validation, with the field it was meant for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[error("{field}：{problem}")]
 pub struct ValidationError {
     /// The field identifier (GLOSSARY.md names), e.g. `head_id_number`.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One household's income/expense calculation for a year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct IncomeCalc {
     pub year: i32,
@@ -43,7 +44,34 @@ pub fn poverty_line(year: i32) -> Fen {
     Fen::from_yuan(yuan)
 }
 
+/// The figures the income form shows as you type and the household screen shows for the latest calculation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IncomeSummary {
+    pub year: i32,
+    pub total_income_fen: i64,
+    pub net_income_fen: i64,
+    pub per_capita_fen: Option<i64>,
+    pub poverty_line_fen: i64,
+    pub above_line: bool,
+    /// The Chinese message of a calculation that cannot be stored as it is.
+    pub problem: Option<String>,
+}
+
 impl IncomeCalc {
+    /// Everything the form needs in one value, including why the calculation would be refused.
+    pub fn summary(&self) -> IncomeSummary {
+        IncomeSummary {
+            year: self.year,
+            total_income_fen: self.total_income().0,
+            net_income_fen: self.net_income().0,
+            per_capita_fen: self.net_income_per_capita().map(|f| f.0),
+            poverty_line_fen: poverty_line(self.year).0,
+            above_line: self.above_line(),
+            problem: self.validate().err().map(|p| p.to_string()),
+        }
+    }
+
     pub fn total_income(&self) -> Fen {
         [self.wage_fen, self.business_fen, self.property_fen, self.transfer_fen].into_iter().map(Fen).sum()
     }

@@ -1,9 +1,12 @@
 //! zoufang's domain: the records village work teams keep, the vocabulary of GLOSSARY.md, and the rules a
 //! value must pass before it is stored or synced. No IO.
 
+pub mod archive;
+pub mod calendar;
 pub mod entities;
 pub mod enums;
 pub mod error;
+pub mod exit_procedure;
 pub mod id_number;
 pub mod income;
 pub mod money;
@@ -14,8 +17,9 @@ pub mod schema;
 pub use entities::*;
 pub use enums::*;
 pub use error::{Problem, ValidationError};
+pub use exit_procedure::ExitDecision;
 pub use id_number::IdNumber;
-pub use income::IncomeCalc;
+pub use income::{IncomeCalc, IncomeSummary};
 pub use money::Fen;
 pub use phone::Phone;
 pub use schema::{Entity, FieldDef, FieldKind, ScopeVia, Storage, DELETED};

@@ -7,6 +7,7 @@ use std::ops::{Add, Sub};
 
 /// An amount in fen; may be negative only as the result of arithmetic (net income), never as input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A validated, normalised phone number.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 

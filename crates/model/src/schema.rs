@@ -24,6 +24,9 @@ pub enum Entity {
     Presence,
     Rectification,
     Conflict,
+    ExitDecision,
+    ArchiveDocument,
+    Photo,
 }
 
 /// How a record finds the village that scopes it (who may see and write it).
@@ -73,6 +76,8 @@ pub enum FieldKind {
     Uuid,
     /// 12-digit 统计用区划代码.
     DivisionCode,
+    /// A SHA-256 as 64 lowercase hex digits (a photo's name).
+    Sha256,
     /// The 两不愁三保障 checklist of a visit.
     BasicNeeds,
     /// An income/expense calculation.
@@ -237,6 +242,59 @@ const RECTIFICATION: &[FieldDef] = &[
     f("closed_on", "销号日期", FieldKind::Date { past_only: true }),
 ];
 
+const EXIT_DECISION: &[FieldDef] = &[
+    parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
+    req("step", "退出步骤", FieldKind::Enum(ExitStep::IDENTS)),
+    req("outcome", "结果", FieldKind::Enum(ExitOutcome::IDENTS)),
+    req("decided_on", "办理日期", FieldKind::Date { past_only: true }),
+    req("actor", "经办人", FieldKind::PersonName),
+    f("evidence", "依据", FieldKind::Text(2000)),
+    f("reason", "退回原因", FieldKind::Text(500)),
+    f("publicity_start", "公示开始", FieldKind::Date { past_only: false }),
+    f("publicity_end", "公示结束", FieldKind::Date { past_only: false }),
+    f("income_per_capita_fen", "人均纯收入(分)", FieldKind::Int { min: -10_000_000_000, max: 10_000_000_000 }),
+    f("poverty_line_fen", "贫困线(分)", FieldKind::Fen),
+    req("recorded_at", "记录时间", FieldKind::DateTime),
+];
+
+const ARCHIVE_DOCUMENT: &[FieldDef] = &[
+    parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
+    FieldDef {
+        name: "kind",
+        label: "材料类别",
+        kind: FieldKind::Enum(ArchiveKind::IDENTS),
+        required: true,
+        immutable: true,
+        server_only: false,
+    },
+    f("title", "材料名称", FieldKind::Text(100)),
+    f("note", "备注", FieldKind::Text(500)),
+    f("recorded_by", "整理人", FieldKind::PersonName),
+];
+
+/// Set once: a photo's bytes, owner and place never change (a retake is a new photo).
+const fn fixed(name: &'static str, label: &'static str, kind: FieldKind, required: bool) -> FieldDef {
+    FieldDef { name, label, kind, required, immutable: true, server_only: false }
+}
+
+const PHOTO: &[FieldDef] = &[
+    parent("village_id", "所在村", FieldKind::Ref(Entity::Village)),
+    fixed("household_id", "所属户", FieldKind::Ref(Entity::Household), false),
+    fixed("owner_kind", "照片用途", FieldKind::Enum(PhotoOwner::IDENTS), true),
+    fixed("owner_id", "所属记录", FieldKind::Uuid, true),
+    fixed("hash", "照片", FieldKind::Sha256, true),
+    fixed("thumb_hash", "缩略图", FieldKind::Sha256, true),
+    fixed("width", "宽(像素)", FieldKind::Int { min: 1, max: 16_384 }, true),
+    fixed("height", "高(像素)", FieldKind::Int { min: 1, max: 16_384 }, true),
+    fixed("bytes", "大小(字节)", FieldKind::Int { min: 1, max: 64 * 1024 * 1024 }, true),
+    f("page", "页码", FieldKind::Int { min: 1, max: 999 }),
+    fixed("taken_at", "拍摄时间", FieldKind::Text(19), false),
+    fixed("lat", "纬度", LAT, false),
+    fixed("lon", "经度", LON, false),
+    f("added_by", "拍摄人", FieldKind::PersonName),
+    f("caption", "说明", FieldKind::Text(200)),
+];
+
 const CONFLICT: &[FieldDef] = &[
     FieldDef {
         name: "village_id",
@@ -268,6 +326,9 @@ impl Entity {
         Entity::Presence,
         Entity::Rectification,
         Entity::Conflict,
+        Entity::ExitDecision,
+        Entity::ArchiveDocument,
+        Entity::Photo,
     ];
 
     /// The identifier, also the table name.
@@ -281,6 +342,9 @@ impl Entity {
             Entity::Presence => "presence",
             Entity::Rectification => "rectification",
             Entity::Conflict => "conflict",
+            Entity::ExitDecision => "exit_decision",
+            Entity::ArchiveDocument => "archive_document",
+            Entity::Photo => "photo",
         }
     }
 
@@ -294,6 +358,9 @@ impl Entity {
             Entity::Presence => "在村签到",
             Entity::Rectification => "整改问题",
             Entity::Conflict => "编辑冲突",
+            Entity::ExitDecision => "退出程序",
+            Entity::ArchiveDocument => "一户一档材料",
+            Entity::Photo => "照片",
         }
     }
 
@@ -312,6 +379,9 @@ impl Entity {
             Entity::Presence => PRESENCE,
             Entity::Rectification => RECTIFICATION,
             Entity::Conflict => CONFLICT,
+            Entity::ExitDecision => EXIT_DECISION,
+            Entity::ArchiveDocument => ARCHIVE_DOCUMENT,
+            Entity::Photo => PHOTO,
         }
     }
 
@@ -326,10 +396,12 @@ impl Entity {
     pub fn scope_via(self) -> ScopeVia {
         match self {
             Entity::Village => ScopeVia::Itself,
-            Entity::Household | Entity::Presence | Entity::Rectification | Entity::Conflict => {
+            Entity::Household | Entity::Presence | Entity::Rectification | Entity::Conflict | Entity::Photo => {
                 ScopeVia::Village("village_id")
             }
-            Entity::Member | Entity::Visit | Entity::HandbookEntry => ScopeVia::Household("household_id"),
+            Entity::Member | Entity::Visit | Entity::HandbookEntry | Entity::ExitDecision | Entity::ArchiveDocument => {
+                ScopeVia::Household("household_id")
+            }
         }
     }
 }
@@ -484,6 +556,14 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
                 Ok(Value::String(t.to_string()))
             } else {
                 Err(Problem::DivisionCode)
+            }
+        }
+        FieldKind::Sha256 => {
+            let t = text()?;
+            if t.len() == 64 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                Ok(Value::String(t.to_string()))
+            } else {
+                Err(Problem::Sha256)
             }
         }
         FieldKind::BasicNeeds => {

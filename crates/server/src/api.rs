@@ -1,6 +1,7 @@
 //! The HTTP API (axum). Handlers parse and authenticate, then hand the work to the storage on tokio's
 //! blocking pool. Every error answers with `ErrorBody` (a code and a Chinese message).
 
+use crate::blobs::BlobStore;
 use crate::error::ApiError;
 use crate::storage::{DeviceAuth, Storage};
 use axum::body::Bytes;
@@ -13,12 +14,17 @@ use axum::{Json, Router};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
-use zoufang_sync::{EnrolResponse, PushRequest, PushResponse, MAX_BODY, PROTOCOL};
+use zoufang_sync::{BlobStatus, EnrolResponse, PushRequest, PushResponse, BLOB_CHUNK, MAX_BODY, PROTOCOL};
 
 pub type Shared = Arc<dyn Storage>;
 
-/// The API router over a storage backend.
-pub fn router(storage: Shared) -> Router {
+/// The API router over a storage backend and a photo store.
+pub fn router(storage: Shared, blobs: BlobStore) -> Router {
+    let photos = Router::new()
+        .route("/v1/blobs/{hash}", get(blob_get))
+        .route("/v1/blobs/{hash}/upload", get(blob_status).put(blob_put))
+        .layer(DefaultBodyLimit::max(BLOB_CHUNK + 1024))
+        .layer(axum::Extension(blobs));
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/enrol", post(enrol))
@@ -27,6 +33,7 @@ pub fn router(storage: Shared) -> Router {
         .route("/v1/pull", get(pull))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::Extension(Arc::new(EnrolGuard::default())))
+        .merge(photos)
         .with_state(storage)
 }
 
@@ -180,4 +187,73 @@ async fn pull(
     let limit = q.limit.unwrap_or(5000);
     let body = blocking(move || s.pull(&device, q.after, limit)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body))
+}
+
+/// A device may touch a photo file only when a photo record in its scope names it. Unknown and
+/// out-of-scope files get the same answer, so a device cannot probe for other villages' photos.
+async fn blob_auth(s: &Shared, headers: &HeaderMap, hash: &str) -> Result<(), ApiError> {
+    let device = auth(s, headers).await?;
+    let (st, h) = (s.clone(), hash.to_string());
+    if blocking(move || st.blob_in_scope(&device, &h)).await? {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "blob_unknown",
+            "服务器上没有本机可见的照片记录使用这张照片：请先同步记录，再上传或下载照片",
+        ))
+    }
+}
+
+async fn blob_status(
+    State(s): State<Shared>,
+    axum::Extension(blobs): axum::Extension<BlobStore>,
+    axum::extract::Path(hash): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<BlobStatus>, ApiError> {
+    blob_auth(&s, &headers, &hash).await?;
+    Ok(Json(blobs.status(&hash).await?))
+}
+
+#[derive(Deserialize)]
+struct ChunkQuery {
+    offset: u64,
+    size: u64,
+}
+
+async fn blob_put(
+    State(s): State<Shared>,
+    axum::Extension(blobs): axum::Extension<BlobStore>,
+    axum::extract::Path(hash): axum::extract::Path<String>,
+    query: Result<Query<ChunkQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<BlobStatus>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::bad_request(format!("分块参数错误：{e}")))?;
+    blob_auth(&s, &headers, &hash).await?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("照片分块过大：每块最多 {} KB", BLOB_CHUNK / 1024),
+            )
+        } else {
+            ApiError::bad_request(format!("无法读取照片分块：{e}"))
+        }
+    })?;
+    Ok(Json(blobs.put_chunk(&hash, q.size, q.offset, body).await?))
+}
+
+async fn blob_get(
+    State(s): State<Shared>,
+    axum::Extension(blobs): axum::Extension<BlobStore>,
+    axum::extract::Path(hash): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    blob_auth(&s, &headers, &hash).await?;
+    match blobs.get(&hash).await? {
+        Some(bytes) => Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes)),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "blob_not_uploaded", "这张照片尚未上传完成，请稍后再试")),
+    }
 }

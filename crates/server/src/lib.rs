@@ -2,6 +2,7 @@
 //! their scope may see. Storage sits behind the `Storage` trait; SQLite is the embedded default.
 
 pub mod api;
+pub mod blobs;
 pub mod check;
 pub mod error;
 pub mod sqlite;
@@ -9,6 +10,7 @@ pub mod storage;
 pub mod tokens;
 
 pub use api::router;
+pub use blobs::{BlobStore, S3Config};
 pub use error::ApiError;
 pub use sqlite::SqliteStorage;
 pub use storage::{AuditReport, DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
@@ -20,9 +22,10 @@ use std::sync::Arc;
 pub async fn serve(
     listener: tokio::net::TcpListener,
     storage: Arc<dyn Storage>,
+    blobs: BlobStore,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(storage).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router(storage, blobs).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

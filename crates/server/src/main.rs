@@ -25,9 +25,11 @@ enum Cmd {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8470", env = "ZOUFANG_LISTEN")]
         listen: String,
-        /// Directory for photo blobs (一户一档 pages).
+        /// Where photo files (一户一档 pages) are kept: a directory, or `s3://bucket[/prefix]` for any
+        /// S3-compatible store (endpoint and keys from AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID,
+        /// AWS_SECRET_ACCESS_KEY).
         #[arg(long, default_value = "data/blobs", env = "ZOUFANG_BLOBS")]
-        blobs: PathBuf,
+        blobs: String,
         /// Load the demo county into an empty database and print an enrolment code for its first village.
         #[arg(long)]
         demo: bool,
@@ -85,14 +87,25 @@ fn open(db: &std::path::Path) -> Result<SqliteStorage> {
     SqliteStorage::open(db).with_context(|| format!("打开服务器数据库 {} 失败", db.display()))
 }
 
-fn seed(s: &SqliteStorage, size: &str) -> Result<usize> {
+/// Loads the demo county; with a photo store, also photographed 一户一档 pages for its first village.
+fn seed(s: &SqliteStorage, size: &str, blobs: Option<&zoufang_server::BlobStore>) -> Result<usize> {
     let today = chrono::Local::now().date_naive();
     let size = match size {
         "demo" => zoufang_demo::Size::demo(today),
         "county" => zoufang_demo::Size::county(today),
         other => bail!("未知的规模 {other}：可选 demo 或 county"),
     };
-    let county = zoufang_demo::county(2026, size);
+    let mut county = zoufang_demo::county(2026, size);
+    let files = match blobs {
+        Some(_) => zoufang_demo::archive::add_archive(&mut county, 8),
+        None => Vec::new(),
+    };
+    if let Some(blobs) = blobs {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        for f in files {
+            rt.block_on(blobs.put_whole(&f.hash, f.bytes)).map_err(|e| anyhow::anyhow!("保存演示照片失败：{e}"))?;
+        }
+    }
     let device = Uuid::from_u128(0x5eed);
     let changes = county.to_changes(device);
     Ok(s.ingest_trusted("演示数据导入", &changes)?)
@@ -104,9 +117,10 @@ fn main() -> Result<()> {
     let storage = open(&cli.db)?;
     match cli.cmd {
         Cmd::Serve { listen, blobs, demo } => {
-            std::fs::create_dir_all(&blobs).with_context(|| format!("创建照片目录 {} 失败", blobs.display()))?;
+            let blobs = zoufang_server::BlobStore::from_config(&blobs)
+                .map_err(|e| anyhow::anyhow!("照片存储 {blobs} 无法使用：{e}"))?;
             if demo && storage.stats()?.villages == 0 {
-                let n = seed(&storage, "demo")?;
+                let n = seed(&storage, "demo", Some(&blobs))?;
                 println!("已载入演示数据：{n} 条字段记录");
             }
             let storage: Arc<dyn Storage> = Arc::new(storage);
@@ -117,7 +131,7 @@ fn main() -> Result<()> {
                 let addr = listener.local_addr()?;
                 let st = storage.stats()?;
                 println!("走访同步服务已启动：http://{addr}");
-                println!("  数据库 {}，照片目录 {}", cli.db.display(), blobs.display());
+                println!("  数据库 {}，照片存储 {}", cli.db.display(), blobs.describe);
                 println!(
                     "  {} 个村，{} 户，{} 名成员，{} 条走访记录",
                     st.villages, st.households, st.members, st.visits
@@ -131,7 +145,7 @@ fn main() -> Result<()> {
                     }
                 }
                 println!("  按 Ctrl-C 停止");
-                zoufang_server::serve(listener, storage, async {
+                zoufang_server::serve(listener, storage, blobs, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;
@@ -182,7 +196,7 @@ fn main() -> Result<()> {
             }
             Admin::SeedDemo { size } => {
                 let t = std::time::Instant::now();
-                let n = seed(&storage, &size)?;
+                let n = seed(&storage, &size, None)?;
                 println!("已载入 {n} 条字段记录，用时 {:.1} 秒", t.elapsed().as_secs_f64());
             }
             Admin::Stats => println!("{}", serde_json::to_string_pretty(&storage.stats()?)?),

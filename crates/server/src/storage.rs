@@ -82,4 +82,7 @@ pub trait Storage: Send + Sync + 'static {
     /// Recomputes every device's history chain from what the server stored: detects entries altered
     /// in the database after they were accepted.
     fn audit(&self) -> Result<Vec<AuditReport>, ApiError>;
+    /// Whether a photo record inside the device's scope names the file `hash`: only then may the
+    /// device upload or fetch it.
+    fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError>;
 }

@@ -16,12 +16,18 @@ pub enum StoreError {
     Deleted { entity: &'static str },
     #[error("该冲突已处理，无需重复处理")]
     AlreadyResolved,
+    /// A rule of the procedure refuses the action now (e.g. an exit step out of order); says why.
+    #[error("{0}")]
+    Refused(String),
     #[error("本机尚未注册，请先用乡镇提供的注册码注册")]
     NotEnrolled,
     #[error("服务器回应与本机记录不符：{0}")]
     Protocol(String),
     #[error("数据库中的数据无法读取：{0}")]
     Corrupt(String),
+    /// A photo file could not be written or read.
+    #[error("{0}")]
+    Io(String),
     #[error("数据库错误：{0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]

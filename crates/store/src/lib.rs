@@ -5,21 +5,38 @@
 //! and appends one change per changed field to `change_log` **in the same transaction**, so there is no
 //! write without its change and no change without its write.
 
+mod conflict_view;
 mod error;
+mod household_view;
 mod meta;
 mod outbox;
+mod photos;
 mod pull;
 mod query;
+mod reports;
 mod rows;
 mod sql;
+mod workflows;
 mod write;
 
+pub use conflict_view::ConflictView;
 pub use error::{Result, StoreError};
+pub use household_view::{ExitView, HouseholdDetail, LatestIncome, StatusCount, VillageOverview};
 pub use meta::Enrolment;
 pub use outbox::{Batch, PushSummary, Quarantined};
+pub use photos::{
+    ArchiveItem, ArchiveStatus, DocumentView, NewDocument, PendingBlob, PhotoImported, PhotoTarget, PhotoView,
+    VillageArchiveLine,
+};
 pub use pull::PullSummary;
 pub use query::{HouseholdQuery, HouseholdSummary};
+pub use reports::{
+    CoverageReport, Dashboard, HouseholdRef, IncomeIssue, IncomeLine, LedgerLine, NeedsGap, NeedsReport,
+    PopulationMismatch, PresenceLine, PresenceReport, VillageNeeds,
+};
 pub use rows::RowState;
+pub use workflows::{NewExitDecision, NewProblem, NewVisit, PresenceMonth, ProblemItem, DEFAULT_DEADLINE_DAYS};
+pub use write::WriteOp;
 
 use rusqlite::Connection;
 use std::path::Path;
@@ -32,6 +49,9 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../schema/device/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../schema/device/0002_search.sql") },
     Migration { version: 3, sql: include_str!("../../../schema/device/0003_chain.sql") },
+    Migration { version: 4, sql: include_str!("../../../schema/device/0004_exit.sql") },
+    Migration { version: 5, sql: include_str!("../../../schema/device/0005_household_digest.sql") },
+    Migration { version: 6, sql: include_str!("../../../schema/device/0006_photos.sql") },
 ];
 
 /// An open device database.
@@ -41,12 +61,18 @@ pub struct Store {
     clock: Clock,
     /// Upsert statements by record kind and set of columns (as a bit per schema field).
     upserts: std::collections::HashMap<(zoufang_model::Entity, u64), String>,
+    /// Where photo files live (`<database stem>.photos/` beside the database); none in memory.
+    photo_dir: Option<std::path::PathBuf>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Self::setup(Connection::open(path)?)
+        let path = path.as_ref();
+        let mut store = Self::setup(Connection::open(path)?)?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "device".into());
+        store.photo_dir = Some(path.with_file_name(format!("{stem}.photos")));
+        Ok(store)
     }
 
     /// A throw-away database for tests and benchmarks.
@@ -69,7 +95,7 @@ impl Store {
         let last: Option<i64> = conn.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0))?;
         let seen = meta::get(&conn, meta::HLC_SEEN)?.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
         let clock = Clock::resume(Hlc(last.unwrap_or(0).max(0) as u64).max(Hlc(seen)));
-        Ok(Store { conn, device, clock, upserts: Default::default() })
+        Ok(Store { conn, device, clock, upserts: Default::default(), photo_dir: None })
     }
 
     /// This device's id (made once, on first open; the server learns it at enrolment).

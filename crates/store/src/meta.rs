@@ -15,6 +15,7 @@ pub(crate) const ACKED: &str = "acked_upto";
 pub(crate) const OPEN_BATCH: &str = "open_batch";
 pub(crate) const LAST_BATCH: &str = "last_batch";
 pub(crate) const LAST_SYNC: &str = "last_sync";
+pub(crate) const OPERATOR: &str = "operator";
 
 pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
@@ -57,6 +58,25 @@ pub struct Enrolment {
 }
 
 impl Store {
+    /// The person using this device (驻村工作队员 or 第一书记): the name written as visitor, recorder and
+    /// who checked in.
+    pub fn operator(&self) -> Result<Option<String>> {
+        get(&self.conn, OPERATOR)
+    }
+
+    pub fn set_operator(&mut self, name: &str) -> Result<String> {
+        let v = zoufang_model::schema::validate_field(
+            zoufang_model::Entity::Presence,
+            "staff_name",
+            &serde_json::Value::from(name),
+            chrono::Local::now().date_naive(),
+        )
+        .map_err(|e| zoufang_model::ValidationError::new("operator", e.problem))?;
+        let name = v.as_str().unwrap_or_default().to_string();
+        set(&self.conn, OPERATOR, &name)?;
+        Ok(name)
+    }
+
     pub fn enrolment(&self) -> Result<Option<Enrolment>> {
         get(&self.conn, ENROLMENT)?
             .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("enrolment: {e}"))))

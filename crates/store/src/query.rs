@@ -14,6 +14,7 @@ use zoufang_model::{
 
 /// Filters for the household list. Empty fields do not filter.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdQuery {
     pub village: Option<Uuid>,
     /// Part of a name (head or member), a 户编号 or a 身份证号.
@@ -21,6 +22,12 @@ pub struct HouseholdQuery {
     pub status: Option<HouseholdStatus>,
     /// Only households with no visit on or after this date (e.g. the first of this month).
     pub not_visited_since: Option<NaiveDate>,
+    /// Only households with an open rectification item.
+    #[serde(default)]
+    pub open_problems: bool,
+    /// Only households whose 一户一档 lacks a required document or has pages not yet uploaded.
+    #[serde(default)]
+    pub missing_archive: bool,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
@@ -34,6 +41,7 @@ impl HouseholdQuery {
 
 /// One line of the household list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdSummary {
     pub id: Uuid,
     pub village_id: Option<Uuid>,
@@ -66,6 +74,9 @@ WITH hits AS (
                      AND (m.name LIKE ?3 ESCAPE '\\' OR m.id_number LIKE ?3 ESCAPE '\\')))
     AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.deleted = 0
                                    AND v.visited_on >= ?4))
+    AND (?7 = 0 OR EXISTS (SELECT 1 FROM rectification r WHERE r.household_id = h.id AND r.deleted = 0
+                           AND r.status <> 'closed'))
+    AND (?8 IS NULL OR lower(hex(h.id)) IN (SELECT value FROM json_each(?8)))
   ORDER BY h.household_no
   LIMIT ?5 OFFSET ?6
 )
@@ -80,13 +91,19 @@ impl Store {
     /// The household list with search and filters.
     pub fn households(&self, q: &HouseholdQuery) -> Result<Vec<HouseholdSummary>> {
         let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(like);
-        let params: [SqlValue; 6] = [
+        let incomplete = match q.missing_archive {
+            true => SqlValue::Text(self.incomplete_archive_ids(q.village)?.to_string()),
+            false => SqlValue::Null,
+        };
+        let params: [SqlValue; 8] = [
             q.village.map(sql::uuid_blob).unwrap_or(SqlValue::Null),
             q.status.map(|s| SqlValue::Text(s.ident().into())).unwrap_or(SqlValue::Null),
             text.map(SqlValue::Text).unwrap_or(SqlValue::Null),
             q.not_visited_since.map(|d| SqlValue::Text(d.format("%Y-%m-%d").to_string())).unwrap_or(SqlValue::Null),
             SqlValue::Integer(i64::from(q.limit.unwrap_or(100_000))),
             SqlValue::Integer(i64::from(q.offset.unwrap_or(0))),
+            SqlValue::Integer(i64::from(q.open_problems)),
+            incomplete,
         ];
         let mut stmt = self.conn.prepare_cached(HOUSEHOLD_LIST)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
@@ -112,6 +129,16 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Every live household (imports match against them).
+    pub fn all_households(&self) -> Result<Vec<Household>> {
+        self.list("1", "village_id, household_no", &[])
+    }
+
+    /// Every live member.
+    pub fn all_members(&self) -> Result<Vec<Member>> {
+        self.list("1", "household_id", &[])
     }
 
     pub fn villages(&self) -> Result<Vec<Village>> {

@@ -357,3 +357,171 @@ fn refused_changes_are_quarantined_and_can_be_discarded() {
     let row = a.row(Entity::Village, v.id).unwrap().unwrap();
     assert!(!row.fields.contains_key(q[0].field.as_str()));
 }
+
+mod reports {
+    use super::*;
+    use zoufang_model::calendar::WorkCalendar;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+    }
+
+    fn calc(s: &mut Store, h: Uuid, size: u32, wage_fen: i64) {
+        s.create(&HandbookEntry {
+            id: Uuid::now_v7(),
+            household_id: h,
+            section: HandbookSection::Result,
+            entry_date: day(1, 15),
+            title: "2025 年收支测算".into(),
+            content: None,
+            measure: None,
+            amount_fen: None,
+            income_calc: Some(IncomeCalc { year: 2025, household_size: size, wage_fen, ..Default::default() }),
+            recorded_by: None,
+        })
+        .unwrap();
+    }
+
+    /// A: poor, housing unmet on the latest visit (water on an older one), income exactly at the line.
+    /// B: exited, 3 registered but 2 counted, income one fen per head below the line.
+    /// C: exited, never visited. D: visited exactly on the first day of the 30-day window. E: the day before.
+    #[test]
+    fn each_report_against_hand_computed_figures() {
+        let mut s = Store::open_in_memory().unwrap();
+        let v = village();
+        s.create(&v).unwrap();
+        let mk = |no, head: &str, status| Household { status, ..household(v.id, no, head) };
+        let [a, b, c, d, e] = [
+            mk(1, "张甲", HouseholdStatus::Poor),
+            mk(2, "李乙", HouseholdStatus::Exited),
+            mk(3, "王丙", HouseholdStatus::Exited),
+            mk(4, "赵丁", HouseholdStatus::Monitored),
+            mk(5, "钱戊", HouseholdStatus::Stable),
+        ];
+        for h in [&a, &b, &c, &d, &e] {
+            s.create(h).unwrap();
+        }
+        let mut old = visit(a.id, day(1, 5));
+        old.basic_needs.set_unmet(BasicNeed::Water, "自来水未通");
+        s.create(&old).unwrap();
+        let mut latest = visit(a.id, day(3, 10));
+        latest.basic_needs.set_unmet(BasicNeed::Housing, "危房");
+        s.create(&latest).unwrap();
+        s.create(&Visit { actual_population: Some(2), ..visit(b.id, day(3, 1)) }).unwrap();
+        s.create(&visit(d.id, day(2, 19))).unwrap();
+        s.create(&visit(e.id, day(2, 18))).unwrap();
+        calc(&mut s, a.id, 3, 1_200_000); // 4,000.00 per head: at the line
+        calc(&mut s, b.id, 3, 1_199_997); // 3,999.99 per head: below it
+
+        let needs = s.report_needs().unwrap();
+        assert_eq!(needs.gaps.len(), 1, "only the latest visit counts: A's water was fixed");
+        assert_eq!(needs.gaps[0].household.head_name, "张甲");
+        assert_eq!(needs.gaps[0].unmet, vec![BasicNeed::Housing]);
+        assert_eq!(needs.gaps[0].notes, vec!["住房安全有保障：危房".to_string()]);
+        assert_eq!((needs.villages[0].households, needs.villages[0].with_gap), (5, 1));
+        assert!(needs.villages[0].by_item.contains(&(BasicNeed::Housing, 1)));
+        assert!(needs.villages[0].by_item.contains(&(BasicNeed::Water, 0)));
+
+        let cov = s.report_coverage(day(3, 20), 30).unwrap();
+        assert_eq!(cov.since, day(2, 19));
+        let missing: Vec<&str> = cov.not_visited.iter().map(|(h, _)| h.head_name.as_str()).collect();
+        assert_eq!(missing, vec!["王丙", "钱戊"], "D on the window's first day counts, E the day before does not");
+        assert_eq!((cov.households, cov.visited), (5, 3));
+
+        let pop = s.report_population().unwrap();
+        assert_eq!(pop.len(), 1);
+        assert_eq!(
+            (pop[0].household.head_name.as_str(), pop[0].system, pop[0].handbook, pop[0].actual),
+            ("李乙", Some(3), Some(3), Some(2))
+        );
+
+        let income = s.report_income().unwrap();
+        let lines: Vec<(&str, IncomeIssue)> =
+            income.iter().map(|l| (l.household.head_name.as_str(), l.issue)).collect();
+        assert_eq!(lines, vec![("张甲", IncomeIssue::PoorAboveLine), ("李乙", IncomeIssue::ExitedBelowLine)]);
+        assert_eq!(income[1].per_capita_fen, 399_999);
+
+        // Presence in October 2026: 18 working days → 12 required. 李娟 12 days (twice on the 9th), 王强 11.
+        let cal = WorkCalendar::national();
+        let check = |s: &mut Store, who: &str, d: u32, h: u32| {
+            let at = format!("2026-10-{d:02}T{h:02}:00:00+08:00");
+            s.create_fields(
+                Entity::Presence,
+                Uuid::now_v7(),
+                &patch(&[("village_id", json!(v.id)), ("staff_name", json!(who)), ("checked_at", json!(at))]),
+            )
+            .unwrap();
+        };
+        for d in [8, 9, 12, 13, 14, 15, 16, 19, 20, 21, 22, 23] {
+            check(&mut s, "李娟", d, 9);
+        }
+        check(&mut s, "李娟", 9, 15);
+        for d in [8, 9, 12, 13, 14, 15, 16, 19, 20, 21, 22] {
+            check(&mut s, "王强", d, 9);
+        }
+        let p = s.report_presence(2026, 10, &cal).unwrap();
+        assert!(p.calendar_known);
+        let lines: Vec<(&str, u32, u32, bool)> =
+            p.lines.iter().map(|l| (l.staff_name.as_str(), l.days_present, l.required_days, l.meets)).collect();
+        assert_eq!(lines, vec![("李娟", 12, 12, true), ("王强", 11, 12, false)]);
+
+        // Ledger: one overdue, one open in time, one closed, all from visits.
+        let item = |deadline: NaiveDate, status| Rectification {
+            id: Uuid::now_v7(),
+            village_id: v.id,
+            household_id: Some(a.id),
+            source: RectificationSource::Visit,
+            problem: "危房".into(),
+            deadline,
+            status,
+            responsible: None,
+            evidence: None,
+            closed_on: None,
+        };
+        s.create(&item(day(3, 1), RectificationStatus::Open)).unwrap();
+        s.create(&item(day(4, 1), RectificationStatus::InProgress)).unwrap();
+        s.create(&item(day(2, 1), RectificationStatus::Closed)).unwrap();
+        let ledger = s.report_ledger(day(3, 20)).unwrap();
+        assert_eq!(ledger.len(), 1);
+        assert_eq!((ledger[0].open, ledger[0].overdue, ledger[0].closed), (2, 1, 1));
+
+        // The digest follows deletes, restores and edits: with A's latest visit deleted, the older one
+        // (water unmet) is A's latest; restored, housing again; moved before the older one, water again.
+        s.delete(Entity::Visit, latest.id).unwrap();
+        let gaps = s.report_needs().unwrap().gaps;
+        assert_eq!(gaps[0].unmet, vec![BasicNeed::Water]);
+        s.restore(Entity::Visit, latest.id).unwrap();
+        assert_eq!(s.report_needs().unwrap().gaps[0].unmet, vec![BasicNeed::Housing]);
+        s.update(Entity::Visit, latest.id, &patch(&[("visited_on", json!("2026-01-01"))])).unwrap();
+        assert_eq!(s.report_needs().unwrap().gaps[0].unmet, vec![BasicNeed::Water]);
+        // Members counted as they come and go (B: 3 registered, 2 counted on the visit, members on record).
+        let m = |name: &str| Member {
+            id: Uuid::now_v7(),
+            household_id: b.id,
+            name: name.into(),
+            id_number: None,
+            relation: Relation::Child,
+            sex: None,
+            birth_date: None,
+            health: None,
+            labor: None,
+            schooling: None,
+            phone: None,
+        };
+        let (m1, m2) = (m("李一"), m("李二"));
+        s.create(&m1).unwrap();
+        s.create(&m2).unwrap();
+        s.delete(Entity::Member, m1.id).unwrap();
+        assert_eq!(s.report_population().unwrap()[0].members, 1);
+        // A newer calculation replaces the older one in the income report.
+        let older = s.handbook_of(b.id).unwrap()[0].clone();
+        s.create(&HandbookEntry {
+            id: Uuid::now_v7(),
+            entry_date: day(2, 1),
+            income_calc: Some(IncomeCalc { year: 2025, household_size: 3, wage_fen: 2_000_000, ..Default::default() }),
+            ..older
+        })
+        .unwrap();
+        assert!(s.report_income().unwrap().iter().all(|l| l.household.id != b.id), "B is now above the line");
+    }
+}

@@ -31,6 +31,13 @@ struct Logged<'v> {
     seen: Option<&'v FieldClock>,
 }
 
+/// One write of [`Store::write_all`].
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    Create(Entity, Uuid, Map<String, Value>),
+    Update(Entity, Uuid, Map<String, Value>),
+}
+
 /// Appends changes for one record inside an open transaction.
 pub(crate) struct Writer<'a, 'c> {
     pub tx: &'a Transaction<'c>,
@@ -166,7 +173,7 @@ impl<'a, 'c> Writer<'a, 'c> {
     }
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
@@ -196,6 +203,43 @@ impl Store {
             return Err(StoreError::Exists { entity: entity.label(), id });
         }
         Writer::new(&tx, &mut self.clock, self.device).put(entity, id, None, &creation_order(entity, &fields))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Several writes in one transaction: all of them or none (a visit with the problems it found, a
+    /// decision with the status change it causes).
+    pub fn write_all(&mut self, ops: &[WriteOp]) -> Result<()> {
+        let mut creates = Vec::with_capacity(ops.len());
+        for op in ops {
+            if let WriteOp::Create(entity, id, fields) = op {
+                for k in fields.keys() {
+                    check_writable(*entity, k)?;
+                }
+                creates.push((*entity, *id, validate_new(*entity, fields, today())?));
+            }
+        }
+        let tx = crate::write_tx(&mut self.conn)?;
+        let mut created = creates.iter();
+        for op in ops {
+            match op {
+                WriteOp::Create(..) => {
+                    let Some((entity, id, fields)) = created.next() else { continue };
+                    if read_row(&tx, *entity, *id)?.is_some() {
+                        return Err(StoreError::Exists { entity: entity.label(), id: *id });
+                    }
+                    Writer::new(&tx, &mut self.clock, self.device).put(
+                        *entity,
+                        *id,
+                        None,
+                        &creation_order(*entity, fields),
+                    )?;
+                }
+                WriteOp::Update(entity, id, patch) => {
+                    update_in(&tx, &mut self.clock, self.device, *entity, *id, patch, false)?;
+                }
+            }
+        }
         tx.commit()?;
         Ok(())
     }

@@ -228,3 +228,17 @@ mod tests {
         assert!(serde_json::from_str::<PushRequest>(body).unwrap_err().to_string().contains("unknown field"));
     }
 }
+
+/// Photo files travel in chunks of this size (the last one shorter): an interrupted upload resends at
+/// most the chunk that was in flight.
+pub const BLOB_CHUNK: usize = 512 * 1024;
+/// Largest photo file the server accepts, in bytes.
+pub const MAX_BLOB: u64 = 64 * 1024 * 1024;
+
+/// How far the server has a file: `received` bytes from the start are stored; `complete` once the
+/// whole file is stored under its verified hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    pub received: u64,
+    pub complete: bool,
+}

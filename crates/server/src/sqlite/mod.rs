@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../schema/server/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../schema/server/0002_village_counts.sql") },
     Migration { version: 3, sql: include_str!("../../../../schema/server/0003_chain.sql") },
+    Migration { version: 4, sql: include_str!("../../../../schema/server/0004_blobs.sql") },
 ];
 
 const READERS: usize = 4;
@@ -420,6 +421,12 @@ impl SqliteStorage {
                         .execute(rusqlite::params![blob(c.row), code])?;
                 }
             }
+            if c.entity == Entity::Photo && (c.field == "hash" || c.field == "thumb_hash") {
+                if let (Outcome::Applied { .. }, Some(hash)) = (&applied.outcome, change.value.as_str()) {
+                    tx.prepare_cached("INSERT OR IGNORE INTO blob_ref(hash, village_id) VALUES (?1, ?2)")?
+                        .execute(rusqlite::params![hash, blob(village)])?;
+                }
+            }
             let (status, seq, current) = match applied.outcome {
                 Outcome::Applied { seq } => (Status::Applied, seq, Some(Current { value: change.value.clone(), seq })),
                 Outcome::Superseded { seq, current } => (Status::Superseded, seq, Some(current.current())),
@@ -725,6 +732,23 @@ impl Storage for SqliteStorage {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.village_id, s.code FROM blob_ref r LEFT JOIN village_scope s ON s.village_id = r.village_id
+             WHERE r.hash = ?1",
+        )?;
+        let mut rows = stmt.query([hash])?;
+        while let Some(r) = rows.next()? {
+            let village = uuid(&r.get::<_, Vec<u8>>(0)?)?;
+            let code: Option<String> = r.get(1)?;
+            if device.scope.contains(village, code.as_deref().unwrap_or("")) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {

@@ -1,0 +1,257 @@
+//! Photo files on the server, in an object store (`object_store`): a local directory by default, any
+//! S3-compatible store by configuration.
+//!
+//! Uploads arrive in chunks. Each chunk is its own object under `uploads/<hash>/<offset>`, so the
+//! state of an upload lives in the object store itself: a restarted server, or another replica, sees
+//! how far it got. When the last chunk arrives the chunks are read back in order and hashed; only a
+//! file whose SHA-256 equals its name is written to `photos/<h2>/<hash>`, then the chunks are removed.
+//! A kill at any point leaves either chunks to continue from or the finished file; never two copies.
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use futures_util::TryStreamExt;
+use object_store::path::Path as ObjPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use zoufang_sync::{BlobStatus, BLOB_CHUNK, MAX_BLOB};
+
+/// Settings of an S3-compatible store.
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: String,
+    /// e.g. `http://127.0.0.1:9000` for a local S3-compatible server; `None` for AWS itself.
+    pub endpoint: Option<String>,
+    pub access_key: String,
+    pub secret_key: String,
+}
+
+/// Where photo files are kept.
+#[derive(Clone)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+    /// For the start-up banner: the directory or bucket.
+    pub describe: String,
+}
+
+fn err(e: object_store::Error) -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "blob_store", format!("照片存储暂时不可用：{e}"))
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl BlobStore {
+    /// A local directory (created if needed).
+    pub fn local(dir: &std::path::Path) -> Result<BlobStore, ApiError> {
+        std::fs::create_dir_all(dir).map_err(ApiError::internal)?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir).map_err(ApiError::internal)?;
+        Ok(BlobStore { store: Arc::new(store), describe: dir.display().to_string() })
+    }
+
+    /// An S3-compatible store with explicit settings (tests point it at a local S3 server).
+    pub fn s3(c: &S3Config) -> Result<BlobStore, ApiError> {
+        let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&c.bucket)
+            .with_region(&c.region)
+            .with_access_key_id(&c.access_key)
+            .with_secret_access_key(&c.secret_key);
+        if let Some(e) = &c.endpoint {
+            b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
+        }
+        let s3 = b.build().map_err(ApiError::internal)?;
+        Ok(BlobStore { store: Arc::new(s3), describe: format!("s3://{}", c.bucket) })
+    }
+
+    /// `s3://bucket[/prefix]` (endpoint, region and keys from the usual `AWS_*` environment variables,
+    /// e.g. `AWS_ENDPOINT=http://127.0.0.1:9000` for an S3-compatible server), or a directory path.
+    pub fn from_config(location: &str) -> Result<BlobStore, ApiError> {
+        if let Some(rest) = location.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+            if std::env::var("AWS_ENDPOINT").is_ok_and(|e| e.starts_with("http://")) {
+                b = b.with_allow_http(true);
+            }
+            let s3 = b.build().map_err(ApiError::internal)?;
+            let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                Arc::new(s3)
+            } else {
+                Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+            };
+            return Ok(BlobStore { store, describe: location.to_string() });
+        }
+        BlobStore::local(std::path::Path::new(location))
+    }
+
+    fn final_path(hash: &str) -> ObjPath {
+        ObjPath::from(format!("photos/{}/{hash}", &hash[..2]))
+    }
+
+    fn upload_dir(hash: &str) -> ObjPath {
+        ObjPath::from(format!("uploads/{hash}"))
+    }
+
+    /// Chunks stored for an upload, by offset.
+    async fn chunks(&self, hash: &str) -> Result<Vec<(u64, u64, ObjPath)>, ApiError> {
+        let listed: Vec<object_store::ObjectMeta> =
+            self.store.list(Some(&Self::upload_dir(hash))).try_collect().await.map_err(err)?;
+        let mut out: Vec<(u64, u64, ObjPath)> = listed
+            .into_iter()
+            .filter_map(|m| {
+                let offset = m.location.filename()?.parse::<u64>().ok()?;
+                Some((offset, m.size, m.location))
+            })
+            .collect();
+        out.sort_by_key(|c| c.0);
+        Ok(out)
+    }
+
+    /// Bytes stored contiguously from the start.
+    fn contiguous(chunks: &[(u64, u64, ObjPath)]) -> u64 {
+        let mut received = 0;
+        for (offset, size, _) in chunks {
+            if *offset != received {
+                break;
+            }
+            received += size;
+        }
+        received
+    }
+
+    async fn is_complete(&self, hash: &str) -> Result<bool, ApiError> {
+        match self.store.head(&Self::final_path(hash)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    async fn remove_chunks(&self, chunks: &[(u64, u64, ObjPath)]) -> Result<(), ApiError> {
+        for (_, _, p) in chunks {
+            match self.store.delete(p).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(err(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// How far the server has the file.
+    pub async fn status(&self, hash: &str) -> Result<BlobStatus, ApiError> {
+        check_hash(hash)?;
+        if self.is_complete(hash).await? {
+            // Chunks left by a finish that was cut off after the file was written.
+            let left = self.chunks(hash).await?;
+            self.remove_chunks(&left).await?;
+            return Ok(BlobStatus { received: 0, complete: true });
+        }
+        let chunks = self.chunks(hash).await?;
+        Ok(BlobStatus { received: Self::contiguous(&chunks), complete: false })
+    }
+
+    /// Stores one chunk at `offset` of a file of `size` bytes; finishes the file with the last chunk.
+    /// A chunk at any other offset than the next expected one is refused with 409 and the status, so the
+    /// device continues from where the server really is.
+    pub async fn put_chunk(&self, hash: &str, size: u64, offset: u64, data: Bytes) -> Result<BlobStatus, ApiError> {
+        check_hash(hash)?;
+        if size == 0 || size > MAX_BLOB {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "blob_too_large",
+                format!("照片文件大小 {size} 字节无效：最大 {} MB", MAX_BLOB / 1024 / 1024),
+            ));
+        }
+        if data.is_empty() || data.len() > BLOB_CHUNK || offset + data.len() as u64 > size {
+            return Err(ApiError::bad_request(format!(
+                "照片分块无效：位置 {offset}，长度 {}，文件大小 {size}（每块最多 {} KB）",
+                data.len(),
+                BLOB_CHUNK / 1024
+            )));
+        }
+        let status = self.status(hash).await?;
+        if status.complete {
+            return Ok(status);
+        }
+        if offset != status.received {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "blob_offset",
+                format!("服务器已收到 {} 字节，应从该位置继续上传", status.received),
+            ));
+        }
+        let end = offset + data.len() as u64;
+        let chunk = Self::upload_dir(hash).join(format!("{offset:012}"));
+        self.store.put(&chunk, PutPayload::from(data)).await.map_err(err)?;
+        if end < size {
+            return Ok(BlobStatus { received: end, complete: false });
+        }
+        self.finish(hash, size).await
+    }
+
+    /// Reads the chunks back in order, checks the hash, writes the file, removes the chunks.
+    async fn finish(&self, hash: &str, size: u64) -> Result<BlobStatus, ApiError> {
+        let chunks = self.chunks(hash).await?;
+        let mut whole = Vec::with_capacity(size as usize);
+        let mut hasher = Sha256::new();
+        for (offset, _, path) in &chunks {
+            if *offset != whole.len() as u64 {
+                break;
+            }
+            let bytes = self.store.get(path).await.map_err(err)?.bytes().await.map_err(err)?;
+            hasher.update(&bytes);
+            whole.extend_from_slice(&bytes);
+        }
+        let got: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        if whole.len() as u64 != size || got != hash {
+            self.remove_chunks(&chunks).await?;
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "blob_hash",
+                format!("收到的照片内容与编号不符（{} 字节），已丢弃，请重新上传", whole.len()),
+            ));
+        }
+        self.store.put(&Self::final_path(hash), PutPayload::from(whole)).await.map_err(err)?;
+        self.remove_chunks(&chunks).await?;
+        Ok(BlobStatus { received: size, complete: true })
+    }
+
+    /// Stores a whole file at once (demo data and imports on the server itself), after checking its hash.
+    pub async fn put_whole(&self, hash: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
+        check_hash(hash)?;
+        let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if got != hash {
+            return Err(ApiError::bad_request("照片内容与编号不符"));
+        }
+        self.store.put(&Self::final_path(hash), PutPayload::from(bytes)).await.map_err(err)?;
+        Ok(())
+    }
+
+    /// The whole file, or `None` while the server does not have it.
+    pub async fn get(&self, hash: &str) -> Result<Option<Bytes>, ApiError> {
+        check_hash(hash)?;
+        match self.store.get(&Self::final_path(hash)).await {
+            Ok(r) => Ok(Some(r.bytes().await.map_err(err)?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    /// Every object's path (tests count files and leftovers with it).
+    pub async fn list_all(&self) -> Result<Vec<String>, ApiError> {
+        let listed: Vec<object_store::ObjectMeta> = self.store.list(None).try_collect().await.map_err(err)?;
+        let mut out: Vec<String> = listed.into_iter().map(|m| m.location.to_string()).collect();
+        out.sort();
+        Ok(out)
+    }
+}
+
+fn check_hash(hash: &str) -> Result<(), ApiError> {
+    if is_hash(hash) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("照片编号无效：应为 64 位小写十六进制 SHA-256"))
+    }
+}

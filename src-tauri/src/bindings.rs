@@ -1,0 +1,133 @@
+//! The TypeScript declarations of every type that crosses the IPC boundary, generated from the Rust
+//! types (ts-rs) into `ui/src/bindings.ts`. A test fails when the committed file is stale; run
+//! `ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings` to rewrite it.
+
+use ts_rs::{Config, TS};
+
+macro_rules! decls {
+    ($cfg:expr; $($t:ty),+ $(,)?) => {
+        vec![$(<$t as TS>::decl($cfg)),+]
+    };
+}
+
+/// The whole `bindings.ts` file.
+pub fn typescript() -> String {
+    use zoufang_model::exit_procedure::*;
+    use zoufang_model::*;
+    use zoufang_store::*;
+    let cfg = &Config::new().with_large_int("number");
+    let decls = decls![cfg;
+        // model
+        Village, Household, Member, NeedState, NeedCheck, BasicNeeds, Visit, HandbookEntry, Presence,
+        Rectification, Candidate, Conflict, IncomeCalc, IncomeSummary, IdNumber, Phone, Problem,
+        ValidationError, ExitDecision, ExitProgress, SentBack, VerificationCheck,
+        Attribute, HouseholdStatus, PovertyCause, Labor, Health, Relation, Sex, Schooling, VisitKind, BasicNeed,
+        Satisfaction, HandbookSection, MeasureKind, ExitStep, ExitOutcome, RectificationSource,
+        RectificationStatus, ConflictStatus, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
+        zoufang_model::archive::DocState,
+        // store
+        HouseholdQuery, HouseholdSummary, HouseholdDetail, LatestIncome, ExitView, StatusCount,
+        VillageOverview, NewVisit, NewProblem, NewExitDecision, PresenceMonth, ProblemItem, ConflictView,
+        HouseholdRef, NeedsGap, VillageNeeds, NeedsReport, CoverageReport, PresenceLine, PresenceReport,
+        PopulationMismatch, IncomeIssue, IncomeLine, LedgerLine, Dashboard,
+        PhotoTarget, NewDocument, PhotoImported, PhotoView, DocumentView, ArchiveItem, ArchiveStatus,
+        VillageArchiveLine,
+        zoufang_office::ImportSummary, zoufang_office::ImportProgress, zoufang_office::RowError,
+        crate::commands::ImportResult,
+        // shell
+        crate::commands::AppInfo, crate::sync_worker::SyncStatus, crate::error::CmdError,
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit by hand.\n\
+         // Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings\n\n\
+         export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;\n\n",
+    );
+    for d in decls {
+        let d = d.trim();
+        out.push_str(if d.starts_with("export ") { "" } else { "export " });
+        out.push_str(d);
+        out.push_str("\n\n");
+    }
+    out.push_str(&labels());
+    out
+}
+
+/// `{ "ident": "label", … }` in the given order (a JSON map would sort the keys; JavaScript keeps the
+/// order written, and the UI lists values in it).
+fn object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, indent: &str) -> String {
+    let body: Vec<String> = pairs
+        .map(|(k, v)| format!("{indent}  {}: {}", serde_json::Value::from(k), serde_json::Value::from(v)))
+        .collect();
+    format!("{{\n{}\n{indent}}}", body.join(",\n"))
+}
+
+macro_rules! vocab_labels {
+    ($($t:ident),+ $(,)?) => {{
+        let mut out = Vec::new();
+        $(
+            let pairs = zoufang_model::$t::ALL.iter().map(|x| (x.ident(), x.label()));
+            out.push(format!("  {}: {}", stringify!($t), object(pairs, "  ")));
+        )+
+        format!("{{\n{}\n}}", out.join(",\n"))
+    }};
+}
+
+/// The Chinese label of every vocabulary value and every field, so the UI names things exactly as the
+/// store's messages and the glossary do.
+fn labels() -> String {
+    let vocab = vocab_labels![
+        Attribute,
+        HouseholdStatus,
+        PovertyCause,
+        Labor,
+        Health,
+        Relation,
+        Sex,
+        Schooling,
+        VisitKind,
+        BasicNeed,
+        Satisfaction,
+        HandbookSection,
+        MeasureKind,
+        ExitStep,
+        ExitOutcome,
+        RectificationSource,
+        RectificationStatus,
+        ConflictStatus,
+        ArchiveKind,
+        ArchiveSection,
+        PhotoOwner,
+    ];
+    let sections = object(zoufang_model::ArchiveKind::ALL.iter().map(|k| (k.ident(), k.section().ident())), "");
+    let fields: Vec<String> = zoufang_model::Entity::ALL
+        .iter()
+        .map(|e| format!("  {}: {}", e.ident(), object(e.fields().iter().map(|d| (d.name, d.label)), "  ")))
+        .collect();
+    let fields = format!("{{\n{}\n}}", fields.join(",\n"));
+    format!(
+        "/** Chinese labels of the vocabularies (GLOSSARY.md), by type and identifier. */\n\
+         export const LABELS = {} as const\n\n\
+         /** Chinese labels of the fields, by record kind and field. */\n\
+         export const FIELD_LABELS: Record<string, Record<string, string>> = {}\n\n\
+         /** The 一户一档 section each document kind belongs in. */\n\
+         export const ARCHIVE_SECTION_OF = {} as const\n",
+        vocab, fields, sections
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bindings_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+        let fresh = super::typescript();
+        if std::env::var_os("ZOUFANG_UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("write bindings.ts");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/bindings.ts is stale: run ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings"
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! The commands the window calls. Each adapts one store or sync operation: arguments in, the store's
+//! answer or a [`CmdError`] out.
+
+use crate::error::{CmdError, CmdResult};
+use crate::state::AppState;
+use crate::sync_worker::SyncStatus;
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tauri::{Emitter, Manager, State};
+use uuid::Uuid;
+use zoufang_model::{Entity, IncomeCalc, IncomeSummary, Village};
+use zoufang_store::{
+    ArchiveStatus, ConflictView, Dashboard, HouseholdDetail, HouseholdQuery, HouseholdSummary, NewDocument,
+    NewExitDecision, NewVisit, PhotoImported, PhotoTarget, PhotoView, PresenceMonth, ProblemItem, VillageOverview,
+};
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// What the app needs to know at start: enrolled or not, who uses it, which villages it holds.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct AppInfo {
+    pub device_id: Uuid,
+    pub enrolled: bool,
+    pub server_url: Option<String>,
+    pub device_name: Option<String>,
+    /// `village:<id>`, `township:<code>`…
+    pub scope: Option<String>,
+    pub operator: Option<String>,
+    pub villages: Vec<Village>,
+    pub today: NaiveDate,
+    /// Values to prefill the enrolment form with (`make run` passes the local server and a code).
+    pub suggested_server: Option<String>,
+    pub suggested_code: Option<String>,
+}
+
+fn scope_text(s: &zoufang_model::Scope) -> String {
+    match s {
+        zoufang_model::Scope::Village(v) => format!("village:{v}"),
+        zoufang_model::Scope::Township(t) => format!("township:{t}"),
+        zoufang_model::Scope::County(c) => format!("county:{c}"),
+    }
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
+    let store = state.store();
+    let e = store.enrolment()?;
+    Ok(AppInfo {
+        device_id: store.device_id(),
+        enrolled: e.is_some(),
+        server_url: e.as_ref().map(|e| e.server_url.clone()),
+        device_name: e.as_ref().map(|e| e.device_name.clone()),
+        scope: e.as_ref().map(|e| scope_text(&e.scope)),
+        operator: store.operator()?,
+        villages: store.villages()?,
+        today: today(),
+        suggested_server: std::env::var("ZOUFANG_SERVER").ok(),
+        suggested_code: std::env::var("ZOUFANG_ENROL_CODE").ok(),
+    })
+}
+
+/// Enrols this device with the one-time code from the township, then syncs at once.
+#[tauri::command]
+pub fn enrol<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    server_url: String,
+    code: String,
+    device_name: String,
+) -> CmdResult<AppInfo> {
+    let server_url = server_url.trim();
+    if server_url.is_empty() {
+        return Err(CmdError { message: "请填写服务器地址".into(), field: Some("server_url".into()) });
+    }
+    if code.trim().is_empty() {
+        return Err(CmdError { message: "请填写乡镇提供的注册码".into(), field: Some("code".into()) });
+    }
+    if device_name.trim().is_empty() {
+        return Err(CmdError {
+            message: "请给本机起个名字，如「张家村工作队平板」".into(),
+            field: Some("device_name".into()),
+        });
+    }
+    {
+        let mut store = state.store();
+        if store.enrolment()?.is_some() {
+            return Err(CmdError::msg("本机已注册，无需重复注册"));
+        }
+        zoufang_client::enrol(&mut store, server_url, code.trim(), device_name.trim())?;
+        // The first sync brings the village's households; done here so the home screen has them.
+        zoufang_client::sync(&mut store)?;
+    }
+    state.start_sync(app);
+    app_info(state)
+}
+
+#[tauri::command]
+pub fn set_operator(state: State<'_, AppState>, name: String) -> CmdResult<String> {
+    Ok(state.store().set_operator(&name)?)
+}
+
+#[tauri::command]
+pub fn village_overview(state: State<'_, AppState>, village: Uuid) -> CmdResult<VillageOverview> {
+    Ok(state.store().village_overview(village, today())?)
+}
+
+#[tauri::command]
+pub fn households(state: State<'_, AppState>, query: HouseholdQuery) -> CmdResult<Vec<HouseholdSummary>> {
+    Ok(state.store().households(&query)?)
+}
+
+#[tauri::command]
+pub fn household_detail(state: State<'_, AppState>, id: Uuid) -> CmdResult<HouseholdDetail> {
+    Ok(state.store().household_detail(id, today())?)
+}
+
+fn entity(name: &str) -> CmdResult<Entity> {
+    match Entity::parse(name) {
+        Some(e @ (Entity::Household | Entity::Member | Entity::HandbookEntry | Entity::Rectification)) => Ok(e),
+        _ => Err(CmdError::msg(format!("不能在此新建或修改「{name}」记录"))),
+    }
+}
+
+/// Creates a household, member, handbook entry or rectification item; returns its id.
+#[tauri::command]
+pub fn create_record(state: State<'_, AppState>, kind: String, fields: Map<String, Value>) -> CmdResult<Uuid> {
+    let id = Uuid::now_v7();
+    state.store().create_fields(entity(&kind)?, id, &fields)?;
+    Ok(id)
+}
+
+/// Changes fields of a household, member, handbook entry or rectification item; returns how many changed.
+#[tauri::command]
+pub fn update_record(
+    state: State<'_, AppState>,
+    kind: String,
+    id: Uuid,
+    patch: Map<String, Value>,
+) -> CmdResult<usize> {
+    Ok(state.store().update(entity(&kind)?, id, &patch)?)
+}
+
+#[tauri::command]
+pub fn record_visit(state: State<'_, AppState>, visit: NewVisit) -> CmdResult<Uuid> {
+    Ok(state.store().record_visit(&visit)?)
+}
+
+/// The income form's figures as the user types (no storage).
+#[tauri::command]
+pub fn income_summary(calc: IncomeCalc) -> IncomeSummary {
+    calc.summary()
+}
+
+#[tauri::command]
+pub fn check_in(
+    state: State<'_, AppState>,
+    village: Uuid,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> CmdResult<PresenceMonth> {
+    let who = state.operator()?;
+    let mut store = state.store();
+    store.check_in(village, &who, lat, lon)?;
+    let t = today();
+    Ok(store.presence_month(village, &who, t.year(), t.month(), t)?)
+}
+
+#[tauri::command]
+pub fn presence_month(state: State<'_, AppState>, village: Uuid, year: i32, month: u32) -> CmdResult<PresenceMonth> {
+    let who = state.operator()?;
+    Ok(state.store().presence_month(village, &who, year, month, today())?)
+}
+
+#[tauri::command]
+pub fn problems(state: State<'_, AppState>, village: Uuid, open_only: bool) -> CmdResult<Vec<ProblemItem>> {
+    Ok(state.store().problem_ledger(village, open_only, today())?)
+}
+
+#[tauri::command]
+pub fn close_problem(state: State<'_, AppState>, id: Uuid, evidence: String) -> CmdResult<()> {
+    Ok(state.store().close_problem(id, &evidence, &today().to_string())?)
+}
+
+#[tauri::command]
+pub fn record_exit_decision(state: State<'_, AppState>, decision: NewExitDecision) -> CmdResult<HouseholdDetail> {
+    let mut store = state.store();
+    store.record_exit_decision(&decision, today())?;
+    Ok(store.household_detail(decision.household_id, today())?)
+}
+
+/// The 报表 screen: every report over the villages this device holds.
+#[tauri::command]
+pub fn dashboard(state: State<'_, AppState>) -> CmdResult<Dashboard> {
+    Ok(state.store().dashboard(today(), &zoufang_model::calendar::WorkCalendar::national())?)
+}
+
+/// What a roster import did, and where its report of rejected rows was saved.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ImportResult {
+    pub summary: zoufang_office::ImportSummary,
+    pub report_path: Option<String>,
+}
+
+/// Imports a roster sent as the raw request body (header `x-file-name`: the file's URI-encoded name).
+/// Runs off the main thread; `import-progress` events report where it is.
+#[tauri::command]
+pub async fn import_roster<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    request: tauri::ipc::Request<'_>,
+) -> CmdResult<ImportResult> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CmdError::msg("请选择要导入的花名册文件"));
+    };
+    if bytes.is_empty() {
+        return Err(CmdError::msg("文件是空的"));
+    }
+    let name = request
+        .headers()
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(percent_decode)
+        .unwrap_or_else(|| "花名册.xlsx".into());
+    let bytes = bytes.clone();
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        let dir = state.db.parent().map(|p| p.join("exports")).unwrap_or_default();
+        let (summary, report) = {
+            let mut store = state.store();
+            zoufang_office::import_roster(&mut store, &name, bytes, today(), &mut |p| {
+                let _ = handle.emit("import-progress", p);
+            })
+            .map_err(office_error)?
+        };
+        let report_path = match report {
+            Some(bytes) => {
+                let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name).to_string();
+                Some(save(&dir, &format!("{stem}-未导入的行.xlsx"), &bytes)?)
+            }
+            None => None,
+        };
+        Ok(ImportResult { summary, report_path })
+    })
+    .await
+    .map_err(|e| CmdError::msg(format!("导入中断：{e}")))?
+}
+
+fn office_error(e: zoufang_office::OfficeError) -> CmdError {
+    match e {
+        zoufang_office::OfficeError::Store(s) => s.into(),
+        other => CmdError::msg(other.to_string()),
+    }
+}
+
+fn save(dir: &std::path::Path, name: &str, bytes: &[u8]) -> CmdResult<String> {
+    std::fs::create_dir_all(dir).map_err(|e| CmdError::msg(format!("无法创建目录 {}：{e}", dir.display())))?;
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).map_err(|e| CmdError::msg(format!("无法保存 {}：{e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+/// `%E8%8A%B1…` → the file name (the header carries it URI-encoded).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes `monthly` (月报表) or `ledger` (整改台账) as .xlsx into the data directory's `exports/`;
+/// returns the file's path.
+#[tauri::command]
+pub fn export_report(state: State<'_, AppState>, kind: String) -> CmdResult<String> {
+    let store = state.store();
+    let t = today();
+    let (bytes, name) = match kind.as_str() {
+        "monthly" => (
+            zoufang_office::export::monthly_report_xlsx(&store, t, &zoufang_model::calendar::WorkCalendar::national()),
+            format!("月报表-{}.xlsx", t.format("%Y-%m")),
+        ),
+        "ledger" => (zoufang_office::export::ledger_xlsx(&store, t), format!("问题整改台账-{t}.xlsx")),
+        other => return Err(CmdError::msg(format!("未知的报表「{other}」"))),
+    };
+    let bytes = bytes.map_err(office_error)?;
+    let dir = state.db.parent().map(|p| p.join("exports")).unwrap_or_default();
+    save(&dir, &name, &bytes)
+}
+
+#[tauri::command]
+pub fn conflicts(state: State<'_, AppState>, open_only: bool) -> CmdResult<Vec<ConflictView>> {
+    Ok(state.store().conflict_views(open_only)?)
+}
+
+/// Resolves a conflict with one side's value or a typed merge.
+#[tauri::command]
+pub fn resolve_conflict(state: State<'_, AppState>, id: Uuid, value: Value) -> CmdResult<()> {
+    let who = state.operator()?;
+    state.store().resolve_conflict(id, &value, &who)?;
+    state.wake_sync();
+    Ok(())
+}
+
+#[tauri::command]
+pub fn sync_status(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
+    let (enrolled, pending, last_sync, quarantined) = {
+        let store = state.store();
+        (store.enrolment()?.is_some(), store.pending_changes()?, store.last_sync()?, store.quarantined()?.len())
+    };
+    let mut s = state.sync.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    s.enrolled = enrolled;
+    s.pending = pending;
+    s.last_sync = last_sync;
+    s.quarantined = quarantined as i64;
+    Ok(s)
+}
+
+#[tauri::command]
+pub fn sync_now<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
+    if state.store().enrolment()?.is_none() {
+        return Err(CmdError::msg("本机尚未注册，请先注册"));
+    }
+    state.start_sync(app);
+    state.wake_sync();
+    Ok(())
+}
+
+/// A household's 一户一档 with the state of every required document.
+#[tauri::command]
+pub fn archive_status(state: State<'_, AppState>, household: Uuid) -> CmdResult<ArchiveStatus> {
+    Ok(state.store().archive_status(household)?)
+}
+
+/// Photos attached to a record (a visit's or a problem's evidence, a document's pages), in order.
+#[tauri::command]
+pub fn photos_of(state: State<'_, AppState>, owner: Uuid) -> CmdResult<Vec<PhotoView>> {
+    Ok(state.store().photos_of(owner)?)
+}
+
+/// Starts a document in a household's 一户一档; returns its id.
+#[tauri::command]
+pub fn create_document(state: State<'_, AppState>, document: NewDocument) -> CmdResult<Uuid> {
+    let by = state.operator()?;
+    Ok(state.store().create_document(&document, Some(&by))?)
+}
+
+/// Imports a photo from the camera or a file picker: the file's bytes as the raw body, the record it
+/// belongs to in the `x-target-kind` (archive_document | visit | rectification) and `x-target-id` headers.
+/// Processing takes a moment on a tablet, so it runs off the main thread.
+#[tauri::command]
+pub async fn import_photo<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    request: tauri::ipc::Request<'_>,
+) -> CmdResult<PhotoImported> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CmdError::msg("请拍摄或选择一张照片"));
+    };
+    let header = |k: &str| request.headers().get(k).and_then(|v| v.to_str().ok());
+    let id = header("x-target-id").and_then(|v| Uuid::parse_str(v).ok());
+    let target = match (header("x-target-kind"), id) {
+        (Some("archive_document"), Some(id)) => PhotoTarget::ArchiveDocument(id),
+        (Some("visit"), Some(id)) => PhotoTarget::Visit(id),
+        (Some("rectification"), Some(id)) => PhotoTarget::Rectification(id),
+        _ => return Err(CmdError::msg("没有指明照片属于哪条记录")),
+    };
+    let bytes = bytes.clone();
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = handle.state::<AppState>();
+        let by = state.operator()?;
+        let imported = state.store().import_photo(&bytes, target, Some(&by))?;
+        Ok(imported)
+    })
+    .await
+    .map_err(|e| CmdError::msg(format!("导入中断：{e}")))?
+}
+
+/// A photo as a `data:` URL for an <img>: the thumbnail, or the full image (fetched from the server
+/// when this device does not hold it, without holding the database while it downloads).
+#[tauri::command]
+pub fn photo_data(state: State<'_, AppState>, hash: String, full: bool) -> CmdResult<String> {
+    use base64::Engine;
+    let local = state.store().blob(&hash)?;
+    let bytes = match local {
+        Some(b) => b,
+        None if !full => return Err(CmdError::msg("缩略图尚未下载，同步后可见")),
+        None => {
+            let e = state.store().enrolment()?.ok_or_else(|| CmdError::msg("本机尚未注册，无法下载照片"))?;
+            let bytes = zoufang_client::fetch_photo(&e, &hash)?;
+            state.store().save_fetched(&hash, &bytes)?;
+            bytes
+        }
+    };
+    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+}

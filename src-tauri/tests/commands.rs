@@ -1,0 +1,412 @@
+//! Every command, called through Tauri's IPC layer (mock runtime: the real command handlers, argument
+//! parsing and error serialisation, without a window), over a real device database in a temp directory
+//! and a real server on loopback.
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+use zoufang_app::AppState;
+use zoufang_model::{Entity, Scope};
+use zoufang_scenarios::{Storage, TestServer};
+
+struct App {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+impl App {
+    fn new(dir: &std::path::Path) -> App {
+        let app = zoufang_app::builder(mock_builder()).build(mock_context(noop_assets())).expect("mock app");
+        app.manage(AppState::open(dir).expect("open state"));
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
+        App { _app: app, window }
+    }
+
+    /// Calls a command; `Err` holds the serialised `CmdError`.
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let req = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, req).map(|b| b.deserialize::<Value>().expect("json response"))
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    /// Calls a command with a raw body (a file) and headers.
+    fn call_raw(&self, cmd: &str, body: Vec<u8>, headers: &[(&'static str, &str)]) -> Result<Value, Value> {
+        let mut map = tauri::http::HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, v.parse().expect("header value"));
+        }
+        let req = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Raw(body),
+            headers: map,
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.window, req).map(|b| b.deserialize::<Value>().expect("json response"))
+    }
+
+    /// The error of a command expected to fail: (field, message).
+    fn err(&self, cmd: &str, args: Value) -> (Option<String>, String) {
+        let e = self.call(cmd, args).expect_err(cmd);
+        (e["field"].as_str().map(str::to_string), e["message"].as_str().unwrap_or_default().to_string())
+    }
+}
+
+fn today() -> String {
+    chrono::Local::now().date_naive().to_string()
+}
+
+#[test]
+fn every_command_over_a_real_store_and_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let village = villages[0];
+    let app = App::new(&dir.path().join("device"));
+
+    // app_info before enrolment.
+    let info = app.ok("app_info", json!({}));
+    assert_eq!(info["enrolled"], false);
+    assert_eq!(info["villages"], json!([]));
+
+    // enrol: empty fields and a wrong code are refused, in Chinese, at the field.
+    let (field, msg) = app.err("enrol", json!({"serverUrl": " ", "code": "x", "deviceName": "平板"}));
+    assert_eq!(field.as_deref(), Some("server_url"));
+    assert!(msg.contains("服务器地址"), "{msg}");
+    let (_, msg) = app.err("enrol", json!({"serverUrl": server.url, "code": "WRONG-CODE", "deviceName": "平板"}));
+    assert!(!msg.is_empty());
+    let code = server.storage.create_enrol_code("花桥村平板", &Scope::Village(village), 1).unwrap();
+    let info = app.ok("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "花桥村平板"}));
+    assert_eq!(info["enrolled"], true);
+    assert_eq!(info["villages"].as_array().unwrap().len(), 1, "only the enrolled village arrives");
+    let (_, msg) = app.err("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "x"}));
+    assert!(msg.contains("已注册"), "{msg}");
+
+    // set_operator: a name with digits is refused at the field.
+    let (field, _) = app.err("set_operator", json!({"name": "张三3"}));
+    assert_eq!(field.as_deref(), Some("operator"));
+    assert_eq!(app.ok("set_operator", json!({"name": " 李娟 "})), json!("李娟"));
+
+    // village_overview and households.
+    let ov = app.ok("village_overview", json!({"village": village}));
+    assert_eq!(ov["households"], 30);
+    let all = app.ok("households", json!({"query": {"village": village}}));
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 30);
+    let h = all[0]["id"].as_str().unwrap().to_string();
+    let head = all[0]["head_name"].as_str().unwrap().to_string();
+    let found = app.ok("households", json!({"query": {"village": village, "text": &head[..head.len().min(6)]}}));
+    assert!(found.as_array().unwrap().iter().any(|r| r["id"] == h.as_str()));
+
+    // household_detail.
+    let d = app.ok("household_detail", json!({"id": h}));
+    assert_eq!(d["household"]["id"], h.as_str());
+    assert!(!d["members"].as_array().unwrap().is_empty());
+
+    // update_record: bad phone at the field, nothing changed; a good one is stored.
+    let (field, msg) = app.err("update_record", json!({"kind": "household", "id": h, "patch": {"phone": "12345"}}));
+    assert_eq!(field.as_deref(), Some("phone"));
+    assert!(msg.contains("手机号"), "{msg}");
+    assert_eq!(app.ok("update_record", json!({"kind": "household", "id": h, "patch": {"phone": "13800001111"}})), 1);
+    // Only the kinds the app edits.
+    let (_, msg) = app.err("update_record", json!({"kind": "conflict", "id": h, "patch": {}}));
+    assert!(msg.contains("不能"), "{msg}");
+
+    // create_record: a member with a wrong check digit is refused at the field; a valid one is created.
+    let (field, msg) = app.err(
+        "create_record",
+        json!({"kind": "member", "fields": {"household_id": h, "name": "王小明", "relation": "child", "id_number": "522624201001010011"}}),
+    );
+    assert_eq!(field.as_deref(), Some("id_number"));
+    assert!(msg.contains("校验位"), "{msg}");
+    let m = app.ok(
+        "create_record",
+        json!({"kind": "member", "fields": {"household_id": h, "name": "王小明", "relation": "child"}}),
+    );
+    assert!(m.as_str().is_some());
+
+    // record_visit: a future date is refused at the field; an unmet item becomes a rectification item.
+    let needs = json!({"food": {"state": "met"}, "clothing": {"state": "met"}, "education": {"state": "not_applicable"},
+        "medical": {"state": "met"}, "housing": {"state": "unmet", "note": "房屋墙体开裂"}, "water": {"state": "met"}});
+    let visit = |date: &str| {
+        json!({"visit": {"household_id": h, "kind": "routine", "visited_on": date, "visitor": "李娟", "basic_needs": needs,
+            "satisfaction": "satisfied", "actual_population": 3, "notes": "家中三人在家", "lat": null, "lon": null,
+            "problems": [{"problem": "厨房漏雨", "deadline": null, "responsible": "王强"}]}})
+    };
+    let (field, msg) = app.err("record_visit", visit("2999-01-01"));
+    assert_eq!(field.as_deref(), Some("visited_on"));
+    assert_eq!(msg, "日期不能晚于今天");
+    app.ok("record_visit", visit(&today()));
+    let d = app.ok("household_detail", json!({"id": h}));
+    assert_eq!(d["latest_needs"]["housing"]["state"], "unmet");
+    let problems: Vec<&Value> = d["problems"].as_array().unwrap().iter().filter(|p| p["status"] == "open").collect();
+    assert!(problems.iter().any(|p| p["problem"].as_str().unwrap().contains("房屋墙体开裂")));
+    assert!(problems.iter().any(|p| p["problem"] == "厨房漏雨"));
+
+    // income_summary: pure calculation.
+    let s = app.ok(
+        "income_summary",
+        json!({"calc": {"year": 2020, "household_size": 4, "wage_fen": 1600000, "business_fen": 0, "property_fen": 0,
+            "transfer_fen": 0, "production_cost_fen": 0}}),
+    );
+    assert_eq!(s["per_capita_fen"], 400000);
+    assert_eq!(s["above_line"], true);
+
+    // check_in and presence_month: one check-in a day.
+    let p = app.ok("check_in", json!({"village": village, "lat": 26.5, "lon": 106.7}));
+    assert_eq!(p["days_present"].as_array().unwrap().len(), 1);
+    assert_eq!(p["checked_in_today"], true);
+    let (_, msg) = app.err("check_in", json!({"village": village, "lat": null, "lon": null}));
+    assert!(msg.contains("今天已签到"), "{msg}");
+    let now = chrono::Local::now().date_naive();
+    use chrono::Datelike;
+    let p = app.ok("presence_month", json!({"village": village, "year": now.year(), "month": now.month()}));
+    assert_eq!(p["staff_name"], "李娟");
+    assert!(p["working_days"].as_u64().unwrap() >= 20);
+
+    // problems and close_problem: closing needs what was done.
+    let list = app.ok("problems", json!({"village": village, "openOnly": true}));
+    let leak =
+        list.as_array().unwrap().iter().find(|p| p["item"]["problem"] == "厨房漏雨").unwrap()["item"]["id"].clone();
+    let (field, _) = app.err("close_problem", json!({"id": leak, "evidence": "  "}));
+    assert_eq!(field.as_deref(), Some("evidence"));
+    app.ok("close_problem", json!({"id": leak, "evidence": "已维修屋顶"}));
+    let list = app.ok("problems", json!({"village": village, "openOnly": true}));
+    assert!(!list.as_array().unwrap().iter().any(|p| p["item"]["id"] == leak));
+
+    // record_exit_decision: steps in order; verification refuses while housing is unmet.
+    let decision = |step: &str, outcome: &str| {
+        json!({"decision": {"household_id": h, "step": step, "outcome": outcome, "decided_on": today(), "actor": "李娟",
+            "evidence": "户主书面申请", "reason": null, "publicity_start": null, "publicity_end": null}})
+    };
+    app.ok("update_record", json!({"kind": "household", "id": h, "patch": {"status": "poor"}}));
+    let (_, msg) = app.err("record_exit_decision", decision("review", "passed"));
+    assert!(msg.contains("申请"), "{msg}");
+    let d = app.ok("record_exit_decision", decision("application", "passed"));
+    assert_eq!(d["exit"]["progress"]["next"], "verification");
+    let (_, msg) = app.err("record_exit_decision", decision("verification", "passed"));
+    assert!(msg.contains("房屋墙体开裂"), "{msg}");
+    let (_, msg) = app.err("record_exit_decision", decision("verification", "returned"));
+    assert!(msg.contains("原因"), "{msg}");
+
+    // dashboard: the reports see the visit just recorded.
+    let dash = app.ok("dashboard", json!({}));
+    assert!(dash["needs"]["gaps"].as_array().unwrap().iter().any(|g| g["household"]["id"] == h.as_str()));
+    assert_eq!(dash["presence"]["lines"][0]["staff_name"], "李娟");
+    assert_eq!(dash["coverage"]["households"], 30);
+
+    // import_roster: a CSV roster as the raw body; one household in, one refused; the same file again
+    // changes nothing. export_report writes .xlsx files into the data directory.
+    let village_name = info["villages"][0]["name"].as_str().unwrap().to_string();
+    let csv = format!(
+        "户编号,村,姓名,与户主关系\n8001,{village_name},欧阳明,户主\n8001,{village_name},龙秀英,配偶\n8002,不存在村,李四,户主\n"
+    );
+    let name = "%E8%8A%B1%E5%90%8D%E5%86%8C.csv"; // 花名册.csv
+    let r = app.call_raw("import_roster", csv.clone().into_bytes(), &[("x-file-name", name)]).expect("import");
+    assert_eq!(r["summary"]["households_created"], 1);
+    assert_eq!(r["summary"]["rows_rejected"], 1);
+    assert_eq!(r["summary"]["rejected"][0]["column"], "村");
+    let report = r["report_path"].as_str().expect("a rejection report");
+    assert!(report.ends_with("花名册-未导入的行.xlsx"), "{report}");
+    assert!(std::fs::read(report).unwrap().starts_with(b"PK"));
+    let again = app.call_raw("import_roster", csv.into_bytes(), &[("x-file-name", name)]).expect("import");
+    assert_eq!(again["summary"]["households_created"], 0);
+    assert_eq!(again["summary"]["members_created"], 0);
+    let e = app.call_raw("import_roster", b"%PDF-1.4".to_vec(), &[("x-file-name", "a.xlsx")]).expect_err("a PDF");
+    assert!(e["message"].as_str().unwrap().contains("Excel"), "{e}");
+    let e = app.call_raw("import_roster", Vec::new(), &[]).expect_err("empty");
+    assert!(e["message"].as_str().unwrap().contains("空"), "{e}");
+    for kind in ["monthly", "ledger"] {
+        let path = app.ok("export_report", json!({"kind": kind}));
+        assert!(std::fs::read(path.as_str().unwrap()).unwrap().starts_with(b"PK"));
+    }
+    let (_, msg) = app.err("export_report", json!({"kind": "weekly"}));
+    assert!(msg.contains("未知"), "{msg}");
+
+    // sync_status / sync_now: local changes are pending until the background sync sends them.
+    let st = app.ok("sync_status", json!({}));
+    assert_eq!(st["enrolled"], true);
+    assert!(st["pending"].as_i64().unwrap() > 0);
+    app.ok("sync_now", json!({}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let st = app.ok("sync_status", json!({}));
+        if st["pending"] == 0 && st["last_sync"].is_string() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "background sync did not finish: {st}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    // conflicts / resolve_conflict: another device edits the same phone offline.
+    let mut other = server.device(&dir.path().join("other.db"), "李书记的平板", Scope::Village(village));
+    zoufang_client::sync(&mut other).unwrap();
+    let hid = uuid::Uuid::parse_str(&h).unwrap();
+    let mut patch = serde_json::Map::new();
+    patch.insert("phone".into(), json!("13900002222"));
+    // Both edit from the same version: the app's edit is not yet pushed when the other pushes.
+    app.ok("update_record", json!({"kind": "household", "id": h, "patch": {"phone": "13700003333"}}));
+    other.update(Entity::Household, hid, &patch).unwrap();
+    zoufang_client::sync(&mut other).unwrap();
+    app.ok("sync_now", json!({}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let conflict = loop {
+        let list = app.ok("conflicts", json!({"openOnly": true}));
+        if let Some(c) = list.as_array().unwrap().first() {
+            break c.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "conflict did not arrive");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(conflict["field_label"], "联系电话");
+    assert_eq!(conflict["conflict"]["candidates"].as_array().unwrap().len(), 2);
+    let (field, _) = app.err("resolve_conflict", json!({"id": conflict["conflict"]["id"], "value": "123"}));
+    assert_eq!(field.as_deref(), Some("phone"));
+    app.ok("resolve_conflict", json!({"id": conflict["conflict"]["id"], "value": "13900002222"}));
+    assert_eq!(app.ok("conflicts", json!({"openOnly": true})), json!([]));
+    let all = app.ok("conflicts", json!({"openOnly": false}));
+    assert_eq!(all[0]["conflict"]["resolved_by"], "李娟", "a resolved conflict keeps its trace");
+    let d = app.ok("household_detail", json!({"id": h}));
+    assert_eq!(d["household"]["phone"], "13900002222");
+}
+
+/// The 一户一档 commands: status, new document, photos as raw bodies (good, duplicate, bad), thumbnails
+/// and full images as data URLs, upload by the background sync, the list filter and the overview count.
+#[test]
+fn archive_and_photo_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let village = villages[0];
+    let app = App::new(&dir.path().join("device"));
+    let code = server.storage.create_enrol_code("平板", &Scope::Village(village), 1).unwrap();
+    app.ok("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "平板"}));
+    app.ok("set_operator", json!({"name": "李娟"}));
+    let all = app.ok("households", json!({"query": {"village": village}}));
+    let h = all[0]["id"].as_str().unwrap().to_string();
+
+    // archive_status: nothing photographed yet, every required document missing.
+    let st = app.ok("archive_status", json!({"household": h}));
+    assert_eq!(st["complete"], false);
+    let items = st["items"].as_array().unwrap();
+    assert!(items.iter().all(|i| i["required"] == true && i["state"] == "missing"));
+    assert_eq!(st["missing"].as_u64().unwrap() as usize, items.len());
+    let ov = app.ok("village_overview", json!({"village": village}));
+    assert_eq!(ov["archive_incomplete"], 30);
+
+    // create_document: an unknown kind is refused; a known one gives the id.
+    assert!(app
+        .call("create_document", json!({"document": {"household_id": h, "kind": "diary", "title": null, "note": null}}))
+        .is_err());
+    let doc = app.ok(
+        "create_document",
+        json!({"document": {"household_id": h, "kind": "application", "title": "入户申请书", "note": null}}),
+    );
+    let doc = doc.as_str().unwrap().to_string();
+
+    // import_photo: the file as the raw body, the target in headers.
+    let jpeg = zoufang_media::sample::camera_jpeg(
+        3000,
+        4000,
+        3,
+        90,
+        &zoufang_media::sample::CameraExif { orientation: 1, taken_at: Some("2026:10:01 10:00:00".into()), gps: None },
+    );
+    let headers = [("x-target-kind", "archive_document"), ("x-target-id", doc.as_str())];
+    let p = app.call_raw("import_photo", jpeg.clone(), &headers).expect("import");
+    assert_eq!(p["duplicate"], false);
+    assert_eq!(p["photo"]["page"], 1);
+    assert_eq!(p["photo"]["height"], 2400);
+    assert_eq!(p["photo"]["added_by"], "李娟");
+    let again = app.call_raw("import_photo", jpeg, &headers).expect("import again");
+    assert_eq!(again["duplicate"], true);
+    let e = app.call_raw("import_photo", b"%PDF-1.7\n".to_vec(), &headers).expect_err("a PDF");
+    assert!(e["message"].as_str().unwrap().contains("PDF"), "{e}");
+    let e = app.call_raw("import_photo", vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3], &headers).expect_err("corrupt");
+    assert!(e["message"].as_str().unwrap().contains("损坏"), "{e}");
+    let e =
+        app.call_raw("import_photo", vec![1, 2, 3], &[("x-target-kind", "archive_document")]).expect_err("no target");
+    assert!(e["message"].as_str().unwrap().contains("哪条记录"), "{e}");
+    let e = app.call("import_photo", json!({"target": {"kind": "visit", "id": doc}})).expect_err("not a file");
+    assert!(e["message"].as_str().unwrap().contains("照片"), "{e}");
+    let hash = p["photo"]["hash"].as_str().unwrap().to_string();
+    let thumb_hash = p["photo"]["thumb_hash"].as_str().unwrap().to_string();
+
+    // photo_data: thumbnail and full image as data URLs; a file this device lacks has no thumbnail.
+    let thumb = app.ok("photo_data", json!({"hash": thumb_hash, "full": false}));
+    assert!(thumb.as_str().unwrap().starts_with("data:image/jpeg;base64,/9j/"));
+    assert!(
+        app.ok("photo_data", json!({"hash": hash, "full": true})).as_str().unwrap().len()
+            > thumb.as_str().unwrap().len()
+    );
+    let (_, msg) = app.err("photo_data", json!({"hash": "ab".repeat(32), "full": false}));
+    assert!(msg.contains("缩略图"), "{msg}");
+    let (_, msg) = app.err("photo_data", json!({"hash": "../../etc/passwd", "full": true}));
+    assert!(msg.contains("无效"), "{msg}");
+
+    let st = app.ok("archive_status", json!({"household": h}));
+    let application = st["items"].as_array().unwrap().iter().find(|i| i["kind"] == "application").unwrap().clone();
+    assert_eq!(application["state"], "not_uploaded");
+    let listed = app.ok("households", json!({"query": {"village": village, "missing_archive": true}}));
+    assert!(listed.as_array().unwrap().iter().any(|r| r["id"] == h.as_str()));
+
+    // The background sync uploads the photo; the document is then complete.
+    app.ok("sync_now", json!({}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let st = app.ok("archive_status", json!({"household": h}));
+        let item = st["items"].as_array().unwrap().iter().find(|i| i["kind"] == "application").unwrap().clone();
+        if item["state"] == "complete" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "photo not uploaded: {item}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+
+    // A second device: the thumbnail arrives with sync; the full image is fetched on demand.
+    let other = App::new(&dir.path().join("other"));
+    let code = server.storage.create_enrol_code("平板二", &Scope::Village(village), 1).unwrap();
+    other.ok("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "平板二"}));
+    other.ok("sync_now", json!({}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if other.call("photo_data", json!({"hash": thumb_hash, "full": false})).is_ok() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "thumbnail did not arrive");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let full = other.ok("photo_data", json!({"hash": hash, "full": true}));
+    assert!(full.as_str().unwrap().starts_with("data:image/jpeg;base64,"));
+
+    // photos_of: evidence of a visit, and a document's pages in order.
+    let d = app.ok("household_detail", json!({"id": h}));
+    let visit = d["visits"][0]["id"].as_str().unwrap().to_string();
+    let evidence = zoufang_media::sample::camera_jpeg(800, 600, 11, 85, &Default::default());
+    let r = app
+        .call_raw("import_photo", evidence, &[("x-target-kind", "visit"), ("x-target-id", visit.as_str())])
+        .expect("visit photo");
+    assert_eq!(r["photo"]["owner_kind"], "visit");
+    assert_eq!(r["photo"]["page"], Value::Null);
+    let listed = app.ok("photos_of", json!({"owner": visit}));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["pending_upload"], true);
+    let pages = app.ok("photos_of", json!({"owner": doc}));
+    assert_eq!(pages[0]["photo"]["page"], 1);
+    assert_eq!(pages[0]["pending_upload"], false);
+}

@@ -1,0 +1,94 @@
+//! The office reports from the command line over a synced village: the same figures as the store's,
+//! as text and as JSON.
+
+use std::process::Command;
+use zoufang_model::Scope;
+use zoufang_scenarios::{cli_binary, TestServer};
+
+fn cli(db: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(cli_binary()).arg("--db").arg(db).args(args).output().expect("run zoufang-cli");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// A server with the small demo county and a device of its first village, synced.
+fn synced_device(dir: &std::path::Path) -> (TestServer, std::path::PathBuf, zoufang_store::Store) {
+    let server = TestServer::start(dir);
+    let villages = server.seed_small();
+    let db = dir.join("device.db");
+    let mut store = server.device(&db, "红阳村平板", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut store).unwrap();
+    (server, db, store)
+}
+
+#[test]
+fn reports_from_the_command_line_match_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, db, store) = synced_device(dir.path());
+    let today = chrono::Local::now().date_naive();
+
+    let needs: serde_json::Value = serde_json::from_str(&cli(&db, &["--json", "report", "needs"])).unwrap();
+    let expected = store.report_needs().unwrap();
+    assert_eq!(needs["villages"][0]["households"], 30);
+    assert_eq!(needs["gaps"].as_array().unwrap().len(), expected.gaps.len());
+    assert!(cli(&db, &["report", "needs"]).contains("户有未达标项"));
+
+    let cov: serde_json::Value = serde_json::from_str(&cli(&db, &["--json", "report", "coverage"])).unwrap();
+    assert_eq!(
+        cov["not_visited"].as_array().unwrap().len(),
+        store.report_coverage(today, 30).unwrap().not_visited.len()
+    );
+
+    let pop: serde_json::Value = serde_json::from_str(&cli(&db, &["--json", "report", "population"])).unwrap();
+    assert_eq!(pop.as_array().unwrap().len(), store.report_population().unwrap().len());
+    let income: serde_json::Value = serde_json::from_str(&cli(&db, &["--json", "report", "income"])).unwrap();
+    assert_eq!(income.as_array().unwrap().len(), store.report_income().unwrap().len());
+    let ledger: serde_json::Value = serde_json::from_str(&cli(&db, &["--json", "report", "ledger"])).unwrap();
+    assert_eq!(ledger.as_array().unwrap().len(), store.report_ledger(today).unwrap().len());
+    let p = cli(&db, &["report", "presence", "--month", "2026-10"]);
+    assert!(p.starts_with("2026 年 10 月在村情况"), "{p}");
+    let bad = Command::new(cli_binary())
+        .arg("--db")
+        .arg(&db)
+        .args(["report", "presence", "--month", "十月"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
+}
+
+#[test]
+fn roster_import_and_excel_exports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, db, store) = synced_device(dir.path());
+    let village = store.villages().unwrap()[0].name.clone();
+    drop(store);
+    let id = zoufang_model::IdNumber::compose(522630, chrono::NaiveDate::from_ymd_opt(1970, 5, 6).unwrap(), 321);
+    let roster = dir.path().join("花名册.csv");
+    std::fs::write(
+        &roster,
+        format!(
+            "户编号,村,姓名,与户主关系,身份证号码,贫困户属性\n\
+             9001,{village},欧阳明,户主,{id},低保户\n\
+             9001,{village},龙秀英,妻,,\n\
+             9002,{village},张三,之子,,\n\
+             9003,不存在村,李四,户主,,\n"
+        ),
+    )
+    .unwrap();
+    let first = cli(&db, &["import", roster.to_str().unwrap()]);
+    assert!(first.contains("导入 2 行，拒绝 2 行"), "{first}");
+    assert!(first.contains("没有户主行") && first.contains("不存在村"), "{first}");
+    let report = dir.path().join("花名册.未导入.xlsx");
+    assert!(std::fs::read(&report).unwrap().starts_with(b"PK"), "the rejection report is an xlsx (zip) file");
+    let again = cli(&db, &["import", roster.to_str().unwrap()]);
+    assert!(again.contains("没有任何修改"), "{again}");
+    let found = cli(&db, &["--json", "households", "--search", "欧阳明"]);
+    assert!(found.contains("9001"), "{found}");
+
+    for (kind, file) in [("monthly", "月报表.xlsx"), ("ledger", "整改台账.xlsx")] {
+        let path = dir.path().join(file);
+        cli(&db, &["export", kind, "--out", path.to_str().unwrap()]);
+        assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
+    }
+}

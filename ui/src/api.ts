@@ -1,0 +1,75 @@
+// Typed wrappers over the app's commands. Argument and result types come from bindings.ts, which is
+// generated from the Rust types; nothing here restates a business rule.
+import { invoke } from '@tauri-apps/api/core'
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import type {
+  ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
+  AppInfo, CmdError, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
+} from './bindings'
+
+/** A command's failure: the Chinese message and, when one field is at fault, its name. */
+export class ApiError extends Error {
+  field: string | null
+  constructor(e: CmdError) {
+    super(e.message)
+    this.field = e.field
+  }
+}
+
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e
+  if (e && typeof e === 'object' && 'message' in e) {
+    const o = e as { message: unknown; field?: unknown }
+    return new ApiError({ message: String(o.message), field: typeof o.field === 'string' ? o.field : null })
+  }
+  return new ApiError({ message: typeof e === 'string' ? e : '操作失败，请重试', field: null })
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, headers?: Record<string, string>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args, headers ? { headers } : undefined)
+  } catch (e) {
+    throw toApiError(e)
+  }
+}
+
+export type RecordKind = 'household' | 'member' | 'handbook_entry' | 'rectification'
+export type Fields = { [k: string]: JsonValue }
+
+export const api = {
+  appInfo: () => call<AppInfo>('app_info'),
+  enrol: (serverUrl: string, code: string, deviceName: string) =>
+    call<AppInfo>('enrol', { serverUrl, code, deviceName }),
+  setOperator: (name: string) => call<string>('set_operator', { name }),
+  villageOverview: (village: string) => call<VillageOverview>('village_overview', { village }),
+  households: (query: HouseholdQuery) => call<HouseholdSummary[]>('households', { query }),
+  householdDetail: (id: string) => call<HouseholdDetail>('household_detail', { id }),
+  createRecord: (kind: RecordKind, fields: Fields) => call<string>('create_record', { kind, fields }),
+  updateRecord: (kind: RecordKind, id: string, patch: Fields) => call<number>('update_record', { kind, id, patch }),
+  recordVisit: (visit: NewVisit) => call<string>('record_visit', { visit }),
+  incomeSummary: (calc: IncomeCalc) => call<IncomeSummary>('income_summary', { calc }),
+  checkIn: (village: string, lat: number | null, lon: number | null) =>
+    call<PresenceMonth>('check_in', { village, lat, lon }),
+  presenceMonth: (village: string, year: number, month: number) =>
+    call<PresenceMonth>('presence_month', { village, year, month }),
+  problems: (village: string, openOnly: boolean) => call<ProblemItem[]>('problems', { village, openOnly }),
+  closeProblem: (id: string, evidence: string) => call<null>('close_problem', { id, evidence }),
+  recordExitDecision: (decision: NewExitDecision) => call<HouseholdDetail>('record_exit_decision', { decision }),
+  dashboard: () => call<Dashboard>('dashboard'),
+  importRoster: (fileName: string, bytes: Uint8Array) =>
+    call<ImportResult>('import_roster', bytes, { 'x-file-name': encodeURIComponent(fileName) }),
+  onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> => listen<ImportProgress>('import-progress', (e) => f(e.payload)),
+  exportReport: (kind: 'monthly' | 'ledger') => call<string>('export_report', { kind }),
+  conflicts: (openOnly: boolean) => call<ConflictView[]>('conflicts', { openOnly }),
+  resolveConflict: (id: string, value: JsonValue) => call<null>('resolve_conflict', { id, value }),
+  archiveStatus: (household: string) => call<ArchiveStatus>('archive_status', { household }),
+  createDocument: (document: NewDocument) => call<string>('create_document', { document }),
+  importPhoto: (target: PhotoTarget, bytes: Uint8Array) =>
+    call<PhotoImported>('import_photo', bytes, { 'x-target-kind': target.kind, 'x-target-id': target.id }),
+  photoData: (hash: string, full: boolean) => call<string>('photo_data', { hash, full }),
+  photosOf: (owner: string) => call<PhotoView[]>('photos_of', { owner }),
+  syncStatus: () => call<SyncStatus>('sync_status'),
+  syncNow: () => call<null>('sync_now'),
+  onSyncStatus: (f: (s: SyncStatus) => void): Promise<UnlistenFn> => listen<SyncStatus>('sync-status', (e) => f(e.payload)),
+}

@@ -1,0 +1,768 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit by hand.
+// Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
+
+export type Village = { id: string, name: string, 
+/**
+ * 12-digit 统计用区划代码: the first 6 digits are the county, the first 9 the township.
+ */
+code: string, township: string, county: string, };
+
+export type Household = { id: string, village_id: string, household_no: string, head_name: string, head_id_number: IdNumber | null, phone: Phone | null, group_name: string | null, address: string | null, attribute: Attribute, status: HouseholdStatus, poverty_causes: Array<PovertyCause>, helper_name: string | null, helper_phone: Phone | null, 
+/**
+ * 系统人口: the population in the national register.
+ */
+registered_population: number | null, exit_year: number | null, notes: string | null, };
+
+export type Member = { id: string, household_id: string, name: string, id_number: IdNumber | null, relation: Relation, sex: Sex | null, birth_date: string | null, health: Health | null, labor: Labor | null, schooling: Schooling | null, phone: Phone | null, };
+
+export type NeedState = "met" | "unmet" | "not_applicable";
+
+export type NeedCheck = { state: NeedState, note?: string | null, };
+
+export type BasicNeeds = { food: NeedCheck, clothing: NeedCheck, education: NeedCheck, medical: NeedCheck, housing: NeedCheck, water: NeedCheck, };
+
+export type Visit = { id: string, household_id: string, kind: VisitKind, visited_on: string, visitor: string, basic_needs: BasicNeeds, satisfaction: Satisfaction | null, 
+/**
+ * 实际人口 counted on the visit.
+ */
+actual_population: number | null, notes: string | null, lat: number | null, lon: number | null, };
+
+export type HandbookEntry = { id: string, household_id: string, section: HandbookSection, entry_date: string, title: string, content: string | null, measure: MeasureKind | null, amount_fen: number | null, income_calc: IncomeCalc | null, recorded_by: string | null, };
+
+export type Presence = { id: string, village_id: string, staff_name: string, checked_at: string, lat: number | null, lon: number | null, note: string | null, };
+
+export type Rectification = { id: string, village_id: string, household_id: string | null, source: RectificationSource, problem: string, deadline: string, status: RectificationStatus, responsible: string | null, evidence: string | null, closed_on: string | null, };
+
+export type Candidate = { 
+/**
+ * The change that wrote this value.
+ */
+change: string, value: JsonValue, device: string, 
+/**
+ * The enrolled name of the device (who).
+ */
+author: string, 
+/**
+ * Wall-clock time of the edit, from its hybrid logical clock, RFC 3339 (when).
+ */
+at: string, };
+
+export type Conflict = { id: string, village_id: string, entity: string, row_id: string, field: string, candidates: Array<Candidate>, 
+/**
+ * The change whose value the record holds now (deterministic: higher clock, then device id).
+ */
+winner: string, opened_at: string, status: ConflictStatus, resolution: JsonValue | null, resolved_by: string | null, resolved_at: string | null, };
+
+export type IncomeCalc = { year: number, 
+/**
+ * Persons sharing the income (家庭人口).
+ */
+household_size: number, 
+/**
+ * 工资性收入.
+ */
+wage_fen: number, 
+/**
+ * 生产经营性收入.
+ */
+business_fen: number, 
+/**
+ * 财产性收入.
+ */
+property_fen: number, 
+/**
+ * 转移性收入 (pensions, 低保, subsidies).
+ */
+transfer_fen: number, 
+/**
+ * 生产经营性支出, deducted.
+ */
+production_cost_fen: number, };
+
+export type IncomeSummary = { year: number, total_income_fen: number, net_income_fen: number, per_capita_fen: number | null, poverty_line_fen: number, above_line: boolean, 
+/**
+ * The Chinese message of a calculation that cannot be stored as it is.
+ */
+problem: string | null, };
+
+export type IdNumber = string;
+
+export type Phone = string;
+
+export type Problem = { "kind": "required" } | { "kind": "wrong_type", expected: string, } | { "kind": "too_long", max: number, actual: number, } | { "kind": "out_of_range", min: number, max: number, } | { "kind": "not_allowed", value: string, allowed: string, } | { "kind": "id_number_length", actual: number, } | { "kind": "id_number_chars" } | { "kind": "id_number_check_digit", expected: string, actual: string, } | { "kind": "id_number_birth_date", date: string, } | { "kind": "phone" } | { "kind": "date_format" } | { "kind": "date_time_format" } | { "kind": "future_date" } | { "kind": "too_early", min: string, } | { "kind": "money" } | { "kind": "division_code" } | { "kind": "sha256" } | { "kind": "uuid" } | { "kind": "person_name" } | { "kind": "invalid", detail: string, } | { "kind": "unknown_field" } | { "kind": "immutable" } | { "kind": "server_only" };
+
+export type ValidationError = { 
+/**
+ * The field identifier (GLOSSARY.md names), e.g. `head_id_number`.
+ */
+field: string, problem: Problem, };
+
+export type ExitDecision = { id: string, household_id: string, step: ExitStep, outcome: ExitOutcome, decided_on: string, 
+/**
+ * Who decided or recorded it.
+ */
+actor: string, 
+/**
+ * What it rests on: 评议结果, 核查说明, 公示地点…
+ */
+evidence: string | null, 
+/**
+ * Why a step was sent back.
+ */
+reason: string | null, publicity_start: string | null, publicity_end: string | null, 
+/**
+ * 核查测算 only: the per-capita net income and the line it was held against, as verified.
+ */
+income_per_capita_fen: number | null, poverty_line_fen: number | null, 
+/**
+ * When it was recorded (RFC 3339); orders decisions made on the same day.
+ */
+recorded_at: string, };
+
+export type ExitProgress = { 
+/**
+ * The steps passed, in order.
+ */
+passed: Array<ExitStep>, 
+/**
+ * The step to decide next; `None` once 销号 is passed.
+ */
+next: ExitStep | null, 
+/**
+ * The last decision that sent the household back, if it is the latest decision that counted.
+ */
+sent_back: SentBack | null, 
+/**
+ * Decisions that did not fit the procedure when they arrived (e.g. two devices both passing the same
+ * step offline); kept and shown, without effect.
+ */
+ignored: Array<string>, };
+
+export type SentBack = { step: ExitStep, reason: string, by: string, on: string, };
+
+export type VerificationCheck = { 
+/**
+ * Reasons the household may not pass verification (empty: it may).
+ */
+blockers: Array<string>, income_per_capita_fen: number | null, poverty_line_fen: number, year: number, };
+
+export type Attribute = "general" | "dibao" | "tekun";
+
+export type HouseholdStatus = "poor" | "exited" | "returned" | "marginal" | "monitored" | "stable";
+
+export type PovertyCause = "illness" | "disability" | "schooling" | "disaster" | "no_land" | "no_water" | "no_skills" | "no_labor" | "no_capital" | "poor_transport" | "low_motivation";
+
+export type Labor = "ordinary" | "skilled" | "weak" | "lost" | "none";
+
+export type Health = "healthy" | "chronic" | "serious" | "disabled";
+
+export type Relation = "head" | "spouse" | "child" | "parent" | "grandchild" | "grandparent" | "sibling" | "child_in_law" | "other";
+
+export type Sex = "male" | "female";
+
+export type Schooling = "not_in_school" | "preschool" | "primary" | "junior" | "senior" | "vocational" | "higher";
+
+export type VisitKind = "routine" | "secretary_tour" | "recheck";
+
+export type BasicNeed = "food" | "clothing" | "education" | "medical" | "housing" | "water";
+
+export type Satisfaction = "satisfied" | "basic" | "dissatisfied";
+
+export type HandbookSection = "plan" | "measure" | "visit_record" | "income_calc" | "result";
+
+export type MeasureKind = "industry" | "employment" | "education" | "health" | "housing_renovation" | "relocation" | "microcredit" | "social_security" | "solar" | "asset_income";
+
+export type ExitStep = "application" | "verification" | "review" | "publicity" | "closed";
+
+export type ExitOutcome = "passed" | "returned";
+
+export type RectificationSource = "inspection" | "visit" | "audit" | "assessment" | "self_check";
+
+export type RectificationStatus = "open" | "in_progress" | "closed";
+
+export type ConflictStatus = "open" | "resolved";
+
+export type ArchiveKind = "application" | "intake_form" | "five_review_score" | "exit_plan" | "project_application" | "relocation_application" | "project_approval" | "village_agreement" | "income_expense_sheet" | "policy_list";
+
+export type ArchiveSection = "identification" | "assistance" | "exit";
+
+export type PhotoOwner = "archive_document" | "visit" | "rectification";
+
+export type ArchiveDocument = { id: string, household_id: string, kind: ArchiveKind, title?: string | null, note?: string | null, recorded_by?: string | null, };
+
+export type Photo = { id: string, village_id: string, household_id?: string | null, owner_kind: PhotoOwner, owner_id: string, 
+/**
+ * SHA-256 of the archive JPEG.
+ */
+hash: string, thumb_hash: string, width: number, height: number, bytes: number, page?: number | null, 
+/**
+ * Camera time from EXIF, `YYYY-MM-DDTHH:MM:SS` (camera local time).
+ */
+taken_at?: string | null, lat?: number | null, lon?: number | null, added_by?: string | null, caption?: string | null, };
+
+export type DocState = "missing" | "not_uploaded" | "complete";
+
+export type HouseholdQuery = { village: string | null, 
+/**
+ * Part of a name (head or member), a 户编号 or a 身份证号.
+ */
+text: string | null, status: HouseholdStatus | null, 
+/**
+ * Only households with no visit on or after this date (e.g. the first of this month).
+ */
+not_visited_since: string | null, 
+/**
+ * Only households with an open rectification item.
+ */
+open_problems: boolean, 
+/**
+ * Only households whose 一户一档 lacks a required document or has pages not yet uploaded.
+ */
+missing_archive: boolean, limit: number | null, offset: number | null, };
+
+export type HouseholdSummary = { id: string, village_id: string | null, household_no: string | null, head_name: string | null, head_id_number: string | null, status: HouseholdStatus | null, group_name: string | null, members: number, last_visit: string | null, open_problems: number, };
+
+export type HouseholdDetail = { household: Household, village: Village | null, members: Array<Member>, 
+/**
+ * Newest first.
+ */
+visits: Array<Visit>, 
+/**
+ * Newest first.
+ */
+handbook: Array<HandbookEntry>, 
+/**
+ * Open items first, then by deadline.
+ */
+problems: Array<Rectification>, 
+/**
+ * The checklist of the latest visit and its date.
+ */
+latest_needs: BasicNeeds | null, latest_visit_on: string | null, latest_income: LatestIncome | null, exit: ExitView, open_conflicts: number, };
+
+export type LatestIncome = { entry_id: string, entry_date: string, summary: IncomeSummary, };
+
+export type ExitView = { progress: ExitProgress, 
+/**
+ * Every decision, oldest first.
+ */
+decisions: Array<ExitDecision>, verification: VerificationCheck, };
+
+export type StatusCount = { status: HouseholdStatus, count: number, };
+
+export type VillageOverview = { village: Village, households: number, by_status: Array<StatusCount>, not_visited_this_month: number, with_open_problems: number, overdue_problems: number, open_conflicts: number, 
+/**
+ * Households whose 一户一档 lacks a required document or has pages not yet uploaded.
+ */
+archive_incomplete: number, };
+
+export type NewVisit = { household_id: string, kind: string, visited_on: string, visitor: string, basic_needs: BasicNeeds, satisfaction: string | null, actual_population: number | null, notes: string | null, lat: number | null, lon: number | null, problems: Array<NewProblem>, };
+
+export type NewProblem = { problem: string, 
+/**
+ * `YYYY-MM-DD`; empty: the visit date plus [`DEFAULT_DEADLINE_DAYS`].
+ */
+deadline: string | null, responsible: string | null, };
+
+export type NewExitDecision = { household_id: string, step: ExitStep, outcome: ExitOutcome, decided_on: string, actor: string, evidence: string | null, reason: string | null, publicity_start: string | null, publicity_end: string | null, };
+
+export type PresenceMonth = { staff_name: string, year: number, month: number, 
+/**
+ * Distinct days with a check-in.
+ */
+days_present: Array<string>, 
+/**
+ * Working days of the month by the national holiday calendar.
+ */
+working_days: number, required_days: number, meets: boolean, checked_in_today: boolean, 
+/**
+ * This month's check-ins, newest first.
+ */
+checkins: Array<Presence>, };
+
+export type ProblemItem = { item: Rectification, household_name: string | null, household_no: string | null, overdue: boolean, };
+
+export type ConflictView = { conflict: Conflict, 
+/**
+ * 贫困户, 家庭成员…
+ */
+entity_label: string, 
+/**
+ * The field's Chinese label, e.g. 联系电话.
+ */
+field_label: string, 
+/**
+ * A title for the record: the household's 户主 and 户编号, or the member's name.
+ */
+record_title: string, 
+/**
+ * Whether the value is text a person can merge by typing (otherwise one side must be picked).
+ */
+typable: boolean, 
+/**
+ * The value the record holds now.
+ */
+current: JsonValue | null, };
+
+export type HouseholdRef = { id: string, village: string, household_no: string, head_name: string, status: HouseholdStatus | null, };
+
+export type NeedsGap = { household: HouseholdRef, visited_on: string, unmet: Array<BasicNeed>, 
+/**
+ * What was found, item by item.
+ */
+notes: Array<string>, };
+
+export type VillageNeeds = { village: string, households: number, with_gap: number, 
+/**
+ * Per item: households whose latest visit found it unmet.
+ */
+by_item: Array<[BasicNeed, number]>, };
+
+export type NeedsReport = { villages: Array<VillageNeeds>, gaps: Array<NeedsGap>, };
+
+export type CoverageReport = { since: string, households: number, visited: number, not_visited: Array<[HouseholdRef, string | null]>, };
+
+export type PresenceLine = { village: string, staff_name: string, days_present: number, working_days: number, required_days: number, meets: boolean, };
+
+export type PresenceReport = { year: number, month: number, 
+/**
+ * Whether the holiday calendar knows the year (otherwise only weekends are off).
+ */
+calendar_known: boolean, lines: Array<PresenceLine>, };
+
+export type PopulationMismatch = { household: HouseholdRef, 
+/**
+ * From the register (household.registered_population).
+ */
+system: number | null, 
+/**
+ * From the handbook's latest income calculation (household_size).
+ */
+handbook: number | null, 
+/**
+ * Counted on the latest visit.
+ */
+actual: number | null, 
+/**
+ * Household members on record.
+ */
+members: number, };
+
+export type IncomeIssue = "exited_below_line" | "poor_above_line";
+
+export type IncomeLine = { household: HouseholdRef, issue: IncomeIssue, year: number, per_capita_fen: number, poverty_line_fen: number, };
+
+export type LedgerLine = { village: string, source: RectificationSource, open: number, overdue: number, closed: number, };
+
+export type Dashboard = { needs: NeedsReport, coverage: CoverageReport, presence: PresenceReport, population: Array<PopulationMismatch>, income: Array<IncomeLine>, ledger: Array<LedgerLine>, };
+
+export type PhotoTarget = { "kind": "archive_document", "id": string } | { "kind": "visit", "id": string } | { "kind": "rectification", "id": string };
+
+export type NewDocument = { household_id: string, kind: ArchiveKind, title: string | null, note: string | null, };
+
+export type PhotoImported = { photo: Photo, 
+/**
+ * The same photo was already attached here: nothing new was stored.
+ */
+duplicate: boolean, };
+
+export type PhotoView = { photo: Photo, 
+/**
+ * The full image is on this device.
+ */
+on_device: boolean, 
+/**
+ * The thumbnail is on this device.
+ */
+thumb_on_device: boolean, 
+/**
+ * Made here and not yet confirmed by the server.
+ */
+pending_upload: boolean, };
+
+export type DocumentView = { document: ArchiveDocument, pages: Array<PhotoView>, };
+
+export type ArchiveItem = { kind: ArchiveKind, required: boolean, state: DocState, pages: number, pages_not_uploaded: number, documents: Array<DocumentView>, };
+
+export type ArchiveStatus = { household_id: string, items: Array<ArchiveItem>, 
+/**
+ * Required kinds with no page.
+ */
+missing: number, 
+/**
+ * Pages still only on this device.
+ */
+pages_not_uploaded: number, 
+/**
+ * Every required document is on the server.
+ */
+complete: boolean, };
+
+export type VillageArchiveLine = { household_id: string, household_no: string | null, head_name: string | null, required: number, missing: Array<ArchiveKind>, pages_not_uploaded: number, };
+
+export type ImportSummary = { 
+/**
+ * Data rows read (one per member).
+ */
+rows: number, rows_imported: number, rows_rejected: number, households: number, households_created: number, households_updated: number, members_created: number, members_updated: number, rejected: Array<RowError>, millis: number, };
+
+export type ImportProgress = { 
+/**
+ * 1 reading and checking rows, 2 writing households.
+ */
+phase: number, done: number, total: number, };
+
+export type RowError = { 
+/**
+ * The spreadsheet's row number, as Excel shows it.
+ */
+row: number, 
+/**
+ * The column's name, as in the roster.
+ */
+column: string, reason: string, };
+
+export type ImportResult = { summary: ImportSummary, report_path: string | null, };
+
+export type AppInfo = { device_id: string, enrolled: boolean, server_url: string | null, device_name: string | null, 
+/**
+ * `village:<id>`, `township:<code>`…
+ */
+scope: string | null, operator: string | null, villages: Array<Village>, today: string, 
+/**
+ * Values to prefill the enrolment form with (`make run` passes the local server and a code).
+ */
+suggested_server: string | null, suggested_code: string | null, };
+
+export type SyncStatus = { enrolled: boolean, running: boolean, 
+/**
+ * 0–100 while running.
+ */
+percent: number | null, 
+/**
+ * What is happening, in Chinese.
+ */
+phase: string | null, 
+/**
+ * The server answered the last attempt.
+ */
+reachable: boolean | null, pending: number, last_sync: string | null, 
+/**
+ * The last failure in plain Chinese, with what to do.
+ */
+last_error: string | null, 
+/**
+ * The technical detail of that failure, for the township's IT staff.
+ */
+last_error_detail: string | null, retry_in_seconds: number | null, 
+/**
+ * Changes the server refused, waiting for a person.
+ */
+quarantined: number, last_report: string | null, };
+
+export type CmdError = { message: string, 
+/**
+ * The field identifier, e.g. `head_id_number` or `problems.1.deadline`.
+ */
+field: string | null, };
+
+/** Chinese labels of the vocabularies (GLOSSARY.md), by type and identifier. */
+export const LABELS = {
+  Attribute: {
+    "general": "一般贫困户",
+    "dibao": "低保贫困户",
+    "tekun": "特困供养户"
+  },
+  HouseholdStatus: {
+    "poor": "未脱贫",
+    "exited": "已脱贫",
+    "returned": "返贫",
+    "marginal": "边缘户",
+    "monitored": "脱贫监测户",
+    "stable": "稳定脱贫"
+  },
+  PovertyCause: {
+    "illness": "因病",
+    "disability": "因残",
+    "schooling": "因学",
+    "disaster": "因灾",
+    "no_land": "缺土地",
+    "no_water": "缺水",
+    "no_skills": "缺技术",
+    "no_labor": "缺劳力",
+    "no_capital": "缺资金",
+    "poor_transport": "交通条件落后",
+    "low_motivation": "自身发展动力不足"
+  },
+  Labor: {
+    "ordinary": "普通劳动力",
+    "skilled": "技能劳动力",
+    "weak": "弱劳动力或半劳动力",
+    "lost": "丧失劳动力",
+    "none": "无劳动力"
+  },
+  Health: {
+    "healthy": "健康",
+    "chronic": "长期慢性病",
+    "serious": "患有大病",
+    "disabled": "残疾"
+  },
+  Relation: {
+    "head": "户主",
+    "spouse": "配偶",
+    "child": "子女",
+    "parent": "父母",
+    "grandchild": "孙子女",
+    "grandparent": "祖父母",
+    "sibling": "兄弟姐妹",
+    "child_in_law": "儿媳女婿",
+    "other": "其他"
+  },
+  Sex: {
+    "male": "男",
+    "female": "女"
+  },
+  Schooling: {
+    "not_in_school": "非在校生",
+    "preschool": "学前教育",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "高中",
+    "vocational": "中职",
+    "higher": "大专及以上"
+  },
+  VisitKind: {
+    "routine": "日常走访",
+    "secretary_tour": "书记遍访",
+    "recheck": "回头看"
+  },
+  BasicNeed: {
+    "food": "不愁吃",
+    "clothing": "不愁穿",
+    "education": "义务教育有保障",
+    "medical": "基本医疗有保障",
+    "housing": "住房安全有保障",
+    "water": "饮水安全有保障"
+  },
+  Satisfaction: {
+    "satisfied": "满意",
+    "basic": "基本满意",
+    "dissatisfied": "不满意"
+  },
+  HandbookSection: {
+    "plan": "帮扶规划",
+    "measure": "帮扶措施",
+    "visit_record": "帮扶走访",
+    "income_calc": "收支测算",
+    "result": "帮扶成效"
+  },
+  MeasureKind: {
+    "industry": "产业",
+    "employment": "就业",
+    "education": "教育",
+    "health": "健康",
+    "housing_renovation": "危房改造",
+    "relocation": "易地搬迁",
+    "microcredit": "金融(小额信贷)",
+    "social_security": "社保兜底",
+    "solar": "光伏",
+    "asset_income": "资产收益"
+  },
+  ExitStep: {
+    "application": "申请",
+    "verification": "核查测算",
+    "review": "民主评议",
+    "publicity": "公示",
+    "closed": "销号"
+  },
+  ExitOutcome: {
+    "passed": "通过",
+    "returned": "退回"
+  },
+  RectificationSource: {
+    "inspection": "督查暗访",
+    "visit": "入户走访",
+    "audit": "审计",
+    "assessment": "考核评估",
+    "self_check": "自查"
+  },
+  RectificationStatus: {
+    "open": "待整改",
+    "in_progress": "整改中",
+    "closed": "已销号"
+  },
+  ConflictStatus: {
+    "open": "待处理",
+    "resolved": "已处理"
+  },
+  ArchiveKind: {
+    "application": "申请书",
+    "intake_form": "入户信息采集表",
+    "five_review_score": "五评量化表",
+    "exit_plan": "脱贫方案",
+    "project_application": "项目申请",
+    "relocation_application": "易地搬迁申请",
+    "project_approval": "项目批复",
+    "village_agreement": "村户协议",
+    "income_expense_sheet": "收支算账表",
+    "policy_list": "到户享受政策项目清单"
+  },
+  ArchiveSection: {
+    "identification": "精准识别",
+    "assistance": "精准帮扶",
+    "exit": "精准退出"
+  },
+  PhotoOwner: {
+    "archive_document": "一户一档材料",
+    "visit": "走访记录",
+    "rectification": "整改问题"
+  }
+} as const
+
+/** Chinese labels of the fields, by record kind and field. */
+export const FIELD_LABELS: Record<string, Record<string, string>> = {
+  village: {
+    "name": "村名",
+    "code": "行政区划代码",
+    "township": "乡镇",
+    "county": "县(市、区)"
+  },
+  household: {
+    "village_id": "所属村",
+    "household_no": "户编号",
+    "head_name": "户主姓名",
+    "head_id_number": "户主身份证号",
+    "phone": "联系电话",
+    "group_name": "村民小组",
+    "address": "住址",
+    "attribute": "贫困户属性",
+    "status": "户状态",
+    "poverty_causes": "致贫原因",
+    "helper_name": "帮扶责任人",
+    "helper_phone": "帮扶责任人电话",
+    "registered_population": "系统人口",
+    "exit_year": "脱贫年度",
+    "notes": "备注"
+  },
+  member: {
+    "household_id": "所属户",
+    "name": "姓名",
+    "id_number": "身份证号",
+    "relation": "与户主关系",
+    "sex": "性别",
+    "birth_date": "出生日期",
+    "health": "健康状况",
+    "labor": "劳动技能",
+    "schooling": "在校生状况",
+    "phone": "联系电话"
+  },
+  visit: {
+    "household_id": "所属户",
+    "kind": "走访类型",
+    "visited_on": "走访日期",
+    "visitor": "走访人",
+    "basic_needs": "两不愁三保障",
+    "satisfaction": "群众满意度",
+    "actual_population": "实际人口",
+    "notes": "走访记录",
+    "lat": "纬度",
+    "lon": "经度"
+  },
+  handbook_entry: {
+    "household_id": "所属户",
+    "section": "手册栏目",
+    "entry_date": "日期",
+    "title": "标题",
+    "content": "内容",
+    "measure": "帮扶措施",
+    "amount_fen": "金额(分)",
+    "income_calc": "收支测算",
+    "recorded_by": "填写人"
+  },
+  presence: {
+    "village_id": "所在村",
+    "staff_name": "驻村人员",
+    "checked_at": "签到时间",
+    "lat": "纬度",
+    "lon": "经度",
+    "note": "备注"
+  },
+  rectification: {
+    "village_id": "所在村",
+    "household_id": "涉及户",
+    "source": "问题来源",
+    "problem": "问题描述",
+    "deadline": "整改时限",
+    "status": "整改状态",
+    "responsible": "责任人",
+    "evidence": "整改情况",
+    "closed_on": "销号日期"
+  },
+  conflict: {
+    "village_id": "所在村",
+    "entity": "记录类型",
+    "row_id": "记录",
+    "field": "字段",
+    "candidates": "各方取值",
+    "winner": "当前取值来源",
+    "opened_at": "发现时间",
+    "status": "状态",
+    "resolution": "处理结果",
+    "resolved_by": "处理人",
+    "resolved_at": "处理时间"
+  },
+  exit_decision: {
+    "household_id": "所属户",
+    "step": "退出步骤",
+    "outcome": "结果",
+    "decided_on": "办理日期",
+    "actor": "经办人",
+    "evidence": "依据",
+    "reason": "退回原因",
+    "publicity_start": "公示开始",
+    "publicity_end": "公示结束",
+    "income_per_capita_fen": "人均纯收入(分)",
+    "poverty_line_fen": "贫困线(分)",
+    "recorded_at": "记录时间"
+  },
+  archive_document: {
+    "household_id": "所属户",
+    "kind": "材料类别",
+    "title": "材料名称",
+    "note": "备注",
+    "recorded_by": "整理人"
+  },
+  photo: {
+    "village_id": "所在村",
+    "household_id": "所属户",
+    "owner_kind": "照片用途",
+    "owner_id": "所属记录",
+    "hash": "照片",
+    "thumb_hash": "缩略图",
+    "width": "宽(像素)",
+    "height": "高(像素)",
+    "bytes": "大小(字节)",
+    "page": "页码",
+    "taken_at": "拍摄时间",
+    "lat": "纬度",
+    "lon": "经度",
+    "added_by": "拍摄人",
+    "caption": "说明"
+  }
+}
+
+/** The 一户一档 section each document kind belongs in. */
+export const ARCHIVE_SECTION_OF = {
+  "application": "identification",
+  "intake_form": "identification",
+  "five_review_score": "identification",
+  "exit_plan": "assistance",
+  "project_application": "assistance",
+  "relocation_application": "assistance",
+  "project_approval": "assistance",
+  "village_agreement": "assistance",
+  "income_expense_sheet": "exit",
+  "policy_list": "exit"
+} as const

@@ -1,0 +1,73 @@
+// The visit form's state and the checks that need nothing but the form (the rest is the store's).
+import { LABELS, type BasicNeed, type BasicNeeds, type NeedState, type NewVisit, type VisitKind } from './bindings'
+import { charCount, optText, parseCount, type FieldErrors } from './forms'
+
+export const NEEDS = Object.keys(LABELS.BasicNeed) as BasicNeed[]
+
+export type VisitFormState = {
+  kind: VisitKind
+  visited_on: string
+  visitor: string
+  needs: Record<BasicNeed, { state: NeedState; note: string }>
+  satisfaction: string
+  actual_population: string
+  notes: string
+  lat: number | null
+  lon: number | null
+  problems: { problem: string; deadline: string; responsible: string }[]
+}
+
+export function emptyVisit(today: string, visitor: string): VisitFormState {
+  const needs = {} as VisitFormState['needs']
+  for (const n of NEEDS) needs[n] = { state: 'met', note: '' }
+  return {
+    kind: 'routine', visited_on: today, visitor, needs, satisfaction: 'satisfied',
+    actual_population: '', notes: '', lat: null, lon: null, problems: [],
+  }
+}
+
+/** Checks made before sending; messages match the store's. Returns errors by field. */
+export function checkVisit(f: VisitFormState, today: string): FieldErrors {
+  const e: FieldErrors = {}
+  if (!f.visited_on) e.visited_on = '必填，不能为空'
+  else if (f.visited_on > today) e.visited_on = '日期不能晚于今天'
+  if (!f.visitor.trim()) e.visitor = '必填，不能为空'
+  for (const n of NEEDS) {
+    const c = f.needs[n]
+    if (c.state === 'unmet' && !c.note.trim()) e[`basic_needs.${n}`] = `「${LABELS.BasicNeed[n]}」未达标，请写明具体问题`
+    if (charCount(c.note) > 500) e[`basic_needs.${n}`] = `「${LABELS.BasicNeed[n]}」说明最多 500 字`
+  }
+  const pop = parseCount(f.actual_population, 0, 30)
+  if ('error' in pop) e.actual_population = pop.error
+  const n = charCount(f.notes)
+  if (n > 5000) e.notes = `太长：最多 5000 个字，实际 ${n} 个字`
+  f.problems.forEach((p, i) => {
+    if (!p.problem.trim() && (p.deadline || p.responsible.trim())) e[`problems.${i}.problem`] = '请写明问题'
+  })
+  return e
+}
+
+/** The command's argument. */
+export function toNewVisit(householdId: string, f: VisitFormState): NewVisit {
+  const basic_needs = {} as BasicNeeds
+  for (const n of NEEDS) {
+    const c = f.needs[n]
+    basic_needs[n] = c.note.trim() ? { state: c.state, note: c.note.trim() } : { state: c.state }
+  }
+  const pop = parseCount(f.actual_population, 0, 30)
+  return {
+    household_id: householdId,
+    kind: f.kind,
+    visited_on: f.visited_on,
+    visitor: f.visitor,
+    basic_needs,
+    satisfaction: optText(f.satisfaction),
+    actual_population: 'value' in pop ? pop.value : null,
+    notes: optText(f.notes),
+    lat: f.lat,
+    lon: f.lon,
+    problems: f.problems
+      .filter((p) => p.problem.trim() || p.deadline || p.responsible.trim())
+      .map((p) => ({ problem: p.problem, deadline: optText(p.deadline), responsible: optText(p.responsible) })),
+  }
+}
