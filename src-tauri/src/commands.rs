@@ -28,6 +28,10 @@ pub struct AppInfo {
     pub device_name: Option<String>,
     /// `village:<id>`, `township:<code>`…
     pub scope: Option<String>,
+    /// The role the server gave this device, as people call it (第一书记, 督查组…).
+    pub role: Option<String>,
+    /// When the device's authorisation runs out (RFC 3339), if it does.
+    pub expires_at: Option<String>,
     pub operator: Option<String>,
     pub villages: Vec<Village>,
     pub today: NaiveDate,
@@ -46,14 +50,20 @@ fn scope_text(s: &zoufang_model::Scope) -> String {
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
-    let store = state.store();
+    let mut store = state.store();
     let e = store.enrolment()?;
+    if e.is_none() {
+        // The background sync may have erased a revoked device, giving it a new id.
+        store.refresh_identity()?;
+    }
     Ok(AppInfo {
         device_id: store.device_id(),
         enrolled: e.is_some(),
         server_url: e.as_ref().map(|e| e.server_url.clone()),
         device_name: e.as_ref().map(|e| e.device_name.clone()),
         scope: e.as_ref().map(|e| scope_text(&e.scope)),
+        role: e.as_ref().map(|e| e.role.label().to_string()),
+        expires_at: e.as_ref().and_then(|e| e.expires_at.clone()),
         operator: store.operator()?,
         villages: store.villages()?,
         today: today(),
@@ -62,7 +72,8 @@ pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
     })
 }
 
-/// Enrols this device with the one-time code from the township, then syncs at once.
+/// Enrols this device with the one-time code from the township, or by signing in with a user's login
+/// and password (when no code is given), then syncs at once.
 #[tauri::command]
 pub fn enrol<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
@@ -70,13 +81,20 @@ pub fn enrol<R: tauri::Runtime>(
     server_url: String,
     code: String,
     device_name: String,
+    login: Option<String>,
+    password: Option<String>,
 ) -> CmdResult<AppInfo> {
     let server_url = server_url.trim();
     if server_url.is_empty() {
         return Err(CmdError { message: "请填写服务器地址".into(), field: Some("server_url".into()) });
     }
-    if code.trim().is_empty() {
+    let login = login.as_deref().map(str::trim).filter(|l| !l.is_empty());
+    if code.trim().is_empty() && login.is_none() {
         return Err(CmdError { message: "请填写乡镇提供的注册码".into(), field: Some("code".into()) });
+    }
+    let password = password.unwrap_or_default();
+    if login.is_some() && password.is_empty() {
+        return Err(CmdError { message: "请填写密码".into(), field: Some("password".into()) });
     }
     if device_name.trim().is_empty() {
         return Err(CmdError {
@@ -89,7 +107,11 @@ pub fn enrol<R: tauri::Runtime>(
         if store.enrolment()?.is_some() {
             return Err(CmdError::msg("本机已注册，无需重复注册"));
         }
-        zoufang_client::enrol(&mut store, server_url, code.trim(), device_name.trim())?;
+        store.refresh_identity()?;
+        match login {
+            Some(login) => zoufang_client::login(&mut store, server_url, login, &password, device_name.trim())?,
+            None => zoufang_client::enrol(&mut store, server_url, code.trim(), device_name.trim())?,
+        };
         // The first sync brings the village's households; done here so the home screen has them.
         zoufang_client::sync(&mut store)?;
     }

@@ -93,6 +93,8 @@ fn every_command_over_a_real_store_and_server() {
     let code = server.storage.create_enrol_code("花桥村平板", &Scope::Village(village), 1).unwrap();
     let info = app.ok("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "花桥村平板"}));
     assert_eq!(info["enrolled"], true);
+    assert_eq!(info["role"], "驻村工作队员");
+    assert!(info["expires_at"].is_string());
     assert_eq!(info["villages"].as_array().unwrap().len(), 1, "only the enrolled village arrives");
     let (_, msg) = app.err("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "x"}));
     assert!(msg.contains("已注册"), "{msg}");
@@ -409,4 +411,51 @@ fn archive_and_photo_commands() {
     let pages = app.ok("photos_of", json!({"owner": doc}));
     assert_eq!(pages[0]["photo"]["page"], 1);
     assert_eq!(pages[0]["pending_upload"], false);
+}
+
+#[test]
+fn sign_in_and_a_revocation_that_erases_the_tablet() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let scope = Scope::Village(villages[0]);
+    server
+        .storage
+        .create_user("lina", "李娜", zoufang_model::Role::FirstSecretary, &scope, "驻村第一书记2026")
+        .unwrap();
+    let app = App::new(&dir.path().join("device"));
+    let (field, _) = app.err(
+        "enrol",
+        json!({"serverUrl": server.url, "code": "", "deviceName": "平板", "login": "lina", "password": ""}),
+    );
+    assert_eq!(field.as_deref(), Some("password"));
+    let (_, msg) = app.err(
+        "enrol",
+        json!({"serverUrl": server.url, "code": "", "deviceName": "平板", "login": "lina", "password": "错误的密码啊"}),
+    );
+    assert!(msg.contains("用户名或密码错误"), "{msg}");
+    let info = app.ok(
+        "enrol",
+        json!({"serverUrl": server.url, "code": "", "deviceName": "李娜的平板", "login": "lina", "password": "驻村第一书记2026"}),
+    );
+    assert_eq!((info["enrolled"].as_bool(), info["role"].as_str()), (Some(true), Some("第一书记")));
+    let device: uuid::Uuid = info["device_id"].as_str().unwrap().parse().unwrap();
+
+    // Revoked for handover: the next sync hands in and erases; the app is back at enrolment and says why.
+    assert!(server.storage.revoke(device, zoufang_server::RevokeMode::Handover).unwrap());
+    app.ok("sync_now", json!({}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let st = app.ok("sync_status", json!({}));
+        if !st["running"].as_bool().unwrap_or(false) && st["last_error"].is_string() {
+            assert!(st["last_error"].as_str().unwrap().contains("已清除"), "{st}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "sync did not finish: {st}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let info = app.ok("app_info", json!({}));
+    assert_eq!(info["enrolled"], false);
+    assert!(info["villages"].as_array().unwrap().is_empty());
+    assert_ne!(info["device_id"].as_str().unwrap(), device.to_string());
 }

@@ -158,22 +158,22 @@ fn the_device_quarantines_refused_changes_and_keeps_syncing() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
     server.seed_small();
-    // A township device creates a village with a mistyped code that belongs to another township, and
-    // edits a household: the village is refused (out of scope), the edit goes through.
-    let mut t = server.device(&dir.path().join("t.db"), "台拱镇扶贫站", Scope::Township("522630101".into()));
+    // The county office sets up a village with a mistyped code that belongs to another county, and
+    // renames a village of its own: the new village is refused (out of scope), the rename goes through.
+    let mut t = server.device(&dir.path().join("t.db"), "县扶贫办", Scope::County("522630".into()));
     zoufang_client::sync(&mut t).unwrap();
     let hs = t.households(&HouseholdQuery::default()).unwrap();
-    assert_eq!(hs.len(), 60, "a township device sees both villages");
+    assert_eq!(hs.len(), 60, "a county device sees both villages");
     let wrong = zoufang_model::Village {
         id: Uuid::now_v7(),
         name: "新建村".into(),
-        code: "522630102201".into(),
+        code: "520102102201".into(),
         township: "施洞镇".into(),
         county: "台江县".into(),
     };
     t.create(&wrong).unwrap();
-    let patch = [("notes".to_string(), json!("镇里复核"))].into_iter().collect();
-    t.update(Entity::Household, hs[0].id, &patch).unwrap();
+    let patch = [("name".to_string(), json!("花桥新村"))].into_iter().collect();
+    t.update(Entity::Village, hs[0].village_id.unwrap(), &patch).unwrap();
     let r = zoufang_client::sync(&mut t).unwrap();
     assert_eq!((r.pushed.applied, r.pushed.rejected), (1, 4));
     let q = t.quarantined().unwrap();
@@ -181,8 +181,8 @@ fn the_device_quarantines_refused_changes_and_keeps_syncing() {
     assert!(q.iter().all(|c| c.row == wrong.id && c.reason.contains("范围")), "{q:?}");
     assert_eq!(t.pending_changes().unwrap(), 0, "the queue is not blocked");
     // Later work still syncs.
-    let patch = [("notes".to_string(), json!("镇里复核（二）"))].into_iter().collect();
-    t.update(Entity::Household, hs[1].id, &patch).unwrap();
+    let patch = [("name".to_string(), json!("花桥村"))].into_iter().collect();
+    t.update(Entity::Village, hs[0].village_id.unwrap(), &patch).unwrap();
     assert_eq!(zoufang_client::sync(&mut t).unwrap().pushed.applied, 1);
     // The person discards the refused village.
     for c in q {

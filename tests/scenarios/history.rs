@@ -108,12 +108,12 @@ fn a_refused_change_sent_again_is_refused_again_not_taken_for_tampering() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path());
     server.seed_small();
-    let mut t = server.device(&dir.path().join("t.db"), "台拱镇扶贫站", Scope::Township("522630101".into()));
+    let mut t = server.device(&dir.path().join("t.db"), "县扶贫办", Scope::County("522630".into()));
     zoufang_client::sync(&mut t).unwrap();
     let wrong = zoufang_model::Village {
         id: uuid::Uuid::now_v7(),
         name: "新建村".into(),
-        code: "522630102201".into(),
+        code: "520102102201".into(),
         township: "施洞镇".into(),
         county: "台江县".into(),
     };

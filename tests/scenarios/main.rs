@@ -8,5 +8,6 @@ mod interrupted;
 mod photos;
 mod replicas;
 mod reports;
+mod roles;
 mod s3;
 mod scope;

@@ -69,6 +69,10 @@ proptest! {
         let mut admin = Store::open(dir.path().join("admin.db")).unwrap();
         zoufang_client::enrol(&mut admin, &server.url, &code, "乡镇").unwrap();
         admin.create(&village).unwrap();
+        zoufang_client::sync(&mut admin).unwrap();
+        // The county sets up the village; its work team enters the households.
+        let mut admin = server.device(&dir.path().join("setup.db"), "驻村工作队", Scope::Village(village.id));
+        zoufang_client::sync(&mut admin).unwrap();
         let mut rows = Vec::new();
         for i in 0..3 {
             let h = zoufang_model::Household {

@@ -70,7 +70,7 @@ fn village_devices_see_and_write_only_their_village() {
     assert_eq!(r.results[0].status, Status::Rejected);
 
     // A revoked device is refused outright.
-    assert!(server.storage.revoke(a.device_id()).unwrap());
+    assert!(server.storage.revoke(a.device_id(), zoufang_server::RevokeMode::Lost).unwrap());
     let err = zoufang_client::sync(&mut a).unwrap_err();
     assert!(err.to_string().contains("停用"), "{err}");
     assert!(!err.is_retryable());

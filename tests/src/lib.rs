@@ -73,11 +73,22 @@ impl TestServer {
         county.villages.iter().map(|v| v.id).collect()
     }
 
-    /// A device database at `path`, enrolled with this server for `scope`.
+    /// A device database at `path`, enrolled with this server for `scope` (work team for a village,
+    /// township staff or county office for the wider scopes).
     pub fn device(&self, path: &Path, name: &str, scope: Scope) -> Store {
         let code = self.storage.create_enrol_code(name, &scope, 1).expect("code");
+        self.enrol_with(path, name, &code)
+    }
+
+    /// A device database at `path`, enrolled for `scope` with `role`.
+    pub fn device_as(&self, path: &Path, name: &str, scope: Scope, role: zoufang_model::Role) -> Store {
+        let code = self.storage.create_enrol_code_for(name, &scope, role, 1, 30).expect("code");
+        self.enrol_with(path, name, &code)
+    }
+
+    fn enrol_with(&self, path: &Path, name: &str, code: &str) -> Store {
         let mut store = Store::open(path).expect("open device db");
-        zoufang_client::enrol(&mut store, &self.url, &code, name).expect("enrol");
+        zoufang_client::enrol(&mut store, &self.url, code, name).expect("enrol");
         store
     }
 

@@ -39,8 +39,8 @@ export type Fields = { [k: string]: JsonValue }
 
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
-  enrol: (serverUrl: string, code: string, deviceName: string) =>
-    call<AppInfo>('enrol', { serverUrl, code, deviceName }),
+  enrol: (serverUrl: string, code: string, deviceName: string, login?: string, password?: string) =>
+    call<AppInfo>('enrol', { serverUrl, code, deviceName, login: login ?? null, password: password ?? null }),
   setOperator: (name: string) => call<string>('set_operator', { name }),
   villageOverview: (village: string) => call<VillageOverview>('village_overview', { village }),
   households: (query: HouseholdQuery) => call<HouseholdSummary[]>('households', { query }),

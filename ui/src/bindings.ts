@@ -430,7 +430,15 @@ export type AppInfo = { device_id: string, enrolled: boolean, server_url: string
 /**
  * `village:<id>`, `township:<code>`…
  */
-scope: string | null, operator: string | null, villages: Array<Village>, today: string, 
+scope: string | null, 
+/**
+ * The role the server gave this device, as people call it (第一书记, 督查组…).
+ */
+role: string | null, 
+/**
+ * When the device's authorisation runs out (RFC 3339), if it does.
+ */
+expires_at: string | null, operator: string | null, villages: Array<Village>, today: string, 
 /**
  * Values to prefill the enrolment form with (`make run` passes the local server and a code).
  */

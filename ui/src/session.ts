@@ -35,6 +35,11 @@ export function watchSync() {
       session.dataVersion++
       if (session.info && session.info.villages.length === 0) await loadSession()
     }
+    // A revoked device erases itself during sync: back to the enrolment screen, which says why.
+    if (wasRunning && !s.running && s.last_error && session.info?.enrolled) {
+      const info = await api.appInfo()
+      if (!info.enrolled) await loadSession()
+    }
     wasRunning = s.running
   })
 }

@@ -28,12 +28,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Create the device database and enrol it with a server using a one-time code.
+    /// Create the device database and enrol it with a server using a one-time code, or by signing in
+    /// (`--login`; the password is read from ZOUFANG_PASSWORD or stdin).
     Init {
         #[arg(long)]
         server: String,
-        #[arg(long)]
-        code: String,
+        #[arg(long, required_unless_present = "login")]
+        code: Option<String>,
+        #[arg(long, conflicts_with = "code")]
+        login: Option<String>,
         /// This device's name as the office will see it.
         #[arg(long, default_value = "走访平板")]
         name: String,
@@ -428,10 +431,32 @@ fn run() -> Result<()> {
     let mut store = open(&cli.db)?;
     let json = cli.json;
     match cli.cmd {
-        Cmd::Init { server, code, name } => {
-            let e = zoufang_client::enrol(&mut store, &server, &code, &name)?;
-            out(json, &json!({ "device_id": store.device_id(), "scope": e.scope, "server": e.server_url }), |_| {
-                format!("本机已注册：设备 {}，范围 {}。运行 sync 同步数据。", store.device_id(), e.scope)
+        Cmd::Init { server, code, login, name } => {
+            let e = match (code, login) {
+                (Some(code), _) => zoufang_client::enrol(&mut store, &server, &code, &name)?,
+                (None, Some(login)) => {
+                    let password = match std::env::var("ZOUFANG_PASSWORD") {
+                        Ok(p) => p,
+                        Err(_) => {
+                            eprintln!("请输入 {login} 的密码，回车结束：");
+                            let mut line = String::new();
+                            std::io::stdin().read_line(&mut line)?;
+                            line.trim_end_matches(['\r', '\n']).to_string()
+                        }
+                    };
+                    zoufang_client::login(&mut store, &server, &login, &password, &name)?
+                }
+                (None, None) => bail!("请用 --code 提供注册码，或用 --login 登录"),
+            };
+            let v = json!({ "device_id": store.device_id(), "scope": e.scope, "role": e.role, "server": e.server_url, "expires_at": e.expires_at });
+            out(json, &v, |_| {
+                format!(
+                    "本机已注册：设备 {}，{}，范围 {}，授权有效至 {}。运行 sync 同步数据。",
+                    store.device_id(),
+                    e.role.label(),
+                    e.scope,
+                    e.expires_at.as_deref().unwrap_or("长期")
+                )
             })?;
         }
         Cmd::Status => {
@@ -440,6 +465,8 @@ fn run() -> Result<()> {
                 "device_id": store.device_id(),
                 "server": e.as_ref().map(|e| e.server_url.clone()),
                 "scope": e.as_ref().map(|e| e.scope.to_string()),
+                "role": e.as_ref().map(|e| e.role),
+                "expires_at": e.as_ref().and_then(|e| e.expires_at.clone()),
                 "pending_changes": store.pending_changes()?,
                 "quarantined": store.quarantined()?.len(),
                 "open_conflicts": store.conflicts(Some(ConflictStatus::Open))?.len(),

@@ -4,7 +4,9 @@ use crate::{Result, SyncError};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
-use zoufang_sync::{BlobStatus, EnrolResponse, ErrorBody, PullResponse, PushRequest, PushResponse, PROTOCOL};
+use zoufang_sync::{
+    BlobStatus, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest, PushResponse, PROTOCOL,
+};
 
 /// Largest response read, in bytes.
 const MAX_RESPONSE: u64 = 256 * 1024 * 1024;
@@ -75,6 +77,25 @@ impl Client {
         let body = serde_json::json!({ "protocol": PROTOCOL, "code": code, "device_id": device_id, "device_name": device_name });
         let r = self.agent.post(format!("{}/v1/enrol", self.base)).send_json(&body);
         self.finish(r).map(|x| x.0)
+    }
+
+    /// Enrols by signing in with a user's login and password.
+    pub fn login(&self, login: &str, password: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse> {
+        let body = LoginRequest {
+            protocol: PROTOCOL,
+            login: login.to_string(),
+            password: password.to_string(),
+            device_id,
+            device_name: device_name.to_string(),
+        };
+        let r = self.agent.post(format!("{}/v1/login", self.base)).send_json(&body);
+        self.finish(r).map(|x| x.0)
+    }
+
+    /// Tells the server a device revoked for handover has uploaded everything it held.
+    pub fn handover(&self) -> Result<()> {
+        let r = self.agent.post(format!("{}/v1/handover", self.base)).header("Authorization", self.auth()).send_empty();
+        self.finish::<serde_json::Value>(r).map(|_| ())
     }
 
     pub fn push(&self, req: &PushRequest) -> Result<PushResponse> {

@@ -16,7 +16,7 @@ pub use photos::{fetch_photo, fetch_thumbs, photo_image, upload_photos, PhotoRep
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use zoufang_store::{PullSummary, PushSummary, Store, StoreError};
-use zoufang_sync::{PushRequest, PROTOCOL};
+use zoufang_sync::{refusal, PushRequest, PROTOCOL};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -28,6 +28,12 @@ pub enum SyncError {
     Protocol(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The server revoked this device and its data has been erased from it.
+    #[error("{}", if *handed_in { "本机已被停用：未同步的数据已全部上交服务器，本机上的数据已清除。如需继续使用，请重新注册" } else { "本机已被停用（挂失或已上交），本机上的数据已清除。如需继续使用，请重新注册" })]
+    Wiped { handed_in: bool },
+    /// Revoked for handover, but something is still not uploaded: nothing was erased.
+    #[error("本机已被停用，但还有 {changes} 条修改、{photos} 张照片未能上交；请保持联网后再同步一次，上交完成后本机数据才会清除")]
+    HandoverIncomplete { changes: i64, photos: usize },
 }
 
 impl SyncError {
@@ -86,12 +92,36 @@ pub struct SyncReport {
 pub fn enrol(store: &mut Store, server_url: &str, code: &str, device_name: &str) -> Result<zoufang_store::Enrolment> {
     let client = Client::new(server_url);
     let r = client.enrol(code, store.device_id(), device_name)?;
+    keep_enrolment(store, &client, device_name, r)
+}
+
+/// Registers this device by signing in as a user; the device takes the user's role and scope.
+pub fn login(
+    store: &mut Store,
+    server_url: &str,
+    login: &str,
+    password: &str,
+    device_name: &str,
+) -> Result<zoufang_store::Enrolment> {
+    let client = Client::new(server_url);
+    let r = client.login(login, password, store.device_id(), device_name)?;
+    keep_enrolment(store, &client, device_name, r)
+}
+
+fn keep_enrolment(
+    store: &mut Store,
+    client: &Client,
+    device_name: &str,
+    r: zoufang_sync::EnrolResponse,
+) -> Result<zoufang_store::Enrolment> {
     let e = zoufang_store::Enrolment {
         server_url: client.base().to_string(),
         server_id: r.server_id,
         device_name: device_name.to_string(),
         token: r.token,
         scope: r.scope,
+        role: r.role,
+        expires_at: Some(r.expires_at).filter(|s| !s.is_empty()),
     };
     store.set_enrolment(&e)?;
     Ok(e)
@@ -109,7 +139,36 @@ pub fn sync_with(store: &mut Store, opts: SyncOptions, progress: &mut dyn FnMut(
 }
 
 /// A sync through a given client (tests use it to point at a proxy that cuts connections).
+///
+/// A revoked device is told so by the server. Revoked for handover, it has by then pushed its changes
+/// and uploaded its photos (pulls are what is refused), so it tells the server it is done and erases its
+/// data; revoked as lost, it erases its data at once.
 pub fn sync_client(
+    client: &Client,
+    store: &mut Store,
+    opts: SyncOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SyncReport> {
+    match sync_once(client, store, opts, progress) {
+        Err(SyncError::Server { code, .. }) if code == refusal::HANDOVER => {
+            let changes = store.pending_changes()?;
+            let photos = store.pending_blobs()?.len();
+            if changes > 0 || photos > 0 {
+                return Err(SyncError::HandoverIncomplete { changes, photos });
+            }
+            client.handover()?;
+            store.wipe()?;
+            Err(SyncError::Wiped { handed_in: true })
+        }
+        Err(SyncError::Server { code, .. }) if code == refusal::REVOKED => {
+            store.wipe()?;
+            Err(SyncError::Wiped { handed_in: false })
+        }
+        other => other,
+    }
+}
+
+fn sync_once(
     client: &Client,
     store: &mut Store,
     opts: SyncOptions,

@@ -12,6 +12,7 @@ pub mod income;
 pub mod money;
 pub mod phone;
 pub mod presence;
+pub mod roles;
 pub mod schema;
 
 pub use entities::*;
@@ -22,4 +23,5 @@ pub use id_number::IdNumber;
 pub use income::{IncomeCalc, IncomeSummary};
 pub use money::Fen;
 pub use phone::Phone;
+pub use roles::Role;
 pub use schema::{Entity, FieldDef, FieldKind, ScopeVia, Storage, DELETED};

@@ -14,7 +14,9 @@ use axum::{Json, Router};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
-use zoufang_sync::{BlobStatus, EnrolResponse, PushRequest, PushResponse, BLOB_CHUNK, MAX_BODY, PROTOCOL};
+use zoufang_sync::{
+    BlobStatus, EnrolResponse, LoginRequest, PushRequest, PushResponse, BLOB_CHUNK, MAX_BODY, PROTOCOL,
+};
 
 pub type Shared = Arc<dyn Storage>;
 
@@ -28,6 +30,8 @@ pub fn router(storage: Shared, blobs: BlobStore) -> Router {
     Router::new()
         .route("/v1/health", get(health))
         .route("/v1/enrol", post(enrol))
+        .route("/v1/login", post(login))
+        .route("/v1/handover", post(handover))
         .route("/v1/me", get(me))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
@@ -115,36 +119,56 @@ struct EnrolBody {
     device_name: String,
 }
 
-async fn enrol(
-    State(s): State<Shared>,
-    axum::Extension(guard): axum::Extension<Arc<EnrolGuard>>,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+/// Runs an enrolment (by code or by password) under the guess guard: an address with too many wrong
+/// secrets waits; a wrong secret (`failure` code) counts against it. `check` refuses oversized fields
+/// and returns the protocol the device speaks.
+async fn guarded<B: DeserializeOwned + Send + 'static>(
+    guard: Arc<EnrolGuard>,
+    peer: Peer,
     body: Result<Bytes, BytesRejection>,
+    (what, failure): (&'static str, &'static str),
+    check: impl FnOnce(&B) -> Result<u32, ApiError>,
+    run: impl FnOnce(B) -> Result<EnrolResponse, ApiError> + Send + 'static,
 ) -> Result<Json<EnrolResponse>, ApiError> {
     let ip = peer.map(|p| p.0 .0.ip()).unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     if guard.blocked(ip) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
-            "注册码输错次数过多，请十分钟后再试",
+            format!("{what}输错次数过多，请十分钟后再试"),
         ));
     }
-    let b: EnrolBody = parse(body)?;
-    if b.protocol != PROTOCOL {
+    let b: B = parse(body)?;
+    if check(&b)? != PROTOCOL {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_protocol",
             "应用版本与服务器不一致，请升级应用",
         ));
     }
-    if b.code.len() > 40 || b.device_name.chars().count() > 60 {
-        return Err(ApiError::bad_request("注册码或设备名称过长"));
-    }
-    let result = blocking(move || s.enrol(&b.code, b.device_id, &b.device_name)).await;
-    if matches!(&result, Err(e) if e.code == "bad_code") {
+    let result = blocking(move || run(b)).await;
+    if matches!(&result, Err(e) if e.code == failure) {
         guard.failed(ip);
     }
     result.map(Json)
+}
+
+async fn enrol(
+    State(s): State<Shared>,
+    axum::Extension(guard): axum::Extension<Arc<EnrolGuard>>,
+    peer: Peer,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let check = |b: &EnrolBody| {
+        if b.code.len() > 40 || b.device_name.chars().count() > 60 {
+            return Err(ApiError::bad_request("注册码或设备名称过长"));
+        }
+        Ok(b.protocol)
+    };
+    let run = move |b: EnrolBody| s.enrol(&b.code, b.device_id, &b.device_name);
+    guarded(guard, peer, body, ("注册码", "bad_code"), check, run).await
 }
 
 #[derive(Serialize)]
@@ -152,11 +176,40 @@ struct Me {
     device_id: Uuid,
     name: String,
     scope: zoufang_model::Scope,
+    role: zoufang_model::Role,
+    /// Revoked for handover: upload what is left, call `/v1/handover`, wipe.
+    handover: bool,
 }
 
 async fn me(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<Me>, ApiError> {
     let d = auth(&s, &headers).await?;
-    Ok(Json(Me { device_id: d.id, name: d.name, scope: d.scope }))
+    Ok(Json(Me { device_id: d.id, name: d.name, scope: d.scope, role: d.role, handover: d.handover_from.is_some() }))
+}
+
+/// Enrolment by signing in. Wrong passwords count against the address like wrong codes.
+async fn login(
+    State(s): State<Shared>,
+    axum::Extension(guard): axum::Extension<Arc<EnrolGuard>>,
+    peer: Peer,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    let check = |b: &LoginRequest| {
+        if b.login.len() > 40 || b.password.len() > 200 || b.device_name.chars().count() > 60 {
+            return Err(ApiError::bad_request("用户名、密码或设备名称过长"));
+        }
+        Ok(b.protocol)
+    };
+    guarded(guard, peer, body, ("用户名或密码", "bad_login"), check, move |b: LoginRequest| s.login(&b)).await
+}
+
+/// A device revoked for handover reports that it has uploaded what it held; it wipes itself next.
+async fn handover(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+    let d = auth(&s, &headers).await?;
+    if d.handover_from.is_none() {
+        return Err(ApiError::bad_request("本机未被停用，无需上交"));
+    }
+    blocking(move || s.handover_done(&d)).await?;
+    Ok(Json(serde_json::json!({ "handed_in": true })))
 }
 
 async fn push(
@@ -183,6 +236,13 @@ async fn pull(
     q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let device = auth(&s, &headers).await?;
+    if device.handover_from.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            zoufang_sync::refusal::HANDOVER,
+            "本机已停用：请先上交尚未同步的数据，随后本机数据将被清除",
+        ));
+    }
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("查询参数错误：{e}")))?;
     let limit = q.limit.unwrap_or(5000);
     let body = blocking(move || s.pull(&device, q.after, limit)).await?;

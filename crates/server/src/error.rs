@@ -27,7 +27,11 @@ impl ApiError {
     }
 
     pub fn revoked() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "revoked", "本机已被停用，请联系乡镇管理员")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            zoufang_sync::refusal::REVOKED,
+            "本机已被停用，本机上的数据将被清除；如有疑问请联系乡镇管理员",
+        )
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {

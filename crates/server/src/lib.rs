@@ -13,7 +13,7 @@ pub use api::router;
 pub use blobs::{BlobStore, S3Config};
 pub use error::ApiError;
 pub use sqlite::SqliteStorage;
-pub use storage::{AuditReport, DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
+pub use storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo, TOKEN_DAYS};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -6,8 +6,8 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
-use zoufang_model::Scope;
-use zoufang_server::{SqliteStorage, Storage};
+use zoufang_model::{Role, Scope};
+use zoufang_server::{RevokeMode, SqliteStorage, Storage};
 
 #[derive(Parser)]
 #[command(name = "zoufang-server", version, about = "走访 sync server")]
@@ -51,16 +51,46 @@ enum Admin {
         /// The device's name, e.g. "花桥村 张伟的平板".
         #[arg(long)]
         name: String,
+        /// work_team | first_secretary | township | inspector | county | admin (default: by the scope's level).
+        #[arg(long)]
+        role: Option<String>,
         #[arg(long, default_value_t = 168)]
         ttl_hours: u32,
+        /// How long the device's token lasts once enrolled.
+        #[arg(long, default_value_t = zoufang_server::TOKEN_DAYS)]
+        token_days: u32,
     },
+    /// Add a user who enrols devices by signing in. The password is read from ZOUFANG_PASSWORD or stdin.
+    UserAdd {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// work_team | first_secretary | township | inspector | county | admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        scope: String,
+    },
+    /// List users.
+    Users {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user; their devices are revoked for handover.
+    UserDisable { login: String },
     /// List enrolled devices.
     Devices {
         #[arg(long)]
         json: bool,
     },
-    /// Stop a device: it can no longer sync.
-    Revoke { device: Uuid },
+    /// Stop a device. By default it may still upload what it holds, then wipes itself; with --lost
+    /// (lost or stolen) it is refused outright and wipes itself if it ever calls again.
+    Revoke {
+        device: Uuid,
+        #[arg(long)]
+        lost: bool,
+    },
     /// List villages with their ids and codes (to build scopes).
     Villages {
         #[arg(long)]
@@ -153,11 +183,54 @@ fn main() -> Result<()> {
             })?;
         }
         Cmd::Admin { cmd } => match cmd {
-            Admin::Enrol { scope, name, ttl_hours } => {
+            Admin::Enrol { scope, name, role, ttl_hours, token_days } => {
                 let scope = Scope::parse(&scope).map_err(|e| anyhow::anyhow!("范围无效：{e}"))?;
-                let code = storage.create_enrol_code(&name, &scope, ttl_hours)?;
+                let code = match role {
+                    Some(r) => {
+                        let role = Role::parse(&r).map_err(|e| anyhow::anyhow!("{e}"))?;
+                        storage.create_enrol_code_for(&name, &scope, role, ttl_hours, token_days)?
+                    }
+                    None => storage.create_enrol_code(&name, &scope, ttl_hours)?,
+                };
                 println!("{code}");
                 eprintln!("注册码已生成：设备「{name}」，范围 {scope}，{ttl_hours} 小时内有效，只能使用一次。");
+            }
+            Admin::UserAdd { login, name, role, scope } => {
+                let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let scope = Scope::parse(&scope).map_err(|e| anyhow::anyhow!("范围无效：{e}"))?;
+                let password = match std::env::var("ZOUFANG_PASSWORD") {
+                    Ok(p) => p,
+                    Err(_) => {
+                        eprintln!(
+                            "请输入 {login} 的密码（至少 {} 位），回车结束：",
+                            zoufang_server::tokens::MIN_PASSWORD
+                        );
+                        let mut line = String::new();
+                        std::io::stdin().read_line(&mut line)?;
+                        line.trim_end_matches(['\r', '\n']).to_string()
+                    }
+                };
+                let id = storage.create_user(&login, &name, role, &scope, &password)?;
+                println!("{id}");
+                eprintln!("用户 {login}（{name}，{}，{scope}）已添加", role.label());
+            }
+            Admin::Users { json } => {
+                let us = storage.users()?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&us)?);
+                } else {
+                    for u in us {
+                        let state = if u.disabled_at.is_some() { "已停用" } else { "使用中" };
+                        println!("{}  {}  {}  {}  {state}", u.login, u.name, u.role.label(), u.scope);
+                    }
+                }
+            }
+            Admin::UserDisable { login } => {
+                if storage.disable_user(&login)? {
+                    println!("用户 {login} 已停用，其设备将在上交数据后清除");
+                } else {
+                    bail!("没有找到用户 {login}");
+                }
             }
             Admin::Devices { json } => {
                 let ds = storage.devices()?;
@@ -165,11 +238,17 @@ fn main() -> Result<()> {
                     println!("{}", serde_json::to_string_pretty(&ds)?);
                 } else {
                     for d in ds {
-                        let state = if d.revoked_at.is_some() { "已停用" } else { "使用中" };
+                        let state = match (d.revoke_mode, &d.handed_in_at) {
+                            (None, _) => "使用中",
+                            (Some(RevokeMode::Handover), None) => "已停用，待上交数据",
+                            (Some(RevokeMode::Handover), Some(_)) => "已停用，数据已上交",
+                            (Some(RevokeMode::Lost), _) => "已挂失停用",
+                        };
                         println!(
-                            "{}  {}  {}  {}  最近同步 {}",
+                            "{}  {}  {}  {}  {}  最近同步 {}",
                             d.id,
                             d.name,
+                            d.role.label(),
                             d.scope,
                             state,
                             d.last_seen_at.unwrap_or_else(|| "从未".into())
@@ -177,9 +256,17 @@ fn main() -> Result<()> {
                     }
                 }
             }
-            Admin::Revoke { device } => {
-                if storage.revoke(device)? {
-                    println!("设备 {device} 已停用");
+            Admin::Revoke { device, lost } => {
+                let mode = if lost { RevokeMode::Lost } else { RevokeMode::Handover };
+                if storage.revoke(device, mode)? {
+                    match mode {
+                        RevokeMode::Handover => {
+                            println!("设备 {device} 已停用：下次连接时上交未同步的数据，然后清除本机数据")
+                        }
+                        RevokeMode::Lost => {
+                            println!("设备 {device} 已挂失停用：不再接收它的任何数据，它再连接时将清除本机数据")
+                        }
+                    }
                 } else {
                     bail!("没有找到使用中的设备 {device}");
                 }

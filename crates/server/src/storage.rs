@@ -5,8 +5,11 @@
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use zoufang_model::Scope;
-use zoufang_sync::{Change, EnrolResponse, PushRequest, PushResponse};
+use zoufang_model::{Role, Scope};
+use zoufang_sync::{Change, EnrolResponse, LoginRequest, PushRequest, PushResponse};
+
+/// How long a device token lasts unless the code or user says otherwise.
+pub const TOKEN_DAYS: u32 = 180;
 
 /// An authenticated device.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +17,48 @@ pub struct DeviceAuth {
     pub id: Uuid,
     pub name: String,
     pub scope: Scope,
+    pub role: Role,
+    /// Revoked for handover at this instant (Unix ms): the device may still push changes made before it
+    /// and upload their photos, then it hands in and wipes. `None` for a device in good standing.
+    pub handover_from: Option<i64>,
+}
+
+impl DeviceAuth {
+    /// A device in good standing (tests and trusted tools build these directly).
+    pub fn new(id: Uuid, name: impl Into<String>, scope: Scope, role: Role) -> Self {
+        DeviceAuth { id, name: name.into(), scope, role, handover_from: None }
+    }
+}
+
+/// Why a device was revoked, which decides what it may still do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeMode {
+    /// Handed over or its user left: it uploads what it still holds, then wipes itself.
+    Handover,
+    /// Lost or stolen: refused outright; if it ever calls again it is told to wipe.
+    Lost,
+}
+
+impl RevokeMode {
+    pub fn ident(self) -> &'static str {
+        match self {
+            RevokeMode::Handover => "handover",
+            RevokeMode::Lost => "lost",
+        }
+    }
+}
+
+/// A user as the admin lists them (never the password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: Uuid,
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub created_at: String,
+    pub disabled_at: Option<String>,
 }
 
 /// A device as the admin lists it.
@@ -22,8 +67,12 @@ pub struct DeviceInfo {
     pub id: Uuid,
     pub name: String,
     pub scope: Scope,
+    pub role: Role,
     pub created_at: String,
+    pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
+    pub revoke_mode: Option<RevokeMode>,
+    pub handed_in_at: Option<String>,
     pub last_seen_at: Option<String>,
     pub last_batch: i64,
 }
@@ -64,11 +113,39 @@ pub struct AuditReport {
 
 pub trait Storage: Send + Sync + 'static {
     fn server_id(&self) -> Uuid;
-    /// Issues a one-time enrolment code for a device with this scope.
-    fn create_enrol_code(&self, device_name: &str, scope: &Scope, ttl_hours: u32) -> Result<String, ApiError>;
-    /// Redeems a code: registers the device and returns its token.
+    /// Issues a one-time enrolment code for a field device (work team) with this village scope, or an
+    /// office device at the scope's level.
+    fn create_enrol_code(&self, device_name: &str, scope: &Scope, ttl_hours: u32) -> Result<String, ApiError> {
+        let role = match scope {
+            Scope::Village(_) => Role::WorkTeam,
+            Scope::Township(_) => Role::Township,
+            Scope::County(_) => Role::County,
+        };
+        self.create_enrol_code_for(device_name, scope, role, ttl_hours, TOKEN_DAYS)
+    }
+    /// Issues a one-time enrolment code for a device of `role`; its token will last `token_days`.
+    fn create_enrol_code_for(
+        &self,
+        device_name: &str,
+        scope: &Scope,
+        role: Role,
+        ttl_hours: u32,
+        token_days: u32,
+    ) -> Result<String, ApiError>;
+    /// Redeems a code: registers the device and returns its token. A device whose token expired may
+    /// enrol again under its own id (its unsent data then goes up as before).
     fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError>;
+    /// Enrols a device by a user's login and password; the device takes the user's role and scope.
+    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError>;
+    /// Adds a user; the password is stored as an argon2id hash.
+    fn create_user(&self, login: &str, name: &str, role: Role, scope: &Scope, password: &str)
+        -> Result<Uuid, ApiError>;
+    fn users(&self) -> Result<Vec<UserInfo>, ApiError>;
+    /// Disables a user and revokes their devices for handover. Returns false for an unknown login.
+    fn disable_user(&self, login: &str) -> Result<bool, ApiError>;
     fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError>;
+    /// A device revoked for handover has uploaded what it holds: from now on it is refused, and wipes.
+    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ApiError>;
     fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError>;
     /// A page of the log after `after` in the device's scope, as the JSON body of a `PullResponse`
     /// (built by the backend so stored values need not be parsed and printed again).
@@ -76,7 +153,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Loads changes from a trusted source (demo data, migration from another system) without scope checks.
     fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError>;
     fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError>;
-    fn revoke(&self, device: Uuid) -> Result<bool, ApiError>;
+    /// Revokes a device. Returns false when it is unknown or already revoked.
+    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError>;
     fn villages(&self) -> Result<Vec<VillageInfo>, ApiError>;
     fn stats(&self) -> Result<Stats, ApiError>;
     /// Recomputes every device's history chain from what the server stored: detects entries altered

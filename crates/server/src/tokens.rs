@@ -36,6 +36,22 @@ pub fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
+/// Shortest password a user may be given.
+pub const MIN_PASSWORD: usize = 8;
+
+/// An argon2id PHC string (algorithm, parameters and salt inside): what is stored for a password.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::encode_b64(&random_bytes()[..16])?;
+    Ok(argon2::Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+/// Whether `password` matches a stored PHC string (constant-time comparison inside argon2).
+pub fn verify_password(stored: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(stored).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +65,16 @@ mod tests {
         assert_eq!(c.len(), 9);
         assert_eq!(normalise_code(&c.to_lowercase().replace('-', " ")), normalise_code(&c));
         assert!(normalise_code(&c).chars().all(|ch| CODE_ALPHABET.contains(&(ch as u8))));
+    }
+
+    #[test]
+    fn passwords_are_salted_argon2id() {
+        let a = hash_password("村里的密码123").unwrap();
+        let b = hash_password("村里的密码123").unwrap();
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password(&a, "村里的密码123") && verify_password(&b, "村里的密码123"));
+        assert!(!verify_password(&a, "村里的密码124"));
+        assert!(!verify_password("not a hash", "村里的密码123"));
     }
 }

@@ -16,6 +16,7 @@ mod query;
 mod reports;
 mod rows;
 mod sql;
+mod wipe;
 mod workflows;
 mod write;
 

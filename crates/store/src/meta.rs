@@ -5,7 +5,7 @@ use crate::Store;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use zoufang_model::Scope;
+use zoufang_model::{Role, Scope};
 
 pub(crate) const DEVICE_ID: &str = "device_id";
 pub(crate) const ENROLMENT: &str = "enrolment";
@@ -55,6 +55,12 @@ pub struct Enrolment {
     pub device_name: String,
     pub token: String,
     pub scope: Scope,
+    /// What the server lets this device do (older enrolments were work-team tablets).
+    #[serde(default)]
+    pub role: Role,
+    /// When the token stops working (RFC 3339), if it does.
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 impl Store {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use uuid::Uuid;
-use zoufang_model::{Entity, Scope};
+use zoufang_model::{Entity, Role, Scope};
 
 /// The protocol this build speaks.
 pub const PROTOCOL: u32 = 1;
@@ -200,6 +200,34 @@ pub struct EnrolResponse {
     pub token: String,
     pub scope: Scope,
     pub server_id: Uuid,
+    /// What the device's user may do; the server enforces it, the app shows only what fits.
+    #[serde(default)]
+    pub role: Role,
+    /// When the token stops working (RFC 3339); the device enrols again before then.
+    #[serde(default)]
+    pub expires_at: String,
+}
+
+/// Enrolment by signing in with a user's login and password (instead of a one-time code).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub protocol: u32,
+    pub login: String,
+    pub password: String,
+    pub device_id: Uuid,
+    pub device_name: String,
+}
+
+/// Error codes that tell a device what to do with its own data.
+pub mod refusal {
+    /// The device is revoked and must wipe its data now (lost or stolen, or its handover is complete).
+    pub const REVOKED: &str = "revoked";
+    /// The device is revoked for handover: it may still push and upload what it holds, then it calls
+    /// `POST /v1/handover` and wipes its data. Pulls are refused with this code.
+    pub const HANDOVER: &str = "handover";
+    /// The token's time is over: enrol again (local data is kept and uploaded after).
+    pub const TOKEN_EXPIRED: &str = "token_expired";
 }
 
 /// Every error the server returns has this body: a stable code for programs, a Chinese message for people.

@@ -1,11 +1,12 @@
 //! The embedded storage backend: one SQLite file. One writer connection (SQLite has one writer anyway)
 //! and a few readers, which WAL lets run beside it.
 
+mod access;
 mod ledger;
 
 use crate::check::{check_change, reject};
 use crate::error::ApiError;
-use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, Stats, Storage, VillageInfo};
+use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
 use crate::tokens;
 use axum::http::StatusCode;
 use ledger::{blob, uuid, ServerMinter, SqlLedger};
@@ -16,11 +17,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use uuid::Uuid;
 use zoufang_migrate::Migration;
-use zoufang_model::{Entity, Scope, ScopeVia};
+use zoufang_model::{Entity, Role, Scope, ScopeVia};
 use zoufang_sync::chain::{from_hex, next_link, Link, GENESIS};
 use zoufang_sync::{
-    apply, Change, ChangeResult, Clock, Current, EnrolResponse, Hlc, Outcome, PushRequest, PushResponse, Seq, Status,
-    MAX_BATCH, PROTOCOL,
+    apply, Change, ChangeResult, Clock, Current, EnrolResponse, Hlc, LoginRequest, Outcome, PushRequest, PushResponse,
+    Seq, Status, MAX_BATCH, PROTOCOL,
 };
 
 /// The server schema's migrations, oldest first.
@@ -29,6 +30,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../../../../schema/server/0002_village_counts.sql") },
     Migration { version: 3, sql: include_str!("../../../../schema/server/0003_chain.sql") },
     Migration { version: 4, sql: include_str!("../../../../schema/server/0004_blobs.sql") },
+    Migration { version: 5, sql: include_str!("../../../../schema/server/0005_roles.sql") },
 ];
 
 const READERS: usize = 4;
@@ -160,6 +162,72 @@ impl SqliteStorage {
         }
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         lock(&self.readers[i])
+    }
+
+    /// A page of the whole log with no scope or role filter: the baseline the scope filter's cost is
+    /// measured against (`make bench BENCH=scope`), and a full export for a trusted tool. Never served.
+    pub fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+        self.pull_page(None, after, limit)
+    }
+
+    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+        let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
+        let readable = device.map_or_else(|| Entity::ALL.to_vec(), |d| d.role.readable());
+        if let Some(d) = device.filter(|_| readable.is_empty()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "role_reads_nothing",
+                format!("{}账号不接收户数据", d.role.label()),
+            ));
+        }
+        // Roles that see only some kinds get an extra condition; the idents are fixed words, not input.
+        let kinds = if readable.len() == Entity::ALL.len() {
+            String::new()
+        } else {
+            let list: Vec<String> = readable.iter().map(|e| format!("'{}'", e.ident())).collect();
+            format!(" AND entity IN ({})", list.join(","))
+        };
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        const COLS: &str = "seq, entity, row_id, field, value, hlc";
+        let (sql, scope_param): (String, rusqlite::types::Value) = match device.map(|d| &d.scope) {
+            None => (
+                format!("SELECT {COLS} FROM change_log NOT INDEXED WHERE ?1 IS NULL AND seq > ?2 AND live = 1 ORDER BY seq LIMIT ?3"),
+                rusqlite::types::Value::Null,
+            ),
+            Some(Scope::Village(v)) => (
+                format!(
+                    "SELECT {COLS} FROM change_log WHERE live = 1 AND village_id = ?1 AND seq > ?2{kinds} ORDER BY seq LIMIT ?3"
+                ),
+                rusqlite::types::Value::Blob(blob(*v)),
+            ),
+            Some(Scope::Township(p) | Scope::County(p)) => (
+                // Walk the log in order (NOT INDEXED keeps the planner from sorting a whole county per page).
+                format!(
+                    "SELECT {COLS} FROM change_log NOT INDEXED WHERE seq > ?2 AND live = 1{kinds} AND village_id IN \
+                     (SELECT village_id FROM village_scope WHERE code >= ?1 AND code < ?1 || ':') ORDER BY seq LIMIT ?3"
+                ),
+                rusqlite::types::Value::Text(p.clone()),
+            ),
+        };
+        let mut page = PageWriter::new(limit);
+        {
+            let mut stmt = tx.prepare_cached(&sql)?;
+            let mut q = stmt.query(rusqlite::params![scope_param, after as i64, limit as i64])?;
+            while let Some(r) = q.next()? {
+                let row = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+                page.push(
+                    r.get::<_, i64>(0)? as Seq,
+                    r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?,
+                    &uuid(row)?,
+                    r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?,
+                    r.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?,
+                    Hlc(r.get::<_, i64>(5)? as u64),
+                );
+            }
+        }
+        let head: Option<i64> = tx.query_row("SELECT max(seq) FROM change_log", [], |r| r.get(0))?;
+        Ok(page.finish(after, (head.unwrap_or(0) as Seq).max(after)))
     }
 
     /// The village a change's record belongs to: known from an earlier push, or from this batch.
@@ -345,6 +413,19 @@ impl SqliteStorage {
                 results.push(ChangeResult::rejected(c.id, r));
                 Ok(())
             };
+            if let Some(d) = device {
+                // The role decides which kinds a device may change at all; refused like any other change.
+                if !d.role.can_write(c.entity) {
+                    let why = format!("{}不能修改{}记录", d.role.label(), c.entity.label());
+                    rejected(&mut results, reject(&c.field, why))?;
+                    continue;
+                }
+                // Revoked for handover: what was written before the revocation is still taken, nothing after.
+                if d.handover_from.is_some_and(|t| c.hlc.wall_ms() as i64 > t) {
+                    rejected(&mut results, reject(&c.field, "本机已停用：停用之后的修改不再接收"))?;
+                    continue;
+                }
+            }
             // Trusted sources skip the device identity check, never the schema and value checks.
             let value = match check_change(c, device.map_or(c.device, |d| d.id), today) {
                 // The history chain covers the value as sent: a device sends values already normalised.
@@ -518,80 +599,50 @@ impl Storage for SqliteStorage {
         self.server_id
     }
 
-    fn create_enrol_code(&self, device_name: &str, scope: &Scope, ttl_hours: u32) -> Result<String, ApiError> {
-        let code = tokens::new_code();
-        let expires = chrono::Local::now() + chrono::Duration::hours(i64::from(ttl_hours));
-        lock(&self.writer).execute(
-            "INSERT INTO enrol_code(code_hash, device_name, scope, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![
-                tokens::hash(&tokens::normalise_code(&code)),
-                device_name,
-                scope.to_string(),
-                now_rfc3339(),
-                expires.to_rfc3339()
-            ],
-        )?;
-        Ok(code)
+    fn create_enrol_code_for(
+        &self,
+        device_name: &str,
+        scope: &Scope,
+        role: Role,
+        ttl_hours: u32,
+        token_days: u32,
+    ) -> Result<String, ApiError> {
+        self.create_code(device_name, scope, role, ttl_hours, token_days)
     }
 
     fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError> {
-        let mut conn = lock(&self.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let hash = tokens::hash(&tokens::normalise_code(code));
-        let row: Option<(String, String, String, Option<Vec<u8>>)> = tx
-            .query_row(
-                "SELECT device_name, scope, expires_at, used_by FROM enrol_code WHERE code_hash = ?1",
-                [&hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
-        let bad = || {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "bad_code",
-                "注册码无效、已过期或已被使用，请向乡镇管理员索取新的注册码",
-            )
-        };
-        let Some((issued_name, scope, expires, used_by)) = row else { return Err(bad()) };
-        let expired = chrono::DateTime::parse_from_rfc3339(&expires).map(|t| t < chrono::Local::now()).unwrap_or(true);
-        if expired || used_by.is_some() {
-            return Err(bad());
-        }
-        let taken: bool =
-            tx.query_row("SELECT count(*) FROM device WHERE id = ?1", [blob(device_id)], |r| r.get::<_, i64>(0))? > 0;
-        if taken {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "device_exists",
-                "该设备编号已注册过；如需重新注册，请先由管理员停用旧记录",
-            ));
-        }
-        let token = tokens::new_token();
-        let name =
-            if device_name.trim().is_empty() { issued_name } else { device_name.trim().chars().take(60).collect() };
-        tx.execute(
-            "INSERT INTO device(id, name, token_hash, scope, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![blob(device_id), name, tokens::hash(&token), scope, now_rfc3339()],
-        )?;
-        tx.execute(
-            "UPDATE enrol_code SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
-            rusqlite::params![blob(device_id), now_rfc3339(), hash],
-        )?;
-        tx.commit()?;
-        Ok(EnrolResponse { device_id, token, scope: scope_parse(&scope)?, server_id: self.server_id })
+        self.redeem_code(code, device_id, device_name)
+    }
+
+    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
+        self.login_device(req)
+    }
+
+    fn create_user(
+        &self,
+        login: &str,
+        name: &str,
+        role: Role,
+        scope: &Scope,
+        password: &str,
+    ) -> Result<Uuid, ApiError> {
+        self.add_user(login, name, role, scope, password)
+    }
+
+    fn users(&self) -> Result<Vec<UserInfo>, ApiError> {
+        self.list_users()
+    }
+
+    fn disable_user(&self, login: &str) -> Result<bool, ApiError> {
+        self.disable(login)
     }
 
     fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError> {
-        let conn = self.reader();
-        let row: Option<(Vec<u8>, String, String, Option<String>)> = conn
-            .prepare_cached("SELECT id, name, scope, revoked_at FROM device WHERE token_hash = ?1")?
-            .query_row([tokens::hash(token)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .optional()?;
-        let Some((id, name, scope, revoked)) = row else { return Err(ApiError::unauthorized()) };
-        if revoked.is_some() {
-            return Err(ApiError::revoked());
-        }
-        Ok(DeviceAuth { id: uuid(&id)?, name, scope: scope_parse(&scope)? })
+        self.check_token(token)
+    }
+
+    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ApiError> {
+        self.finish_handover(device)
     }
 
     fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError> {
@@ -619,42 +670,7 @@ impl Storage for SqliteStorage {
     }
 
     fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
-        let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
-        let mut conn = self.reader();
-        let tx = conn.transaction()?;
-        const COLS: &str = "seq, entity, row_id, field, value, hlc";
-        let (sql, scope_param): (String, rusqlite::types::Value) = match &device.scope {
-            Scope::Village(v) => (
-                format!("SELECT {COLS} FROM change_log WHERE live = 1 AND village_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"),
-                rusqlite::types::Value::Blob(blob(*v)),
-            ),
-            Scope::Township(p) | Scope::County(p) => (
-                // Walk the log in order (NOT INDEXED keeps the planner from sorting a whole county per page).
-                format!(
-                    "SELECT {COLS} FROM change_log NOT INDEXED WHERE seq > ?2 AND live = 1 AND village_id IN \
-                     (SELECT village_id FROM village_scope WHERE code >= ?1 AND code < ?1 || ':') ORDER BY seq LIMIT ?3"
-                ),
-                rusqlite::types::Value::Text(p.clone()),
-            ),
-        };
-        let mut page = PageWriter::new(limit);
-        {
-            let mut stmt = tx.prepare_cached(&sql)?;
-            let mut q = stmt.query(rusqlite::params![scope_param, after as i64, limit as i64])?;
-            while let Some(r) = q.next()? {
-                let row = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-                page.push(
-                    r.get::<_, i64>(0)? as Seq,
-                    r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?,
-                    &uuid(row)?,
-                    r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?,
-                    r.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?,
-                    Hlc(r.get::<_, i64>(5)? as u64),
-                );
-            }
-        }
-        let head: Option<i64> = tx.query_row("SELECT max(seq) FROM change_log", [], |r| r.get(0))?;
-        Ok(page.finish(after, (head.unwrap_or(0) as Seq).max(after)))
+        self.pull_page(Some(device), after, limit)
     }
 
     fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError> {
@@ -677,36 +693,11 @@ impl Storage for SqliteStorage {
     }
 
     fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(
-            "SELECT id, name, scope, created_at, revoked_at, last_seen_at, last_batch FROM device \
-             WHERE scope <> 'county:000000' ORDER BY created_at",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (id, name, scope, created_at, revoked_at, last_seen_at, last_batch) = r?;
-            out.push(DeviceInfo {
-                id: uuid(&id)?,
-                name,
-                scope: scope_parse(&scope)?,
-                created_at,
-                revoked_at,
-                last_seen_at,
-                last_batch,
-            });
-        }
-        Ok(out)
+        self.list_devices()
     }
 
-    fn revoke(&self, device: Uuid) -> Result<bool, ApiError> {
-        let n = lock(&self.writer).execute(
-            "UPDATE device SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-            rusqlite::params![now_rfc3339(), blob(device)],
-        )?;
-        Ok(n == 1)
+    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError> {
+        self.revoke_device(device, mode)
     }
 
     fn villages(&self) -> Result<Vec<VillageInfo>, ApiError> {
@@ -735,6 +726,9 @@ impl Storage for SqliteStorage {
     }
 
     fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError> {
+        if !device.role.can_read(Entity::Photo) {
+            return Ok(false);
+        }
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT r.village_id, s.code FROM blob_ref r LEFT JOIN village_scope s ON s.village_id = r.village_id

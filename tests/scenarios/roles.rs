@@ -1,0 +1,384 @@
+//! Roles and scopes as the server enforces them: every role × every record kind × read and write, inside
+//! and outside the device's scope, against a real server. Then the life of a token: sign-in, expiry,
+//! revocation for handover (upload, then wipe) and as lost (wipe at once).
+
+use rusqlite::Connection;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+use zoufang_client::{Client, SyncError};
+use zoufang_model::{Entity, ExitOutcome, ExitStep, Role, Scope};
+use zoufang_scenarios::{Storage, TestServer};
+use zoufang_server::RevokeMode;
+use zoufang_store::{HouseholdQuery, NewExitDecision, NewProblem, NewVisit, Store};
+use zoufang_sync::{Change, Hlc, PushRequest, Status, Version, PROTOCOL};
+
+/// Four villages: A and B in township 522630101, T in township 522630102 (same county), C in another
+/// county (520102).
+struct World {
+    a: Uuid,
+    b: Uuid,
+    t: Uuid,
+    c: Uuid,
+}
+
+fn seed(server: &TestServer) -> World {
+    let today = chrono::Local::now().date_naive();
+    let size = |townships| zoufang_demo::Size {
+        townships,
+        villages_per_township: 2,
+        households_per_village: 4,
+        visits_per_household: 1,
+        today,
+    };
+    let mut home = zoufang_demo::county(21, size(2));
+    let mut away = zoufang_demo::county(22, size(1));
+    for v in &mut away.villages {
+        v.code = v.code.replacen("522630", "520102", 1);
+        v.county = "云岩区".into();
+    }
+    // 一户一档 documents and pages in every village.
+    for county in [&mut home, &mut away] {
+        let villages = county.villages.clone();
+        for v in villages {
+            county.villages.retain(|x| x.id != v.id);
+            county.villages.insert(0, v);
+            zoufang_demo::archive::add_archive(county, 1);
+        }
+    }
+    // Two imports, two source ids: change ids are made from the source id and a counter.
+    for (county, source) in [(&home, 0x5eed_u128 << 112), (&away, 0x5eee_u128 << 112)] {
+        server.storage.ingest_trusted("导入", &county.to_changes(Uuid::from_u128(source))).expect("seed");
+    }
+    let by_code =
+        |code: &str| home.villages.iter().chain(&away.villages).find(|v| v.code == code).map(|v| v.id).expect(code);
+    World {
+        a: by_code("522630101201"),
+        b: by_code("522630101202"),
+        t: by_code("522630102201"),
+        c: by_code("520102101201"),
+    }
+}
+
+/// What the field adds to a village beyond the import: a check-in, an exit application, a visit that
+/// finds a problem (a rectification item) and an edit conflict (two tablets changing one field), each made the way the app makes them.
+fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag: &str) {
+    let mut x = server.device(&dir.join(format!("{tag}-x.db")), "甲平板", Scope::Village(village));
+    let mut y = server.device(&dir.join(format!("{tag}-y.db")), "乙平板", Scope::Village(village));
+    zoufang_client::sync(&mut x).unwrap();
+    zoufang_client::sync(&mut y).unwrap();
+    let today = chrono::Local::now().date_naive();
+    x.check_in(village, "张伟", None, None).unwrap();
+    let h = x.households(&HouseholdQuery::default()).unwrap()[0].id;
+    // Only a household still in poverty may apply to exit.
+    x.update(Entity::Household, h, &[("status".to_string(), json!("poor"))].into_iter().collect()).unwrap();
+    let apply = NewExitDecision {
+        household_id: h,
+        step: ExitStep::Application,
+        outcome: ExitOutcome::Passed,
+        decided_on: today.to_string(),
+        actor: "户主".into(),
+        evidence: None,
+        reason: None,
+        publicity_start: None,
+        publicity_end: None,
+    };
+    x.record_exit_decision(&apply, today).unwrap();
+    let visit = NewVisit {
+        household_id: h,
+        kind: "routine".into(),
+        visited_on: today.to_string(),
+        visitor: "张伟".into(),
+        problems: vec![NewProblem { problem: "屋顶漏雨".into(), deadline: None, responsible: None }],
+        ..Default::default()
+    };
+    x.record_visit(&visit).unwrap();
+    let notes = |s: &str| [("notes".to_string(), json!(s))].into_iter().collect();
+    x.update(Entity::Household, h, &notes("甲的备注")).unwrap();
+    y.update(Entity::Household, h, &notes("乙的备注")).unwrap();
+    zoufang_client::sync(&mut x).unwrap();
+    zoufang_client::sync(&mut y).unwrap();
+}
+
+/// The server's own record of where every row belongs, read from its database file.
+fn rows_by_village(dir: &std::path::Path) -> HashMap<(Entity, Uuid), Vec<Uuid>> {
+    let conn = Connection::open(dir.join("server.db")).unwrap();
+    let mut out: HashMap<(Entity, Uuid), Vec<Uuid>> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT entity, row_id, village_id FROM row_scope ORDER BY row_id").unwrap();
+    let rows =
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))).unwrap();
+    for r in rows {
+        let (e, row, v) = r.unwrap();
+        let e = Entity::parse(&e).unwrap();
+        out.entry((e, Uuid::from_slice(&v).unwrap())).or_default().push(Uuid::from_slice(&row).unwrap());
+    }
+    out
+}
+
+/// A field of `row` a device could change, with its current value and log position.
+fn editable_field(dir: &std::path::Path, entity: Entity, row: Uuid) -> (String, Value, u64) {
+    let conn = Connection::open(dir.join("server.db")).unwrap();
+    if entity == Entity::Conflict {
+        // Writing a conflict is resolving it; who resolved it is the field every resolution sets.
+        let seq: i64 = conn
+            .query_row("SELECT max(seq) FROM change_log WHERE row_id = ?1", [&row.as_bytes()[..]], |r| r.get(0))
+            .unwrap();
+        return ("resolved_by".into(), json!("李娜"), seq as u64);
+    }
+    let mut stmt =
+        conn.prepare("SELECT field, value, seq FROM change_log WHERE row_id = ?1 AND live = 1 ORDER BY seq").unwrap();
+    let fields = stmt
+        .query_map([&row.as_bytes()[..]], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
+        .unwrap()
+        .map(Result::unwrap);
+    for (f, v, seq) in fields {
+        if entity.field(&f).is_some_and(|d| !d.immutable && !d.server_only) {
+            return (f, serde_json::from_str(&v).unwrap(), seq as u64);
+        }
+    }
+    panic!("no editable field on {entity:?} {row}");
+}
+
+/// Every (kind, village) a device receives, following pages to the end; the status if refused.
+fn pulled(client: &Client, villages: &HashMap<Uuid, Uuid>) -> Result<BTreeSet<(Entity, Uuid)>, u16> {
+    let mut seen = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let (page, _) = match client.pull(after, 5000) {
+            Ok(p) => p,
+            Err(SyncError::Server { status, .. }) => return Err(status),
+            Err(e) => panic!("{e}"),
+        };
+        for r in &page.rows {
+            seen.insert((r.entity, villages[&r.row]));
+        }
+        if !page.more {
+            return Ok(seen);
+        }
+        after = page.cursor;
+    }
+}
+
+#[test]
+fn every_role_reads_and_writes_exactly_what_it_may() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    for (v, tag) in [(w.a, "a"), (w.b, "b"), (w.t, "t"), (w.c, "c")] {
+        field_work(&server, dir.path(), v, tag);
+    }
+    let rows = rows_by_village(dir.path());
+    let village_of: HashMap<Uuid, Uuid> =
+        rows.iter().flat_map(|((_, v), rs)| rs.iter().map(move |r| (*r, *v))).collect();
+    for v in [w.a, w.b, w.t, w.c] {
+        for e in Entity::ALL {
+            assert!(rows.contains_key(&(*e, v)), "the setup holds a {e:?} record in every village");
+        }
+    }
+
+    let township_of_a = "522630101".to_string();
+    let county = "522630".to_string();
+    // Each role with its scope, and a village outside that scope.
+    let cases = [
+        (Role::WorkTeam, Scope::Village(w.a), w.b),
+        (Role::FirstSecretary, Scope::Village(w.a), w.b),
+        (Role::Township, Scope::Township(township_of_a), w.t),
+        (Role::Inspector, Scope::County(county.clone()), w.c),
+        (Role::County, Scope::County(county.clone()), w.c),
+        (Role::Admin, Scope::County(county), w.c),
+    ];
+    let mut checked = 0;
+    for (role, scope, outside) in cases {
+        let code = server.storage.create_enrol_code_for(role.label(), &scope, role, 1, 30).unwrap();
+        let device = Uuid::now_v7();
+        let enrolled = Client::new(&server.url).enrol(&code, device, role.label()).unwrap();
+        assert_eq!(enrolled.role, role);
+        let client = Client::new(&server.url).with_token(&enrolled.token);
+
+        // Read.
+        match pulled(&client, &village_of) {
+            Ok(seen) => {
+                for e in Entity::ALL {
+                    assert_eq!(seen.contains(&(*e, w.a)), role.can_read(*e), "{role} reading {e:?} in scope");
+                    assert!(!seen.contains(&(*e, outside)), "{role} received {e:?} from outside its scope");
+                    checked += 2;
+                }
+                assert!(seen.iter().all(|(_, v)| scope_holds(&scope, *v, &w)), "{role}: {seen:?}");
+            }
+            Err(status) => {
+                assert_eq!((role, status), (Role::Admin, 403), "only the admin is refused pulls");
+                checked += 2 * Entity::ALL.len();
+            }
+        }
+
+        // Write: change one field of a record of every kind, inside and outside the scope.
+        let mut batch = 0;
+        for e in Entity::ALL {
+            for (village, inside) in [(w.a, true), (outside, false)] {
+                let row = rows[&(*e, village)][0];
+                let (field, value, seq) = editable_field(dir.path(), *e, row);
+                let change = Change {
+                    id: Uuid::now_v7(),
+                    entity: *e,
+                    row,
+                    field,
+                    value,
+                    hlc: Hlc::new(zoufang_sync::hlc::now_ms(), 0),
+                    device,
+                    base: Some(Version::Seq(seq)),
+                    seen: None,
+                    chain: None,
+                };
+                batch += 1;
+                let r = client.push(&PushRequest { protocol: PROTOCOL, batch, changes: vec![change] }).unwrap();
+                let allowed = inside && role.can_write(*e);
+                let result = &r.results[0];
+                assert_eq!(
+                    result.status != Status::Rejected,
+                    allowed,
+                    "{role} writing {e:?} (inside: {inside}): {result:?}"
+                );
+                if !allowed {
+                    let why = &result.rejection.as_ref().unwrap().message;
+                    let expected = if role.can_write(*e) { "范围" } else { "不能修改" };
+                    assert!(why.contains(expected), "{role} {e:?}: {why}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 6 * Entity::ALL.len() * 4);
+}
+
+fn scope_holds(scope: &Scope, village: Uuid, w: &World) -> bool {
+    match scope {
+        Scope::Village(v) => *v == village,
+        Scope::Township(_) => village == w.a || village == w.b,
+        Scope::County(_) => village != w.c,
+    }
+}
+
+fn server_db(dir: &std::path::Path) -> Connection {
+    Connection::open(dir.join("server.db")).unwrap()
+}
+
+fn visit_note(store: &mut Store, text: &str) -> Uuid {
+    let h = store.households(&HouseholdQuery::default()).unwrap()[0].id;
+    let patch = [("notes".to_string(), json!(text))].into_iter().collect();
+    store.update(Entity::Household, h, &patch).unwrap();
+    h
+}
+
+fn logged(dir: &std::path::Path, text: &str) -> bool {
+    let n: i64 = server_db(dir)
+        .query_row("SELECT count(*) FROM change_log WHERE value = ?1", [json!(text).to_string()], |r| r.get(0))
+        .unwrap();
+    n > 0
+}
+
+#[test]
+fn sign_in_expiry_and_the_two_kinds_of_revocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let scope = Scope::Village(villages[0]);
+    server.storage.create_user("zhangwei", "张伟", Role::FirstSecretary, &scope, "花桥村第一书记2026").unwrap();
+
+    // Sign-in: a wrong password and an unknown user get the same answer; the right one enrols.
+    let path = dir.path().join("tablet.db");
+    let mut store = Store::open(&path).unwrap();
+    for (login, pw) in [("zhangwei", "花桥村第一书记2025"), ("nobody", "花桥村第一书记2026")] {
+        match zoufang_client::login(&mut store, &server.url, login, pw, "张伟的平板").unwrap_err() {
+            SyncError::Server { status, code, message } => {
+                assert_eq!((status, code.as_str()), (403, "bad_login"));
+                assert!(message.contains("用户名或密码错误"), "{message}");
+            }
+            e => panic!("{e}"),
+        }
+    }
+    let e = zoufang_client::login(&mut store, &server.url, "zhangwei", "花桥村第一书记2026", "张伟的平板").unwrap();
+    assert_eq!((e.role, &e.scope), (Role::FirstSecretary, &scope));
+    assert!(e.expires_at.is_some());
+    zoufang_client::sync(&mut store).unwrap();
+    assert_eq!(store.households(&HouseholdQuery::default()).unwrap().len(), 30);
+
+    // Expiry: refused with its own code, nothing lost; enrolling again (same device) carries on.
+    visit_note(&mut store, "过期前写的");
+    server_db(dir.path())
+        .execute(
+            "UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = ?1",
+            [&store.device_id().as_bytes()[..]],
+        )
+        .unwrap();
+    match zoufang_client::sync(&mut store).unwrap_err() {
+        SyncError::Server { status, code, message } => {
+            assert_eq!((status, code.as_str()), (401, "token_expired"));
+            assert!(message.contains("过期"), "{message}");
+        }
+        e => panic!("{e}"),
+    }
+    assert_eq!(store.pending_changes().unwrap(), 1, "the unsent change is still on the device");
+    let code = server.storage.create_enrol_code_for("张伟的平板", &scope, Role::FirstSecretary, 1, 30).unwrap();
+    zoufang_client::enrol(&mut store, &server.url, &code, "张伟的平板").unwrap();
+    zoufang_client::sync(&mut store).unwrap();
+    assert!(logged(dir.path(), "过期前写的"));
+
+    // Revoked for handover: what was written before the revocation goes up, what was written after
+    // does not, and then the device erases itself.
+    let old_token = store.enrolment().unwrap().unwrap().token;
+    visit_note(&mut store, "停用前写的");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert!(server.storage.revoke(store.device_id(), RevokeMode::Handover).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    visit_note(&mut store, "停用后写的");
+    let old_device = store.device_id();
+    let names: Vec<String> =
+        store.households(&HouseholdQuery::default()).unwrap().into_iter().filter_map(|h| h.head_name).collect();
+    match zoufang_client::sync(&mut store).unwrap_err() {
+        SyncError::Wiped { handed_in } => assert!(handed_in),
+        e => panic!("{e}"),
+    }
+    assert!(logged(dir.path(), "停用前写的"));
+    assert!(!logged(dir.path(), "停用后写的"));
+    let kept: i64 = server_db(dir.path())
+        .query_row("SELECT count(*) FROM rejected_change WHERE change LIKE '%停用后写的%'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 1, "the refused change is kept on the server as received");
+    assert!(store.is_empty().unwrap() && store.enrolment().unwrap().is_none());
+    assert_ne!(store.device_id(), old_device, "a wiped device enrols as a new one");
+    drop(store);
+    let bytes = std::fs::read(&path).unwrap();
+    for name in &names {
+        assert!(!contains(&bytes, name.as_bytes()), "{name} is gone from the database file");
+    }
+    assert!(!contains(&bytes, "停用前写的".as_bytes()));
+    let info = server.storage.devices().unwrap().into_iter().find(|d| d.id == old_device).unwrap();
+    assert!(info.handed_in_at.is_some());
+    // The handed-in token is refused from now on.
+    let err = Client::new(&server.url).with_token(&old_token).pull(0, 10).unwrap_err();
+    assert!(matches!(&err, SyncError::Server { status: 403, code, .. } if code == "revoked"), "{err}");
+
+    // Revoked as lost: nothing more is taken, the device erases itself at once.
+    let mut lost = server.device(&dir.path().join("lost.db"), "丢失的平板", scope.clone());
+    zoufang_client::sync(&mut lost).unwrap();
+    visit_note(&mut lost, "丢失后写的");
+    assert!(server.storage.revoke(lost.device_id(), RevokeMode::Lost).unwrap());
+    match zoufang_client::sync(&mut lost).unwrap_err() {
+        SyncError::Wiped { handed_in } => assert!(!handed_in),
+        e => panic!("{e}"),
+    }
+    assert!(!logged(dir.path(), "丢失后写的"));
+    assert!(lost.is_empty().unwrap());
+
+    // Disabling a user revokes their devices for handover.
+    let mut again = Store::open(dir.path().join("again.db")).unwrap();
+    zoufang_client::login(&mut again, &server.url, "zhangwei", "花桥村第一书记2026", "新平板").unwrap();
+    assert!(server.storage.disable_user("zhangwei").unwrap());
+    assert!(matches!(zoufang_client::sync(&mut again).unwrap_err(), SyncError::Wiped { handed_in: true }));
+    let err = zoufang_client::login(&mut again, &server.url, "zhangwei", "花桥村第一书记2026", "新平板").unwrap_err();
+    assert!(err.to_string().contains("已被停用"), "{err}");
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
