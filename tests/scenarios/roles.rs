@@ -382,3 +382,70 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+#[test]
+fn township_staff_enrol_their_villages_and_no_one_else() {
+    use zoufang_sync::{CodeRequest, UserRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    let office = |scope: Scope, role: Role| {
+        let code = server.storage.create_enrol_code_for("办公室", &scope, role, 1, 30).unwrap();
+        let e = Client::new(&server.url).enrol(&code, Uuid::now_v7(), "办公室").unwrap();
+        Client::new(&server.url).with_token(&e.token)
+    };
+    let township = office(Scope::Township("522630101".into()), Role::Township);
+    let county = office(Scope::County("522630".into()), Role::County);
+    let team = office(Scope::Village(w.a), Role::WorkTeam);
+    let ask = |scope: Scope, role: Role| CodeRequest { scope, role, device_name: "新平板".into(), ttl_hours: 24 };
+    let refused = |r: Result<zoufang_sync::CodeResponse, SyncError>, why: &str| match r {
+        Err(SyncError::Server { status: 403, message, .. }) => assert!(message.contains(why), "{message}"),
+        other => panic!("expected a refusal mentioning {why}: {other:?}"),
+    };
+
+    // The township issues a code for a work team in its village; the code enrols a working tablet.
+    let issued = township.issue_code(&ask(Scope::Village(w.a), Role::WorkTeam)).unwrap();
+    let mut tablet = Store::open(dir.path().join("new.db")).unwrap();
+    let e = zoufang_client::enrol(&mut tablet, &server.url, &issued.code, "新平板").unwrap();
+    assert_eq!((e.role, e.scope), (Role::WorkTeam, Scope::Village(w.a)));
+    zoufang_client::sync(&mut tablet).unwrap();
+    assert_eq!(tablet.villages().unwrap().len(), 1);
+
+    // Not for a village of another township, not for an inspector, and never from a field tablet.
+    refused(township.issue_code(&ask(Scope::Village(w.t), Role::WorkTeam)), "不在本机的工作范围");
+    refused(township.issue_code(&ask(Scope::Village(Uuid::now_v7()), Role::WorkTeam)), "不在本机的工作范围");
+    refused(township.issue_code(&ask(Scope::County("522630".into()), Role::Inspector)), "乡镇干部不能登记督查组");
+    refused(team.issue_code(&ask(Scope::Village(w.a), Role::WorkTeam)), "驻村工作队员不能登记");
+    // The county enrols inspectors for itself, not for another county, and no administrators.
+    county.issue_code(&ask(Scope::County("522630".into()), Role::Inspector)).unwrap();
+    refused(county.issue_code(&ask(Scope::County("520102".into()), Role::Inspector)), "不在本机的工作范围");
+    refused(county.issue_code(&ask(Scope::County("522630".into()), Role::Admin)), "不能登记系统管理员");
+    // A role at the wrong level for its scope is a bad request.
+    match township.issue_code(&ask(Scope::Township("522630101".into()), Role::WorkTeam)) {
+        Err(SyncError::Server { status: 400, message, .. }) => {
+            assert!(message.contains("工作范围应是一个村"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Users likewise; the new user signs in.
+    let user = |login: &str, scope: Scope| UserRequest {
+        login: login.into(),
+        name: "王芳".into(),
+        role: Role::FirstSecretary,
+        scope,
+        password: "第一书记的密码2026".into(),
+    };
+    township.add_user(&user("wangfang", Scope::Village(w.b))).unwrap();
+    let mut signed = Store::open(dir.path().join("signed.db")).unwrap();
+    let e = zoufang_client::login(&mut signed, &server.url, "wangfang", "第一书记的密码2026", "王芳的平板").unwrap();
+    assert_eq!((e.role, e.scope), (Role::FirstSecretary, Scope::Village(w.b)));
+    match township.add_user(&user("lisi", Scope::Village(w.c))) {
+        Err(SyncError::Server { status: 403, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    match township.add_user(&user("wangfang", Scope::Village(w.a))) {
+        Err(SyncError::Server { status: 409, message, .. }) => assert!(message.contains("已被使用"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+}

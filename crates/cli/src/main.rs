@@ -1,5 +1,5 @@
 //! `zoufang-cli`: the device store and sync from the command line, for office staff, scripts and tests.
-//! Every command works offline except `init` and `sync`.
+//! Every command works offline except `init`, `sync` and the office commands `enrol-code` and `user-add`.
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -198,6 +198,48 @@ enum Cmd {
     Quarantine,
     /// Give up a refused change; the field returns to its previous value.
     Discard { change: Uuid },
+    /// (Township staff, county office) a one-time enrolment code for a device inside this device's scope.
+    EnrolCode {
+        /// village:<村id> | township:<9位代码> | county:<6位代码>
+        #[arg(long)]
+        scope: String,
+        /// work_team | first_secretary | township | inspector | county
+        #[arg(long, default_value = "work_team")]
+        role: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value_t = 168)]
+        ttl_hours: u32,
+    },
+    /// (Township staff, county office) add a user inside this device's scope; the password is read
+    /// from ZOUFANG_PASSWORD or stdin.
+    UserAdd {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        scope: String,
+    },
+}
+
+/// The password for a sign-in or a new user: `ZOUFANG_PASSWORD`, else one line from stdin.
+fn read_password(prompt: &str) -> Result<String> {
+    if let Ok(p) = std::env::var("ZOUFANG_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("{prompt}");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// A client carrying this device's token, for the office's own requests.
+fn office_client(store: &Store) -> Result<zoufang_client::Client> {
+    let e = store.enrolment()?.ok_or_else(|| anyhow!("本机尚未注册，请先 init"))?;
+    Ok(zoufang_client::Client::new(&e.server_url).with_token(&e.token))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -435,15 +477,7 @@ fn run() -> Result<()> {
             let e = match (code, login) {
                 (Some(code), _) => zoufang_client::enrol(&mut store, &server, &code, &name)?,
                 (None, Some(login)) => {
-                    let password = match std::env::var("ZOUFANG_PASSWORD") {
-                        Ok(p) => p,
-                        Err(_) => {
-                            eprintln!("请输入 {login} 的密码，回车结束：");
-                            let mut line = String::new();
-                            std::io::stdin().read_line(&mut line)?;
-                            line.trim_end_matches(['\r', '\n']).to_string()
-                        }
-                    };
+                    let password = read_password(&format!("请输入 {login} 的密码，回车结束："))?;
                     zoufang_client::login(&mut store, &server, &login, &password, &name)?
                 }
                 (None, None) => bail!("请用 --code 提供注册码，或用 --login 登录"),
@@ -788,6 +822,36 @@ fn run() -> Result<()> {
             out(json, &json!({ "conflict": conflict, "value": choice }), |_| {
                 format!("冲突已处理，取值 {choice}；同步后各设备一致")
             })?;
+        }
+        Cmd::EnrolCode { scope, role, name, ttl_hours } => {
+            let req = zoufang_sync::CodeRequest {
+                scope: Scope::parse(&scope).map_err(|e| anyhow!("范围无效：{e}"))?,
+                role: Role::parse(&role).map_err(|e| anyhow!("{e}"))?,
+                device_name: name.clone(),
+                ttl_hours,
+            };
+            let r = office_client(&store)?.issue_code(&req)?;
+            out(json, &json!({ "code": r.code, "ttl_hours": r.ttl_hours }), |_| {
+                format!(
+                    "{}\n注册码已生成：设备「{name}」，{}，范围 {}，{} 小时内有效，只能使用一次。",
+                    r.code,
+                    req.role.label(),
+                    req.scope,
+                    r.ttl_hours
+                )
+            })?;
+        }
+        Cmd::UserAdd { login, name, role, scope } => {
+            let password = read_password(&format!("请输入 {login} 的密码（至少 8 位），回车结束："))?;
+            let req = zoufang_sync::UserRequest {
+                login: login.clone(),
+                name: name.clone(),
+                role: Role::parse(&role).map_err(|e| anyhow!("{e}"))?,
+                scope: Scope::parse(&scope).map_err(|e| anyhow!("范围无效：{e}"))?,
+                password,
+            };
+            let id = office_client(&store)?.add_user(&req)?;
+            out(json, &json!({ "id": id }), |_| format!("用户 {login}（{name}，{}）已添加", req.role.label()))?;
         }
         Cmd::Quarantine => {
             let q = store.quarantined()?;

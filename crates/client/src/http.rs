@@ -5,7 +5,8 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::time::Duration;
 use uuid::Uuid;
 use zoufang_sync::{
-    BlobStatus, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest, PushResponse, PROTOCOL,
+    BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest,
+    PushResponse, UserRequest, PROTOCOL,
 };
 
 /// Largest response read, in bytes.
@@ -90,6 +91,23 @@ impl Client {
         };
         let r = self.agent.post(format!("{}/v1/login", self.base)).send_json(&body);
         self.finish(r).map(|x| x.0)
+    }
+
+    /// Asks for a one-time enrolment code for another device (township staff, county office).
+    pub fn issue_code(&self, req: &CodeRequest) -> Result<CodeResponse> {
+        let r = self
+            .agent
+            .post(format!("{}/v1/enrol-codes", self.base))
+            .header("Authorization", self.auth())
+            .send_json(req);
+        self.finish(r).map(|x| x.0)
+    }
+
+    /// Adds a user who will enrol by signing in (township staff, county office); returns the user's id.
+    pub fn add_user(&self, req: &UserRequest) -> Result<Uuid> {
+        let r = self.agent.post(format!("{}/v1/users", self.base)).header("Authorization", self.auth()).send_json(req);
+        let v: serde_json::Value = self.finish(r)?.0;
+        v["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(|| SyncError::Protocol(v.to_string()))
     }
 
     /// Tells the server a device revoked for handover has uploaded everything it held.

@@ -118,6 +118,18 @@ impl Role {
         }
     }
 
+    /// Whether a device of this role may enrol devices or add users of role `other` (inside its own
+    /// scope): township staff enrol their villages' work teams, the county office anyone in the county
+    /// but administrators, the administrator anyone.
+    pub fn may_enrol(self, other: Role) -> bool {
+        match self {
+            Role::Township => matches!(other, Role::WorkTeam | Role::FirstSecretary),
+            Role::County => other != Role::Admin,
+            Role::Admin => true,
+            Role::WorkTeam | Role::FirstSecretary | Role::Inspector => false,
+        }
+    }
+
     /// The kinds this role reads, for filtering pulls.
     pub fn readable(self) -> Vec<Entity> {
         Entity::ALL.iter().copied().filter(|e| self.can_read(*e)).collect()
@@ -127,6 +139,23 @@ impl Role {
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.ident())
+    }
+}
+
+impl Scope {
+    /// Whether `inner` lies inside this scope. A village scope is known by id; `village_code` is the
+    /// division code of `inner` when it is a village (unknown village: not covered, except by itself).
+    pub fn covers(&self, inner: &Scope, village_code: Option<&str>) -> bool {
+        match (self, inner) {
+            (Scope::Village(a), Scope::Village(b)) => a == b,
+            (Scope::Village(_), _) => false,
+            (Scope::Township(t) | Scope::County(t), Scope::Village(_)) => {
+                village_code.is_some_and(|c| c.starts_with(t.as_str()))
+            }
+            (Scope::Township(a), Scope::Township(b)) => a == b,
+            (Scope::Township(_), Scope::County(_)) => false,
+            (Scope::County(c), Scope::Township(t) | Scope::County(t)) => t.starts_with(c.as_str()),
+        }
     }
 }
 
@@ -157,6 +186,23 @@ mod tests {
         assert!(Role::Inspector.check_scope(&c).is_ok());
         let e = Role::County.check_scope(&t).unwrap_err().to_string();
         assert!(e.contains("县扶贫办的工作范围应是一个县"), "{e}");
+    }
+
+    #[test]
+    fn who_enrols_whom_and_where() {
+        assert!(Role::Township.may_enrol(Role::WorkTeam) && !Role::Township.may_enrol(Role::Inspector));
+        assert!(Role::County.may_enrol(Role::Inspector) && !Role::County.may_enrol(Role::Admin));
+        assert!(!Role::WorkTeam.may_enrol(Role::WorkTeam) && !Role::Inspector.may_enrol(Role::WorkTeam));
+        let v = Uuid::from_u128(7);
+        let town = Scope::Township("522630101".into());
+        let county = Scope::County("522630".into());
+        assert!(town.covers(&Scope::Village(v), Some("522630101203")));
+        assert!(!town.covers(&Scope::Village(v), Some("522630102203")));
+        assert!(!town.covers(&Scope::Village(v), None), "an unknown village is nobody's");
+        assert!(county.covers(&town, None) && !town.covers(&county, None));
+        assert!(!county.covers(&Scope::County("520102".into()), None));
+        assert!(Scope::Village(v).covers(&Scope::Village(v), None));
+        assert!(!Scope::Village(v).covers(&Scope::Village(Uuid::from_u128(8)), Some("522630101203")));
     }
 
     #[test]

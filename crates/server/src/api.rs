@@ -14,8 +14,10 @@ use axum::{Json, Router};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
+use zoufang_model::{Role, Scope};
 use zoufang_sync::{
-    BlobStatus, EnrolResponse, LoginRequest, PushRequest, PushResponse, BLOB_CHUNK, MAX_BODY, PROTOCOL,
+    BlobStatus, CodeRequest, CodeResponse, EnrolResponse, LoginRequest, PushRequest, PushResponse, UserRequest,
+    BLOB_CHUNK, MAX_BODY, PROTOCOL,
 };
 
 pub type Shared = Arc<dyn Storage>;
@@ -32,6 +34,8 @@ pub fn router(storage: Shared, blobs: BlobStore) -> Router {
         .route("/v1/enrol", post(enrol))
         .route("/v1/login", post(login))
         .route("/v1/handover", post(handover))
+        .route("/v1/enrol-codes", post(issue_code))
+        .route("/v1/users", post(add_user))
         .route("/v1/me", get(me))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
@@ -200,6 +204,67 @@ async fn login(
         Ok(b.protocol)
     };
     guarded(guard, peer, body, ("用户名或密码", "bad_login"), check, move |b: LoginRequest| s.login(&b)).await
+}
+
+/// Whether the calling device may enrol `role` at `scope`: its role allows it and the scope lies inside
+/// its own. Answers 403 with the reason otherwise.
+async fn may_enrol(s: &Shared, by: &DeviceAuth, role: Role, scope: &Scope) -> Result<(), ApiError> {
+    let forbidden = |why: String| ApiError::new(StatusCode::FORBIDDEN, "forbidden", why);
+    if by.handover_from.is_some() {
+        return Err(forbidden("本机已停用，不能再登记设备或用户".into()));
+    }
+    if !by.role.may_enrol(role) {
+        return Err(forbidden(format!("{}不能登记{}", by.role.label(), role.label())));
+    }
+    let code = match scope {
+        Scope::Village(v) => {
+            let (st, v) = (s.clone(), *v);
+            blocking(move || st.village_code(v)).await?
+        }
+        _ => None,
+    };
+    if !by.scope.covers(scope, code.as_deref()) {
+        return Err(forbidden(format!("{scope} 不在本机的工作范围（{}）内", by.scope)));
+    }
+    Ok(())
+}
+
+/// Township staff and the county office issue enrolment codes for devices inside their scope.
+async fn issue_code(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<CodeResponse>, ApiError> {
+    let by = auth(&s, &headers).await?;
+    let req: CodeRequest = parse(body)?;
+    if !(1..=720).contains(&req.ttl_hours) || req.device_name.trim().is_empty() || req.device_name.chars().count() > 60
+    {
+        return Err(ApiError::bad_request("设备名称须为 1–60 个字，注册码有效期须为 1–720 小时"));
+    }
+    may_enrol(&s, &by, req.role, &req.scope).await?;
+    let ttl = req.ttl_hours;
+    let code = blocking(move || {
+        s.create_enrol_code_for(req.device_name.trim(), &req.scope, req.role, ttl, crate::storage::TOKEN_DAYS)
+    })
+    .await?;
+    tracing::info!("device {} ({}) issued an enrolment code", by.id, by.name);
+    Ok(Json(CodeResponse { code, ttl_hours: ttl }))
+}
+
+/// Township staff and the county office add users inside their scope.
+async fn add_user(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let by = auth(&s, &headers).await?;
+    let req: UserRequest = parse(body)?;
+    if req.password.len() > 200 {
+        return Err(ApiError::bad_request("密码过长"));
+    }
+    may_enrol(&s, &by, req.role, &req.scope).await?;
+    let id = blocking(move || s.create_user(&req.login, &req.name, req.role, &req.scope, &req.password)).await?;
+    Ok(Json(serde_json::json!({ "id": id })))
 }
 
 /// A device revoked for handover reports that it has uploaded what it held; it wipes itself next.

@@ -156,6 +156,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes a device. Returns false when it is unknown or already revoked.
     fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError>;
     fn villages(&self) -> Result<Vec<VillageInfo>, ApiError>;
+    /// The division code of a village the server knows.
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ApiError>;
     fn stats(&self) -> Result<Stats, ApiError>;
     /// Recomputes every device's history chain from what the server stored: detects entries altered
     /// in the database after they were accepted.

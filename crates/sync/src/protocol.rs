@@ -219,6 +219,35 @@ pub struct LoginRequest {
     pub device_name: String,
 }
 
+/// An office device (township, county, admin) asks for a one-time enrolment code for another device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    pub scope: Scope,
+    pub role: Role,
+    pub device_name: String,
+    /// How long the code may be used (hours, 1–720).
+    pub ttl_hours: u32,
+}
+
+/// A code issued: typed on the new device within its time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CodeResponse {
+    pub code: String,
+    pub ttl_hours: u32,
+}
+
+/// An office device adds a user who will enrol by signing in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRequest {
+    pub login: String,
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub password: String,
+}
+
 /// Error codes that tell a device what to do with its own data.
 pub mod refusal {
     /// The device is revoked and must wipe its data now (lost or stolen, or its handover is complete).

@@ -700,6 +700,14 @@ impl Storage for SqliteStorage {
         self.revoke_device(device, mode)
     }
 
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
+            .query_row([blob(village)], |r| r.get(0))
+            .optional()?)
+    }
+
     fn villages(&self) -> Result<Vec<VillageInfo>, ApiError> {
         let conn = self.reader();
         let mut stmt = conn.prepare(
