@@ -63,6 +63,15 @@ if ! python3 -c "import moto.server, flask" >/dev/null 2>&1 && [ ! -x "$ROOT/tar
     "$ROOT/target/moto-venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
   fi
 fi
+# schemathesis: generates requests from the server's OpenAPI description (the API fuzzing test), into
+# the same Python as moto.
+if [ -x "$ROOT/target/moto-venv/bin/python" ]; then
+  "$ROOT/target/moto-venv/bin/python" -c "import schemathesis" >/dev/null 2>&1 ||
+    "$ROOT/target/moto-venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+elif ! python3 -c "import schemathesis" >/dev/null 2>&1; then
+  echo "setup: installing schemathesis (API fuzzing against the OpenAPI description)"
+  python3 -m pip install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
+fi
 if [ ! -d "$ROOT/ui/node_modules" ] || [ "$ROOT/ui/package-lock.json" -nt "$ROOT/ui/node_modules/.package-lock.json" ]; then
   echo "setup: installing UI packages"
   (cd "$ROOT/ui" && npm install --no-audit --no-fund --loglevel=error)

@@ -5,6 +5,7 @@ mod bad_input;
 mod conflict;
 mod history;
 mod interrupted;
+mod openapi;
 mod photos;
 mod replicas;
 mod reports;

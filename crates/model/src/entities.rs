@@ -352,6 +352,7 @@ pub struct Inspection {
 
 /// Where a user or device may read and write: a village, a township (9-digit code prefix) or a county (6 digits).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Scope {
     Village(Uuid),

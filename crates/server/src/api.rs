@@ -16,8 +16,8 @@ use std::sync::Arc;
 use uuid::Uuid;
 use zoufang_model::{Role, Scope};
 use zoufang_sync::{
-    BlobStatus, CodeRequest, CodeResponse, EnrolResponse, LoginRequest, PushRequest, PushResponse, UserRequest,
-    BLOB_CHUNK, MAX_BODY, PROTOCOL,
+    BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest,
+    PushResponse, UserRequest, BLOB_CHUNK, MAX_BODY, PROTOCOL,
 };
 
 pub type Shared = Arc<dyn Storage>;
@@ -31,6 +31,7 @@ pub fn router(storage: Shared, blobs: BlobStore) -> Router {
         .layer(axum::Extension(blobs));
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi_json))
         .route("/v1/enrol", post(enrol))
         .route("/v1/login", post(login))
         .route("/v1/handover", post(handover))
@@ -43,6 +44,35 @@ pub fn router(storage: Shared, blobs: BlobStore) -> Router {
         .layer(axum::Extension(Arc::new(EnrolGuard::default())))
         .merge(photos)
         .with_state(storage)
+}
+
+/// The API as an OpenAPI 3.1 document, generated from the handlers and the protocol types.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "走访 zoufang sync API", description = "设备注册、推送与拉取修改、一户一档照片。每个错误都回答 {\"error\": 代码, \"message\": 中文说明}。"),
+    paths(health, enrol, login, me, handover, issue_code, add_user, push, pull, blob_status, blob_put, blob_get),
+    modifiers(&BearerToken),
+    tags((name = "sync"), (name = "devices"), (name = "photos"))
+)]
+pub struct ApiDoc;
+
+/// Declares the device token as a bearer scheme named `token`.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("zf_…").build()),
+        );
+    }
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    use utoipa::OpenApi;
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
 }
 
 /// Wrong enrolment codes allowed per client address before it must wait.
@@ -102,7 +132,7 @@ async fn auth(storage: &Shared, headers: &HeaderMap) -> Result<DeviceAuth, ApiEr
     blocking(move || s.authenticate(&token)).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Health {
     status: &'static str,
     server_id: Uuid,
@@ -110,11 +140,12 @@ struct Health {
     version: &'static str,
 }
 
+#[utoipa::path(get, path = "/v1/health", tag = "sync", responses((status = 200, description = "服务器在线", body = Health)))]
 async fn health(State(s): State<Shared>) -> Json<Health> {
     Json(Health { status: "ok", server_id: s.server_id(), protocol: PROTOCOL, version: env!("CARGO_PKG_VERSION") })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EnrolBody {
     protocol: u32,
@@ -159,6 +190,7 @@ async fn guarded<B: DeserializeOwned + Send + 'static>(
     result.map(Json)
 }
 
+#[utoipa::path(post, path = "/v1/enrol", tag = "devices", request_body = EnrolBody, responses((status = 200, description = "本机已注册；令牌只显示这一次", body = EnrolResponse), (status = 400, description = "请求格式错误", body = ErrorBody), (status = 403, description = "注册码无效、已过期或已被使用 (bad_code)", body = ErrorBody), (status = 409, description = "设备已注册或已停用", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody), (status = 429, description = "输错次数过多，稍后再试", body = ErrorBody)))]
 async fn enrol(
     State(s): State<Shared>,
     axum::Extension(guard): axum::Extension<Arc<EnrolGuard>>,
@@ -175,7 +207,7 @@ async fn enrol(
     guarded(guard, peer, body, ("注册码", "bad_code"), check, run).await
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Me {
     device_id: Uuid,
     name: String,
@@ -185,11 +217,13 @@ struct Me {
     handover: bool,
 }
 
+#[utoipa::path(get, path = "/v1/me", tag = "devices", security(("token" = [])), responses((status = 200, description = "本机的身份、角色与范围", body = Me), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
 async fn me(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<Me>, ApiError> {
     let d = auth(&s, &headers).await?;
     Ok(Json(Me { device_id: d.id, name: d.name, scope: d.scope, role: d.role, handover: d.handover_from.is_some() }))
 }
 
+#[utoipa::path(post, path = "/v1/login", tag = "devices", request_body = LoginRequest, responses((status = 200, description = "本机已按用户的角色与范围注册", body = EnrolResponse), (status = 400, description = "请求格式错误", body = ErrorBody), (status = 403, description = "用户名或密码错误 (bad_login)", body = ErrorBody), (status = 409, description = "设备已注册或已停用", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody), (status = 429, description = "输错次数过多，稍后再试", body = ErrorBody)))]
 /// Enrolment by signing in. Wrong passwords count against the address like wrong codes.
 async fn login(
     State(s): State<Shared>,
@@ -229,6 +263,7 @@ async fn may_enrol(s: &Shared, by: &DeviceAuth, role: Role, scope: &Scope) -> Re
     Ok(())
 }
 
+#[utoipa::path(post, path = "/v1/enrol-codes", tag = "devices", security(("token" = [])), request_body = CodeRequest, responses((status = 200, description = "一次性注册码", body = CodeResponse), (status = 400, description = "请求格式错误或角色与范围不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody)))]
 /// Township staff and the county office issue enrolment codes for devices inside their scope.
 async fn issue_code(
     State(s): State<Shared>,
@@ -251,6 +286,7 @@ async fn issue_code(
     Ok(Json(CodeResponse { code, ttl_hours: ttl }))
 }
 
+#[utoipa::path(post, path = "/v1/users", tag = "devices", security(("token" = [])), request_body = UserRequest, responses((status = 200, description = "用户已添加", body = Object), (status = 400, description = "请求格式错误、密码过短或角色与范围不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 409, description = "登录名已被使用", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody)))]
 /// Township staff and the county office add users inside their scope.
 async fn add_user(
     State(s): State<Shared>,
@@ -267,6 +303,7 @@ async fn add_user(
     Ok(Json(serde_json::json!({ "id": id })))
 }
 
+#[utoipa::path(post, path = "/v1/handover", tag = "devices", security(("token" = [])), responses((status = 200, description = "已上交；本机随后清除数据", body = Object), (status = 400, description = "本机未被停用", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
 /// A device revoked for handover reports that it has uploaded what it held; it wipes itself next.
 async fn handover(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
     let d = auth(&s, &headers).await?;
@@ -277,6 +314,7 @@ async fn handover(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<se
     Ok(Json(serde_json::json!({ "handed_in": true })))
 }
 
+#[utoipa::path(post, path = "/v1/push", tag = "sync", security(("token" = [])), request_body = PushRequest, responses((status = 200, description = "每条修改的结果；越权或超出范围的修改逐条拒收，其余照常保存", body = PushResponse), (status = 400, description = "请求格式错误或协议版本不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 409, description = "历史链接对不上，整批拒收 (history_mismatch)", body = ErrorBody), (status = 413, description = "请求过大或一批超过 5000 条", body = ErrorBody)))]
 async fn push(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -287,7 +325,7 @@ async fn push(
     blocking(move || s.push(&device, req)).await.map(Json)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 struct PullQuery {
     #[serde(default)]
@@ -295,6 +333,7 @@ struct PullQuery {
     limit: Option<usize>,
 }
 
+#[utoipa::path(get, path = "/v1/pull", tag = "sync", security(("token" = [])), params(PullQuery), responses((status = 200, description = "本机范围与角色可见的修改，一页", body = PullResponse), (status = 400, description = "查询参数错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
 async fn pull(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -330,6 +369,7 @@ async fn blob_auth(s: &Shared, headers: &HeaderMap, hash: &str) -> Result<(), Ap
     }
 }
 
+#[utoipa::path(get, path = "/v1/blobs/{hash}/upload", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256（64 位十六进制）")), responses((status = 200, description = "服务器已收到的字节数", body = BlobStatus), (status = 400, description = "哈希格式错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "本机可见的记录里没有这张照片", body = ErrorBody)))]
 async fn blob_status(
     State(s): State<Shared>,
     axum::Extension(blobs): axum::Extension<BlobStore>,
@@ -340,12 +380,13 @@ async fn blob_status(
     Ok(Json(blobs.status(&hash).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ChunkQuery {
     offset: u64,
     size: u64,
 }
 
+#[utoipa::path(put, path = "/v1/blobs/{hash}/upload", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256"), ChunkQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "从 offset 起的一块（最多 512 KB）"), responses((status = 200, description = "收下后服务器已有的字节数", body = BlobStatus), (status = 400, description = "分块参数错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "本机可见的记录里没有这张照片", body = ErrorBody), (status = 409, description = "位置与服务器已有的不符，请重新询问", body = ErrorBody), (status = 413, description = "分块或文件过大", body = ErrorBody), (status = 422, description = "整个文件的哈希不符，已丢弃", body = ErrorBody)))]
 async fn blob_put(
     State(s): State<Shared>,
     axum::Extension(blobs): axum::Extension<BlobStore>,
@@ -370,6 +411,7 @@ async fn blob_put(
     Ok(Json(blobs.put_chunk(&hash, q.size, q.offset, body).await?))
 }
 
+#[utoipa::path(get, path = "/v1/blobs/{hash}", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256")), responses((status = 200, description = "照片文件", content_type = "image/jpeg", body = Vec<u8>), (status = 400, description = "哈希格式错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "没有这张照片，或本机不可见", body = ErrorBody)))]
 async fn blob_get(
     State(s): State<Shared>,
     axum::Extension(blobs): axum::Extension<BlobStore>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A timestamp of the hybrid logical clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Hlc(pub u64);
 

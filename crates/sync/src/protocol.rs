@@ -22,6 +22,7 @@ pub type Seq = u64;
 
 /// Which value of a field an edit was based on: a synced one (its log position) or one of this device's
 /// own changes not yet acknowledged.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Version {
@@ -54,6 +55,7 @@ impl<'de> Deserialize<'de> for Version {
 }
 
 /// One field of one record set to one value: the unit of sync and of the audit trail.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Change {
@@ -79,6 +81,7 @@ pub struct Change {
 }
 
 /// A push: one batch of a device's changes, in the order they were made.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
@@ -89,6 +92,7 @@ pub struct PushRequest {
 }
 
 /// What became of one pushed change.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -103,6 +107,7 @@ pub enum Status {
 }
 
 /// The server's current value of a field, so the device can match it after a push.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Current {
     pub value: Value,
@@ -110,12 +115,14 @@ pub struct Current {
 }
 
 /// Why a change was refused, in words a person can act on.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
     pub field: String,
     pub message: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeResult {
     pub id: Uuid,
@@ -145,6 +152,7 @@ impl ChangeResult {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushResponse {
     /// One result per pushed change, in order.
@@ -158,7 +166,25 @@ pub struct PushResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldValue(pub String, pub Value, pub Seq);
 
+/// Written by hand: a three-element array (field name, any JSON value, log position).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for FieldValue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::ArrayBuilder;
+        ArrayBuilder::new()
+            .items(<Value as utoipa::PartialSchema>::schema())
+            .min_items(Some(3))
+            .max_items(Some(3))
+            .description(Some("[field, value, seq]"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for FieldValue {}
+
 /// Changes to one record, grouped to keep pulls small.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RowDelta {
     #[serde(rename = "e")]
@@ -170,6 +196,7 @@ pub struct RowDelta {
 }
 
 /// A page of the log after the device's cursor, filtered to its scope; superseded values are left out.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PullResponse {
     pub rows: Vec<RowDelta>,
@@ -193,6 +220,7 @@ pub struct EnrolRequest {
     pub device_name: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrolResponse {
     pub device_id: Uuid,
@@ -209,6 +237,7 @@ pub struct EnrolResponse {
 }
 
 /// Enrolment by signing in with a user's login and password (instead of a one-time code).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
@@ -220,6 +249,7 @@ pub struct LoginRequest {
 }
 
 /// An office device (township, county, admin) asks for a one-time enrolment code for another device.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
@@ -231,6 +261,7 @@ pub struct CodeRequest {
 }
 
 /// A code issued: typed on the new device within its time.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CodeResponse {
     pub code: String,
@@ -238,6 +269,7 @@ pub struct CodeResponse {
 }
 
 /// An office device adds a user who will enrol by signing in.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserRequest {
@@ -260,6 +292,7 @@ pub mod refusal {
 }
 
 /// Every error the server returns has this body: a stable code for programs, a Chinese message for people.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
@@ -294,6 +327,7 @@ pub const MAX_BLOB: u64 = 64 * 1024 * 1024;
 
 /// How far the server has a file: `received` bytes from the start are stored; `complete` once the
 /// whole file is stored under its verified hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobStatus {
     pub received: u64,
