@@ -29,5 +29,6 @@ done
 
 echo "run: server http://$LISTEN (data/server.db); app data in data/device"
 echo "run: enrolment code for the demo village: $CODE"
+echo "run: on its first start the app asks you to choose the unlock secret that encrypts data/device"
 ZOUFANG_DATA_DIR="$PWD/data/device" ZOUFANG_SERVER="http://$LISTEN" ZOUFANG_ENROL_CODE="$CODE" \
   target/debug/zoufang-app

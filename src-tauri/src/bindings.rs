@@ -35,7 +35,7 @@ pub fn typescript() -> String {
         zoufang_office::ImportSummary, zoufang_office::ImportProgress, zoufang_office::RowError,
         crate::commands::ImportResult,
         // shell
-        crate::commands::AppInfo, crate::sync_worker::SyncStatus, crate::error::CmdError,
+        crate::commands::AppInfo, crate::commands::LockState, crate::sync_worker::SyncStatus, crate::error::CmdError,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit by hand.\n\

@@ -1,6 +1,8 @@
 /// Every command the window may call. `build.rs` makes an `allow-<name>` permission of each; the
 /// capability file grants them to the main window; a test checks the three lists agree.
 pub const COMMANDS: &[&str] = &[
+    "lock_state",
+    "unlock",
     "app_info",
     "enrol",
     "set_operator",

@@ -19,6 +19,41 @@ fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
+/// Whether the device database is open, and whether there is one yet (the unlock screen asks for a
+/// new secret, twice, or for the existing one).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct LockState {
+    pub unlocked: bool,
+    pub exists: bool,
+    /// Shortest secret accepted for a new database.
+    pub min_secret_chars: u32,
+}
+
+#[tauri::command]
+pub fn lock_state(state: State<'_, AppState>) -> LockState {
+    LockState {
+        unlocked: state.is_unlocked(),
+        exists: zoufang_store::database_exists(&state.db),
+        min_secret_chars: zoufang_vault::MIN_SECRET_CHARS as u32,
+    }
+}
+
+/// Opens the encrypted device database with the user's unlock secret (on the first start, creates it
+/// with this secret), then starts the background sync.
+#[tauri::command]
+pub fn unlock<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    secret: String,
+) -> CmdResult<AppInfo> {
+    if secret.is_empty() {
+        return Err(CmdError { message: "请输入解锁密码".into(), field: Some("secret".into()) });
+    }
+    state.unlock(&secret)?;
+    state.start_sync(app);
+    app_info(state)
+}
+
 /// What the app needs to know at start: enrolled or not, who uses it, which villages it holds.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct AppInfo {
@@ -50,7 +85,7 @@ fn scope_text(s: &zoufang_model::Scope) -> String {
 
 #[tauri::command]
 pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
-    let mut store = state.store();
+    let mut store = state.store()?;
     let e = store.enrolment()?;
     if e.is_none() {
         // The background sync may have erased a revoked device, giving it a new id.
@@ -103,7 +138,7 @@ pub fn enrol<R: tauri::Runtime>(
         });
     }
     {
-        let mut store = state.store();
+        let mut store = state.store()?;
         if store.enrolment()?.is_some() {
             return Err(CmdError::msg("本机已注册，无需重复注册"));
         }
@@ -121,22 +156,22 @@ pub fn enrol<R: tauri::Runtime>(
 
 #[tauri::command]
 pub fn set_operator(state: State<'_, AppState>, name: String) -> CmdResult<String> {
-    Ok(state.store().set_operator(&name)?)
+    Ok(state.store()?.set_operator(&name)?)
 }
 
 #[tauri::command]
 pub fn village_overview(state: State<'_, AppState>, village: Uuid) -> CmdResult<VillageOverview> {
-    Ok(state.store().village_overview(village, today())?)
+    Ok(state.store()?.village_overview(village, today())?)
 }
 
 #[tauri::command]
 pub fn households(state: State<'_, AppState>, query: HouseholdQuery) -> CmdResult<Vec<HouseholdSummary>> {
-    Ok(state.store().households(&query)?)
+    Ok(state.store()?.households(&query)?)
 }
 
 #[tauri::command]
 pub fn household_detail(state: State<'_, AppState>, id: Uuid) -> CmdResult<HouseholdDetail> {
-    Ok(state.store().household_detail(id, today())?)
+    Ok(state.store()?.household_detail(id, today())?)
 }
 
 fn entity(name: &str) -> CmdResult<Entity> {
@@ -150,7 +185,7 @@ fn entity(name: &str) -> CmdResult<Entity> {
 #[tauri::command]
 pub fn create_record(state: State<'_, AppState>, kind: String, fields: Map<String, Value>) -> CmdResult<Uuid> {
     let id = Uuid::now_v7();
-    state.store().create_fields(entity(&kind)?, id, &fields)?;
+    state.store()?.create_fields(entity(&kind)?, id, &fields)?;
     Ok(id)
 }
 
@@ -162,12 +197,12 @@ pub fn update_record(
     id: Uuid,
     patch: Map<String, Value>,
 ) -> CmdResult<usize> {
-    Ok(state.store().update(entity(&kind)?, id, &patch)?)
+    Ok(state.store()?.update(entity(&kind)?, id, &patch)?)
 }
 
 #[tauri::command]
 pub fn record_visit(state: State<'_, AppState>, visit: NewVisit) -> CmdResult<Uuid> {
-    Ok(state.store().record_visit(&visit)?)
+    Ok(state.store()?.record_visit(&visit)?)
 }
 
 /// The income form's figures as the user types (no storage).
@@ -184,7 +219,7 @@ pub fn check_in(
     lon: Option<f64>,
 ) -> CmdResult<PresenceMonth> {
     let who = state.operator()?;
-    let mut store = state.store();
+    let mut store = state.store()?;
     store.check_in(village, &who, lat, lon)?;
     let t = today();
     Ok(store.presence_month(village, &who, t.year(), t.month(), t)?)
@@ -193,22 +228,22 @@ pub fn check_in(
 #[tauri::command]
 pub fn presence_month(state: State<'_, AppState>, village: Uuid, year: i32, month: u32) -> CmdResult<PresenceMonth> {
     let who = state.operator()?;
-    Ok(state.store().presence_month(village, &who, year, month, today())?)
+    Ok(state.store()?.presence_month(village, &who, year, month, today())?)
 }
 
 #[tauri::command]
 pub fn problems(state: State<'_, AppState>, village: Uuid, open_only: bool) -> CmdResult<Vec<ProblemItem>> {
-    Ok(state.store().problem_ledger(village, open_only, today())?)
+    Ok(state.store()?.problem_ledger(village, open_only, today())?)
 }
 
 #[tauri::command]
 pub fn close_problem(state: State<'_, AppState>, id: Uuid, evidence: String) -> CmdResult<()> {
-    Ok(state.store().close_problem(id, &evidence, &today().to_string())?)
+    Ok(state.store()?.close_problem(id, &evidence, &today().to_string())?)
 }
 
 #[tauri::command]
 pub fn record_exit_decision(state: State<'_, AppState>, decision: NewExitDecision) -> CmdResult<HouseholdDetail> {
-    let mut store = state.store();
+    let mut store = state.store()?;
     store.record_exit_decision(&decision, today())?;
     Ok(store.household_detail(decision.household_id, today())?)
 }
@@ -216,7 +251,7 @@ pub fn record_exit_decision(state: State<'_, AppState>, decision: NewExitDecisio
 /// The 报表 screen: every report over the villages this device holds.
 #[tauri::command]
 pub fn dashboard(state: State<'_, AppState>) -> CmdResult<Dashboard> {
-    Ok(state.store().dashboard(today(), &zoufang_model::calendar::WorkCalendar::national())?)
+    Ok(state.store()?.dashboard(today(), &zoufang_model::calendar::WorkCalendar::national())?)
 }
 
 /// What a roster import did, and where its report of rejected rows was saved.
@@ -251,7 +286,7 @@ pub async fn import_roster<R: tauri::Runtime>(
         let state = handle.state::<AppState>();
         let dir = state.db.parent().map(|p| p.join("exports")).unwrap_or_default();
         let (summary, report) = {
-            let mut store = state.store();
+            let mut store = state.store()?;
             zoufang_office::import_roster(&mut store, &name, bytes, today(), &mut |p| {
                 let _ = handle.emit("import-progress", p);
             })
@@ -309,7 +344,7 @@ fn percent_decode(s: &str) -> String {
 /// returns the file's path.
 #[tauri::command]
 pub fn export_report(state: State<'_, AppState>, kind: String) -> CmdResult<String> {
-    let store = state.store();
+    let store = state.store()?;
     let t = today();
     let (bytes, name) = match kind.as_str() {
         "monthly" => (
@@ -326,14 +361,14 @@ pub fn export_report(state: State<'_, AppState>, kind: String) -> CmdResult<Stri
 
 #[tauri::command]
 pub fn conflicts(state: State<'_, AppState>, open_only: bool) -> CmdResult<Vec<ConflictView>> {
-    Ok(state.store().conflict_views(open_only)?)
+    Ok(state.store()?.conflict_views(open_only)?)
 }
 
 /// Resolves a conflict with one side's value or a typed merge.
 #[tauri::command]
 pub fn resolve_conflict(state: State<'_, AppState>, id: Uuid, value: Value) -> CmdResult<()> {
     let who = state.operator()?;
-    state.store().resolve_conflict(id, &value, &who)?;
+    state.store()?.resolve_conflict(id, &value, &who)?;
     state.wake_sync();
     Ok(())
 }
@@ -341,7 +376,7 @@ pub fn resolve_conflict(state: State<'_, AppState>, id: Uuid, value: Value) -> C
 #[tauri::command]
 pub fn sync_status(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
     let (enrolled, pending, last_sync, quarantined) = {
-        let store = state.store();
+        let store = state.store()?;
         (store.enrolment()?.is_some(), store.pending_changes()?, store.last_sync()?, store.quarantined()?.len())
     };
     let mut s = state.sync.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -354,7 +389,7 @@ pub fn sync_status(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
 
 #[tauri::command]
 pub fn sync_now<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
-    if state.store().enrolment()?.is_none() {
+    if state.store()?.enrolment()?.is_none() {
         return Err(CmdError::msg("本机尚未注册，请先注册"));
     }
     state.start_sync(app);
@@ -365,20 +400,20 @@ pub fn sync_now<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, Ap
 /// A household's 一户一档 with the state of every required document.
 #[tauri::command]
 pub fn archive_status(state: State<'_, AppState>, household: Uuid) -> CmdResult<ArchiveStatus> {
-    Ok(state.store().archive_status(household)?)
+    Ok(state.store()?.archive_status(household)?)
 }
 
 /// Photos attached to a record (a visit's or a problem's evidence, a document's pages), in order.
 #[tauri::command]
 pub fn photos_of(state: State<'_, AppState>, owner: Uuid) -> CmdResult<Vec<PhotoView>> {
-    Ok(state.store().photos_of(owner)?)
+    Ok(state.store()?.photos_of(owner)?)
 }
 
 /// Starts a document in a household's 一户一档; returns its id.
 #[tauri::command]
 pub fn create_document(state: State<'_, AppState>, document: NewDocument) -> CmdResult<Uuid> {
     let by = state.operator()?;
-    Ok(state.store().create_document(&document, Some(&by))?)
+    Ok(state.store()?.create_document(&document, Some(&by))?)
 }
 
 /// Imports a photo from the camera or a file picker: the file's bytes as the raw body, the record it
@@ -405,7 +440,7 @@ pub async fn import_photo<R: tauri::Runtime>(
     tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
         let by = state.operator()?;
-        let imported = state.store().import_photo(&bytes, target, Some(&by))?;
+        let imported = state.store()?.import_photo(&bytes, target, Some(&by))?;
         Ok(imported)
     })
     .await
@@ -417,14 +452,14 @@ pub async fn import_photo<R: tauri::Runtime>(
 #[tauri::command]
 pub fn photo_data(state: State<'_, AppState>, hash: String, full: bool) -> CmdResult<String> {
     use base64::Engine;
-    let local = state.store().blob(&hash)?;
+    let local = state.store()?.blob(&hash)?;
     let bytes = match local {
         Some(b) => b,
         None if !full => return Err(CmdError::msg("缩略图尚未下载，同步后可见")),
         None => {
-            let e = state.store().enrolment()?.ok_or_else(|| CmdError::msg("本机尚未注册，无法下载照片"))?;
+            let e = state.store()?.enrolment()?.ok_or_else(|| CmdError::msg("本机尚未注册，无法下载照片"))?;
             let bytes = zoufang_client::fetch_photo(&e, &hash)?;
-            state.store().save_fetched(&hash, &bytes)?;
+            state.store()?.save_fetched(&hash, &bytes)?;
             bytes
         }
     };

@@ -26,6 +26,8 @@ fn data_dir<R: tauri::Runtime>(app: &tauri::App<R>) -> Result<PathBuf, String> {
 /// The builder with every command registered; `run` adds the real runtime, tests a mock one.
 pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
     b.invoke_handler(tauri::generate_handler![
+        commands::lock_state,
+        commands::unlock,
         commands::app_info,
         commands::enrol,
         commands::set_operator,
@@ -60,9 +62,8 @@ pub fn run() {
     let app = builder(tauri::Builder::default())
         .setup(|app| {
             let dir = data_dir(app)?;
-            let state = AppState::open(&dir)?;
-            state.start_sync(app.handle().clone());
-            app.manage(state);
+            // The database opens (and the background sync starts) when the user unlocks it.
+            app.manage(AppState::new(&dir)?);
             Ok(())
         })
         .build(tauri::generate_context!());

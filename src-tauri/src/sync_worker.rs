@@ -84,7 +84,9 @@ fn percent(p: Progress) -> (u8, String) {
 impl AppState {
     /// Starts the background sync once the device is enrolled (again after enrolment).
     pub fn start_sync<R: tauri::Runtime>(&self, app: tauri::AppHandle<R>) {
-        if self.store().enrolment().ok().flatten().is_none() || self.sync.started.swap(true, Ordering::SeqCst) {
+        let enrolled = self.store().ok().and_then(|s| s.enrolment().ok().flatten()).is_some();
+        let Some(key) = self.key() else { return };
+        if !enrolled || self.sync.started.swap(true, Ordering::SeqCst) {
             return;
         }
         let shared: Arc<SyncShared> = self.sync.clone();
@@ -100,7 +102,7 @@ impl AppState {
             let emit = |s: SyncStatus| {
                 let _ = app.emit("sync-status", s);
             };
-            run_auto_waking(&db, opts, &shared.stop, &shared.wake, &mut |ev| {
+            run_auto_waking(&db, Some(&key), opts, &shared.stop, &shared.wake, &mut |ev| {
                 let s = match ev {
                     AutoEvent::Progress(p) => shared.update(|s| {
                         let (pct, phase) = percent(p);

@@ -9,7 +9,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 use zoufang_app::AppState;
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::{Storage, TestServer, UNLOCK};
 
 struct App {
     _app: tauri::App<MockRuntime>,
@@ -17,11 +17,19 @@ struct App {
 }
 
 impl App {
-    fn new(dir: &std::path::Path) -> App {
+    /// The app as it starts: locked.
+    fn locked(dir: &std::path::Path) -> App {
         let app = zoufang_app::builder(mock_builder()).build(mock_context(noop_assets())).expect("mock app");
-        app.manage(AppState::open(dir).expect("open state"));
+        app.manage(AppState::new(dir).expect("state"));
         let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
         App { _app: app, window }
+    }
+
+    /// The app unlocked with the test devices' secret.
+    fn new(dir: &std::path::Path) -> App {
+        let app = App::locked(dir);
+        app.ok("unlock", json!({ "secret": UNLOCK }));
+        app
     }
 
     /// Calls a command; `Err` holds the serialised `CmdError`.
@@ -65,6 +73,33 @@ impl App {
         let e = self.call(cmd, args).expect_err(cmd);
         (e["field"].as_str().map(str::to_string), e["message"].as_str().unwrap_or_default().to_string())
     }
+}
+
+#[test]
+fn the_app_opens_its_data_only_with_the_unlock_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("device");
+    let app = App::locked(&data);
+    assert_eq!(app.ok("lock_state", json!({})), json!({ "unlocked": false, "exists": false, "min_secret_chars": 6 }));
+    let (_, msg) = app.err("app_info", json!({}));
+    assert!(msg.contains("尚未解锁"), "{msg}");
+    let (field, msg) = app.err("unlock", json!({ "secret": "12345" }));
+    assert_eq!((field.as_deref(), msg.as_str()), (Some("secret"), "解锁密码至少需要 6 个字符"));
+    assert_eq!(app.ok("lock_state", json!({}))["exists"], false, "a refused secret creates nothing");
+    let info = app.ok("unlock", json!({ "secret": "花桥村2026" }));
+    assert_eq!(info["enrolled"], false);
+    app.ok("set_operator", json!({ "name": "李娟" }));
+    drop(app);
+
+    // The next start: the database exists; a wrong secret is refused, the right one opens it.
+    let app = App::locked(&data);
+    assert_eq!(app.ok("lock_state", json!({}))["exists"], true);
+    let (field, msg) = app.err("unlock", json!({ "secret": "花桥村2025" }));
+    assert_eq!((field.as_deref(), msg.as_str()), (Some("secret"), "解锁密码不正确，请重新输入"));
+    assert_eq!(app.ok("lock_state", json!({}))["unlocked"], false);
+    assert_eq!(app.ok("unlock", json!({ "secret": "花桥村2026" }))["operator"], "李娟");
+    let head = std::fs::read(data.join("zoufang.db")).unwrap();
+    assert_ne!(&head[..16], b"SQLite format 3\0", "the file is encrypted");
 }
 
 fn today() -> String {

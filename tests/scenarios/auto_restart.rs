@@ -6,8 +6,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 use zoufang_client::{run_auto, AutoEvent, AutoOptions, SyncOptions};
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::TestServer;
-use zoufang_store::{HouseholdQuery, Store};
+use zoufang_scenarios::{open_device, TestServer};
+use zoufang_store::HouseholdQuery;
 
 #[test]
 fn background_sync_waits_out_an_outage() {
@@ -36,7 +36,8 @@ fn background_sync_waits_out_an_outage() {
             max_backoff: Duration::from_millis(400),
             sync: SyncOptions::default(),
         };
-        run_auto(&db2, opts, &stop2, &mut |ev| {
+        let key = zoufang_store::Store::unlock_key(&db2, zoufang_scenarios::UNLOCK).unwrap();
+        run_auto(&db2, Some(&key), opts, &stop2, &mut |ev| {
             let tag = match ev {
                 AutoEvent::Retrying { .. } => "retrying",
                 AutoEvent::Synced(_) => "synced",
@@ -61,7 +62,7 @@ fn background_sync_waits_out_an_outage() {
     assert_eq!(got, "synced");
     stop.store(true, Ordering::Relaxed);
     worker.join().unwrap();
-    let a = Store::open(&db).unwrap();
+    let a = open_device(&db);
     assert_eq!(a.pending_changes().unwrap(), 0);
     let mut fresh = server.device(&dir.path().join("fresh.db"), "新平板", Scope::Village(villages[0]));
     zoufang_client::sync(&mut fresh).unwrap();

@@ -4,7 +4,7 @@
 use serde_json::json;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::{open_device, Storage, TestServer};
 use zoufang_store::{HouseholdQuery, Store};
 use zoufang_sync::{PushRequest, Status, PROTOCOL};
 
@@ -67,11 +67,11 @@ fn a_device_restored_from_an_old_copy_cannot_fork_its_history() {
     let copy = dir.path().join("copy.db");
     std::fs::copy(&path, &copy).unwrap();
     // … the tablet goes on working …
-    let mut a = Store::open(&path).unwrap();
+    let mut a = open_device(&path);
     note(&mut a, h, "之后的真实记录");
     zoufang_client::sync(&mut a).unwrap();
     // … and later the old copy is put back and used to write something else.
-    let mut old = Store::open(&copy).unwrap();
+    let mut old = open_device(&copy);
     note(&mut old, h, "用旧备份写的记录");
     let before = server.log_len();
     let err = zoufang_client::sync(&mut old).unwrap_err();

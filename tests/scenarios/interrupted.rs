@@ -2,12 +2,11 @@
 //! at random moments finishes on the next run.
 
 use serde_json::json;
-use std::process::Command;
 use std::time::Duration;
 use zoufang_client::{sync_client, Client, SyncError, SyncOptions};
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{cli_binary, Cut, CuttingProxy, TestServer};
-use zoufang_store::{HouseholdQuery, Store};
+use zoufang_scenarios::{cli_on, open_device, Cut, CuttingProxy, TestServer};
+use zoufang_store::HouseholdQuery;
 
 #[test]
 fn push_cut_off_before_and_after_the_server_acts() {
@@ -70,11 +69,10 @@ fn sync_killed_at_random_moments_finishes_on_rerun() {
     let expected_changes = store.pending_changes().unwrap();
     drop(store);
     let before = server.log_len();
-    let bin = cli_binary();
     let mut kills = 0;
     for i in 0..12u64 {
-        let mut child = Command::new(&bin)
-            .args(["--db", db.to_str().unwrap(), "sync"])
+        let mut child = cli_on(&db)
+            .arg("sync")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -86,10 +84,10 @@ fn sync_killed_at_random_moments_finishes_on_rerun() {
         }
         let _ = child.wait();
     }
-    let status = Command::new(&bin).args(["--db", db.to_str().unwrap(), "sync"]).output().unwrap();
+    let status = cli_on(&db).arg("sync").output().unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     assert!(kills > 0, "no sync was interrupted; the test proves nothing");
-    let store = Store::open(&db).unwrap();
+    let store = open_device(&db);
     assert_eq!(store.pending_changes().unwrap(), 0);
     assert_eq!(server.log_len() - before, expected_changes, "no change lost, none stored twice");
     for h in &hs {

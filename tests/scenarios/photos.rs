@@ -2,14 +2,13 @@
 //! processes and a restarted server, thumbnails on other devices, full images on demand, scope, and
 //! bad files refused without a trace.
 
-use std::process::Command;
 use std::time::Duration;
 use uuid::Uuid;
 use zoufang_client::{upload_photos, Client, PhotoReport};
 use zoufang_media::sample::{camera_jpeg, CameraExif};
 use zoufang_model::archive::DocState;
 use zoufang_model::{ArchiveKind, Scope};
-use zoufang_scenarios::{cli_binary, Cut, CuttingProxy, Storage, TestServer};
+use zoufang_scenarios::{cli_on, open_device, Cut, CuttingProxy, Storage, TestServer};
 use zoufang_store::{HouseholdQuery, NewDocument, PhotoTarget, Store};
 use zoufang_sync::BLOB_CHUNK;
 
@@ -240,11 +239,10 @@ fn sync_killed_during_photo_upload_finishes_on_rerun() {
         hashes.push(p.unwrap().photo.hash);
     }
     drop(a);
-    let bin = cli_binary();
     let mut kills = 0;
     for i in 0..10u64 {
-        let mut child = Command::new(&bin)
-            .args(["--db", db.to_str().unwrap(), "sync"])
+        let mut child = cli_on(&db)
+            .arg("sync")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -256,10 +254,10 @@ fn sync_killed_during_photo_upload_finishes_on_rerun() {
         }
         let _ = child.wait();
     }
-    let out = Command::new(&bin).args(["--db", db.to_str().unwrap(), "sync"]).output().unwrap();
+    let out = cli_on(&db).arg("sync").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(kills > 0, "no sync was interrupted; the test proves nothing");
-    let a = Store::open(&db).unwrap();
+    let a = open_device(&db);
     assert!(a.pending_blobs().unwrap().is_empty());
     let (photos, leftovers) = objects(&server);
     assert_eq!(photos.len(), 12, "six images and six thumbnails, each once");
@@ -308,8 +306,8 @@ fn bad_files_are_refused_and_leave_nothing_behind() {
     let pdf_path = dir.path().join("材料.jpg");
     std::fs::write(&pdf_path, b"%PDF-1.7\n").unwrap();
     drop(a);
-    let out = Command::new(cli_binary())
-        .args(["--db", db.to_str().unwrap(), "photo", png_path.to_str().unwrap(), pdf_path.to_str().unwrap()])
+    let out = cli_on(&db)
+        .args(["photo", png_path.to_str().unwrap(), pdf_path.to_str().unwrap()])
         .args(["--document", &doc.to_string()])
         .output()
         .unwrap();

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use zoufang_model::{ConflictStatus, Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::{open_device, Storage, TestServer};
 use zoufang_store::Store;
 
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ proptest! {
         let server = TestServer::start(dir.path());
         let village = zoufang_model::Village { id: Uuid::now_v7(), name: "花桥村".into(), code: "522630101201".into(), township: "台拱镇".into(), county: "台江县".into() };
         let code = server.storage.create_enrol_code("乡镇", &Scope::County("522630".into()), 1).unwrap();
-        let mut admin = Store::open(dir.path().join("admin.db")).unwrap();
+        let mut admin = open_device(&dir.path().join("admin.db"));
         zoufang_client::enrol(&mut admin, &server.url, &code, "乡镇").unwrap();
         admin.create(&village).unwrap();
         zoufang_client::sync(&mut admin).unwrap();

@@ -1,12 +1,11 @@
 //! The office reports from the command line over a synced village: the same figures as the store's,
 //! as text and as JSON.
 
-use std::process::Command;
 use zoufang_model::Scope;
-use zoufang_scenarios::{cli_binary, TestServer};
+use zoufang_scenarios::{cli_on, TestServer};
 
 fn cli(db: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(cli_binary()).arg("--db").arg(db).args(args).output().expect("run zoufang-cli");
+    let out = cli_on(db).args(args).output().expect("run zoufang-cli");
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8")
 }
@@ -47,12 +46,7 @@ fn reports_from_the_command_line_match_the_store() {
     assert_eq!(ledger.as_array().unwrap().len(), store.report_ledger(today).unwrap().len());
     let p = cli(&db, &["report", "presence", "--month", "2026-10"]);
     assert!(p.starts_with("2026 年 10 月在村情况"), "{p}");
-    let bad = Command::new(cli_binary())
-        .arg("--db")
-        .arg(&db)
-        .args(["report", "presence", "--month", "十月"])
-        .output()
-        .unwrap();
+    let bad = cli_on(&db).args(["report", "presence", "--month", "十月"]).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Entity, ExitOutcome, ExitStep, Role, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::{open_device, Storage, TestServer};
 use zoufang_server::RevokeMode;
 use zoufang_store::{HouseholdQuery, NewExitDecision, NewProblem, NewVisit, Store};
 use zoufang_sync::{Change, Hlc, PushRequest, Status, Version, PROTOCOL};
@@ -100,6 +100,24 @@ fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag: &s
     zoufang_client::sync(&mut y).unwrap();
 }
 
+/// A 暗访 inspection of one household in each of `villages` (all in `county`), by an inspector's device
+/// sealing to the county office's key.
+fn inspections(server: &TestServer, dir: &std::path::Path, county: &str, villages: &[Uuid]) {
+    let office = zoufang_store::OpeningKey::generate();
+    server.storage.set_sealing_key(county, &office.sealing_key().to_string(), Uuid::nil()).unwrap();
+    let path = dir.join(format!("inspector-{county}.db"));
+    let mut inspector = server.device_as(&path, "督查组", Scope::County(county.into()), Role::Inspector);
+    zoufang_client::sync(&mut inspector).unwrap();
+    let today = chrono::Local::now().date_naive();
+    for v in villages {
+        let q = HouseholdQuery { village: Some(*v), ..Default::default() };
+        let h = inspector.households(&q).unwrap()[0].id;
+        let findings = zoufang_model::InspectionFindings { notes: Some("家中无人".into()), ..Default::default() };
+        inspector.record_inspection(h, today, "赵督查", &findings).unwrap();
+    }
+    zoufang_client::sync(&mut inspector).unwrap();
+}
+
 /// The server's own record of where every row belongs, read from its database file.
 fn rows_by_village(dir: &std::path::Path) -> HashMap<(Entity, Uuid), Vec<Uuid>> {
     let conn = Connection::open(dir.join("server.db")).unwrap();
@@ -124,6 +142,13 @@ fn editable_field(dir: &std::path::Path, entity: Entity, row: Uuid) -> (String, 
             .query_row("SELECT max(seq) FROM change_log WHERE row_id = ?1", [&row.as_bytes()[..]], |r| r.get(0))
             .unwrap();
         return ("resolved_by".into(), json!("李娜"), seq as u64);
+    }
+    if entity == Entity::Inspection {
+        // Nothing of a sealed inspection changes; writing one is withdrawing it.
+        let seq: i64 = conn
+            .query_row("SELECT max(seq) FROM change_log WHERE row_id = ?1", [&row.as_bytes()[..]], |r| r.get(0))
+            .unwrap();
+        return ("deleted".into(), json!(true), seq as u64);
     }
     let mut stmt =
         conn.prepare("SELECT field, value, seq FROM change_log WHERE row_id = ?1 AND live = 1 ORDER BY seq").unwrap();
@@ -150,7 +175,8 @@ fn pulled(client: &Client, villages: &HashMap<Uuid, Uuid>) -> Result<BTreeSet<(E
             Err(e) => panic!("{e}"),
         };
         for r in &page.rows {
-            seen.insert((r.entity, villages[&r.row]));
+            let v = villages.get(&r.row).unwrap_or_else(|| panic!("{:?} {} is in no village", r.entity, r.row));
+            seen.insert((r.entity, *v));
         }
         if !page.more {
             return Ok(seen);
@@ -167,9 +193,9 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
     for (v, tag) in [(w.a, "a"), (w.b, "b"), (w.t, "t"), (w.c, "c")] {
         field_work(&server, dir.path(), v, tag);
     }
+    inspections(&server, dir.path(), "522630", &[w.a, w.b, w.t]);
+    inspections(&server, dir.path(), "520102", &[w.c]);
     let rows = rows_by_village(dir.path());
-    let village_of: HashMap<Uuid, Uuid> =
-        rows.iter().flat_map(|((_, v), rs)| rs.iter().map(move |r| (*r, *v))).collect();
     for v in [w.a, w.b, w.t, w.c] {
         for e in Entity::ALL {
             assert!(rows.contains_key(&(*e, v)), "the setup holds a {e:?} record in every village");
@@ -195,7 +221,11 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
         assert_eq!(enrolled.role, role);
         let client = Client::new(&server.url).with_token(&enrolled.token);
 
-        // Read.
+        // Read. (Where rows belong is read again: an earlier role's write may have opened a conflict.)
+        let village_of: HashMap<Uuid, Uuid> = rows_by_village(dir.path())
+            .into_iter()
+            .flat_map(|((_, v), rs)| rs.into_iter().map(move |r| (r, v)))
+            .collect();
         match pulled(&client, &village_of) {
             Ok(seen) => {
                 for e in Entity::ALL {
@@ -286,7 +316,7 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
 
     // Sign-in: a wrong password and an unknown user get the same answer; the right one enrols.
     let path = dir.path().join("tablet.db");
-    let mut store = Store::open(&path).unwrap();
+    let mut store = open_device(&path);
     for (login, pw) in [("zhangwei", "花桥村第一书记2025"), ("nobody", "花桥村第一书记2026")] {
         match zoufang_client::login(&mut store, &server.url, login, pw, "张伟的平板").unwrap_err() {
             SyncError::Server { status, code, message } => {
@@ -371,7 +401,7 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
     assert!(lost.is_empty().unwrap());
 
     // Disabling a user revokes their devices for handover.
-    let mut again = Store::open(dir.path().join("again.db")).unwrap();
+    let mut again = open_device(&dir.path().join("again.db"));
     zoufang_client::login(&mut again, &server.url, "zhangwei", "花桥村第一书记2026", "新平板").unwrap();
     assert!(server.storage.disable_user("zhangwei").unwrap());
     assert!(matches!(zoufang_client::sync(&mut again).unwrap_err(), SyncError::Wiped { handed_in: true }));
@@ -405,7 +435,7 @@ fn township_staff_enrol_their_villages_and_no_one_else() {
 
     // The township issues a code for a work team in its village; the code enrols a working tablet.
     let issued = township.issue_code(&ask(Scope::Village(w.a), Role::WorkTeam)).unwrap();
-    let mut tablet = Store::open(dir.path().join("new.db")).unwrap();
+    let mut tablet = open_device(&dir.path().join("new.db"));
     let e = zoufang_client::enrol(&mut tablet, &server.url, &issued.code, "新平板").unwrap();
     assert_eq!((e.role, e.scope), (Role::WorkTeam, Scope::Village(w.a)));
     zoufang_client::sync(&mut tablet).unwrap();
@@ -437,7 +467,7 @@ fn township_staff_enrol_their_villages_and_no_one_else() {
         password: "第一书记的密码2026".into(),
     };
     township.add_user(&user("wangfang", Scope::Village(w.b))).unwrap();
-    let mut signed = Store::open(dir.path().join("signed.db")).unwrap();
+    let mut signed = open_device(&dir.path().join("signed.db"));
     let e = zoufang_client::login(&mut signed, &server.url, "wangfang", "第一书记的密码2026", "王芳的平板").unwrap();
     assert_eq!((e.role, e.scope), (Role::FirstSecretary, Scope::Village(w.b)));
     match township.add_user(&user("lisi", Scope::Village(w.c))) {

@@ -87,7 +87,7 @@ impl TestServer {
     }
 
     fn enrol_with(&self, path: &Path, name: &str, code: &str) -> Store {
-        let mut store = Store::open(path).expect("open device db");
+        let mut store = open_device(path);
         zoufang_client::enrol(&mut store, &self.url, code, name).expect("enrol");
         store
     }
@@ -205,6 +205,21 @@ impl CuttingProxy {
         });
         CuttingProxy { url, cuts_done }
     }
+}
+
+/// The unlock secret of every test device's database (devices are encrypted at rest, as in the field).
+pub const UNLOCK: &str = "测试平板密码";
+
+/// Opens (creating if needed) a test device's encrypted database.
+pub fn open_device(path: &Path) -> Store {
+    Store::open_encrypted(path, UNLOCK).expect("open device db")
+}
+
+/// `zoufang-cli` on a test device's database: the binary, `--db` and its unlock secret.
+pub fn cli_on(db: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(cli_binary());
+    c.arg("--db").arg(db).env("ZOUFANG_UNLOCK", UNLOCK);
+    c
 }
 
 /// The `zoufang-cli` binary built alongside the tests (`make test` builds it first).

@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, LockState, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
@@ -38,6 +38,8 @@ export type RecordKind = 'household' | 'member' | 'handbook_entry' | 'rectificat
 export type Fields = { [k: string]: JsonValue }
 
 export const api = {
+  lockState: () => call<LockState>('lock_state'),
+  unlock: (secret: string) => call<AppInfo>('unlock', { secret }),
   appInfo: () => call<AppInfo>('app_info'),
   enrol: (serverUrl: string, code: string, deviceName: string, login?: string, password?: string) =>
     call<AppInfo>('enrol', { serverUrl, code, deviceName, login: login ?? null, password: password ?? null }),

@@ -444,6 +444,12 @@ expires_at: string | null, operator: string | null, villages: Array<Village>, to
  */
 suggested_server: string | null, suggested_code: string | null, };
 
+export type LockState = { unlocked: boolean, exists: boolean, 
+/**
+ * Shortest secret accepted for a new database.
+ */
+min_secret_chars: number, };
+
 export type SyncStatus = { enrolled: boolean, running: boolean, 
 /**
  * 0–100 while running.
@@ -758,6 +764,12 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "lon": "经度",
     "added_by": "拍摄人",
     "caption": "说明"
+  },
+  inspection: {
+    "household_id": "被暗访户",
+    "inspected_on": "暗访日期",
+    "inspector": "暗访人",
+    "sealed": "暗访内容（已密封）"
   }
 }
 

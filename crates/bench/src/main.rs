@@ -1,6 +1,7 @@
 //! `zoufang-bench`: measures the figures the issues ask for and prints them. Run with `make bench`
 //! (release build). Each figure says what was measured so the number can be read on its own.
 
+mod at_rest;
 mod photos;
 mod scope;
 
@@ -41,6 +42,8 @@ enum Which {
     Photos,
     /// What scope and role filtering costs a pull on a county server of 300 villages.
     Scope,
+    /// What encryption at rest (SQLCipher, encrypted photo files) costs the device store.
+    AtRest,
     /// The import itself, in a process of its own so that its peak memory is its own (run by `import`).
     #[value(hide = true)]
     ImportChild,
@@ -85,6 +88,9 @@ fn main() -> Result<()> {
     }
     if matches!(cli.which, Which::All | Which::Scope) {
         scope::run(cli.quick)?;
+    }
+    if matches!(cli.which, Which::All | Which::AtRest) {
+        at_rest::run(cli.quick)?;
     }
     Ok(())
 }

@@ -11,12 +11,13 @@ use std::time::Duration;
 use uuid::Uuid;
 use zoufang_client::{AutoEvent, AutoOptions};
 use zoufang_model::*;
-use zoufang_store::{HouseholdQuery, Store};
+use zoufang_store::{DeviceKey, HouseholdQuery, Store};
 
 #[derive(Parser)]
 #[command(name = "zoufang-cli", version, about = "走访 device database and sync, from the command line")]
 struct Cli {
-    /// The device database (created if missing).
+    /// The device database (created if missing), encrypted with the unlock secret from ZOUFANG_UNLOCK
+    /// (asked for on a terminal when unset).
     #[arg(long, global = true, default_value = "data/device.db", env = "ZOUFANG_DEVICE_DB")]
     db: PathBuf,
     /// Print JSON instead of text.
@@ -223,6 +224,69 @@ enum Cmd {
         #[arg(long)]
         scope: String,
     },
+    /// (County office) make the key pair 暗访 inspections are sealed to: the private key is kept in this
+    /// device's encrypted database and written to `--backup` (keep it safe: without it no inspection
+    /// can be opened), the public key is sent to the server for the county's inspectors.
+    SealingKeyNew {
+        #[arg(long)]
+        backup: PathBuf,
+    },
+    /// (County office) use a private key from a backup file on this device (a new or second device).
+    SealingKeyImport { file: PathBuf },
+    /// (Inspector) record a 暗访 inspection, sealed at once to the county office's key.
+    Inspect {
+        /// Household id or 户编号.
+        household: String,
+        #[arg(long)]
+        inspector: String,
+        #[arg(long)]
+        date: Option<String>,
+        /// An unmet 两不愁三保障 item, as item:情况 (repeatable).
+        #[arg(long)]
+        unmet: Vec<String>,
+        #[arg(long)]
+        satisfaction: Option<String>,
+        /// Whether the family knows its 帮扶责任人.
+        #[arg(long)]
+        knows_helper: Option<bool>,
+        #[arg(long)]
+        notes: Option<String>,
+        /// Another problem found (repeatable).
+        #[arg(long)]
+        problem: Vec<String>,
+    },
+    /// (Inspector, county office) the inspections on this device: plain metadata only.
+    Inspections,
+    /// (County office) open an inspection; `--rectify` turns its findings into rectification items.
+    InspectionOpen {
+        id: Uuid,
+        #[arg(long)]
+        rectify: bool,
+        /// Deadline of the rectification items, in days from today.
+        #[arg(long, default_value_t = 30)]
+        deadline_days: i64,
+        #[arg(long)]
+        responsible: Option<String>,
+    },
+}
+
+fn unmet_needs(unmet: &[String]) -> Result<BasicNeeds> {
+    let mut needs = BasicNeeds::default();
+    for u in unmet {
+        let (item, note) = u
+            .split_once(':')
+            .or_else(|| u.split_once('：'))
+            .ok_or_else(|| anyhow!("--unmet 应写作 项目:情况，如 housing:屋顶漏雨"))?;
+        needs.set_unmet(BasicNeed::parse(item).ok_or_else(|| anyhow!("未知项目 {item}"))?, note);
+    }
+    Ok(needs)
+}
+
+/// The county office's private key on this device.
+fn opening_key(store: &Store) -> Result<zoufang_store::OpeningKey> {
+    store
+        .opening_key()?
+        .ok_or_else(|| anyhow!("本机没有县扶贫办的私钥：用 sealing-key-new 生成，或 sealing-key-import 导入备份"))
 }
 
 /// The password for a sign-in or a new user: `ZOUFANG_PASSWORD`, else one line from stdin.
@@ -230,10 +294,62 @@ fn read_password(prompt: &str) -> Result<String> {
     if let Ok(p) = std::env::var("ZOUFANG_PASSWORD") {
         return Ok(p);
     }
+    read_secret_line(prompt)
+}
+
+/// One line from stdin, not echoed when stdin is a terminal.
+fn read_secret_line(prompt: &str) -> Result<String> {
+    use std::io::IsTerminal;
     eprintln!("{prompt}");
+    let tty = std::io::stdin().is_terminal();
+    let stty = |arg: &str| {
+        let _ = std::process::Command::new("stty").arg(arg).stdin(std::process::Stdio::inherit()).status();
+    };
+    if tty {
+        stty("-echo");
+    }
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
+    let read = std::io::stdin().read_line(&mut line);
+    if tty {
+        stty("echo");
+    }
+    read?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// The key of the device database: from the unlock secret in `ZOUFANG_UNLOCK`, else asked for on the
+/// terminal (twice, for a database about to be created).
+fn device_key(db: &std::path::Path) -> Result<DeviceKey> {
+    use std::io::IsTerminal;
+    let secret = match std::env::var("ZOUFANG_UNLOCK") {
+        Ok(s) => s,
+        Err(_) if !std::io::stdin().is_terminal() => {
+            bail!("本机数据库已加密：请用环境变量 ZOUFANG_UNLOCK 提供解锁密码，或在终端中运行以输入密码")
+        }
+        Err(_) if zoufang_store::database_exists(db) => read_secret_line("本机数据库解锁密码：")?,
+        Err(_) => {
+            let first = read_secret_line("设置本机数据库的解锁密码（至少 6 个字符），回车结束：")?;
+            if read_secret_line("再输入一次：")? != first {
+                bail!("两次输入的解锁密码不一致");
+            }
+            first
+        }
+    };
+    Ok(Store::unlock_key(db, &secret)?)
+}
+
+/// Writes a private key to a new file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(path).with_context(|| format!("无法创建私钥备份 {}（已存在则不会覆盖）", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()?;
+    Ok(())
 }
 
 /// A client carrying this device's token, for the office's own requests.
@@ -461,16 +577,19 @@ fn main() {
     }
 }
 
-fn open(db: &std::path::Path) -> Result<Store> {
+/// The encrypted device database and its key (the background sync opens its own connection with it).
+fn open(db: &std::path::Path) -> Result<(Store, DeviceKey)> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    Store::open(db).with_context(|| format!("打开本机数据库 {} 失败", db.display()))
+    let key = device_key(db)?;
+    let store = Store::open_with_key(db, &key).with_context(|| format!("打开本机数据库 {} 失败", db.display()))?;
+    Ok((store, key))
 }
 
 fn run() -> Result<()> {
     let cli = Cli::parse();
-    let mut store = open(&cli.db)?;
+    let (mut store, key) = open(&cli.db)?;
     let json = cli.json;
     match cli.cmd {
         Cmd::Init { server, code, login, name } => {
@@ -620,14 +739,7 @@ fn run() -> Result<()> {
         }
         Cmd::Visit { household, kind, date, visitor, unmet, satisfaction, population, notes } => {
             let h = find_household(&store, &household)?;
-            let mut needs = BasicNeeds::default();
-            for u in unmet {
-                let (item, note) = u
-                    .split_once(':')
-                    .or_else(|| u.split_once('：'))
-                    .ok_or_else(|| anyhow!("--unmet 应写作 项目:情况，如 housing:屋顶漏雨"))?;
-                needs.set_unmet(BasicNeed::parse(item).ok_or_else(|| anyhow!("未知项目 {item}"))?, note);
-            }
+            let needs = unmet_needs(&unmet)?;
             let mut fields = Map::new();
             fields.insert("household_id".into(), json!(h.id));
             fields.insert("kind".into(), json!(VisitKind::parse(&kind).map(|k| k.ident()).unwrap_or(&kind)));
@@ -673,7 +785,7 @@ fn run() -> Result<()> {
                 drop(store);
                 let stop = AtomicBool::new(false);
                 let opts = AutoOptions { interval: Duration::from_secs(interval.max(1)), ..Default::default() };
-                zoufang_client::run_auto(&cli.db, opts, &stop, &mut |ev| match ev {
+                zoufang_client::run_auto(&cli.db, Some(&key), opts, &stop, &mut |ev| match ev {
                     AutoEvent::Progress(_) => {}
                     AutoEvent::Synced(r) => println!(
                         "同步完成：上传 {} 条，下载 {} 个字段",
@@ -852,6 +964,118 @@ fn run() -> Result<()> {
             };
             let id = office_client(&store)?.add_user(&req)?;
             out(json, &json!({ "id": id }), |_| format!("用户 {login}（{name}，{}）已添加", req.role.label()))?;
+        }
+        Cmd::SealingKeyNew { backup } => {
+            if store.opening_key()?.is_some() {
+                bail!("本机已有县扶贫办的私钥；换新密钥会使旧的暗访记录只能用旧私钥打开，请先确认备份");
+            }
+            let key = zoufang_store::OpeningKey::generate();
+            write_private(&backup, &key.to_string())?;
+            let info = office_client(&store)?.set_sealing_key(&key.sealing_key().to_string())?;
+            store.set_opening_key(&key)?;
+            store.set_sealing_key(&key.sealing_key())?;
+            out(json, &json!({ "county": info.county, "fingerprint": info.fingerprint, "backup": backup }), |_| {
+                format!(
+                    "已生成县 {} 的暗访密封密钥（指纹 {}）。公钥已交给服务器，督查组同步后即可密封暗访记录；\n私钥保存在本机加密数据库中，备份已写入 {}：请离线妥善保管，丢失则无法打开任何暗访记录。",
+                    info.county,
+                    info.fingerprint,
+                    backup.display()
+                )
+            })?;
+        }
+        Cmd::SealingKeyImport { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("读取 {} 失败", file.display()))?;
+            let key: zoufang_store::OpeningKey = text.parse()?;
+            store.set_opening_key(&key)?;
+            out(json, &json!({ "fingerprint": key.sealing_key().fingerprint() }), |_| {
+                format!("已导入私钥（指纹 {}）", key.sealing_key().fingerprint())
+            })?;
+        }
+        Cmd::Inspect { household, inspector, date, unmet, satisfaction, knows_helper, notes, problem } => {
+            let h = find_household(&store, &household)?;
+            let on = match date {
+                Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| anyhow!("--date 应写作 YYYY-MM-DD"))?,
+                None => chrono::Local::now().date_naive(),
+            };
+            let findings = InspectionFindings {
+                basic_needs: unmet_needs(&unmet)?,
+                satisfaction: satisfaction
+                    .map(|s| Satisfaction::parse(&s).ok_or_else(|| anyhow!("未知的满意度 {s}")))
+                    .transpose()?,
+                knows_helper,
+                notes,
+                problems: problem,
+            };
+            let id = store.record_inspection(h.id, on, &inspector, &findings)?;
+            out(json, &json!({ "inspection": id }), |_| {
+                format!("已密封暗访记录 {id}：只有县扶贫办能打开，本机也不能再查看内容")
+            })?;
+        }
+        Cmd::Inspections => {
+            let list = store.inspections()?;
+            out(json, &list, |l| {
+                let mut t = format!("暗访记录 {} 条\n", l.len());
+                for i in l {
+                    t += &format!(
+                        "{}  {}  {} {}（{}）  暗访人 {}  密文 {} 字节{}\n",
+                        i.id,
+                        i.inspected_on,
+                        i.household_no,
+                        i.head_name,
+                        i.village,
+                        i.inspector,
+                        i.sealed_bytes,
+                        if i.rectifications > 0 {
+                            format!("  已生成整改 {} 项", i.rectifications)
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+                t
+            })?;
+        }
+        Cmd::InspectionOpen { id, rectify, deadline_days, responsible } => {
+            let key = opening_key(&store)?;
+            let findings = store.open_inspection(id, &key)?;
+            let made = if rectify {
+                let deadline = chrono::Local::now().date_naive() + chrono::Duration::days(deadline_days.clamp(1, 365));
+                store.rectify_inspection(id, &key, deadline, responsible.as_deref())?
+            } else {
+                Vec::new()
+            };
+            out(json, &json!({ "findings": findings, "rectifications": made }), |_| {
+                let mut t = String::from("两不愁三保障：\n");
+                for (need, c) in findings.basic_needs.items() {
+                    let state = match c.state {
+                        NeedState::Met => "达标",
+                        NeedState::Unmet => "未达标",
+                        NeedState::NotApplicable => "不适用",
+                    };
+                    t += &format!(
+                        "  {}：{state}{}\n",
+                        need.label(),
+                        c.note.as_deref().map(|n| format!("（{n}）")).unwrap_or_default()
+                    );
+                }
+                if let Some(s) = findings.satisfaction {
+                    t += &format!("群众满意度：{}\n", s.label());
+                }
+                if let Some(k) = findings.knows_helper {
+                    t += &format!("知道帮扶责任人：{}\n", if k { "是" } else { "否" });
+                }
+                if let Some(n) = &findings.notes {
+                    t += &format!("记录：{n}\n");
+                }
+                for p in &findings.problems {
+                    t += &format!("问题：{p}\n");
+                }
+                if rectify {
+                    t += &format!("已生成整改问题 {} 项，同步后下发到村\n", made.len());
+                }
+                t
+            })?;
         }
         Cmd::Quarantine => {
             let q = store.quarantined()?;

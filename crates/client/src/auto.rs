@@ -6,7 +6,7 @@ use crate::{sync_with, Progress, SyncError, SyncOptions, SyncReport};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use zoufang_store::Store;
+use zoufang_store::{DeviceKey, Store};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AutoOptions {
@@ -50,14 +50,22 @@ fn sleep_until_stopped(d: Duration, stop: &AtomicBool, wake: &AtomicBool) {
     }
 }
 
-/// Runs until `stop` is set or a non-retryable error occurs.
-pub fn run_auto(db: &Path, opts: AutoOptions, stop: &AtomicBool, on_event: &mut dyn FnMut(AutoEvent)) {
-    run_auto_waking(db, opts, stop, &AtomicBool::new(false), on_event)
+/// Runs until `stop` is set or a non-retryable error occurs. `key` opens an encrypted device database
+/// (derived once by the caller; `None` for a plain one).
+pub fn run_auto(
+    db: &Path,
+    key: Option<&DeviceKey>,
+    opts: AutoOptions,
+    stop: &AtomicBool,
+    on_event: &mut dyn FnMut(AutoEvent),
+) {
+    run_auto_waking(db, key, opts, stop, &AtomicBool::new(false), on_event)
 }
 
 /// [`run_auto`] that also syncs at once, whatever the wait, when `wake` is set (the app's 「立即同步」).
 pub fn run_auto_waking(
     db: &Path,
+    key: Option<&DeviceKey>,
     opts: AutoOptions,
     stop: &AtomicBool,
     wake: &AtomicBool,
@@ -65,7 +73,11 @@ pub fn run_auto_waking(
 ) {
     let mut backoff = opts.min_backoff;
     while !stop.load(Ordering::Relaxed) {
-        let result = Store::open(db)
+        let opened = match key {
+            Some(k) => Store::open_with_key(db, k),
+            None => Store::open(db),
+        };
+        let result = opened
             .map_err(SyncError::from)
             .and_then(|mut store| sync_with(&mut store, opts.sync, &mut |p| on_event(AutoEvent::Progress(p))));
         match result {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use uuid::Uuid;
 use zoufang_sync::{
     BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest,
-    PushResponse, UserRequest, PROTOCOL,
+    PushResponse, SealingKeyBody, SealingKeyInfo, UserRequest, PROTOCOL,
 };
 
 /// Largest response read, in bytes.
@@ -108,6 +108,27 @@ impl Client {
         let r = self.agent.post(format!("{}/v1/users", self.base)).header("Authorization", self.auth()).send_json(req);
         let v: serde_json::Value = self.finish(r)?.0;
         v["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(|| SyncError::Protocol(v.to_string()))
+    }
+
+    /// The county office's key for sealing 暗访 findings; `None` while the county has not set one.
+    pub fn sealing_key(&self) -> Result<Option<SealingKeyInfo>> {
+        let r = self.agent.get(format!("{}/v1/sealing-key", self.base)).header("Authorization", self.auth()).call();
+        match self.finish(r) {
+            Ok(x) => Ok(Some(x.0)),
+            Err(SyncError::Server { status: 404, code, .. }) if code == "no_sealing_key" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets the county's sealing key (county office only).
+    pub fn set_sealing_key(&self, key: &str) -> Result<SealingKeyInfo> {
+        let body = SealingKeyBody { key: key.to_string() };
+        let r = self
+            .agent
+            .put(format!("{}/v1/sealing-key", self.base))
+            .header("Authorization", self.auth())
+            .send_json(&body);
+        self.finish(r).map(|x| x.0)
     }
 
     /// Tells the server a device revoked for handover has uploaded everything it held.

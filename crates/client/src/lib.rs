@@ -223,6 +223,15 @@ fn sync_once(
         Ok(())
     })?;
     let thumbs = photos::fetch_thumbs(client, store)?;
+    // Inspectors seal 暗访 findings to the county office's key: keep the current one on the device, so
+    // sealing works in a village without signal.
+    if matches!(store.enrolment()?.map(|e| e.role), Some(zoufang_model::Role::Inspector | zoufang_model::Role::County))
+    {
+        if let Some(k) = client.sealing_key()? {
+            let key = k.key.parse().map_err(|e: zoufang_vault::VaultError| SyncError::Protocol(e.to_string()))?;
+            store.set_sealing_key(&key)?;
+        }
+    }
     report.photos.fetched += thumbs.fetched;
     report.photos.bytes_fetched += thumbs.bytes_fetched;
     report.quarantined = store.quarantined()?.len();

@@ -1,7 +1,7 @@
 //! Typed records of the domain model (DESIGN.md). Field names equal the schema's; a test keeps them in step.
 
 use crate::enums::*;
-use crate::error::Problem;
+use crate::error::{Problem, ValidationError};
 use crate::id_number::IdNumber;
 use crate::income::IncomeCalc;
 use crate::phone::Phone;
@@ -338,16 +338,66 @@ pub struct Photo {
 }
 record!(Photo, Entity::Photo);
 
-/// A 暗访 inspection: only the metadata needed for coverage is plain; the findings are sealed to the county office.
+/// A 暗访 inspection as synced: plain metadata for coverage figures, the findings sealed (base64) to the
+/// county office's key. See [`InspectionFindings`] for what is inside.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Inspection {
     pub id: Uuid,
     pub household_id: Uuid,
-    pub county: String,
     pub inspected_on: NaiveDate,
-    pub inspector: Uuid,
-    /// Ciphertext of the findings (never plaintext once sealed).
-    pub sealed: Vec<u8>,
+    pub inspector: String,
+    /// Base64 of the sealed [`InspectionFindings`] (never plaintext).
+    pub sealed: String,
+}
+record!(Inspection, Entity::Inspection);
+
+/// What an inspector found at a household: sealed whole to the county office on the inspector's
+/// device, opened only there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct InspectionFindings {
+    /// The 两不愁三保障 checklist as the inspector found it.
+    pub basic_needs: BasicNeeds,
+    pub satisfaction: Option<Satisfaction>,
+    /// Whether the family knows its 帮扶责任人 (a usual 暗访 question).
+    pub knows_helper: Option<bool>,
+    pub notes: Option<String>,
+    /// Other problems found, one per item.
+    pub problems: Vec<String>,
+}
+
+impl InspectionFindings {
+    /// Checks the findings before they are sealed (once sealed, no one but the county can check them).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        self.basic_needs.validate().map_err(|p| ValidationError::new("basic_needs", p))?;
+        let notes = self.notes.as_deref().unwrap_or("").chars().count();
+        if notes > 5000 {
+            return Err(ValidationError::new("notes", Problem::TooLong { max: 5000, actual: notes }));
+        }
+        for (i, p) in self.problems.iter().enumerate() {
+            let n = p.trim().chars().count();
+            if n == 0 {
+                return Err(ValidationError::new(format!("problems.{i}"), Problem::Required));
+            }
+            if n > 2000 {
+                return Err(ValidationError::new(format!("problems.{i}"), Problem::TooLong { max: 2000, actual: n }));
+            }
+        }
+        Ok(())
+    }
+
+    /// The problems the county office turns into rectification items: each unmet checklist item with
+    /// its note, then each other problem.
+    pub fn problems_to_rectify(&self) -> Vec<String> {
+        let unmet =
+            self.basic_needs.items().into_iter().filter(|(_, c)| c.state == NeedState::Unmet).map(|(need, c)| {
+                format!("暗访发现「{}」未达标：{}", need.label(), c.note.as_deref().unwrap_or("").trim())
+            });
+        let other = self.problems.iter().map(|p| format!("暗访发现：{}", p.trim()));
+        unmet.chain(other).collect()
+    }
 }
 
 /// Where a user or device may read and write: a village, a township (9-digit code prefix) or a county (6 digits).

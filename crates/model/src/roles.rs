@@ -100,9 +100,15 @@ impl Role {
     /// Whether devices of this role receive records of this kind (inside their scope).
     pub fn can_read(self, entity: Entity) -> bool {
         match self {
-            Role::WorkTeam | Role::FirstSecretary | Role::Township | Role::County => true,
-            // To choose households and find them; nothing the village wrote about them beyond that.
-            Role::Inspector => matches!(entity, Entity::Village | Entity::Household | Entity::Member),
+            // 暗访 must stay unannounced and its findings the county's: not even that a household
+            // was inspected reaches the village or the township.
+            Role::WorkTeam | Role::FirstSecretary | Role::Township => entity != Entity::Inspection,
+            Role::County => true,
+            // To choose households and find them, and the team's inspections (sealed: only their plain
+            // metadata is readable); nothing the village wrote about households beyond that.
+            Role::Inspector => {
+                matches!(entity, Entity::Village | Entity::Household | Entity::Member | Entity::Inspection)
+            }
             Role::Admin => false,
         }
     }
@@ -111,11 +117,12 @@ impl Role {
     pub fn can_write(self, entity: Entity) -> bool {
         match self {
             // Villages are set up by the county, not from the field.
-            Role::WorkTeam | Role::FirstSecretary => entity != Entity::Village,
+            Role::WorkTeam | Role::FirstSecretary => !matches!(entity, Entity::Village | Entity::Inspection),
             Role::Township => entity == Entity::Conflict,
+            // The county office turns inspection findings into rectification items for the village.
             Role::County => matches!(entity, Entity::Village | Entity::Rectification | Entity::Conflict),
-            // Inspections are their own sealed records, not village records.
-            Role::Inspector | Role::Admin => false,
+            Role::Inspector => entity == Entity::Inspection,
+            Role::Admin => false,
         }
     }
 
@@ -211,7 +218,7 @@ mod tests {
         // Only field roles write household data; only the county sets up villages.
         for e in Entity::ALL {
             assert!(!Role::Admin.can_read(*e) && !Role::Admin.can_write(*e));
-            assert!(!Role::Inspector.can_write(*e));
+            assert_eq!(Role::Inspector.can_write(*e), *e == Entity::Inspection);
             assert!(!Role::WorkTeam.can_write(Entity::Village) && Role::County.can_write(Entity::Village));
             assert!(!Role::County.can_write(Entity::Household) && !Role::Township.can_write(Entity::Visit));
             // Whoever may write a kind may also read it.
@@ -220,7 +227,12 @@ mod tests {
             }
         }
         assert!(!Role::Inspector.can_read(Entity::Visit) && !Role::Inspector.can_read(Entity::Conflict));
-        assert_eq!(Role::Township.readable().len(), Entity::ALL.len());
+        assert_eq!(Role::Township.readable().len(), Entity::ALL.len() - 1);
+        // 暗访 stays between inspectors and the county office.
+        for r in [Role::WorkTeam, Role::FirstSecretary, Role::Township] {
+            assert!(!r.can_read(Entity::Inspection) && !r.can_write(Entity::Inspection));
+        }
+        assert!(Role::County.can_read(Entity::Inspection) && !Role::County.can_write(Entity::Inspection));
         assert!(Role::Township.can_write(Entity::Conflict) && !Role::Township.can_write(Entity::Household));
     }
 }

@@ -28,6 +28,7 @@ pub enum Entity {
     ExitDecision,
     ArchiveDocument,
     Photo,
+    Inspection,
 }
 
 /// How a record finds the village that scopes it (who may see and write it).
@@ -87,6 +88,9 @@ pub enum FieldKind {
     Candidates,
     /// Any JSON value (a conflict's chosen resolution).
     AnyJson,
+    /// Ciphertext sealed to the county office's key, base64 (a 暗访 inspection's findings). Only its
+    /// form is checked: no one but the county office can see inside.
+    Sealed,
 }
 
 /// How SQLite stores a field.
@@ -296,6 +300,19 @@ const PHOTO: &[FieldDef] = &[
     f("caption", "说明", FieldKind::Text(200)),
 ];
 
+/// A 暗访 inspection: the plain fields are only what coverage figures need (which household — and so
+/// which village and county —, when, by whom); the findings are sealed to the county office. Nothing
+/// changes after sealing.
+const INSPECTION: &[FieldDef] = &[
+    parent("household_id", "被暗访户", FieldKind::Ref(Entity::Household)),
+    fixed("inspected_on", "暗访日期", FieldKind::Date { past_only: true }, true),
+    fixed("inspector", "暗访人", FieldKind::PersonName, true),
+    fixed("sealed", "暗访内容（已密封）", FieldKind::Sealed, true),
+];
+
+/// Longest sealed text accepted (base64 characters): findings and notes, not photos.
+pub const SEALED_MAX: usize = 200_000;
+
 const CONFLICT: &[FieldDef] = &[
     FieldDef {
         name: "village_id",
@@ -330,6 +347,7 @@ impl Entity {
         Entity::ExitDecision,
         Entity::ArchiveDocument,
         Entity::Photo,
+        Entity::Inspection,
     ];
 
     /// The identifier, also the table name.
@@ -346,6 +364,7 @@ impl Entity {
             Entity::ExitDecision => "exit_decision",
             Entity::ArchiveDocument => "archive_document",
             Entity::Photo => "photo",
+            Entity::Inspection => "inspection",
         }
     }
 
@@ -362,6 +381,7 @@ impl Entity {
             Entity::ExitDecision => "退出程序",
             Entity::ArchiveDocument => "一户一档材料",
             Entity::Photo => "照片",
+            Entity::Inspection => "暗访记录",
         }
     }
 
@@ -383,6 +403,7 @@ impl Entity {
             Entity::ExitDecision => EXIT_DECISION,
             Entity::ArchiveDocument => ARCHIVE_DOCUMENT,
             Entity::Photo => PHOTO,
+            Entity::Inspection => INSPECTION,
         }
     }
 
@@ -400,9 +421,12 @@ impl Entity {
             Entity::Household | Entity::Presence | Entity::Rectification | Entity::Conflict | Entity::Photo => {
                 ScopeVia::Village("village_id")
             }
-            Entity::Member | Entity::Visit | Entity::HandbookEntry | Entity::ExitDecision | Entity::ArchiveDocument => {
-                ScopeVia::Household("household_id")
-            }
+            Entity::Member
+            | Entity::Visit
+            | Entity::HandbookEntry
+            | Entity::ExitDecision
+            | Entity::ArchiveDocument
+            | Entity::Inspection => ScopeVia::Household("household_id"),
         }
     }
 }
@@ -583,6 +607,19 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
             let c: Vec<crate::entities::Candidate> =
                 serde_json::from_value(value.clone()).map_err(|e| Problem::Invalid { detail: short(&e) })?;
             serde_json::to_value(c).map_err(|e| Problem::Invalid { detail: short(&e) })
+        }
+        FieldKind::Sealed => {
+            let t = text()?;
+            let b64 = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+            let body = t.trim_end_matches('=');
+            // A sealed box is at least 48 bytes (ephemeral key and tag): 64 base64 characters.
+            if t.len() > SEALED_MAX {
+                Err(Problem::TooLong { max: SEALED_MAX, actual: t.len() })
+            } else if t.len() < 64 || t.len() % 4 != 0 || t.len() - body.len() > 2 || !body.bytes().all(b64) {
+                Err(Problem::Invalid { detail: "不是密封后的内容（应为 base64 密文）".into() })
+            } else {
+                Ok(Value::String(t.to_string()))
+            }
         }
         FieldKind::AnyJson => {
             if value.to_string().len() > 20_000 {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use zoufang_model::{Role, Scope};
 use zoufang_sync::{
     BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest,
-    PushResponse, UserRequest, BLOB_CHUNK, MAX_BODY, PROTOCOL,
+    PushResponse, SealingKeyBody, SealingKeyInfo, UserRequest, BLOB_CHUNK, MAX_BODY, PROTOCOL,
 };
 
 pub type Shared = Arc<dyn Storage>;
@@ -38,6 +38,7 @@ pub fn router(storage: Shared, blobs: BlobStore) -> Router {
         .route("/v1/enrol-codes", post(issue_code))
         .route("/v1/users", post(add_user))
         .route("/v1/me", get(me))
+        .route("/v1/sealing-key", get(sealing_key_get).put(sealing_key_put))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -50,9 +51,9 @@ pub fn router(storage: Shared, blobs: BlobStore) -> Router {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "走访 zoufang sync API", description = "设备注册、推送与拉取修改、一户一档照片。每个错误都回答 {\"error\": 代码, \"message\": 中文说明}。"),
-    paths(health, enrol, login, me, handover, issue_code, add_user, push, pull, blob_status, blob_put, blob_get),
+    paths(health, enrol, login, me, handover, issue_code, add_user, sealing_key_get, sealing_key_put, push, pull, blob_status, blob_put, blob_get),
     modifiers(&BearerToken),
-    tags((name = "sync"), (name = "devices"), (name = "photos"))
+    tags((name = "sync"), (name = "devices"), (name = "photos"), (name = "inspections"))
 )]
 pub struct ApiDoc;
 
@@ -312,6 +313,58 @@ async fn handover(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<se
     }
     blocking(move || s.handover_done(&d)).await?;
     Ok(Json(serde_json::json!({ "handed_in": true })))
+}
+
+/// The county whose sealing key a device may use: inspectors and the county office, in their county.
+fn sealing_county(d: &DeviceAuth) -> Result<String, ApiError> {
+    match (&d.scope, d.role) {
+        (Scope::County(c), Role::Inspector | Role::County) => Ok(c.clone()),
+        _ => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("{}不使用暗访密封公钥", d.role.label()))),
+    }
+}
+
+#[utoipa::path(get, path = "/v1/sealing-key", tag = "inspections", security(("token" = [])), responses((status = 200, description = "本县县扶贫办的密封公钥", body = SealingKeyInfo), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "县扶贫办尚未设置公钥 (no_sealing_key)", body = ErrorBody)))]
+/// Inspectors' devices fetch the key they seal 暗访 findings to.
+async fn sealing_key_get(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<SealingKeyInfo>, ApiError> {
+    let d = auth(&s, &headers).await?;
+    let county = sealing_county(&d)?;
+    let c = county.clone();
+    let found = blocking(move || s.sealing_key(&c)).await?;
+    let (key, set_at) = found.ok_or_else(|| {
+        ApiError::new(StatusCode::NOT_FOUND, "no_sealing_key", "县扶贫办尚未设置暗访密封公钥，暂不能密封暗访记录")
+    })?;
+    let fingerprint = key.parse::<zoufang_vault::SealingKey>().map(|k| k.fingerprint()).unwrap_or_default();
+    Ok(Json(SealingKeyInfo { county, key, fingerprint, set_at }))
+}
+
+#[utoipa::path(put, path = "/v1/sealing-key", tag = "inspections", security(("token" = [])), request_body = SealingKeyBody, responses((status = 200, description = "公钥已保存", body = SealingKeyInfo), (status = 400, description = "请求格式错误或不是有效的公钥", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody)))]
+/// The county office sets the public key inspections are sealed to (its private key stays with it).
+async fn sealing_key_put(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SealingKeyInfo>, ApiError> {
+    let d = auth(&s, &headers).await?;
+    let county = sealing_county(&d)?;
+    if d.role != Role::County || d.handover_from.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("{}不能设置暗访密封公钥", d.role.label()),
+        ));
+    }
+    let req: SealingKeyBody = parse(body)?;
+    let key: zoufang_vault::SealingKey =
+        req.key.parse().map_err(|e: zoufang_vault::VaultError| ApiError::bad_request(e.to_string()))?;
+    let (text, c, by) = (key.to_string(), county.clone(), d.id);
+    blocking(move || s.set_sealing_key(&c, &text, by)).await?;
+    tracing::info!("device {} ({}) set the sealing key of county {county}: {}", d.id, d.name, key.fingerprint());
+    Ok(Json(SealingKeyInfo {
+        county,
+        key: key.to_string(),
+        fingerprint: key.fingerprint(),
+        set_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }))
 }
 
 #[utoipa::path(post, path = "/v1/push", tag = "sync", security(("token" = [])), request_body = PushRequest, responses((status = 200, description = "每条修改的结果；越权或超出范围的修改逐条拒收，其余照常保存", body = PushResponse), (status = 400, description = "请求格式错误或协议版本不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 409, description = "历史链接对不上，整批拒收 (history_mismatch)", body = ErrorBody), (status = 413, description = "请求过大或一批超过 5000 条", body = ErrorBody)))]

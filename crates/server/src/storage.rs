@@ -156,6 +156,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes a device. Returns false when it is unknown or already revoked.
     fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError>;
     fn villages(&self) -> Result<Vec<VillageInfo>, ApiError>;
+    /// Keeps the county office's public key for `county` (6 digits), replacing an earlier one.
+    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ApiError>;
+    /// The county office's public key for `county` and when it was set.
+    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ApiError>;
     /// The division code of a village the server knows.
     fn village_code(&self, village: Uuid) -> Result<Option<String>, ApiError>;
     fn stats(&self) -> Result<Stats, ApiError>;

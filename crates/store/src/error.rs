@@ -28,6 +28,11 @@ pub enum StoreError {
     /// A photo file could not be written or read.
     #[error("{0}")]
     Io(String),
+    /// The unlock secret does not open this database (nothing on disk was changed).
+    #[error("解锁密码不正确")]
+    WrongSecret,
+    #[error(transparent)]
+    Vault(#[from] zoufang_vault::VaultError),
     #[error("数据库错误：{0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]

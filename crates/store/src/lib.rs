@@ -5,9 +5,11 @@
 //! and appends one change per changed field to `change_log` **in the same transaction**, so there is no
 //! write without its change and no change without its write.
 
+mod at_rest;
 mod conflict_view;
 mod error;
 mod household_view;
+mod inspections;
 mod meta;
 mod outbox;
 mod photos;
@@ -20,9 +22,11 @@ mod wipe;
 mod workflows;
 mod write;
 
+pub use at_rest::database_exists;
 pub use conflict_view::ConflictView;
 pub use error::{Result, StoreError};
 pub use household_view::{ExitView, HouseholdDetail, LatestIncome, StatusCount, VillageOverview};
+pub use inspections::InspectionLine;
 pub use meta::Enrolment;
 pub use outbox::{Batch, PushSummary, Quarantined};
 pub use photos::{
@@ -38,6 +42,7 @@ pub use reports::{
 pub use rows::RowState;
 pub use workflows::{NewExitDecision, NewProblem, NewVisit, PresenceMonth, ProblemItem, DEFAULT_DEADLINE_DAYS};
 pub use write::WriteOp;
+pub use zoufang_vault::{DeviceKey, OpeningKey, SealingKey};
 
 use rusqlite::Connection;
 use std::path::Path;
@@ -53,6 +58,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../../schema/device/0004_exit.sql") },
     Migration { version: 5, sql: include_str!("../../../schema/device/0005_household_digest.sql") },
     Migration { version: 6, sql: include_str!("../../../schema/device/0006_photos.sql") },
+    Migration { version: 7, sql: include_str!("../../../schema/device/0007_inspection.sql") },
 ];
 
 /// An open device database.
@@ -64,15 +70,17 @@ pub struct Store {
     upserts: std::collections::HashMap<(zoufang_model::Entity, u64), String>,
     /// Where photo files live (`<database stem>.photos/` beside the database); none in memory.
     photo_dir: Option<std::path::PathBuf>,
+    /// Encrypts photo files at rest; `None` for a plain database (tests, the unencrypted baseline).
+    files: Option<zoufang_vault::FileCipher>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) an **unencrypted** database at `path` and brings its schema up to
+    /// date: for tests and the encryption benchmark's baseline. Devices use [`Store::open_encrypted`].
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
         let mut store = Self::setup(Connection::open(path)?)?;
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "device".into());
-        store.photo_dir = Some(path.with_file_name(format!("{stem}.photos")));
+        store.photo_dir = Some(at_rest::photo_dir_of(path));
         Ok(store)
     }
 
@@ -96,7 +104,7 @@ impl Store {
         let last: Option<i64> = conn.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0))?;
         let seen = meta::get(&conn, meta::HLC_SEEN)?.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
         let clock = Clock::resume(Hlc(last.unwrap_or(0).max(0) as u64).max(Hlc(seen)));
-        Ok(Store { conn, device, clock, upserts: Default::default(), photo_dir: None })
+        Ok(Store { conn, device, clock, upserts: Default::default(), photo_dir: None, files: None })
     }
 
     /// This device's id (made once, on first open; the server learns it at enrolment).

@@ -123,7 +123,6 @@ impl VillageArchiveLine {
 pub struct PendingBlob {
     pub hash: String,
     pub bytes: u64,
-    pub path: PathBuf,
 }
 
 fn now() -> String {
@@ -143,10 +142,15 @@ impl Store {
         Ok(self.photo_dir()?.join(&hash[..2]).join(hash))
     }
 
-    /// Writes a file under its hash unless it is there already: temporary name, fsync, rename.
+    /// Writes a file under its hash unless it is there already: temporary name, fsync, rename. On an
+    /// encrypted device the file is encrypted first; its name stays the hash of the plain bytes.
     fn put_file(&self, hash: &str, bytes: &[u8]) -> Result<()> {
         let path = self.blob_path(hash)?;
-        if std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64) {
+        let on_disk = match &self.files {
+            Some(_) => zoufang_vault::FileCipher::encrypted_len(bytes.len()),
+            None => bytes.len(),
+        };
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == on_disk as u64) {
             return Ok(());
         }
         let io = |e: std::io::Error| StoreError::Io(format!("保存照片文件失败（{}）：{e}", path.display()));
@@ -154,21 +158,33 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(io)?;
         let tmp = dir.join(format!(".{hash}.{}.tmp", Uuid::new_v4().simple()));
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).and_then(|_| f.sync_all()).map_err(io)?;
+        let written = match &self.files {
+            Some(c) => f.write_all(&c.encrypt(bytes)),
+            None => f.write_all(bytes),
+        };
+        written.and_then(|_| f.sync_all()).map_err(io)?;
         drop(f);
         std::fs::rename(&tmp, &path).map_err(io)?;
         Ok(())
     }
 
-    /// The bytes of a stored file, checked against its name; `None` when this device does not hold it.
+    /// The bytes of a stored file (decrypted), checked against its name; `None` when this device does
+    /// not hold it.
     pub fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>> {
         let path = self.blob_path(hash)?;
-        match std::fs::read(&path) {
-            Ok(b) if zoufang_media::sha256_hex(&b) == hash => Ok(Some(b)),
-            Ok(_) => Err(StoreError::Corrupt(format!("照片文件 {hash} 内容与编号不符"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(StoreError::Io(format!("读取照片文件失败：{e}"))),
+        let raw = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StoreError::Io(format!("读取照片文件失败：{e}"))),
+        };
+        let bytes = match &self.files {
+            Some(c) => c.decrypt(&raw).map_err(|_| StoreError::Corrupt(format!("照片文件 {hash} 无法解密")))?,
+            None => raw,
+        };
+        if zoufang_media::sha256_hex(&bytes) != hash {
+            return Err(StoreError::Corrupt(format!("照片文件 {hash} 内容与编号不符")));
         }
+        Ok(Some(bytes))
     }
 
     /// Starts a document in a household's 一户一档.
@@ -297,8 +313,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (hash, bytes) = row?;
-            let path = self.blob_path(&hash)?;
-            out.push(PendingBlob { hash, bytes: bytes.max(0) as u64, path });
+            out.push(PendingBlob { hash, bytes: bytes.max(0) as u64 });
         }
         Ok(out)
     }

@@ -525,3 +525,164 @@ mod reports {
         assert!(s.report_income().unwrap().iter().all(|l| l.household.id != b.id), "B is now above the line");
     }
 }
+
+mod at_rest {
+    use super::*;
+    use crate::{NewDocument, PhotoTarget};
+    use zoufang_media::sample::{camera_jpeg, CameraExif};
+
+    const SECRET: &str = "花桥村2026";
+    const HEADS: [&str; 3] = ["龙国富", "杨秀英", "吴老三"];
+
+    /// A device with households, members' 身份证号, a visit and one photo, all committed.
+    fn fill(s: &mut Store) -> (Vec<String>, Vec<u8>) {
+        let v = village();
+        s.create(&v).unwrap();
+        let mut ids = Vec::new();
+        let mut first = None;
+        for (i, head) in HEADS.iter().enumerate() {
+            let h = household(v.id, i as u32 + 1, head);
+            ids.push(h.head_id_number.clone().unwrap().as_str().to_string());
+            s.create(&h).unwrap();
+            s.create(&visit(h.id, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap())).unwrap();
+            first.get_or_insert(h.id);
+        }
+        let doc = s
+            .create_document(
+                &NewDocument { household_id: first.unwrap(), kind: ArchiveKind::Application, title: None, note: None },
+                Some("李芳"),
+            )
+            .unwrap();
+        let jpeg = camera_jpeg(800, 600, 3, 90, &CameraExif::default());
+        let p = s.import_photo(&jpeg, PhotoTarget::ArchiveDocument(doc), Some("李芳")).unwrap();
+        let stored = s.blob(&p.photo.hash).unwrap().unwrap();
+        (ids, stored)
+    }
+
+    /// Every file the device keeps: the database, its WAL and shared memory, the photo files.
+    fn files_of(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push((p.clone(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out
+    }
+
+    fn contains(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// Names and 身份证号 in any file of `dir`, as UTF-8 or UTF-16 (either byte order).
+    fn plaintext_in(dir: &std::path::Path, ids: &[String], photo: &[u8]) -> Vec<String> {
+        let mut needles: Vec<(String, Vec<u8>)> = Vec::new();
+        for t in HEADS.iter().map(|s| s.to_string()).chain(ids.iter().cloned()) {
+            needles.push((t.clone(), t.as_bytes().to_vec()));
+            needles.push((t.clone(), t.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()));
+            needles.push((t.clone(), t.encode_utf16().flat_map(|u| u.to_be_bytes()).collect()));
+        }
+        needles.push(("photo bytes".into(), photo[photo.len() / 2..photo.len() / 2 + 64].to_vec()));
+        needles.push(("JPEG header".into(), vec![0xFF, 0xD8, 0xFF]));
+        let mut found = Vec::new();
+        for (path, bytes) in files_of(dir) {
+            for (what, n) in &needles {
+                if contains(&bytes, n) {
+                    found.push(format!("{what} in {}", path.display()));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn no_name_id_number_or_photo_is_readable_in_the_device_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // Control: the same data unencrypted is found by the scan, so the scan can see what it looks for.
+        let plain_dir = dir.path().join("plain");
+        std::fs::create_dir_all(&plain_dir).unwrap();
+        let mut plain = Store::open(plain_dir.join("zoufang.db")).unwrap();
+        let (ids, photo) = fill(&mut plain);
+        let found = plaintext_in(&plain_dir, &ids, &photo);
+        assert!(found.iter().any(|f| f.starts_with("龙国富")), "{found:?}");
+        assert!(found.iter().any(|f| f.starts_with(&ids[0])), "{found:?}");
+        assert!(found.iter().any(|f| f.starts_with("JPEG")), "{found:?}");
+
+        let enc_dir = dir.path().join("encrypted");
+        std::fs::create_dir_all(&enc_dir).unwrap();
+        let mut s = Store::open_encrypted(enc_dir.join("zoufang.db"), SECRET).unwrap();
+        assert!(s.is_encrypted());
+        let (ids, photo) = fill(&mut s);
+        // While open (WAL not checkpointed) and after closing.
+        assert_eq!(plaintext_in(&enc_dir, &ids, &photo), Vec::<String>::new());
+        drop(s);
+        assert_eq!(plaintext_in(&enc_dir, &ids, &photo), Vec::<String>::new());
+
+        let s = Store::open_encrypted(enc_dir.join("zoufang.db"), SECRET).unwrap();
+        assert_eq!(s.households(&Default::default()).unwrap().len(), 3);
+        let hash = zoufang_media::sha256_hex(&photo);
+        assert_eq!(s.blob(&hash).unwrap().unwrap(), photo);
+    }
+
+    #[test]
+    fn a_wrong_secret_is_told_as_such_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("zoufang.db");
+        assert!(!crate::database_exists(&db));
+        assert!(matches!(Store::open_encrypted(&db, "12345"), Err(StoreError::Vault(_))), "too short for a new device");
+        assert!(!crate::database_exists(&db));
+        {
+            let mut s = Store::open_encrypted(&db, SECRET).unwrap();
+            fill(&mut s);
+        }
+        assert!(crate::database_exists(&db));
+        let before = std::fs::read(&db).unwrap();
+        for wrong in ["花桥村2025", "", "x"] {
+            assert!(matches!(Store::open_encrypted(&db, wrong), Err(StoreError::WrongSecret)), "{wrong}");
+        }
+        assert!(matches!(Store::open(&db), Err(StoreError::Sqlite(_))), "without a key it is no database");
+        assert_eq!(std::fs::read(&db).unwrap(), before);
+        let s = Store::open_encrypted(&db, SECRET).unwrap();
+        assert!(changes(&s) > 0);
+        // The header is our salt, not SQLite's magic: the salt travels with the file.
+        assert_ne!(&before[..16], b"SQLite format 3\0");
+    }
+
+    #[test]
+    fn a_plain_database_from_an_older_version_is_encrypted_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("zoufang.db");
+        let (ids, photo, n) = {
+            let mut s = Store::open(&db).unwrap();
+            let (ids, photo) = fill(&mut s);
+            (ids, photo, changes(&s))
+        };
+        let s = Store::open_encrypted(&db, SECRET).unwrap();
+        assert_eq!(changes(&s), n, "every change kept");
+        assert_eq!(s.schema_version().unwrap() as usize, crate::MIGRATIONS.len());
+        assert_eq!(s.blob(&zoufang_media::sha256_hex(&photo)).unwrap().unwrap(), photo);
+        drop(s);
+        assert_eq!(plaintext_in(dir.path(), &ids, &photo), Vec::<String>::new());
+        assert!(matches!(Store::open_encrypted(&db, "另一个密码呀"), Err(StoreError::WrongSecret)));
+    }
+
+    #[test]
+    fn a_damaged_photo_file_is_reported_not_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_encrypted(dir.path().join("zoufang.db"), SECRET).unwrap();
+        let (_, photo) = fill(&mut s);
+        let hash = zoufang_media::sha256_hex(&photo);
+        let path = s.blob_path(&hash).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(matches!(s.blob(&hash), Err(StoreError::Corrupt(_))));
+    }
+}

@@ -112,7 +112,7 @@ fn parse_date(field: &str, raw: &str) -> Result<NaiveDate> {
 }
 
 impl Store {
-    fn village_of(&self, household: Uuid) -> Result<Uuid> {
+    pub(crate) fn village_of(&self, household: Uuid) -> Result<Uuid> {
         Ok(self
             .household(household)?
             .ok_or(StoreError::NotFound { entity: Entity::Household.label(), id: household })?

@@ -268,6 +268,26 @@ pub struct CodeResponse {
     pub ttl_hours: u32,
 }
 
+/// The county office's public key, for sealing 暗访 inspections (`zoufang-seal-…`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealingKeyBody {
+    pub key: String,
+}
+
+/// The sealing key a county's inspectors use, as the server holds it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealingKeyInfo {
+    /// 6-digit county code.
+    pub county: String,
+    pub key: String,
+    /// First 8 bytes of the key in hex, for people to compare by eye.
+    pub fingerprint: String,
+    pub set_at: String,
+}
+
 /// An office device adds a user who will enrol by signing in.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]

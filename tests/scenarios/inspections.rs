@@ -1,0 +1,230 @@
+//! 暗访 inspections: sealed on the inspector's device, carried by the server as ciphertext, opened only
+//! by the county office, which turns findings into rectification items for the village. Village and
+//! township devices never learn that an inspection took place.
+
+use uuid::Uuid;
+use zoufang_client::{Client, SyncError};
+use zoufang_model::{BasicNeed, BasicNeeds, Entity, InspectionFindings, Role, Satisfaction, Scope};
+use zoufang_scenarios::{cli_on, Storage, TestServer};
+use zoufang_store::{HouseholdQuery, OpeningKey, Store, StoreError};
+
+/// A phrase found nowhere else, to look for in files.
+const MARKER: &str = "灶房墙体开裂暗访核实";
+
+fn client_of(store: &Store) -> Client {
+    let e = store.enrolment().unwrap().unwrap();
+    Client::new(&e.server_url).with_token(&e.token)
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn file_contains(path: &std::path::Path, needle: &str) -> bool {
+    let mut hay = std::fs::read(path).unwrap_or_default();
+    hay.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn sealed_inspections_reach_the_county_office_and_no_one_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let code = server.storage.village_code(villages[0]).unwrap().unwrap();
+    let (county, township) = (code[..6].to_string(), code[..9].to_string());
+
+    // The county office makes its key pair; only the public half goes to the server.
+    let mut office =
+        server.device_as(&dir.path().join("office.db"), "县扶贫办", Scope::County(county.clone()), Role::County);
+    let key = OpeningKey::generate();
+    let info = client_of(&office).set_sealing_key(&key.sealing_key().to_string()).unwrap();
+    assert_eq!(
+        (info.county.as_str(), info.fingerprint.as_str()),
+        (county.as_str(), key.sealing_key().fingerprint().as_str())
+    );
+    office.set_opening_key(&key).unwrap();
+
+    let mut village = server.device(&dir.path().join("village.db"), "村平板", Scope::Village(villages[0]));
+    let mut town = server.device(&dir.path().join("town.db"), "乡镇平板", Scope::Township(township));
+    // Only the county office sets the key; only inspectors and the county office read it.
+    for (who, store) in [("village", &village), ("township", &town)] {
+        match client_of(store).sealing_key() {
+            Err(SyncError::Server { status: 403, .. }) => {}
+            other => panic!("{who} read the sealing key: {other:?}"),
+        }
+        assert!(matches!(
+            client_of(store).set_sealing_key(&key.sealing_key().to_string()),
+            Err(SyncError::Server { status: 403, .. })
+        ));
+    }
+
+    // The inspector picks a household of the county (no village staff involved) and records findings.
+    let mut inspector =
+        server.device_as(&dir.path().join("inspector.db"), "督查组", Scope::County(county.clone()), Role::Inspector);
+    zoufang_client::sync(&mut inspector).unwrap();
+    assert_eq!(inspector.sealing_key().unwrap(), Some(key.sealing_key()), "the key came with the sync");
+    let h = inspector.households(&HouseholdQuery { village: Some(villages[0]), ..Default::default() }).unwrap()[0].id;
+    let mut needs = BasicNeeds::default();
+    needs.set_unmet(BasicNeed::Housing, MARKER);
+    let findings = InspectionFindings {
+        basic_needs: needs,
+        satisfaction: Some(Satisfaction::Dissatisfied),
+        knows_helper: Some(false),
+        notes: Some(format!("户主称帮扶干部半年未来。{MARKER}")),
+        problems: vec!["帮扶手册填写与实际不符".into()],
+    };
+    let bad = InspectionFindings { problems: vec!["  ".into()], ..findings.clone() };
+    assert!(matches!(
+        inspector.record_inspection(h, chrono::Local::now().date_naive(), "赵督查", &bad),
+        Err(StoreError::Invalid(_))
+    ));
+    let id = inspector.record_inspection(h, chrono::Local::now().date_naive(), "赵督查", &findings).unwrap();
+    // After sealing, the inspector's device holds only ciphertext and cannot open it again.
+    assert_eq!(count(&inspector, "SELECT count(*) FROM inspection WHERE instr(sealed, '灶房') > 0"), 0);
+    assert!(inspector.opening_key().unwrap().is_none());
+    assert!(matches!(inspector.open_inspection(id, &OpeningKey::generate()), Err(StoreError::Vault(_))));
+    zoufang_client::sync(&mut inspector).unwrap();
+    assert_eq!(inspector.pending_changes().unwrap(), 0);
+
+    // The server holds ciphertext: the marker is in none of its database's bytes.
+    assert!(!file_contains(&dir.path().join("server.db"), MARKER), "plaintext findings on the server");
+
+    // Village and township devices receive nothing of it, not even that it happened.
+    for store in [&mut village, &mut town] {
+        zoufang_client::sync(store).unwrap();
+        assert_eq!(count(store, "SELECT count(*) FROM inspection"), 0);
+        let (page, _) = client_of(store).pull(0, 5000).unwrap();
+        assert!(page.rows.iter().all(|r| r.entity != Entity::Inspection));
+    }
+    // A village device cannot write one either.
+    village.set_sealing_key(&key.sealing_key()).unwrap();
+    village.record_inspection(h, chrono::Local::now().date_naive(), "村干部", &findings).unwrap();
+    let report = zoufang_client::sync(&mut village).unwrap();
+    assert!(report.quarantined > 0, "refused by the server");
+    for refused in village.quarantined().unwrap() {
+        assert!(refused.reason.contains("不能修改暗访记录"), "{}", refused.reason);
+    }
+
+    // The county office lists it, opens it, and turns its findings into rectification items.
+    zoufang_client::sync(&mut office).unwrap();
+    let list = office.inspections().unwrap();
+    assert_eq!(list.len(), 1);
+    // Rectification items from inspections of this household (the demo county has some already).
+    let before = list[0].rectifications;
+    assert_eq!((list[0].id, list[0].household_id, list[0].inspector.as_str()), (id, h, "赵督查"));
+    assert!(
+        matches!(office.open_inspection(id, &OpeningKey::generate()), Err(StoreError::Vault(_))),
+        "another key opens nothing"
+    );
+    assert_eq!(office.open_inspection(id, &key).unwrap(), findings);
+    let deadline = chrono::Local::now().date_naive() + chrono::Duration::days(30);
+    let made = office.rectify_inspection(id, &key, deadline, Some("李村长")).unwrap();
+    assert_eq!(made.len(), 2, "the unmet housing item and the other problem");
+    assert!(office.rectify_inspection(id, &key, deadline, None).unwrap().is_empty(), "not made twice");
+    assert_eq!(office.inspections().unwrap()[0].rectifications, before + 2);
+    zoufang_client::sync(&mut office).unwrap();
+
+    // The village gets the rectification items (source 督查暗访) and still no inspection.
+    zoufang_client::sync(&mut village).unwrap();
+    let items = village.problem_ledger(villages[0], true, chrono::Local::now().date_naive()).unwrap();
+    let from_inspection: Vec<_> = items.iter().filter(|p| p.item.problem.starts_with("暗访发现")).collect();
+    assert_eq!(from_inspection.len(), 2);
+    assert!(from_inspection.iter().any(|p| p.item.problem.contains(MARKER)));
+    assert_eq!(count(&village, "SELECT count(*) FROM inspection WHERE deleted = 0 AND inspector <> '村干部'"), 0);
+}
+
+#[test]
+fn the_inspection_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let county = server.storage.village_code(villages[0]).unwrap().unwrap()[..6].to_string();
+    let init = |db: &std::path::Path, role: Role, name: &str| {
+        let code = server.storage.create_enrol_code_for(name, &Scope::County(county.clone()), role, 1, 30).unwrap();
+        let out = cli_on(db).args(["init", "--server", &server.url, "--code", &code, "--name", name]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let run = |db: &std::path::Path, args: &[&str]| {
+        let out = cli_on(db).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let office = dir.path().join("office.db");
+    let inspector = dir.path().join("inspector.db");
+    init(&office, Role::County, "县扶贫办");
+    init(&inspector, Role::Inspector, "督查组平板");
+    let backup = dir.path().join("county.key");
+    let (ok, text) = run(&office, &["sealing-key-new", "--backup", backup.to_str().unwrap()]);
+    assert!(ok && text.contains("指纹"), "{text}");
+    assert!(std::fs::read_to_string(&backup).unwrap().starts_with("ZOUFANG-OPEN-"));
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&backup).unwrap().permissions()) & 0o777,
+        0o600
+    );
+    let (ok, text) = run(&office, &["sealing-key-new", "--backup", dir.path().join("again.key").to_str().unwrap()]);
+    assert!(!ok && text.contains("已有"), "a second key is not made over the first: {text}");
+
+    // Before its first sync the inspector has no key: it says what to do.
+    let h = {
+        let (ok, text) = run(&inspector, &["--json", "households", "--limit", "1"]);
+        assert!(ok, "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v[0]["household_no"].as_str().unwrap_or_default().to_string()
+    };
+    assert!(h.is_empty(), "nothing before the first sync");
+    let (ok, text) = run(&inspector, &["sync"]);
+    assert!(ok, "{text}");
+    let (_, text) = run(&inspector, &["--json", "households", "--limit", "1"]);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let h = v[0]["household_no"].as_str().unwrap().to_string();
+    let (ok, text) = run(
+        &inspector,
+        &[
+            "inspect",
+            &h,
+            "--inspector",
+            "赵督查",
+            "--unmet",
+            "water:饮水需走两公里",
+            "--satisfaction",
+            "dissatisfied",
+            "--notes",
+            MARKER,
+        ],
+    );
+    assert!(ok && text.contains("已密封"), "{text}");
+    let (ok, text) = run(&inspector, &["inspect", &h, "--inspector", "赵督查", "--unmet", "water"]);
+    assert!(!ok && text.contains("项目:情况"), "{text}");
+    let (ok, text) = run(&inspector, &["sync"]);
+    assert!(ok, "{text}");
+
+    let (ok, text) = run(&office, &["sync"]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&office, &["--json", "inspections"]);
+    assert!(ok, "{text}");
+    let list: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    assert!(!text.contains(MARKER), "the list shows metadata only");
+    let (ok, text) = run(&office, &["inspection-open", &id, "--rectify", "--responsible", "李村长"]);
+    assert!(
+        ok && text.contains(MARKER) && text.contains("饮水安全有保障：未达标") && text.contains("已生成整改问题 1 项"),
+        "{text}"
+    );
+
+    // Another county-office device opens inspections only with the backup imported.
+    let second = dir.path().join("second.db");
+    init(&second, Role::County, "县扶贫办备用机");
+    run(&second, &["sync"]);
+    let (ok, text) = run(&second, &["inspection-open", &id]);
+    assert!(!ok && text.contains("sealing-key-import"), "{text}");
+    let (ok, text) = run(&second, &["sealing-key-import", backup.to_str().unwrap()]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&second, &["inspection-open", &id]);
+    assert!(ok && text.contains(MARKER), "{text}");
+    let _ = Uuid::nil();
+}
