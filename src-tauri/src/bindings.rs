@@ -24,18 +24,19 @@ pub fn typescript() -> String {
         Attribute, HouseholdStatus, PovertyCause, Labor, Health, Relation, Sex, Schooling, VisitKind, BasicNeed,
         Satisfaction, HandbookSection, MeasureKind, ExitStep, ExitOutcome, RectificationSource,
         RectificationStatus, ConflictStatus, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
-        zoufang_model::archive::DocState,
+        zoufang_model::archive::DocState, zoufang_model::Role,
         // store
         HouseholdQuery, HouseholdSummary, HouseholdDetail, LatestIncome, ExitView, StatusCount,
         VillageOverview, NewVisit, NewProblem, NewExitDecision, PresenceMonth, ProblemItem, ConflictView,
         HouseholdRef, NeedsGap, VillageNeeds, NeedsReport, CoverageReport, PresenceLine, PresenceReport,
         PopulationMismatch, IncomeIssue, IncomeLine, LedgerLine, Dashboard,
         PhotoTarget, NewDocument, PhotoImported, PhotoView, DocumentView, ArchiveItem, ArchiveStatus,
-        VillageArchiveLine,
+        VillageArchiveLine, zoufang_store::InspectionLine, zoufang_model::InspectionFindings,
         zoufang_office::ImportSummary, zoufang_office::ImportProgress, zoufang_office::RowError,
         crate::commands::ImportResult,
         // shell
-        crate::commands::AppInfo, crate::commands::LockState, crate::sync_worker::SyncStatus, crate::error::CmdError,
+        crate::commands::AppInfo, crate::commands::LockState,
+        crate::inspection_commands::SealingStatus, crate::inspection_commands::NewSealingKey, crate::sync_worker::SyncStatus, crate::error::CmdError,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit by hand.\n\

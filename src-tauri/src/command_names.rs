@@ -30,6 +30,13 @@ pub const COMMANDS: &[&str] = &[
     "import_photo",
     "photo_data",
     "photos_of",
+    "sealing_status",
+    "record_inspection",
+    "inspections",
+    "open_inspection",
+    "rectify_inspection",
+    "sealing_key_generate",
+    "sealing_key_import",
 ];
 
 #[cfg(test)]

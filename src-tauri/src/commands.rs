@@ -65,6 +65,8 @@ pub struct AppInfo {
     pub scope: Option<String>,
     /// The role the server gave this device, as people call it (第一书记, 督查组…).
     pub role: Option<String>,
+    /// The same role as an identifier: decides the app's mode (village work, 暗访, county office).
+    pub role_id: Option<zoufang_model::Role>,
     /// When the device's authorisation runs out (RFC 3339), if it does.
     pub expires_at: Option<String>,
     pub operator: Option<String>,
@@ -98,6 +100,7 @@ pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         device_name: e.as_ref().map(|e| e.device_name.clone()),
         scope: e.as_ref().map(|e| scope_text(&e.scope)),
         role: e.as_ref().map(|e| e.role.label().to_string()),
+        role_id: e.as_ref().map(|e| e.role),
         expires_at: e.as_ref().and_then(|e| e.expires_at.clone()),
         operator: store.operator()?,
         villages: store.villages()?,

@@ -5,6 +5,7 @@ pub mod bindings;
 mod command_names;
 pub mod commands;
 pub mod error;
+pub mod inspection_commands;
 pub mod state;
 pub mod sync_worker;
 
@@ -55,6 +56,13 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::import_photo,
         commands::photo_data,
         commands::photos_of,
+        inspection_commands::sealing_status,
+        inspection_commands::record_inspection,
+        inspection_commands::inspections,
+        inspection_commands::open_inspection,
+        inspection_commands::rectify_inspection,
+        inspection_commands::sealing_key_generate,
+        inspection_commands::sealing_key_import,
     ])
 }
 

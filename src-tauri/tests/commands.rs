@@ -494,3 +494,124 @@ fn sign_in_and_a_revocation_that_erases_the_tablet() {
     assert!(info["villages"].as_array().unwrap().is_empty());
     assert_ne!(info["device_id"].as_str().unwrap(), device.to_string());
 }
+
+/// The two 暗访 modes through the commands: an inspector's app seals, the county office's app makes its
+/// key, opens the inspection and turns it into rectification items; a village app never sees it.
+#[test]
+fn inspector_and_county_office_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let county = server.storage.village_code(villages[0]).unwrap().unwrap()[..6].to_string();
+    let enrol = |name: &str, scope: Scope, role: zoufang_model::Role| {
+        let app = App::new(&dir.path().join(name));
+        let code = server.storage.create_enrol_code_for(name, &scope, role, 1, 30).unwrap();
+        let info = app.ok("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": name}));
+        assert_eq!(info["role_id"], json!(role.ident()));
+        app.ok("set_operator", json!({ "name": "赵督查" }));
+        app
+    };
+    let office = enrol("县扶贫办", Scope::County(county.clone()), zoufang_model::Role::County);
+    let inspector = enrol("督查组", Scope::County(county.clone()), zoufang_model::Role::Inspector);
+    let village = enrol("村平板", Scope::Village(villages[0]), zoufang_model::Role::WorkTeam);
+
+    // The county office: no key yet; it makes one, and cannot make a second over it.
+    let st = office.ok("sealing_status", json!({}));
+    assert_eq!((st["can_seal"].clone(), st["can_open"].clone()), (json!(false), json!(false)));
+    let (_, msg) = office.err("open_inspection", json!({ "id": uuid::Uuid::now_v7() }));
+    assert!(msg.contains("没有县扶贫办的私钥"), "{msg}");
+    let made = office.ok("sealing_key_generate", json!({}));
+    let private = made["private_key"].as_str().unwrap().to_string();
+    assert!(private.starts_with("ZOUFANG-OPEN-"));
+    assert_eq!(std::fs::read_to_string(made["backup_path"].as_str().unwrap()).unwrap().trim(), private);
+    let (_, msg) = office.err("sealing_key_generate", json!({}));
+    assert!(msg.contains("已有"), "{msg}");
+    // An inspector cannot make the county's key; a bad import is refused at its field.
+    let (_, msg) = inspector.err("sealing_key_generate", json!({}));
+    assert!(msg.contains("只有县扶贫办"), "{msg}");
+    let (field, _) = office.err("sealing_key_import", json!({ "key": "not a key" }));
+    assert_eq!(field.as_deref(), Some("key"));
+
+    // The inspector syncs (gets the key), then seals findings about a household.
+    inspector.ok("sync_now", json!({}));
+    let mut tries = 0;
+    while inspector.ok("sealing_status", json!({}))["can_seal"] != json!(true) {
+        tries += 1;
+        assert!(tries < 200, "the inspector never got the key");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let hs = inspector.ok("households", json!({ "query": { "village": villages[0] } }));
+    let h = hs[0]["id"].as_str().unwrap().to_string();
+    let findings = json!({
+        "basic_needs": {
+            "food": { "state": "met" }, "clothing": { "state": "met" }, "education": { "state": "not_applicable" },
+            "medical": { "state": "met" }, "housing": { "state": "unmet", "note": "厨房屋顶漏雨" }, "water": { "state": "met" }
+        },
+        "satisfaction": "basic", "knows_helper": true, "notes": "户主在家，反映良好", "problems": []
+    });
+    let bad = json!({ "basic_needs": findings["basic_needs"], "satisfaction": null, "knows_helper": null, "notes": null, "problems": [" "] });
+    let (field, _) =
+        inspector.err("record_inspection", json!({ "household": h, "inspectedOn": today(), "findings": bad }));
+    assert_eq!(field.as_deref(), Some("problems.0"));
+    let (field, _) = inspector
+        .err("record_inspection", json!({ "household": h, "inspectedOn": "2999-01-01", "findings": findings }));
+    assert_eq!(field.as_deref(), Some("inspected_on"));
+    let id = inspector.ok("record_inspection", json!({ "household": h, "inspectedOn": today(), "findings": findings }));
+    let (_, msg) = inspector.err("open_inspection", json!({ "id": id }));
+    assert!(msg.contains("私钥"), "the inspector cannot open it again: {msg}");
+    assert_eq!(inspector.ok("inspections", json!({})).as_array().unwrap().len(), 1);
+    let mut s = server.device_as(
+        &dir.path().join("wait.db"),
+        "观察",
+        Scope::County(county.clone()),
+        zoufang_model::Role::County,
+    );
+    for _ in 0..200 {
+        inspector.ok("sync_now", json!({}));
+        zoufang_client::sync(&mut s).unwrap();
+        if !s.inspections().unwrap().is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(s.inspections().unwrap().len(), 1, "the inspection reached the server");
+
+    // The county office opens it and makes the rectification item; the village receives that only.
+    for _ in 0..200 {
+        office.ok("sync_now", json!({}));
+        if office.ok("inspections", json!({})).as_array().unwrap().len() == 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let opened = office.ok("open_inspection", json!({ "id": id }));
+    assert_eq!(opened, findings);
+    let n = office.ok("rectify_inspection", json!({ "id": id, "deadline": today(), "responsible": "李村长" }));
+    assert_eq!(n, json!(1));
+    assert_eq!(
+        office.ok("rectify_inspection", json!({ "id": id, "deadline": today(), "responsible": null })),
+        json!(0)
+    );
+    let village_id = villages[0];
+    for _ in 0..200 {
+        office.ok("sync_now", json!({}));
+        village.ok("sync_now", json!({}));
+        let items = village.ok("problems", json!({ "village": village_id, "openOnly": true }));
+        if items
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["item"]["problem"].as_str().unwrap_or("").contains("厨房屋顶漏雨"))
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let items = village.ok("problems", json!({ "village": village_id, "openOnly": true }));
+    assert!(items
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["item"]["problem"].as_str().unwrap_or("").contains("厨房屋顶漏雨")));
+    assert_eq!(village.ok("inspections", json!({})), json!([]), "the village never holds an inspection");
+}

@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, LockState, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, LockState, InspectionFindings, InspectionLine, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
@@ -71,6 +71,15 @@ export const api = {
     call<PhotoImported>('import_photo', bytes, { 'x-target-kind': target.kind, 'x-target-id': target.id }),
   photoData: (hash: string, full: boolean) => call<string>('photo_data', { hash, full }),
   photosOf: (owner: string) => call<PhotoView[]>('photos_of', { owner }),
+  sealingStatus: () => call<SealingStatus>('sealing_status'),
+  recordInspection: (household: string, inspectedOn: string, findings: InspectionFindings) =>
+    call<string>('record_inspection', { household, inspectedOn, findings }),
+  inspections: () => call<InspectionLine[]>('inspections'),
+  openInspection: (id: string) => call<InspectionFindings>('open_inspection', { id }),
+  rectifyInspection: (id: string, deadline: string, responsible: string | null) =>
+    call<number>('rectify_inspection', { id, deadline, responsible }),
+  sealingKeyGenerate: () => call<NewSealingKey>('sealing_key_generate'),
+  sealingKeyImport: (key: string) => call<SealingStatus>('sealing_key_import', { key }),
   syncStatus: () => call<SyncStatus>('sync_status'),
   syncNow: () => call<null>('sync_now'),
   onSyncStatus: (f: (s: SyncStatus) => void): Promise<UnlistenFn> => listen<SyncStatus>('sync-status', (e) => f(e.payload)),

@@ -204,6 +204,8 @@ taken_at?: string | null, lat?: number | null, lon?: number | null, added_by?: s
 
 export type DocState = "missing" | "not_uploaded" | "complete";
 
+export type Role = "work_team" | "first_secretary" | "township" | "inspector" | "county" | "admin";
+
 export type HouseholdQuery = { village: string | null, 
 /**
  * Part of a name (head or member), a 户编号 or a 身份证号.
@@ -402,6 +404,30 @@ complete: boolean, };
 
 export type VillageArchiveLine = { household_id: string, household_no: string | null, head_name: string | null, required: number, missing: Array<ArchiveKind>, pages_not_uploaded: number, };
 
+export type InspectionLine = { id: string, household_id: string, household_no: string, head_name: string, village: string, inspected_on: string, inspector: string, 
+/**
+ * Size of the sealed findings in bytes.
+ */
+sealed_bytes: number, 
+/**
+ * Rectification items already made from inspections of this household.
+ */
+rectifications: number, };
+
+export type InspectionFindings = { 
+/**
+ * The 两不愁三保障 checklist as the inspector found it.
+ */
+basic_needs: BasicNeeds, satisfaction: Satisfaction | null, 
+/**
+ * Whether the family knows its 帮扶责任人 (a usual 暗访 question).
+ */
+knows_helper: boolean | null, notes: string | null, 
+/**
+ * Other problems found, one per item.
+ */
+problems: Array<string>, };
+
 export type ImportSummary = { 
 /**
  * Data rows read (one per member).
@@ -436,6 +462,10 @@ scope: string | null,
  */
 role: string | null, 
 /**
+ * The same role as an identifier: decides the app's mode (village work, 暗访, county office).
+ */
+role_id: Role | null, 
+/**
  * When the device's authorisation runs out (RFC 3339), if it does.
  */
 expires_at: string | null, operator: string | null, villages: Array<Village>, today: string, 
@@ -449,6 +479,18 @@ export type LockState = { unlocked: boolean, exists: boolean,
  * Shortest secret accepted for a new database.
  */
 min_secret_chars: number, };
+
+export type SealingStatus = { 
+/**
+ * Holds the county office's public key (inspectors can seal).
+ */
+can_seal: boolean, sealing_fingerprint: string | null, 
+/**
+ * Holds the county office's private key (it can open).
+ */
+can_open: boolean, opening_fingerprint: string | null, };
+
+export type NewSealingKey = { private_key: string, fingerprint: string, backup_path: string, };
 
 export type SyncStatus = { enrolled: boolean, running: boolean, 
 /**

@@ -4,11 +4,38 @@ import { charCount, optText, parseCount, type FieldErrors } from './forms'
 
 export const NEEDS = Object.keys(LABELS.BasicNeed) as BasicNeed[]
 
+/** The 两不愁三保障 checklist as a form edits it (visits and 暗访 alike). */
+export type NeedsForm = Record<BasicNeed, { state: NeedState; note: string }>
+
+export function emptyNeeds(): NeedsForm {
+  const needs = {} as NeedsForm
+  for (const n of NEEDS) needs[n] = { state: 'met', note: '' }
+  return needs
+}
+
+/** The checklist's own checks, into `e` under `basic_needs.<item>`; messages match the model's. */
+export function checkNeeds(needs: NeedsForm, e: FieldErrors) {
+  for (const n of NEEDS) {
+    const c = needs[n]
+    if (c.state === 'unmet' && !c.note.trim()) e[`basic_needs.${n}`] = `「${LABELS.BasicNeed[n]}」未达标，请写明具体问题`
+    if (charCount(c.note) > 500) e[`basic_needs.${n}`] = `「${LABELS.BasicNeed[n]}」说明最多 500 字`
+  }
+}
+
+export function toBasicNeeds(needs: NeedsForm): BasicNeeds {
+  const out = {} as BasicNeeds
+  for (const n of NEEDS) {
+    const c = needs[n]
+    out[n] = c.note.trim() ? { state: c.state, note: c.note.trim() } : { state: c.state }
+  }
+  return out
+}
+
 export type VisitFormState = {
   kind: VisitKind
   visited_on: string
   visitor: string
-  needs: Record<BasicNeed, { state: NeedState; note: string }>
+  needs: NeedsForm
   satisfaction: string
   actual_population: string
   notes: string
@@ -18,10 +45,8 @@ export type VisitFormState = {
 }
 
 export function emptyVisit(today: string, visitor: string): VisitFormState {
-  const needs = {} as VisitFormState['needs']
-  for (const n of NEEDS) needs[n] = { state: 'met', note: '' }
   return {
-    kind: 'routine', visited_on: today, visitor, needs, satisfaction: 'satisfied',
+    kind: 'routine', visited_on: today, visitor, needs: emptyNeeds(), satisfaction: 'satisfied',
     actual_population: '', notes: '', lat: null, lon: null, problems: [],
   }
 }
@@ -32,11 +57,7 @@ export function checkVisit(f: VisitFormState, today: string): FieldErrors {
   if (!f.visited_on) e.visited_on = '必填，不能为空'
   else if (f.visited_on > today) e.visited_on = '日期不能晚于今天'
   if (!f.visitor.trim()) e.visitor = '必填，不能为空'
-  for (const n of NEEDS) {
-    const c = f.needs[n]
-    if (c.state === 'unmet' && !c.note.trim()) e[`basic_needs.${n}`] = `「${LABELS.BasicNeed[n]}」未达标，请写明具体问题`
-    if (charCount(c.note) > 500) e[`basic_needs.${n}`] = `「${LABELS.BasicNeed[n]}」说明最多 500 字`
-  }
+  checkNeeds(f.needs, e)
   const pop = parseCount(f.actual_population, 0, 30)
   if ('error' in pop) e.actual_population = pop.error
   const n = charCount(f.notes)
@@ -49,11 +70,7 @@ export function checkVisit(f: VisitFormState, today: string): FieldErrors {
 
 /** The command's argument. */
 export function toNewVisit(householdId: string, f: VisitFormState): NewVisit {
-  const basic_needs = {} as BasicNeeds
-  for (const n of NEEDS) {
-    const c = f.needs[n]
-    basic_needs[n] = c.note.trim() ? { state: c.state, note: c.note.trim() } : { state: c.state }
-  }
+  const basic_needs = toBasicNeeds(f.needs)
   const pop = parseCount(f.actual_population, 0, 30)
   return {
     household_id: householdId,

@@ -338,18 +338,13 @@ fn device_key(db: &std::path::Path) -> Result<DeviceKey> {
     Ok(Store::unlock_key(db, &secret)?)
 }
 
-/// Writes a private key to a new file only its owner can read.
-fn write_private(path: &std::path::Path, text: &str) -> Result<()> {
-    use std::io::Write;
+/// A new file only its owner can read, for a private key (never overwrites one).
+fn create_private(path: &std::path::Path) -> Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(path).with_context(|| format!("无法创建私钥备份 {}（已存在则不会覆盖）", path.display()))?;
-    f.write_all(text.as_bytes())?;
-    f.write_all(b"\n")?;
-    f.sync_all()?;
-    Ok(())
+    o.open(path).with_context(|| format!("无法创建私钥备份 {}（已存在的文件不会被覆盖）", path.display()))
 }
 
 /// A client carrying this device's token, for the office's own requests.
@@ -966,19 +961,25 @@ fn run() -> Result<()> {
             out(json, &json!({ "id": id }), |_| format!("用户 {login}（{name}，{}）已添加", req.role.label()))?;
         }
         Cmd::SealingKeyNew { backup } => {
-            if store.opening_key()?.is_some() {
-                bail!("本机已有县扶贫办的私钥；换新密钥会使旧的暗访记录只能用旧私钥打开，请先确认备份");
+            // The backup file is made first, so a key is never put to use without somewhere to keep it.
+            let mut file = create_private(&backup)?;
+            let made = match zoufang_client::new_sealing_key(&mut store) {
+                Ok(k) => k,
+                Err(e) => {
+                    drop(file);
+                    let _ = std::fs::remove_file(&backup);
+                    return Err(e.into());
+                }
+            };
+            {
+                use std::io::Write;
+                writeln!(file, "{made}")?;
+                file.sync_all()?;
             }
-            let key = zoufang_store::OpeningKey::generate();
-            write_private(&backup, &key.to_string())?;
-            let info = office_client(&store)?.set_sealing_key(&key.sealing_key().to_string())?;
-            store.set_opening_key(&key)?;
-            store.set_sealing_key(&key.sealing_key())?;
-            out(json, &json!({ "county": info.county, "fingerprint": info.fingerprint, "backup": backup }), |_| {
+            let fingerprint = made.sealing_key().fingerprint();
+            out(json, &json!({ "fingerprint": fingerprint, "backup": backup }), |_| {
                 format!(
-                    "已生成县 {} 的暗访密封密钥（指纹 {}）。公钥已交给服务器，督查组同步后即可密封暗访记录；\n私钥保存在本机加密数据库中，备份已写入 {}：请离线妥善保管，丢失则无法打开任何暗访记录。",
-                    info.county,
-                    info.fingerprint,
+                    "已生成暗访密封密钥（指纹 {fingerprint}）。公钥已交给服务器，督查组同步后即可密封暗访记录；\n私钥保存在本机加密数据库中，备份已写入 {}：请离线妥善保管，丢失则无法打开任何暗访记录。",
                     backup.display()
                 )
             })?;

@@ -8,10 +8,12 @@
 mod auto;
 mod http;
 mod photos;
+mod sealing;
 
 pub use auto::{run_auto, run_auto_waking, AutoEvent, AutoOptions};
 pub use http::{Client, Health};
 pub use photos::{fetch_photo, fetch_thumbs, photo_image, upload_photos, PhotoReport};
+pub use sealing::new_sealing_key;
 
 use serde::{Deserialize, Serialize};
 use std::time::Instant;

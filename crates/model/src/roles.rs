@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A person's role; with a scope it decides what their devices receive and may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 驻村工作队员: one village, reads and writes its records.

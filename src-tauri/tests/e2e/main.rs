@@ -83,8 +83,12 @@ fn driver(display: &Display, env: &[(&str, String)]) -> (Proc, String) {
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .env("LANG", "zh_CN.UTF-8")
         .process_group(0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(Stdio::null());
+    // ZOUFANG_E2E_LOG=<file>: the driver's and the app's output, for looking into a failure.
+    match std::env::var_os("ZOUFANG_E2E_LOG").and_then(|p| std::fs::File::create(p).ok()) {
+        Some(f) => cmd.stderr(f),
+        None => cmd.stderr(Stdio::null()),
+    };
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -440,4 +444,99 @@ fn cold_start_with_5000_households() {
     );
     print!("{line}");
     std::fs::write(shots().join("figures.txt"), line).expect("write figures");
+}
+
+/// The 暗访 modes in the real window: an inspector's tablet seals an inspection, the county office's
+/// opens it and turns it into a rectification item for the village.
+#[test]
+fn inspector_and_county_office_in_the_app() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let server_dir = dir.path().join("server");
+    std::fs::create_dir_all(&server_dir).unwrap();
+    let server = TestServer::start(&server_dir);
+    let villages = server.seed_small();
+    let county = server.storage.village_code(villages[0]).unwrap().unwrap()[..6].to_string();
+    // Both tablets enrolled and synced; the county office has made its key pair.
+    let office_dir = dir.path().join("office");
+    let inspector_dir = dir.path().join("inspector");
+    for (d, role, who) in [
+        (&office_dir, zoufang_model::Role::County, "王主任"),
+        (&inspector_dir, zoufang_model::Role::Inspector, "赵督查"),
+    ] {
+        std::fs::create_dir_all(d).unwrap();
+        let mut store = server.device_as(&d.join("zoufang.db"), who, Scope::County(county.clone()), role);
+        if role == zoufang_model::Role::County {
+            zoufang_client::new_sealing_key(&mut store).unwrap();
+        }
+        zoufang_client::sync(&mut store).unwrap();
+        store.set_operator(who).unwrap();
+    }
+    let display = xvfb();
+    let unlock = |s: &Session| {
+        ok(s.wait("[data-testid=unlock-submit]", LONG));
+        ok(s.fill("input[name=secret]", zoufang_scenarios::UNLOCK));
+        ok(s.click("[data-testid=unlock-submit]"));
+    };
+
+    // The inspector: households only, a hint, no village screens.
+    let (driver_proc, url) = driver(&display, &[("ZOUFANG_DATA_DIR", inspector_dir.display().to_string())]);
+    let s = ok(Session::start(&url, &app_binary()));
+    unlock(&s);
+    ok(s.wait("[data-testid=inspector-hint]", LONG));
+    assert!(ok(s.find_all("[data-nav='/presence']")).is_empty(), "no check-in screen in 暗访 mode");
+    shot(&display, "16-inspector-home");
+    ok(s.click("[data-household]"));
+    ok(s.wait("[data-testid=inspection-seal]", LONG));
+    ok(s.wait_text("密封公钥", LONG));
+    ok(s.click("[data-need=housing] .van-radio:nth-child(2)"));
+    ok(s.click("[data-testid=add-finding]"));
+    ok(s.click("[data-testid=inspection-seal]"));
+    ok(s.wait_text("未达标，请写明具体问题", LONG));
+    ok(s.wait_text("必填，不能为空", LONG));
+    ok(s.fill("input[name=need-housing]", "厨房墙体开裂未修缮"));
+    ok(s.fill("input[name=finding-0]", "帮扶手册收入与实际不符"));
+    ok(s.fill("textarea[name=notes]", "户主称帮扶干部三个月未入户。"));
+    shot(&display, "17-inspection");
+    ok(s.click("[data-testid=inspection-seal]"));
+    ok(s.wait(".van-dialog__confirm", LONG));
+    ok(s.click(".van-dialog__confirm"));
+    ok(s.wait("[data-inspection]", LONG));
+    shot(&display, "18-inspections-sealed");
+    s.quit();
+    drop(driver_proc);
+    {
+        let mut inspector = zoufang_scenarios::open_device(&inspector_dir.join("zoufang.db"));
+        assert_eq!(inspector.inspections().unwrap().len(), 1);
+        zoufang_client::sync(&mut inspector).unwrap();
+        assert_eq!(inspector.pending_changes().unwrap(), 0);
+    }
+    {
+        let mut office = zoufang_scenarios::open_device(&office_dir.join("zoufang.db"));
+        zoufang_client::sync(&mut office).unwrap();
+    }
+
+    // The county office opens it and sends the problems to the village.
+    let (_driver, url) = driver(&display, &[("ZOUFANG_DATA_DIR", office_dir.display().to_string())]);
+    let s = ok(Session::start(&url, &app_binary()));
+    unlock(&s);
+    ok(s.wait("[data-nav='/inspections']", LONG));
+    ok(s.click("[data-nav='/inspections']"));
+    ok(s.wait("[data-testid=key-ready]", LONG));
+    ok(s.click("[data-inspection]"));
+    ok(s.wait("[data-testid=inspection-opened]", LONG));
+    ok(s.wait_text("厨房墙体开裂未修缮", LONG));
+    ok(s.wait_text("户主称帮扶干部三个月未入户", LONG));
+    shot(&display, "19-county-inspection");
+    ok(s.click("[data-testid=inspection-rectify]"));
+    ok(s.wait_text("已生成 2 项整改问题", LONG));
+    s.quit();
+    let mut office = zoufang_scenarios::open_device(&office_dir.join("zoufang.db"));
+    zoufang_client::sync(&mut office).unwrap();
+    let mut village = server.device(&dir.path().join("village.db"), "村平板", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut village).unwrap();
+    let today = chrono::Local::now().date_naive();
+    let items = village.problem_ledger(villages[0], true, today).unwrap();
+    assert_eq!(items.iter().filter(|p| p.item.problem.starts_with("暗访发现")).count(), 2);
+    assert_eq!(village.inspections().unwrap().len(), 0);
 }

@@ -1,0 +1,30 @@
+//! The county office's sealing keys: making a key pair on its device and handing the public half to the
+//! server, for the county's inspectors to seal 暗访 findings to.
+
+use crate::{Client, Result, SyncError};
+use zoufang_store::{OpeningKey, Store, StoreError};
+
+/// Makes the county's key pair on this (county office) device: the public key goes to the server, both
+/// halves are kept in the device's encrypted database. Refuses when the device already holds a private
+/// key: a new pair would leave earlier inspections openable only with the old one. Returns the private
+/// key, which the caller must have the user back up (without it no inspection can be opened).
+pub fn new_sealing_key(store: &mut Store) -> Result<OpeningKey> {
+    if store.opening_key()?.is_some() {
+        return Err(StoreError::Refused(
+            "本机已有县扶贫办的私钥；换新密钥会使此前的暗访记录只能用旧私钥打开，请先确认旧私钥已备份".into(),
+        )
+        .into());
+    }
+    let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
+    if e.role != zoufang_model::Role::County {
+        return Err(StoreError::Refused(format!("只有县扶贫办能设置暗访密封密钥（本机为{}）", e.role.label())).into());
+    }
+    let key = OpeningKey::generate();
+    let info = Client::new(&e.server_url).with_token(&e.token).set_sealing_key(&key.sealing_key().to_string())?;
+    if info.fingerprint != key.sealing_key().fingerprint() {
+        return Err(SyncError::Protocol("服务器保存的公钥与本机生成的不一致".into()));
+    }
+    store.set_opening_key(&key)?;
+    store.set_sealing_key(&key.sealing_key())?;
+    Ok(key)
+}

@@ -1,0 +1,123 @@
+//! The 暗访 commands: the inspector's mode (seal findings) and the county office's (keys, open, turn
+//! findings into rectification items). Each adapts one store or client call.
+
+use crate::error::{CmdError, CmdResult};
+use crate::state::AppState;
+use chrono::NaiveDate;
+use serde::Serialize;
+use tauri::State;
+use uuid::Uuid;
+use zoufang_model::{InspectionFindings, Problem, ValidationError};
+use zoufang_store::{InspectionLine, OpeningKey};
+
+/// What this device can do with sealed inspections.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SealingStatus {
+    /// Holds the county office's public key (inspectors can seal).
+    pub can_seal: bool,
+    pub sealing_fingerprint: Option<String>,
+    /// Holds the county office's private key (it can open).
+    pub can_open: bool,
+    pub opening_fingerprint: Option<String>,
+}
+
+/// A new key pair made by the county office: the private key to back up, and where a copy was written.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct NewSealingKey {
+    pub private_key: String,
+    pub fingerprint: String,
+    pub backup_path: String,
+}
+
+fn date(field: &str, s: &str) -> CmdResult<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| ValidationError::new(field, Problem::DateFormat).into())
+}
+
+#[tauri::command]
+pub fn sealing_status(state: State<'_, AppState>) -> CmdResult<SealingStatus> {
+    let store = state.store()?;
+    let seal = store.sealing_key()?;
+    let open = store.opening_key()?;
+    Ok(SealingStatus {
+        can_seal: seal.is_some(),
+        sealing_fingerprint: seal.map(|k| k.fingerprint()),
+        can_open: open.is_some(),
+        opening_fingerprint: open.map(|k| k.sealing_key().fingerprint()),
+    })
+}
+
+/// Seals the findings to the county office and records the inspection, by the device's operator.
+#[tauri::command]
+pub fn record_inspection(
+    state: State<'_, AppState>,
+    household: Uuid,
+    inspected_on: String,
+    findings: InspectionFindings,
+) -> CmdResult<Uuid> {
+    let by = state.operator()?;
+    let on = date("inspected_on", &inspected_on)?;
+    Ok(state.store()?.record_inspection(household, on, &by, &findings)?)
+}
+
+#[tauri::command]
+pub fn inspections(state: State<'_, AppState>) -> CmdResult<Vec<InspectionLine>> {
+    Ok(state.store()?.inspections()?)
+}
+
+fn opening_key(state: &AppState) -> CmdResult<OpeningKey> {
+    state.store()?.opening_key()?.ok_or_else(|| CmdError::msg("本机没有县扶贫办的私钥：请先生成密钥或导入私钥备份"))
+}
+
+#[tauri::command]
+pub fn open_inspection(state: State<'_, AppState>, id: Uuid) -> CmdResult<InspectionFindings> {
+    let key = opening_key(&state)?;
+    Ok(state.store()?.open_inspection(id, &key)?)
+}
+
+/// Turns the findings into rectification items; returns how many were made.
+#[tauri::command]
+pub fn rectify_inspection(
+    state: State<'_, AppState>,
+    id: Uuid,
+    deadline: String,
+    responsible: Option<String>,
+) -> CmdResult<u32> {
+    let key = opening_key(&state)?;
+    let deadline = date("deadline", &deadline)?;
+    let responsible = responsible.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    Ok(state.store()?.rectify_inspection(id, &key, deadline, responsible)?.len() as u32)
+}
+
+/// Makes the county's key pair (county office): the public key goes to the server, the private key
+/// stays in the encrypted database and a copy is written to `keys/` in the data directory for the
+/// office to move onto a backup medium.
+#[tauri::command]
+pub fn sealing_key_generate(state: State<'_, AppState>) -> CmdResult<NewSealingKey> {
+    let key = zoufang_client::new_sealing_key(&mut *state.store()?)?;
+    let fingerprint = key.sealing_key().fingerprint();
+    let dir = state.db.parent().map(|p| p.join("keys")).unwrap_or_default();
+    let path = dir.join(format!("县扶贫办暗访私钥-{fingerprint}.txt"));
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        std::fs::create_dir_all(&dir)?;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let mut f = o.open(&path)?;
+        writeln!(f, "{key}")?;
+        f.sync_all()
+    };
+    write().map_err(|e| CmdError::msg(format!("密钥已生成，但备份文件写入失败（{e}）：请立即抄下私钥")))?;
+    Ok(NewSealingKey { private_key: key.to_string(), fingerprint, backup_path: path.display().to_string() })
+}
+
+/// Uses a private key from a backup on this county-office device.
+#[tauri::command]
+pub fn sealing_key_import(state: State<'_, AppState>, key: String) -> CmdResult<SealingStatus> {
+    let parsed: OpeningKey = key
+        .parse()
+        .map_err(|e: zoufang_vault::VaultError| CmdError { message: e.to_string(), field: Some("key".into()) })?;
+    state.store()?.set_opening_key(&parsed)?;
+    sealing_status(state)
+}
