@@ -32,6 +32,7 @@ pub fn typescript() -> String {
         PopulationMismatch, IncomeIssue, IncomeLine, LedgerLine, Dashboard,
         PhotoTarget, NewDocument, PhotoImported, PhotoView, DocumentView, ArchiveItem, ArchiveStatus,
         VillageArchiveLine, zoufang_store::InspectionLine, zoufang_model::InspectionFindings,
+        zoufang_store::InspectionCoverage, zoufang_store::VillageInspection,
         zoufang_office::ImportSummary, zoufang_office::ImportProgress, zoufang_office::RowError,
         crate::commands::ImportResult,
         // shell

@@ -33,6 +33,7 @@ pub const COMMANDS: &[&str] = &[
     "sealing_status",
     "record_inspection",
     "inspections",
+    "inspection_coverage",
     "open_inspection",
     "rectify_inspection",
     "sealing_key_generate",

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tauri::State;
 use uuid::Uuid;
 use zoufang_model::{InspectionFindings, Problem, ValidationError};
-use zoufang_store::{InspectionLine, OpeningKey};
+use zoufang_store::{InspectionCoverage, InspectionLine, OpeningKey};
 
 /// What this device can do with sealed inspections.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -62,6 +62,13 @@ pub fn record_inspection(
 #[tauri::command]
 pub fn inspections(state: State<'_, AppState>) -> CmdResult<Vec<InspectionLine>> {
     Ok(state.store()?.inspections()?)
+}
+
+/// The county's 督查 coverage this year against the 60% and village rules.
+#[tauri::command]
+pub fn inspection_coverage(state: State<'_, AppState>) -> CmdResult<InspectionCoverage> {
+    use chrono::Datelike;
+    Ok(state.store()?.report_inspection_coverage(chrono::Local::now().date_naive().year())?)
 }
 
 fn opening_key(state: &AppState) -> CmdResult<OpeningKey> {

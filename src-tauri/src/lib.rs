@@ -59,6 +59,7 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         inspection_commands::sealing_status,
         inspection_commands::record_inspection,
         inspection_commands::inspections,
+        inspection_commands::inspection_coverage,
         inspection_commands::open_inspection,
         inspection_commands::rectify_inspection,
         inspection_commands::sealing_key_generate,

@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, LockState, InspectionFindings, InspectionLine, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, LockState, InspectionCoverage, InspectionFindings, InspectionLine, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
@@ -75,6 +75,7 @@ export const api = {
   recordInspection: (household: string, inspectedOn: string, findings: InspectionFindings) =>
     call<string>('record_inspection', { household, inspectedOn, findings }),
   inspections: () => call<InspectionLine[]>('inspections'),
+  inspectionCoverage: () => call<InspectionCoverage>('inspection_coverage'),
   openInspection: (id: string) => call<InspectionFindings>('open_inspection', { id }),
   rectifyInspection: (id: string, deadline: string, responsible: string | null) =>
     call<number>('rectify_inspection', { id, deadline, responsible }),

@@ -428,6 +428,26 @@ knows_helper: boolean | null, notes: string | null,
  */
 problems: Array<string>, };
 
+export type InspectionCoverage = { year: number, poor_households: number, 
+/**
+ * Poor households with at least one inspection dated in the year.
+ */
+inspected: number, 
+/**
+ * ⌈60% × poor households⌉.
+ */
+required: number, meets_share: boolean, villages: Array<VillageInspection>, 
+/**
+ * Villages that must be covered (≥ 20 poor households) and have no inspection this year.
+ */
+villages_missing: number, };
+
+export type VillageInspection = { village: string, poor_households: number, inspected: number, 
+/**
+ * Inspections of any household of the village this year.
+ */
+inspections: number, must_cover: boolean, };
+
 export type ImportSummary = { 
 /**
  * Data rows read (one per member).

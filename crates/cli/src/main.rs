@@ -419,6 +419,9 @@ enum ReportKind {
     Population,
     Income,
     Ledger,
+    /// 督查暗访 coverage of the county this year (county office, inspectors): 60% of poor households,
+    /// every village with 20 or more poor households.
+    Inspections,
 }
 
 fn report(store: &Store, json: bool, kind: ReportKind, month: Option<String>, days: i64) -> Result<()> {
@@ -439,6 +442,30 @@ fn report(store: &Store, json: bool, kind: ReportKind, month: Option<String>, da
                     g.household.head_name,
                     g.visited_on,
                     g.notes.join("；")
+                ));
+            }
+            lines.join("\n")
+        }),
+        ReportKind::Inspections => out(json, &store.report_inspection_coverage(chrono::Datelike::year(&today))?, |r| {
+            let mut lines = vec![format!(
+                "{} 年督查暗访：贫困户 {} 户中已暗访 {} 户，应不少于 {} 户（60%）——{}",
+                r.year,
+                r.poor_households,
+                r.inspected,
+                r.required,
+                if r.meets_share { "达标" } else { "未达标" }
+            )];
+            for v in &r.villages {
+                lines.push(format!(
+                    "  {}：贫困户 {} 户，已暗访 {} 户{}",
+                    v.village,
+                    v.poor_households,
+                    v.inspected,
+                    if v.must_cover && v.inspections == 0 {
+                        "（20 户以上贫困户，须全覆盖，尚未暗访）"
+                    } else {
+                        ""
+                    }
                 ));
             }
             lines.join("\n")

@@ -9,6 +9,7 @@ pub mod error;
 pub mod exit_procedure;
 pub mod id_number;
 pub mod income;
+pub mod inspection_rule;
 pub mod money;
 pub mod phone;
 pub mod presence;

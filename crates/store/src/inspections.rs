@@ -36,6 +36,35 @@ pub struct InspectionLine {
     pub rectifications: u32,
 }
 
+/// The 督查 coverage of the county this year (the county office's device holds every inspection and
+/// household of its county): poor households visited against 60%, villages with 20 or more poor
+/// households against full coverage. 贫困户 here: households not out of poverty (未脱贫, 返贫).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct InspectionCoverage {
+    pub year: i32,
+    pub poor_households: u32,
+    /// Poor households with at least one inspection dated in the year.
+    pub inspected: u32,
+    /// ⌈60% × poor households⌉.
+    pub required: u32,
+    pub meets_share: bool,
+    pub villages: Vec<VillageInspection>,
+    /// Villages that must be covered (≥ 20 poor households) and have no inspection this year.
+    pub villages_missing: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VillageInspection {
+    pub village: String,
+    pub poor_households: u32,
+    pub inspected: u32,
+    /// Inspections of any household of the village this year.
+    pub inspections: u32,
+    pub must_cover: bool,
+}
+
 fn map(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -130,6 +159,46 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// The county's 督查 coverage in `year` against the 60% and village rules.
+    pub fn report_inspection_coverage(&self, year: i32) -> Result<InspectionCoverage> {
+        use zoufang_model::inspection_rule::{meets_household_share, required_households, village_must_be_covered};
+        const POOR: &str = "h.status IN ('poor', 'returned')";
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT v.name,
+               (SELECT count(*) FROM household h WHERE h.village_id = v.id AND h.deleted = 0 AND {POOR}),
+               (SELECT count(DISTINCT i.household_id) FROM inspection i JOIN household h ON h.id = i.household_id
+                 WHERE h.village_id = v.id AND h.deleted = 0 AND i.deleted = 0 AND {POOR}
+                   AND substr(i.inspected_on, 1, 4) = ?1),
+               (SELECT count(*) FROM inspection i JOIN household h ON h.id = i.household_id
+                 WHERE h.village_id = v.id AND i.deleted = 0 AND substr(i.inspected_on, 1, 4) = ?1)
+             FROM village v ORDER BY v.code"
+        ))?;
+        let n = |x: i64| x.clamp(0, u32::MAX as i64) as u32;
+        let villages = stmt
+            .query_map([format!("{year:04}")], |r| {
+                let poor: i64 = r.get(1)?;
+                Ok(VillageInspection {
+                    village: r.get(0)?,
+                    poor_households: n(poor),
+                    inspected: n(r.get(2)?),
+                    inspections: n(r.get(3)?),
+                    must_cover: village_must_be_covered(n(poor)),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let poor: u32 = villages.iter().map(|v| v.poor_households).sum();
+        let inspected: u32 = villages.iter().map(|v| v.inspected).sum();
+        Ok(InspectionCoverage {
+            year,
+            poor_households: poor,
+            inspected,
+            required: required_households(poor),
+            meets_share: meets_household_share(inspected, poor),
+            villages_missing: villages.iter().filter(|v| v.must_cover && v.inspections == 0).count() as u32,
+            villages,
+        })
     }
 
     /// Opens an inspection's findings with the county office's private key.

@@ -26,7 +26,7 @@ pub use at_rest::database_exists;
 pub use conflict_view::ConflictView;
 pub use error::{Result, StoreError};
 pub use household_view::{ExitView, HouseholdDetail, LatestIncome, StatusCount, VillageOverview};
-pub use inspections::InspectionLine;
+pub use inspections::{InspectionCoverage, InspectionLine, VillageInspection};
 pub use meta::Enrolment;
 pub use outbox::{Batch, PushSummary, Quarantined};
 pub use photos::{

@@ -686,3 +686,63 @@ mod at_rest {
         assert!(matches!(s.blob(&hash), Err(StoreError::Corrupt(_))));
     }
 }
+
+#[test]
+fn inspection_coverage_against_the_60_percent_and_village_rules() {
+    let mut s = Store::open_in_memory().unwrap();
+    let (a, mut b) = (village(), village());
+    b.code = "520102001002".into();
+    b.name = "石桥村".into();
+    s.create(&a).unwrap();
+    s.create(&b).unwrap();
+    let add = |s: &mut Store, v: Uuid, n: u32, status: HouseholdStatus| -> Vec<Uuid> {
+        (0..n)
+            .map(|i| {
+                let mut h = household(v, i + if status == HouseholdStatus::Exited { 50 } else { 0 }, "龙国富");
+                h.household_no = format!("{}-{i}-{}", &v.simple().to_string()[24..], status.ident());
+                h.status = status;
+                s.create(&h).unwrap();
+                h.id
+            })
+            .collect()
+    };
+    let poor_a = add(&mut s, a.id, 10, HouseholdStatus::Poor);
+    let exited_a = add(&mut s, a.id, 3, HouseholdStatus::Exited);
+    let poor_b = add(&mut s, b.id, 20, HouseholdStatus::Poor);
+    let inspect = |s: &mut Store, h: Uuid, on: &str| {
+        let i = Inspection {
+            id: Uuid::now_v7(),
+            household_id: h,
+            inspected_on: NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap(),
+            inspector: "赵督查".into(),
+            sealed: "A".repeat(64),
+        };
+        s.create(&i).unwrap();
+    };
+    // Village A: six poor households this year (one twice), an exited one, a seventh last year.
+    for h in &poor_a[..6] {
+        inspect(&mut s, *h, "2026-03-02");
+    }
+    inspect(&mut s, poor_a[0], "2026-09-10");
+    inspect(&mut s, exited_a[0], "2026-03-02");
+    inspect(&mut s, poor_a[6], "2025-12-30");
+    let r = s.report_inspection_coverage(2026).unwrap();
+    assert_eq!((r.poor_households, r.inspected, r.required), (30, 6, 18));
+    assert!(!r.meets_share);
+    assert_eq!(r.villages_missing, 1, "石桥村 has 20 poor households and no inspection");
+    let vb = r.villages.iter().find(|v| v.village == "石桥村").unwrap();
+    assert!(vb.must_cover && vb.inspections == 0);
+    assert!(!r.villages.iter().find(|v| v.village == "花桥村").unwrap().must_cover, "10 poor households");
+
+    // Eleven in B: 17 of 30, one short of ⌈60%⌉ = 18; the eighteenth meets the rule.
+    for h in &poor_b[..11] {
+        inspect(&mut s, *h, "2026-05-20");
+    }
+    let r = s.report_inspection_coverage(2026).unwrap();
+    assert_eq!((r.inspected, r.meets_share, r.villages_missing), (17, false, 0));
+    inspect(&mut s, poor_b[11], "2026-11-01");
+    let r = s.report_inspection_coverage(2026).unwrap();
+    assert_eq!((r.inspected, r.meets_share), (18, true));
+    // Last year: only the one inspection of that year counts.
+    assert_eq!(s.report_inspection_coverage(2025).unwrap().inspected, 1);
+}
