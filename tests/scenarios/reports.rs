@@ -2,7 +2,7 @@
 //! as text and as JSON.
 
 use zoufang_model::Scope;
-use zoufang_scenarios::{cli_on, TestServer};
+use zoufang_scenarios::{cli_binary, cli_on, Storage, TestServer};
 
 fn cli(db: &std::path::Path, args: &[&str]) -> String {
     let out = cli_on(db).args(args).output().expect("run zoufang-cli");
@@ -85,4 +85,62 @@ fn roster_import_and_excel_exports_from_the_command_line() {
         cli(&db, &["export", kind, "--out", path.to_str().unwrap()]);
         assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
     }
+}
+
+/// The server shows the office reports too: the same figures a county office device computes from what
+/// it pulled, from a mirror the server refreshes from its own log (only what is new each time), and
+/// through `zoufang-server admin report`.
+#[test]
+fn the_server_shows_the_same_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let code = server.storage.village_code(villages[0]).unwrap().unwrap();
+    let county = Scope::County(code[..6].to_string());
+    let mut field = server.device(&dir.path().join("field.db"), "村平板", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut field).unwrap();
+    let h = field.households(&Default::default()).unwrap()[0].id;
+    let mut needs = zoufang_model::BasicNeeds::default();
+    needs.set_unmet(zoufang_model::BasicNeed::Water, "自来水管冬季冻裂");
+    let today = chrono::Local::now().date_naive();
+    field
+        .record_visit(&zoufang_store::NewVisit {
+            household_id: h,
+            kind: "routine".into(),
+            visited_on: today.to_string(),
+            visitor: "张伟".into(),
+            basic_needs: needs,
+            ..Default::default()
+        })
+        .unwrap();
+    zoufang_client::sync(&mut field).unwrap();
+
+    let mut office = server.device_as(&dir.path().join("office.db"), "县扶贫办", county, zoufang_model::Role::County);
+    zoufang_client::sync(&mut office).unwrap();
+    let mirror = zoufang_server::reports::mirror_path(&dir.path().join("server.db"));
+    let store = zoufang_server::reports::refresh_mirror(&server.storage, &mirror).unwrap();
+    for kind in ["needs", "coverage", "presence", "population", "income", "ledger", "inspections"] {
+        let on_server = zoufang_server::reports::report(&store, kind, today).unwrap();
+        let on_device = zoufang_server::reports::report(&office, kind, today).unwrap();
+        assert_eq!(on_server, on_device, "{kind}");
+    }
+    assert!(zoufang_server::reports::report(&store, "nonsense", today).is_err());
+    let gaps = zoufang_server::reports::report(&store, "needs", today).unwrap();
+    assert!(gaps.to_string().contains("自来水管冬季冻裂"), "{gaps}");
+    let cursor = store.cursor().unwrap();
+    drop(store);
+    // Nothing new: the next refresh reads nothing; the server binary prints the same JSON.
+    let again = zoufang_server::reports::refresh_mirror(&server.storage, &mirror).unwrap();
+    assert_eq!(again.cursor().unwrap(), cursor);
+    drop(again);
+    let bin = cli_binary().with_file_name(format!("zoufang-server{}", std::env::consts::EXE_SUFFIX));
+    let out = std::process::Command::new(bin)
+        .arg("--db")
+        .arg(dir.path().join("server.db"))
+        .args(["admin", "report", "needs"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, gaps);
 }

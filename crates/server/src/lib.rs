@@ -5,6 +5,7 @@ pub mod api;
 pub mod blobs;
 pub mod check;
 pub mod error;
+pub mod reports;
 pub mod sqlite;
 pub mod storage;
 pub mod tokens;

@@ -103,6 +103,9 @@ enum Admin {
     },
     /// Counts of what the server holds.
     Stats,
+    /// An office report over everything the server holds, as JSON (the same figures as the app's and
+    /// `zoufang-cli report`): needs | coverage | presence | population | income | ledger | inspections.
+    Report { kind: String },
     /// Check every device's history chain against what the database holds (exit 1 if any is broken).
     Audit {
         #[arg(long)]
@@ -285,6 +288,12 @@ fn main() -> Result<()> {
                 let t = std::time::Instant::now();
                 let n = seed(&storage, &size, None)?;
                 println!("已载入 {n} 条字段记录，用时 {:.1} 秒", t.elapsed().as_secs_f64());
+            }
+            Admin::Report { kind } => {
+                let mirror = zoufang_server::reports::mirror_path(&cli.db);
+                let store = zoufang_server::reports::refresh_mirror(&storage, &mirror)?;
+                let today = chrono::Local::now().date_naive();
+                println!("{}", serde_json::to_string_pretty(&zoufang_server::reports::report(&store, &kind, today)?)?);
             }
             Admin::Stats => println!("{}", serde_json::to_string_pretty(&storage.stats()?)?),
             Admin::Audit { json } => {
