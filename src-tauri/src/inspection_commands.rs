@@ -104,18 +104,9 @@ pub fn sealing_key_generate(state: State<'_, AppState>) -> CmdResult<NewSealingK
     let fingerprint = key.sealing_key().fingerprint();
     let dir = state.db.parent().map(|p| p.join("keys")).unwrap_or_default();
     let path = dir.join(format!("县扶贫办暗访私钥-{fingerprint}.txt"));
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        std::fs::create_dir_all(&dir)?;
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-        let mut f = o.open(&path)?;
-        writeln!(f, "{key}")?;
-        f.sync_all()
-    };
-    write().map_err(|e| CmdError::msg(format!("密钥已生成，但备份文件写入失败（{e}）：请立即抄下私钥")))?;
+    zoufang_client::create_key_backup(&path)
+        .and_then(|f| zoufang_client::write_key_backup(f, &key))
+        .map_err(|e| CmdError::msg(format!("密钥已生成，但备份文件写入失败（{e}）：请立即抄下私钥")))?;
     Ok(NewSealingKey { private_key: key.to_string(), fingerprint, backup_path: path.display().to_string() })
 }
 

@@ -2,7 +2,6 @@
 //! by the county office, which turns findings into rectification items for the village. Village and
 //! township devices never learn that an inspection took place.
 
-use uuid::Uuid;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{BasicNeed, BasicNeeds, Entity, InspectionFindings, Role, Satisfaction, Scope};
 use zoufang_scenarios::{cli_on, Storage, TestServer};
@@ -226,5 +225,4 @@ fn the_inspection_commands() {
     assert!(ok, "{text}");
     let (ok, text) = run(&second, &["inspection-open", &id]);
     assert!(ok && text.contains(MARKER), "{text}");
-    let _ = Uuid::nil();
 }

@@ -338,15 +338,6 @@ fn device_key(db: &std::path::Path) -> Result<DeviceKey> {
     Ok(Store::unlock_key(db, &secret)?)
 }
 
-/// A new file only its owner can read, for a private key (never overwrites one).
-fn create_private(path: &std::path::Path) -> Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path).with_context(|| format!("无法创建私钥备份 {}（已存在的文件不会被覆盖）", path.display()))
-}
-
 /// A client carrying this device's token, for the office's own requests.
 fn office_client(store: &Store) -> Result<zoufang_client::Client> {
     let e = store.enrolment()?.ok_or_else(|| anyhow!("本机尚未注册，请先 init"))?;
@@ -989,7 +980,8 @@ fn run() -> Result<()> {
         }
         Cmd::SealingKeyNew { backup } => {
             // The backup file is made first, so a key is never put to use without somewhere to keep it.
-            let mut file = create_private(&backup)?;
+            let file = zoufang_client::create_key_backup(&backup)
+                .with_context(|| format!("无法创建私钥备份 {}（已存在的文件不会被覆盖）", backup.display()))?;
             let made = match zoufang_client::new_sealing_key(&mut store) {
                 Ok(k) => k,
                 Err(e) => {
@@ -998,11 +990,7 @@ fn run() -> Result<()> {
                     return Err(e.into());
                 }
             };
-            {
-                use std::io::Write;
-                writeln!(file, "{made}")?;
-                file.sync_all()?;
-            }
+            zoufang_client::write_key_backup(file, &made)?;
             let fingerprint = made.sealing_key().fingerprint();
             out(json, &json!({ "fingerprint": fingerprint, "backup": backup }), |_| {
                 format!(

@@ -13,7 +13,7 @@ mod sealing;
 pub use auto::{run_auto, run_auto_waking, AutoEvent, AutoOptions};
 pub use http::{Client, Health};
 pub use photos::{fetch_photo, fetch_thumbs, photo_image, upload_photos, PhotoReport};
-pub use sealing::new_sealing_key;
+pub use sealing::{create_key_backup, new_sealing_key, write_key_backup};
 
 use serde::{Deserialize, Serialize};
 use std::time::Instant;

@@ -2,6 +2,7 @@
 //! server, for the county's inspectors to seal 暗访 findings to.
 
 use crate::{Client, Result, SyncError};
+use std::path::Path;
 use zoufang_store::{OpeningKey, Store, StoreError};
 
 /// Makes the county's key pair on this (county office) device: the public key goes to the server, both
@@ -27,4 +28,25 @@ pub fn new_sealing_key(store: &mut Store) -> Result<OpeningKey> {
     store.set_opening_key(&key)?;
     store.set_sealing_key(&key.sealing_key())?;
     Ok(key)
+}
+
+/// A new file only its owner can read, for a private key's backup (made with its directory; an
+/// existing file is never overwritten). Made before the key when the caller wants to be sure there is
+/// somewhere to keep it.
+pub fn create_key_backup(path: &Path) -> std::io::Result<std::fs::File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+}
+
+/// Writes the private key into a file from [`create_key_backup`] and flushes it to the disk.
+pub fn write_key_backup(mut file: std::fs::File, key: &OpeningKey) -> std::io::Result<()> {
+    use std::io::Write;
+    writeln!(file, "{key}")?;
+    file.sync_all()
 }

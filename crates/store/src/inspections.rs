@@ -201,18 +201,29 @@ impl Store {
         })
     }
 
-    /// Opens an inspection's findings with the county office's private key.
-    pub fn open_inspection(&self, id: Uuid, key: &OpeningKey) -> Result<InspectionFindings> {
-        let sealed: String = self
+    /// An inspection's household and its findings, opened with the county office's private key.
+    fn opened(&self, id: Uuid, key: &OpeningKey) -> Result<(Uuid, InspectionFindings)> {
+        let (household, sealed): (Vec<u8>, String) = self
             .conn
-            .query_row("SELECT sealed FROM inspection WHERE id = ?1 AND deleted = 0", [uuid_blob(id)], |r| r.get(0))
+            .query_row(
+                "SELECT household_id, sealed FROM inspection WHERE id = ?1 AND deleted = 0",
+                [uuid_blob(id)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| match e {
                 rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound { entity: Entity::Inspection.label(), id },
                 e => e.into(),
             })?;
         let bytes = B64.decode(sealed).map_err(|_| StoreError::Corrupt(format!("暗访记录 {id} 的密文已损坏")))?;
         let plain = key.open(&bytes)?;
-        serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(format!("暗访记录 {id} 的内容无法读取：{e}")))
+        let findings = serde_json::from_slice(&plain)
+            .map_err(|e| StoreError::Corrupt(format!("暗访记录 {id} 的内容无法读取：{e}")))?;
+        Ok((blob_uuid(&household)?, findings))
+    }
+
+    /// Opens an inspection's findings with the county office's private key.
+    pub fn open_inspection(&self, id: Uuid, key: &OpeningKey) -> Result<InspectionFindings> {
+        Ok(self.opened(id, key)?.1)
     }
 
     /// Turns an inspection's findings into rectification items (source 督查暗访) of the household's
