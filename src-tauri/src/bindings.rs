@@ -31,7 +31,7 @@ pub fn typescript() -> String {
         HouseholdRef, NeedsGap, VillageNeeds, NeedsReport, CoverageReport, PresenceLine, PresenceReport,
         PopulationMismatch, IncomeIssue, IncomeLine, LedgerLine, Dashboard,
         PhotoTarget, NewDocument, PhotoImported, PhotoView, DocumentView, ArchiveItem, ArchiveStatus,
-        VillageArchiveLine, zoufang_store::InspectionLine, zoufang_model::InspectionFindings,
+        VillageArchiveLine, zoufang_store::InspectionLine, zoufang_model::InspectionFindings, zoufang_model::InspectionPhoto,
         zoufang_store::InspectionCoverage, zoufang_store::VillageInspection,
         zoufang_office::ImportSummary, zoufang_office::ImportProgress, zoufang_office::RowError,
         crate::commands::ImportResult,

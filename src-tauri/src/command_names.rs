@@ -32,6 +32,8 @@ pub const COMMANDS: &[&str] = &[
     "photos_of",
     "sealing_status",
     "record_inspection",
+    "seal_inspection_photo",
+    "inspection_photo_data",
     "inspections",
     "inspection_coverage",
     "open_inspection",

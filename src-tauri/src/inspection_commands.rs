@@ -5,9 +5,9 @@ use crate::error::{CmdError, CmdResult};
 use crate::state::AppState;
 use chrono::NaiveDate;
 use serde::Serialize;
-use tauri::State;
+use tauri::{Manager, State};
 use uuid::Uuid;
-use zoufang_model::{InspectionFindings, Problem, ValidationError};
+use zoufang_model::{InspectionFindings, InspectionPhoto, Problem, ValidationError};
 use zoufang_store::{InspectionCoverage, InspectionLine, OpeningKey};
 
 /// What this device can do with sealed inspections.
@@ -57,6 +57,46 @@ pub fn record_inspection(
     let by = state.operator()?;
     let on = date("inspected_on", &inspected_on)?;
     Ok(state.store()?.record_inspection(household, on, &by, &findings)?)
+}
+
+/// Seals a photo for the inspection being drafted, the moment it is taken: the raw body is the file's
+/// bytes; only its ciphertext is kept. The answer goes into the findings' photos.
+#[tauri::command]
+pub async fn seal_inspection_photo<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    request: tauri::ipc::Request<'_>,
+) -> CmdResult<InspectionPhoto> {
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(CmdError::msg("请拍摄或选择一张照片"));
+    };
+    let bytes = bytes.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let sealed = state.store()?.seal_inspection_photo(&bytes)?;
+        Ok(sealed)
+    })
+    .await
+    .map_err(|e| CmdError::msg(format!("密封中断：{e}")))?
+}
+
+/// An inspection's photo as a `data:` URL, opened with the county office's key (the sealed file is
+/// fetched from the server first when this device does not hold it, without holding the database).
+#[tauri::command]
+pub fn inspection_photo_data(state: State<'_, AppState>, hash: String) -> CmdResult<String> {
+    use base64::Engine;
+    let key = opening_key(&state)?;
+    let local = state.store()?.open_inspection_photo(&hash, &key)?;
+    let image = match local {
+        Some(image) => image,
+        None => {
+            let e = state.store()?.enrolment()?.ok_or_else(|| CmdError::msg("本机尚未注册，无法下载照片"))?;
+            let sealed = zoufang_client::fetch_photo(&e, &hash)?;
+            let mut store = state.store()?;
+            store.save_fetched(&hash, &sealed)?;
+            store.open_inspection_photo(&hash, &key)?.ok_or_else(|| CmdError::msg("照片保存后无法读取"))?
+        }
+    };
+    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(image)))
 }
 
 #[tauri::command]

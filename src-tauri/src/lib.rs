@@ -58,6 +58,8 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::photos_of,
         inspection_commands::sealing_status,
         inspection_commands::record_inspection,
+        inspection_commands::seal_inspection_photo,
+        inspection_commands::inspection_photo_data,
         inspection_commands::inspections,
         inspection_commands::inspection_coverage,
         inspection_commands::open_inspection,

@@ -547,7 +547,7 @@ fn inspector_and_county_office_modes() {
             "food": { "state": "met" }, "clothing": { "state": "met" }, "education": { "state": "not_applicable" },
             "medical": { "state": "met" }, "housing": { "state": "unmet", "note": "厨房屋顶漏雨" }, "water": { "state": "met" }
         },
-        "satisfaction": "basic", "knows_helper": true, "notes": "户主在家，反映良好", "problems": []
+        "satisfaction": "basic", "knows_helper": true, "notes": "户主在家，反映良好", "problems": [], "photos": []
     });
     let bad = json!({ "basic_needs": findings["basic_needs"], "satisfaction": null, "knows_helper": null, "notes": null, "problems": [" "] });
     let (field, _) =

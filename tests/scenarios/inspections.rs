@@ -3,6 +3,7 @@
 //! township devices never learn that an inspection took place.
 
 use zoufang_client::{Client, SyncError};
+use zoufang_media::sample::{camera_jpeg, CameraExif};
 use zoufang_model::{BasicNeed, BasicNeeds, Entity, InspectionFindings, Role, Satisfaction, Scope};
 use zoufang_scenarios::{cli_on, Storage, TestServer};
 use zoufang_store::{HouseholdQuery, OpeningKey, Store, StoreError};
@@ -23,6 +24,11 @@ fn file_contains(path: &std::path::Path, needle: &str) -> bool {
     let mut hay = std::fs::read(path).unwrap_or_default();
     hay.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
     hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// A file of the server's local photo store.
+fn server_file(blobs: &std::path::Path, hash: &str) -> Vec<u8> {
+    std::fs::read(blobs.join("photos").join(&hash[..2]).join(hash)).unwrap()
 }
 
 #[test]
@@ -66,13 +72,34 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
     let h = inspector.households(&HouseholdQuery { village: Some(villages[0]), ..Default::default() }).unwrap()[0].id;
     let mut needs = BasicNeeds::default();
     needs.set_unmet(BasicNeed::Housing, MARKER);
+    // Two photos, sealed as they are taken: the device keeps only their ciphertext.
+    let exif =
+        CameraExif { taken_at: Some("2026:11:03 10:12:00".into()), gps: Some((26.58, 106.71)), ..Default::default() };
+    let shots = [camera_jpeg(4000, 3000, 11, 90, &exif), camera_jpeg(1200, 900, 12, 90, &CameraExif::default())];
+    let photos: Vec<_> = shots.iter().map(|b| inspector.seal_inspection_photo(b).unwrap()).collect();
+    assert_eq!(photos[0].taken_at.as_deref(), Some("2026-11-03T10:12:00"));
+    assert_eq!((photos[0].width, photos[0].height), (2400, 1800));
+    for p in &photos {
+        let held = inspector.blob(&p.hash).unwrap().unwrap();
+        let image = key.open(&held).unwrap();
+        assert!(image.starts_with(&[0xff, 0xd8]), "a JPEG inside");
+        assert!(!held.windows(16).any(|w| w == &image[..16]), "no JPEG on the inspector's device");
+    }
     let findings = InspectionFindings {
         basic_needs: needs,
         satisfaction: Some(Satisfaction::Dissatisfied),
         knows_helper: Some(false),
         notes: Some(format!("户主称帮扶干部半年未来。{MARKER}")),
         problems: vec!["帮扶手册填写与实际不符".into()],
+        photos: photos.clone(),
     };
+    // A photo this device did not seal is refused.
+    let mut foreign = findings.clone();
+    foreign.photos[1].hash = "ab".repeat(32);
+    assert!(matches!(
+        inspector.record_inspection(h, chrono::Local::now().date_naive(), "赵督查", &foreign),
+        Err(StoreError::Refused(m)) if m.contains("第 2 张")
+    ));
     let bad = InspectionFindings { problems: vec!["  ".into()], ..findings.clone() };
     assert!(matches!(
         inspector.record_inspection(h, chrono::Local::now().date_naive(), "赵督查", &bad),
@@ -83,8 +110,18 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
     assert_eq!(count(&inspector, "SELECT count(*) FROM inspection WHERE instr(sealed, '灶房') > 0"), 0);
     assert!(inspector.opening_key().unwrap().is_none());
     assert!(matches!(inspector.open_inspection(id, &OpeningKey::generate()), Err(StoreError::Vault(_))));
-    zoufang_client::sync(&mut inspector).unwrap();
+    let report = zoufang_client::sync(&mut inspector).unwrap();
     assert_eq!(inspector.pending_changes().unwrap(), 0);
+    assert_eq!(report.photos.uploaded, 2, "both sealed photos uploaded");
+    assert!(inspector.pending_blobs().unwrap().is_empty());
+    // The server's copies are ciphertext too: neither the image's header nor a piece of its middle.
+    for (p, shot) in photos.iter().zip(&shots) {
+        let stored = server_file(&dir.path().join("blobs"), &p.hash);
+        let image = zoufang_media::process(shot).unwrap().image;
+        for piece in [&image[..16], &image[image.len() / 2..image.len() / 2 + 64]] {
+            assert!(!stored.windows(piece.len()).any(|w| w == piece), "the image in clear on the server");
+        }
+    }
 
     // The server holds ciphertext: the marker is in none of its database's bytes.
     assert!(!file_contains(&dir.path().join("server.db"), MARKER), "plaintext findings on the server");
@@ -95,10 +132,16 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
         assert_eq!(count(store, "SELECT count(*) FROM inspection"), 0);
         let (page, _) = client_of(store).pull(0, 5000).unwrap();
         assert!(page.rows.iter().all(|r| r.entity != Entity::Inspection));
+        // Nor its sealed photos, even by name.
+        for p in &photos {
+            assert!(matches!(client_of(store).blob_get(&p.hash), Err(SyncError::Server { status: 404, .. })));
+            assert!(matches!(client_of(store).blob_status(&p.hash), Err(SyncError::Server { status: 404, .. })));
+        }
     }
     // A village device cannot write one either.
     village.set_sealing_key(&key.sealing_key()).unwrap();
-    village.record_inspection(h, chrono::Local::now().date_naive(), "村干部", &findings).unwrap();
+    let unsealed_photos = InspectionFindings { photos: vec![], ..findings.clone() };
+    village.record_inspection(h, chrono::Local::now().date_naive(), "村干部", &unsealed_photos).unwrap();
     let report = zoufang_client::sync(&mut village).unwrap();
     assert!(report.quarantined > 0, "refused by the server");
     for refused in village.quarantined().unwrap() {
@@ -117,6 +160,16 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
         "another key opens nothing"
     );
     assert_eq!(office.open_inspection(id, &key).unwrap(), findings);
+    // Its photos: fetched on demand, opened with the key, the very images the inspector took.
+    for (p, shot) in photos.iter().zip(&shots) {
+        assert_eq!(office.open_inspection_photo(&p.hash, &key).unwrap(), None, "not fetched yet");
+        let sealed = client_of(&office).blob_get(&p.hash).unwrap().unwrap();
+        office.save_fetched(&p.hash, &sealed).unwrap();
+        let image = office.open_inspection_photo(&p.hash, &key).unwrap().unwrap();
+        assert_eq!(image, zoufang_media::process(shot).unwrap().image);
+        assert!(matches!(office.open_inspection_photo(&p.hash, &OpeningKey::generate()), Err(StoreError::Vault(_))));
+    }
+    assert!(matches!(office.open_inspection_photo(&"cd".repeat(32), &key), Err(StoreError::Refused(_))));
     let deadline = chrono::Local::now().date_naive() + chrono::Duration::days(30);
     let made = office.rectify_inspection(id, &key, deadline, Some("李村长")).unwrap();
     assert_eq!(made.len(), 2, "the unmet housing item and the other problem");
@@ -180,6 +233,8 @@ fn the_inspection_commands() {
     let (_, text) = run(&inspector, &["--json", "households", "--limit", "1"]);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let h = v[0]["household_no"].as_str().unwrap().to_string();
+    let shot = dir.path().join("house.jpg");
+    std::fs::write(&shot, camera_jpeg(1600, 1200, 21, 90, &CameraExif::default())).unwrap();
     let (ok, text) = run(
         &inspector,
         &[
@@ -193,6 +248,8 @@ fn the_inspection_commands() {
             "dissatisfied",
             "--notes",
             MARKER,
+            "--photo",
+            shot.to_str().unwrap(),
         ],
     );
     assert!(ok && text.contains("已密封"), "{text}");
@@ -223,6 +280,9 @@ fn the_inspection_commands() {
     assert!(!ok && text.contains("sealing-key-import"), "{text}");
     let (ok, text) = run(&second, &["sealing-key-import", backup.to_str().unwrap()]);
     assert!(ok, "{text}");
-    let (ok, text) = run(&second, &["inspection-open", &id]);
-    assert!(ok && text.contains(MARKER), "{text}");
+    let opened = dir.path().join("opened");
+    let (ok, text) = run(&second, &["inspection-open", &id, "--photos", opened.to_str().unwrap()]);
+    assert!(ok && text.contains(MARKER) && text.contains("照片 1：1600×1200"), "{text}");
+    let image = std::fs::read(opened.join(format!("{id}-1.jpg"))).unwrap();
+    assert_eq!(image, zoufang_media::process(&std::fs::read(&shot).unwrap()).unwrap().image);
 }

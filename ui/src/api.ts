@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, LockState, InspectionCoverage, InspectionFindings, InspectionLine, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, LockState, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
@@ -74,6 +74,8 @@ export const api = {
   sealingStatus: () => call<SealingStatus>('sealing_status'),
   recordInspection: (household: string, inspectedOn: string, findings: InspectionFindings) =>
     call<string>('record_inspection', { household, inspectedOn, findings }),
+  sealInspectionPhoto: (bytes: Uint8Array) => call<InspectionPhoto>('seal_inspection_photo', bytes),
+  inspectionPhotoData: (hash: string) => call<string>('inspection_photo_data', { hash }),
   inspections: () => call<InspectionLine[]>('inspections'),
   inspectionCoverage: () => call<InspectionCoverage>('inspection_coverage'),
   openInspection: (id: string) => call<InspectionFindings>('open_inspection', { id }),

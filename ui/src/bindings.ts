@@ -91,7 +91,7 @@ export type IdNumber = string;
 
 export type Phone = string;
 
-export type Problem = { "kind": "required" } | { "kind": "wrong_type", expected: string, } | { "kind": "too_long", max: number, actual: number, } | { "kind": "out_of_range", min: number, max: number, } | { "kind": "not_allowed", value: string, allowed: string, } | { "kind": "id_number_length", actual: number, } | { "kind": "id_number_chars" } | { "kind": "id_number_check_digit", expected: string, actual: string, } | { "kind": "id_number_birth_date", date: string, } | { "kind": "phone" } | { "kind": "date_format" } | { "kind": "date_time_format" } | { "kind": "future_date" } | { "kind": "too_early", min: string, } | { "kind": "money" } | { "kind": "division_code" } | { "kind": "sha256" } | { "kind": "uuid" } | { "kind": "person_name" } | { "kind": "invalid", detail: string, } | { "kind": "unknown_field" } | { "kind": "immutable" } | { "kind": "server_only" };
+export type Problem = { "kind": "required" } | { "kind": "wrong_type", expected: string, } | { "kind": "too_long", max: number, actual: number, } | { "kind": "too_many", max: number, actual: number, } | { "kind": "out_of_range", min: number, max: number, } | { "kind": "not_allowed", value: string, allowed: string, } | { "kind": "id_number_length", actual: number, } | { "kind": "id_number_chars" } | { "kind": "id_number_check_digit", expected: string, actual: string, } | { "kind": "id_number_birth_date", date: string, } | { "kind": "phone" } | { "kind": "date_format" } | { "kind": "date_time_format" } | { "kind": "future_date" } | { "kind": "too_early", min: string, } | { "kind": "money" } | { "kind": "division_code" } | { "kind": "sha256" } | { "kind": "uuid" } | { "kind": "person_name" } | { "kind": "invalid", detail: string, } | { "kind": "unknown_field" } | { "kind": "immutable" } | { "kind": "server_only" };
 
 export type ValidationError = { 
 /**
@@ -426,7 +426,25 @@ knows_helper: boolean | null, notes: string | null,
 /**
  * Other problems found, one per item.
  */
-problems: Array<string>, };
+problems: Array<string>, 
+/**
+ * The photos taken, in order (their files are sealed separately; see [`InspectionPhoto`]).
+ */
+photos: Array<InspectionPhoto>, };
+
+export type InspectionPhoto = { 
+/**
+ * SHA-256 of the sealed file: its name on the device and the server.
+ */
+hash: string, width: number, height: number, 
+/**
+ * Size of the image inside, in bytes.
+ */
+bytes: number, 
+/**
+ * From the camera's EXIF, `YYYY-MM-DD HH:MM:SS`.
+ */
+taken_at: string | null, lat: number | null, lon: number | null, };
 
 export type InspectionCoverage = { year: number, poor_households: number, 
 /**
@@ -831,7 +849,8 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "household_id": "被暗访户",
     "inspected_on": "暗访日期",
     "inspector": "暗访人",
-    "sealed": "暗访内容（已密封）"
+    "sealed": "暗访内容（已密封）",
+    "photos": "暗访照片（已密封）"
   }
 }
 

@@ -16,6 +16,7 @@ describe('暗访 form', () => {
       knows_helper: null,
       notes: null,
       problems: [],
+      photos: [],
     })
   })
   it('says at the field what is wrong', () => {
@@ -30,6 +31,11 @@ describe('暗访 form', () => {
     expect(e.notes).toBe('太长：最多 5000 个字，实际 5001 个字')
     expect(e['problems.1']).toBe('必填，不能为空')
     expect(e['problems.0']).toBeUndefined()
+    expect(e.photos).toBeUndefined()
+    f.photos = Array.from({ length: 21 }, (_, i) => ({
+      hash: i.toString(16).padStart(64, '0'), width: 10, height: 10, bytes: 100, taken_at: null, lat: null, lon: null,
+    }))
+    expect(checkInspection(f, today).photos).toBe('太多：最多 20 项，实际 21 项')
   })
   it('keeps the answers as the model wants them', () => {
     const f = emptyInspection(today)
@@ -42,5 +48,8 @@ describe('暗访 form', () => {
     expect(s.satisfaction).toBe('dissatisfied')
     expect(s.knows_helper).toBe(false)
     expect(s.problems).toEqual(['手册未更新'])
+    const shot = { hash: 'a'.repeat(64), width: 2400, height: 1800, bytes: 300000, taken_at: '2026-11-03T10:12:00', lat: 26.58, lon: 106.71 }
+    f.photos = [shot]
+    expect(toFindings(f).photos).toEqual([shot])
   })
 })

@@ -254,6 +254,9 @@ enum Cmd {
         /// Another problem found (repeatable).
         #[arg(long)]
         problem: Vec<String>,
+        /// A photo taken at the household (repeatable): sealed at once like the findings.
+        #[arg(long)]
+        photo: Vec<PathBuf>,
     },
     /// (Inspector, county office) the inspections on this device: plain metadata only.
     Inspections,
@@ -267,6 +270,9 @@ enum Cmd {
         deadline_days: i64,
         #[arg(long)]
         responsible: Option<String>,
+        /// Write the inspection's photos, opened, into this directory (fetched from the server if needed).
+        #[arg(long)]
+        photos: Option<PathBuf>,
     },
 }
 
@@ -1007,14 +1013,14 @@ fn run() -> Result<()> {
                 format!("已导入私钥（指纹 {}）", key.sealing_key().fingerprint())
             })?;
         }
-        Cmd::Inspect { household, inspector, date, unmet, satisfaction, knows_helper, notes, problem } => {
+        Cmd::Inspect { household, inspector, date, unmet, satisfaction, knows_helper, notes, problem, photo } => {
             let h = find_household(&store, &household)?;
             let on = match date {
                 Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
                     .map_err(|_| anyhow!("--date 应写作 YYYY-MM-DD"))?,
                 None => chrono::Local::now().date_naive(),
             };
-            let findings = InspectionFindings {
+            let mut findings = InspectionFindings {
                 basic_needs: unmet_needs(&unmet)?,
                 satisfaction: satisfaction
                     .map(|s| Satisfaction::parse(&s).ok_or_else(|| anyhow!("未知的满意度 {s}")))
@@ -1022,7 +1028,14 @@ fn run() -> Result<()> {
                 knows_helper,
                 notes,
                 problems: problem,
+                photos: Vec::new(),
             };
+            findings.validate()?;
+            for path in &photo {
+                let bytes = std::fs::read(path).with_context(|| format!("读取照片 {} 失败", path.display()))?;
+                let sealed = store.seal_inspection_photo(&bytes).with_context(|| format!("照片 {}", path.display()))?;
+                findings.photos.push(sealed);
+            }
             let id = store.record_inspection(h.id, on, &inspector, &findings)?;
             out(json, &json!({ "inspection": id }), |_| {
                 format!("已密封暗访记录 {id}：只有县扶贫办能打开，本机也不能再查看内容")
@@ -1052,16 +1065,26 @@ fn run() -> Result<()> {
                 t
             })?;
         }
-        Cmd::InspectionOpen { id, rectify, deadline_days, responsible } => {
+        Cmd::InspectionOpen { id, rectify, deadline_days, responsible, photos } => {
             let key = opening_key(&store)?;
             let findings = store.open_inspection(id, &key)?;
+            let mut written = Vec::new();
+            if let Some(dir) = &photos {
+                std::fs::create_dir_all(dir).with_context(|| format!("创建 {} 失败", dir.display()))?;
+                for (i, p) in findings.photos.iter().enumerate() {
+                    let image = zoufang_client::inspection_photo(&mut store, &p.hash, &key)?;
+                    let path = dir.join(format!("{id}-{}.jpg", i + 1));
+                    std::fs::write(&path, image).with_context(|| format!("写入 {} 失败", path.display()))?;
+                    written.push(path.display().to_string());
+                }
+            }
             let made = if rectify {
                 let deadline = chrono::Local::now().date_naive() + chrono::Duration::days(deadline_days.clamp(1, 365));
                 store.rectify_inspection(id, &key, deadline, responsible.as_deref())?
             } else {
                 Vec::new()
             };
-            out(json, &json!({ "findings": findings, "rectifications": made }), |_| {
+            out(json, &json!({ "findings": findings, "rectifications": made, "photo_files": written }), |_| {
                 let mut t = String::from("两不愁三保障：\n");
                 for (need, c) in findings.basic_needs.items() {
                     let state = match c.state {
@@ -1086,6 +1109,16 @@ fn run() -> Result<()> {
                 }
                 for p in &findings.problems {
                     t += &format!("问题：{p}\n");
+                }
+                for (i, p) in findings.photos.iter().enumerate() {
+                    t += &format!(
+                        "照片 {}：{}×{}{}{}\n",
+                        i + 1,
+                        p.width,
+                        p.height,
+                        p.taken_at.as_deref().map(|t| format!("，拍摄于 {t}")).unwrap_or_default(),
+                        written.get(i).map(|f| format!("，已保存到 {f}")).unwrap_or_default()
+                    );
                 }
                 if rectify {
                     t += &format!("已生成整改问题 {} 项，同步后下发到村\n", made.len());

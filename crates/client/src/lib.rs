@@ -12,7 +12,7 @@ mod sealing;
 
 pub use auto::{run_auto, run_auto_waking, AutoEvent, AutoOptions};
 pub use http::{Client, Health};
-pub use photos::{fetch_photo, fetch_thumbs, photo_image, upload_photos, PhotoReport};
+pub use photos::{fetch_photo, fetch_thumbs, inspection_photo, photo_image, upload_photos, PhotoReport};
 pub use sealing::{create_key_backup, new_sealing_key, write_key_backup};
 
 use serde::{Deserialize, Serialize};

@@ -102,6 +102,19 @@ pub fn photo_image(store: &mut Store, hash: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A 暗访 inspection's photo opened with the county office's key: from this device if it holds the
+/// sealed file, else fetched from the server (ciphertext) and kept.
+pub fn inspection_photo(store: &mut Store, hash: &str, key: &zoufang_store::OpeningKey) -> Result<Vec<u8>> {
+    if let Some(image) = store.open_inspection_photo(hash, key)? {
+        return Ok(image);
+    }
+    let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
+    let sealed = fetch_photo(&e, hash)?;
+    store.save_fetched(hash, &sealed)?;
+    let image = store.open_inspection_photo(hash, key)?;
+    Ok(image.ok_or_else(|| StoreError::Corrupt(format!("暗访照片 {hash} 保存后无法读取")))?)
+}
+
 /// A photo file from the server this device is enrolled with (the caller checks and keeps it).
 pub fn fetch_photo(e: &zoufang_store::Enrolment, hash: &str) -> Result<Vec<u8>> {
     let client = Client::new(&e.server_url).with_token(&e.token);

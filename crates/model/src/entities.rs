@@ -349,6 +349,10 @@ pub struct Inspection {
     pub inspector: String,
     /// Base64 of the sealed [`InspectionFindings`] (never plaintext).
     pub sealed: String,
+    /// Names (SHA-256 of the ciphertext) of the inspection's photo files, each sealed on its own to the
+    /// county office: listed in clear so the server lets only who may read inspections fetch them.
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 record!(Inspection, Entity::Inspection);
 
@@ -366,6 +370,28 @@ pub struct InspectionFindings {
     pub notes: Option<String>,
     /// Other problems found, one per item.
     pub problems: Vec<String>,
+    /// The photos taken, in order (their files are sealed separately; see [`InspectionPhoto`]).
+    #[serde(default)]
+    pub photos: Vec<InspectionPhoto>,
+}
+
+/// A photo of a 暗访 inspection: the image is sealed to the county office the moment it is taken
+/// (the inspector's device never keeps it in clear); this description travels inside the sealed
+/// findings, so when and where it was taken is hidden too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct InspectionPhoto {
+    /// SHA-256 of the sealed file: its name on the device and the server.
+    pub hash: String,
+    pub width: u32,
+    pub height: u32,
+    /// Size of the image inside, in bytes.
+    pub bytes: u32,
+    /// From the camera's EXIF, `YYYY-MM-DD HH:MM:SS`.
+    pub taken_at: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
 }
 
 impl InspectionFindings {

@@ -15,6 +15,8 @@ pub enum Problem {
     WrongType { expected: &'static str },
     #[error("太长：最多 {max} 个字，实际 {actual} 个字")]
     TooLong { max: usize, actual: usize },
+    #[error("太多：最多 {max} 项，实际 {actual} 项")]
+    TooMany { max: usize, actual: usize },
     #[error("超出范围：应在 {min} 到 {max} 之间")]
     OutOfRange { min: i64, max: i64 },
     #[error("不是允许的取值「{value}」，可选：{allowed}")]

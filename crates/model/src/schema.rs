@@ -80,6 +80,8 @@ pub enum FieldKind {
     DivisionCode,
     /// A SHA-256 as 64 lowercase hex digits (a photo's name).
     Sha256,
+    /// A JSON array of at most this many distinct SHA-256 names (a 暗访 inspection's sealed photos).
+    Sha256List(usize),
     /// The 两不愁三保障 checklist of a visit.
     BasicNeeds,
     /// An income/expense calculation.
@@ -112,6 +114,7 @@ impl FieldKind {
             FieldKind::Float { .. } => Storage::Real,
             FieldKind::Ref(_) | FieldKind::Uuid => Storage::Blob,
             FieldKind::EnumSet(_)
+            | FieldKind::Sha256List(_)
             | FieldKind::BasicNeeds
             | FieldKind::IncomeCalc
             | FieldKind::Candidates
@@ -308,7 +311,11 @@ const INSPECTION: &[FieldDef] = &[
     fixed("inspected_on", "暗访日期", FieldKind::Date { past_only: true }, true),
     fixed("inspector", "暗访人", FieldKind::PersonName, true),
     fixed("sealed", "暗访内容（已密封）", FieldKind::Sealed, true),
+    fixed("photos", "暗访照片（已密封）", FieldKind::Sha256List(INSPECTION_PHOTOS_MAX), false),
 ];
+
+/// Most photos one inspection carries.
+pub const INSPECTION_PHOTOS_MAX: usize = 20;
 
 /// Longest sealed text accepted (base64 characters): findings and notes, not photos.
 pub const SEALED_MAX: usize = 200_000;
@@ -404,6 +411,20 @@ impl Entity {
             Entity::ArchiveDocument => ARCHIVE_DOCUMENT,
             Entity::Photo => PHOTO,
             Entity::Inspection => INSPECTION,
+        }
+    }
+
+    /// The names of the files (photos) a field's value refers to: a device that may read the record
+    /// may fetch them, no one else.
+    pub fn file_names(self, field: &str, value: &Value) -> Vec<String> {
+        let Some(def) = self.field(field) else { return Vec::new() };
+        let name = |v: &Value| v.as_str().filter(|t| is_sha256(t)).map(str::to_string);
+        match def.kind {
+            FieldKind::Sha256 => name(value).into_iter().collect(),
+            FieldKind::Sha256List(_) => {
+                value.as_array().map(|a| a.iter().filter_map(name).collect()).unwrap_or_default()
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -585,11 +606,28 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
         }
         FieldKind::Sha256 => {
             let t = text()?;
-            if t.len() == 64 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            if is_sha256(t) {
                 Ok(Value::String(t.to_string()))
             } else {
                 Err(Problem::Sha256)
             }
+        }
+        FieldKind::Sha256List(max) => {
+            let items = value.as_array().ok_or(Problem::WrongType { expected: "列表" })?;
+            if items.len() > max {
+                return Err(Problem::TooMany { max, actual: items.len() });
+            }
+            let mut out: Vec<&str> = Vec::with_capacity(items.len());
+            for it in items {
+                let t = it.as_str().ok_or(Problem::WrongType { expected: "文本列表" })?;
+                if !is_sha256(t) {
+                    return Err(Problem::Sha256);
+                }
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+            Ok(Value::from(out))
         }
         FieldKind::BasicNeeds => {
             let b: crate::entities::BasicNeeds =
@@ -628,6 +666,10 @@ fn validate_def(def: &FieldDef, value: &Value, today: NaiveDate) -> Result<Value
             Ok(value.clone())
         }
     }
+}
+
+fn is_sha256(t: &str) -> bool {
+    t.len() == 64 && t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn short(e: &serde_json::Error) -> String {

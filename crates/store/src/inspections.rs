@@ -13,7 +13,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
-use zoufang_model::{Entity, InspectionFindings, RectificationSource, RectificationStatus};
+use zoufang_model::schema::INSPECTION_PHOTOS_MAX;
+use zoufang_model::{
+    Entity, InspectionFindings, InspectionPhoto, Problem, RectificationSource, RectificationStatus, ValidationError,
+};
 use zoufang_vault::{OpeningKey, SealingKey};
 
 const SEALING_KEY: &str = "sealing_key";
@@ -91,8 +94,35 @@ impl Store {
         meta::set(&self.conn, OPENING_KEY, &key.to_string())
     }
 
+    fn sealing_key_needed(&self) -> Result<SealingKey> {
+        self.sealing_key()?
+            .ok_or_else(|| StoreError::Refused("本机还没有县扶贫办的暗访密封公钥：请先在有网络时同步一次".into()))
+    }
+
+    /// Seals a photo for an inspection the moment it is taken: the image is processed like any photo
+    /// (oriented, scaled, metadata stripped), sealed to the county office's key and kept only as
+    /// ciphertext, named by the ciphertext's hash. The returned description goes into the findings.
+    pub fn seal_inspection_photo(&mut self, bytes: &[u8]) -> Result<InspectionPhoto> {
+        let key = self.sealing_key_needed()?;
+        let p = zoufang_media::process(bytes).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let sealed = key.seal(&p.image);
+        let hash = zoufang_media::sha256_hex(&sealed);
+        self.put_new_blob(&hash, &sealed)?;
+        Ok(InspectionPhoto {
+            hash,
+            width: p.width,
+            height: p.height,
+            bytes: p.image.len() as u32,
+            taken_at: p.capture.taken_at_str().map(str::to_string),
+            // Six decimals (about 0.1 m): a value that survives the trip through the sealed JSON exactly.
+            lat: p.capture.gps.map(|g| (g.0 * 1e6).round() / 1e6),
+            lon: p.capture.gps.map(|g| (g.1 * 1e6).round() / 1e6),
+        })
+    }
+
     /// Seals `findings` to the county office's key and records the inspection. The findings are checked
-    /// first (once sealed no one else can check them); nothing but their ciphertext is stored.
+    /// first (once sealed no one else can check them); nothing but their ciphertext is stored. Photos
+    /// named in `findings.photos` must have been sealed on this device ([`Self::seal_inspection_photo`]).
     pub fn record_inspection(
         &mut self,
         household: Uuid,
@@ -101,18 +131,29 @@ impl Store {
         findings: &InspectionFindings,
     ) -> Result<Uuid> {
         findings.validate()?;
-        let key = self
-            .sealing_key()?
-            .ok_or_else(|| StoreError::Refused("本机还没有县扶贫办的暗访密封公钥：请先在有网络时同步一次".into()))?;
+        let key = self.sealing_key_needed()?;
         self.village_of(household)?;
+        let photos = &findings.photos;
+        if photos.len() > INSPECTION_PHOTOS_MAX {
+            let p = Problem::TooMany { max: INSPECTION_PHOTOS_MAX, actual: photos.len() };
+            return Err(ValidationError::new("photos", p).into());
+        }
+        for (i, p) in photos.iter().enumerate() {
+            if !zoufang_media::is_sha256_hex(&p.hash) || self.blob_state(&p.hash)?.is_none() {
+                return Err(StoreError::Refused(format!("第 {} 张暗访照片不在本机，请重新拍摄", i + 1)));
+            }
+        }
         let plain = serde_json::to_vec(findings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let sealed = B64.encode(key.seal(&plain));
-        let fields = map(json!({
+        let mut fields = map(json!({
             "household_id": household.to_string(),
             "inspected_on": inspected_on.to_string(),
             "inspector": inspector,
             "sealed": sealed,
         }));
+        if !photos.is_empty() {
+            fields.insert("photos".into(), photos.iter().map(|p| p.hash.as_str()).collect());
+        }
         let fields = zoufang_model::schema::validate_new(Entity::Inspection, &fields, crate::write::today())?;
         let id = Uuid::now_v7();
         self.write_all(&[WriteOp::Create(Entity::Inspection, id, fields)])?;
@@ -224,6 +265,22 @@ impl Store {
     /// Opens an inspection's findings with the county office's private key.
     pub fn open_inspection(&self, id: Uuid, key: &OpeningKey) -> Result<InspectionFindings> {
         Ok(self.opened(id, key)?.1)
+    }
+
+    /// A photo of an inspection on this device, opened with the county office's private key: the image,
+    /// or `None` when its sealed file has not been fetched yet. Only files an inspection names are opened.
+    pub fn open_inspection_photo(&self, hash: &str, key: &OpeningKey) -> Result<Option<Vec<u8>>> {
+        let named: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM inspection i, json_each(i.photos) j
+                             WHERE i.deleted = 0 AND i.photos IS NOT NULL AND j.value = ?1)",
+            [hash],
+            |r| r.get(0),
+        )?;
+        if !named {
+            return Err(StoreError::Refused(format!("没有哪条暗访记录含有照片 {hash}")));
+        }
+        let Some(sealed) = self.blob(hash)? else { return Ok(None) };
+        Ok(Some(key.open(&sealed)?))
     }
 
     /// Turns an inspection's findings into rectification items (source 督查暗访) of the household's

@@ -59,6 +59,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, sql: include_str!("../../../schema/device/0005_household_digest.sql") },
     Migration { version: 6, sql: include_str!("../../../schema/device/0006_photos.sql") },
     Migration { version: 7, sql: include_str!("../../../schema/device/0007_inspection.sql") },
+    Migration { version: 8, sql: include_str!("../../../schema/device/0008_inspection_photos.sql") },
 ];
 
 /// An open device database.

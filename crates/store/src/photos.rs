@@ -168,6 +168,16 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps a file made on this device and marks it for upload (file first: see the module comment).
+    pub(crate) fn put_new_blob(&self, hash: &str, bytes: &[u8]) -> Result<()> {
+        self.put_file(hash, bytes)?;
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blob(hash, bytes, created_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![hash, bytes.len() as i64, now()],
+        )?;
+        Ok(())
+    }
+
     /// The bytes of a stored file (decrypted), checked against its name; `None` when this device does
     /// not hold it.
     pub fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>> {
@@ -242,8 +252,8 @@ impl Store {
             PhotoTarget::Visit(id) => (PhotoOwner::Visit, id),
             PhotoTarget::Rectification(id) => (PhotoOwner::Rectification, id),
         };
-        self.put_file(&p.hash, &p.image)?;
-        self.put_file(&p.thumb_hash, &p.thumb)?;
+        self.put_new_blob(&p.hash, &p.image)?;
+        self.put_new_blob(&p.thumb_hash, &p.thumb)?;
         let existing: Option<Vec<u8>> = self
             .conn
             .query_row(
@@ -255,17 +265,6 @@ impl Store {
         if let Some(id) = existing {
             let photo: Photo = self.get(sql::blob_uuid(&id)?)?.ok_or_else(|| StoreError::Corrupt("photo".into()))?;
             return Ok(PhotoImported { photo, duplicate: true });
-        }
-        {
-            let tx = crate::write_tx(&mut self.conn)?;
-            let at = now();
-            for (hash, len) in [(&p.hash, p.image.len()), (&p.thumb_hash, p.thumb.len())] {
-                tx.execute(
-                    "INSERT OR IGNORE INTO blob(hash, bytes, created_at) VALUES (?1, ?2, ?3)",
-                    rusqlite::params![hash, len as i64, at],
-                )?;
-            }
-            tx.commit()?;
         }
         let page = match target {
             PhotoTarget::ArchiveDocument(_) => {
@@ -306,7 +305,9 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT b.hash, b.bytes FROM blob b WHERE b.uploaded_at IS NULL
                AND (EXISTS (SELECT 1 FROM photo p WHERE p.hash = b.hash AND p.deleted = 0)
-                 OR EXISTS (SELECT 1 FROM photo p WHERE p.thumb_hash = b.hash AND p.deleted = 0))
+                 OR EXISTS (SELECT 1 FROM photo p WHERE p.thumb_hash = b.hash AND p.deleted = 0)
+                 OR EXISTS (SELECT 1 FROM inspection i, json_each(i.photos) j
+                             WHERE i.deleted = 0 AND i.photos IS NOT NULL AND j.value = b.hash))
              ORDER BY b.created_at, b.bytes, b.hash",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
@@ -350,7 +351,7 @@ impl Store {
     }
 
     /// Whether this device holds the file `hash`, and if so whether the server has it too.
-    fn blob_state(&self, hash: &str) -> Result<Option<bool>> {
+    pub(crate) fn blob_state(&self, hash: &str) -> Result<Option<bool>> {
         Ok(self
             .conn
             .prepare_cached("SELECT uploaded_at IS NOT NULL FROM blob WHERE hash = ?1")?

@@ -354,20 +354,8 @@ fn the_app_end_to_end() {
     ok(s.click(".van-tab:nth-child(5)"));
     ok(s.wait("[data-testid=archive-summary]", LONG));
     ok(s.wait_text("材料不齐全", LONG));
-    let pick_into = |selector: &str, name: &str, make: &str| {
-        format!(
-            "{make} const dt = new DataTransfer(); dt.items.add(new File([bytes], '{name}')); \
-             const input = document.querySelector('{selector}'); input.files = dt.files; \
-             input.dispatchEvent(new Event('change', {{bubbles: true}}));"
-        )
-    };
     let pick = |name: &str, make: &str| pick_into("[data-testid=archive-file-application]", name, make);
-    let page_jpeg = "const c = document.createElement('canvas'); c.width = 1200; c.height = 1600; const g = c.getContext('2d'); \
-         g.fillStyle = '#f4f1e8'; g.fillRect(0, 0, 1200, 1600); g.fillStyle = '#222'; g.font = '64px sans-serif'; \
-         g.fillText('建档立卡贫困户申请书', 220, 200); g.font = '36px sans-serif'; \
-         for (let i = 0; i < 24; i++) g.fillText('申请人家庭基本情况、致贫原因及帮扶需求说明 ' + i, 120, 320 + i * 50); \
-         const b64 = c.toDataURL('image/jpeg', 0.9).split(',')[1]; const bin = atob(b64); \
-         const bytes = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);";
+    let page_jpeg = PAGE_JPEG;
     ok(s.script(&pick("申请书.jpg", page_jpeg)));
     ok(s.wait_text("第 1 页", LONG));
     ok(s.script(&pick("材料.jpg", "const bytes = new TextEncoder().encode('%PDF-1.7 fake');")));
@@ -391,6 +379,25 @@ fn the_app_end_to_end() {
     s.quit();
     drop(server);
 }
+
+/// Script that sets a file built by `make` (which defines `bytes`) in a file input, as a camera or a
+/// file picker would.
+fn pick_into(selector: &str, name: &str, make: &str) -> String {
+    format!(
+        "{make} const dt = new DataTransfer(); dt.items.add(new File([bytes], '{name}')); \
+         const input = document.querySelector('{selector}'); input.files = dt.files; \
+         input.dispatchEvent(new Event('change', {{bubbles: true}}));"
+    )
+}
+
+/// Script that draws a photographed form page and leaves its JPEG in `bytes`.
+const PAGE_JPEG: &str =
+    "const c = document.createElement('canvas'); c.width = 1200; c.height = 1600; const g = c.getContext('2d'); \
+     g.fillStyle = '#f4f1e8'; g.fillRect(0, 0, 1200, 1600); g.fillStyle = '#222'; g.font = '64px sans-serif'; \
+     g.fillText('建档立卡贫困户申请书', 220, 200); g.font = '36px sans-serif'; \
+     for (let i = 0; i < 24; i++) g.fillText('申请人家庭基本情况、致贫原因及帮扶需求说明 ' + i, 120, 320 + i * 50); \
+     const b64 = c.toDataURL('image/jpeg', 0.9).split(',')[1]; const bin = atob(b64); \
+     const bytes = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);";
 
 /// Cold start to an interactive household list with 5,000 households: from asking the driver for a new
 /// app window, through typing the unlock secret (argon2id, opening the encrypted database), to the
@@ -497,6 +504,8 @@ fn inspector_and_county_office_in_the_app() {
     ok(s.fill("input[name=need-housing]", "厨房墙体开裂未修缮"));
     ok(s.fill("input[name=finding-0]", "帮扶手册收入与实际不符"));
     ok(s.fill("textarea[name=notes]", "户主称帮扶干部三个月未入户。"));
+    ok(s.script(&pick_into("[data-testid=inspection-photo-file]", "墙体.jpg", PAGE_JPEG)));
+    ok(s.wait("[data-sealed-photo] img", LONG));
     shot(&display, "17-inspection");
     ok(s.click("[data-testid=inspection-seal]"));
     ok(s.wait(".van-dialog__confirm", LONG));
@@ -508,8 +517,9 @@ fn inspector_and_county_office_in_the_app() {
     {
         let mut inspector = zoufang_scenarios::open_device(&inspector_dir.join("zoufang.db"));
         assert_eq!(inspector.inspections().unwrap().len(), 1);
-        zoufang_client::sync(&mut inspector).unwrap();
+        let report = zoufang_client::sync(&mut inspector).unwrap();
         assert_eq!(inspector.pending_changes().unwrap(), 0);
+        assert_eq!(report.photos.uploaded, 1, "the sealed photo went up");
     }
     {
         let mut office = zoufang_scenarios::open_device(&office_dir.join("zoufang.db"));
@@ -527,6 +537,7 @@ fn inspector_and_county_office_in_the_app() {
     ok(s.wait("[data-testid=inspection-opened]", LONG));
     ok(s.wait_text("厨房墙体开裂未修缮", LONG));
     ok(s.wait_text("户主称帮扶干部三个月未入户", LONG));
+    ok(s.wait("[data-testid=inspection-photos] img", LONG));
     shot(&display, "19-county-inspection");
     ok(s.click("[data-testid=inspection-rectify]"));
     ok(s.wait_text("已生成 2 项整改问题", LONG));

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 4, sql: include_str!("../../../../schema/server/0004_blobs.sql") },
     Migration { version: 5, sql: include_str!("../../../../schema/server/0005_roles.sql") },
     Migration { version: 6, sql: include_str!("../../../../schema/server/0006_sealing_key.sql") },
+    Migration { version: 7, sql: include_str!("../../../../schema/server/0007_sealed_blobs.sql") },
 ];
 
 const READERS: usize = 4;
@@ -548,10 +549,10 @@ impl SqliteStorage {
                         .execute(rusqlite::params![blob(c.row), code])?;
                 }
             }
-            if c.entity == Entity::Photo && (c.field == "hash" || c.field == "thumb_hash") {
-                if let (Outcome::Applied { .. }, Some(hash)) = (&applied.outcome, change.value.as_str()) {
-                    tx.prepare_cached("INSERT OR IGNORE INTO blob_ref(hash, village_id) VALUES (?1, ?2)")?
-                        .execute(rusqlite::params![hash, blob(village)])?;
+            if let Outcome::Applied { .. } = applied.outcome {
+                for hash in change.entity.file_names(&change.field, &change.value) {
+                    tx.prepare_cached("INSERT OR IGNORE INTO blob_ref(hash, village_id, entity) VALUES (?1, ?2, ?3)")?
+                        .execute(rusqlite::params![hash, blob(village), change.entity.ident()])?;
                 }
             }
             let (status, seq, current) = match applied.outcome {
@@ -797,19 +798,18 @@ impl Storage for SqliteStorage {
     }
 
     fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError> {
-        if !device.role.can_read(Entity::Photo) {
-            return Ok(false);
-        }
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT r.village_id, s.code FROM blob_ref r LEFT JOIN village_scope s ON s.village_id = r.village_id
+            "SELECT r.village_id, s.code, r.entity FROM blob_ref r
+               LEFT JOIN village_scope s ON s.village_id = r.village_id
              WHERE r.hash = ?1",
         )?;
         let mut rows = stmt.query([hash])?;
         while let Some(r) = rows.next()? {
             let village = uuid(&r.get::<_, Vec<u8>>(0)?)?;
             let code: Option<String> = r.get(1)?;
-            if device.scope.contains(village, code.as_deref().unwrap_or("")) {
+            let readable = Entity::parse(&r.get::<_, String>(2)?).is_some_and(|e| device.role.can_read(e));
+            if readable && device.scope.contains(village, code.as_deref().unwrap_or("")) {
                 return Ok(true);
             }
         }
