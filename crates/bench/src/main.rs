@@ -2,6 +2,7 @@
 //! (release build). Each figure says what was measured so the number can be read on its own.
 
 mod at_rest;
+mod load;
 mod photos;
 mod scope;
 
@@ -26,6 +27,15 @@ struct Cli {
     /// Smaller sizes, for a quick look.
     #[arg(long)]
     quick: bool,
+    /// `load`: simulated devices.
+    #[arg(long, default_value_t = 500)]
+    devices: usize,
+    /// `load`: syncs per device.
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
+    /// `load`: stop starting new syncs after this many seconds.
+    #[arg(long, default_value_t = 120)]
+    seconds: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,6 +54,8 @@ enum Which {
     Scope,
     /// What encryption at rest (SQLCipher, encrypted photo files) costs the device store.
     AtRest,
+    /// Many simulated devices syncing with one server at once (`--devices`, `--rounds`, `--seconds`).
+    Load,
     /// The import itself, in a process of its own so that its peak memory is its own (run by `import`).
     #[value(hide = true)]
     ImportChild,
@@ -91,6 +103,10 @@ fn main() -> Result<()> {
     }
     if matches!(cli.which, Which::All | Which::AtRest) {
         at_rest::run(cli.quick)?;
+    }
+    if matches!(cli.which, Which::All | Which::Load) {
+        let (devices, rounds) = if cli.quick { (50, 5) } else { (cli.devices, cli.rounds) };
+        load::run(devices, rounds, std::time::Duration::from_secs(cli.seconds))?;
     }
     Ok(())
 }

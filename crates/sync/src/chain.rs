@@ -108,4 +108,18 @@ mod tests {
         assert_eq!(from_hex(&to_hex(&a)), Some(a));
         assert_eq!(from_hex("zz"), None);
     }
+
+    proptest::proptest! {
+        /// The server recomputes each link from the change it parsed off the wire, so every value must
+        /// come back bit for bit: a GPS reading whose last digit the JSON parser rounded differently
+        /// would break the chain and get the device's whole batch refused (found by `bench load`;
+        /// serde_json's `float_roundtrip` makes parsing exact).
+        #[test]
+        fn a_link_survives_the_trip_over_the_wire(lat in -90.0f64..90.0, lon in -180.0f64..180.0) {
+            let c = change(json!({ "lat": lat, "lon": lon }));
+            let sent = serde_json::to_string(&c).unwrap();
+            let received: Change = serde_json::from_str(&sent).unwrap();
+            proptest::prop_assert_eq!(next_link(&GENESIS, &c), next_link(&GENESIS, &received));
+        }
+    }
 }
