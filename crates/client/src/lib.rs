@@ -192,6 +192,9 @@ fn sync_once(
     progress(Progress::Push { sent, pending: sent });
     // Photo files after their records: the server accepts a file only once a record names it.
     photos::upload_photos(client, store, &mut report.photos, progress)?;
+    // Files no record names (a 暗访 photo sealed for a draft never saved, an interrupted import), kept a
+    // week in case the draft is still open.
+    store.discard_unreferenced_files(chrono::Duration::days(7))?;
     // Fetch the next page while this one is applied: the server builds page n+1 while the device
     // writes page n. Each page is applied with its cursor in one transaction, so stopping anywhere is safe.
     let start_cursor = store.cursor()?;

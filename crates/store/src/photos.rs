@@ -319,6 +319,35 @@ impl Store {
         Ok(out)
     }
 
+    /// Removes files made or fetched more than `older_than` ago that no record names any more: a 暗访
+    /// photo sealed for a draft that was never saved, a photo whose import was interrupted before its
+    /// record. Files named by any photo record (deleted ones too: a deletion can lose a conflict) or
+    /// inspection stay. The file goes before its row, so a crash leaves at worst a row whose file is
+    /// gone, which reads as "not on this device". Returns how many were removed.
+    pub fn discard_unreferenced_files(&mut self, older_than: chrono::Duration) -> Result<usize> {
+        let cutoff = (chrono::Local::now() - older_than).to_rfc3339_opts(SecondsFormat::Secs, false);
+        let hashes: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT b.hash FROM blob b WHERE b.created_at < ?1
+                   AND NOT EXISTS (SELECT 1 FROM photo p WHERE p.hash = b.hash)
+                   AND NOT EXISTS (SELECT 1 FROM photo p WHERE p.thumb_hash = b.hash)
+                   AND NOT EXISTS (SELECT 1 FROM inspection i, json_each(i.photos) j
+                                    WHERE i.photos IS NOT NULL AND j.value = b.hash)",
+            )?
+            .query_map([cutoff], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for hash in &hashes {
+            match std::fs::remove_file(self.blob_path(hash)?) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::Io(format!("删除无用的照片文件失败：{e}"))),
+            }
+            self.conn.execute("DELETE FROM blob WHERE hash = ?1", [hash])?;
+        }
+        Ok(hashes.len())
+    }
+
     /// The server holds this file whole under its hash.
     pub fn mark_uploaded(&mut self, hash: &str) -> Result<()> {
         self.conn.execute("UPDATE blob SET uploaded_at = ?2 WHERE hash = ?1", rusqlite::params![hash, now()])?;

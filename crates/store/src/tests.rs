@@ -749,3 +749,41 @@ fn inspection_coverage_against_the_60_percent_and_village_rules() {
     // Last year: only the one inspection of that year counts.
     assert_eq!(s.report_inspection_coverage(2025).unwrap().inspected, 1);
 }
+
+#[test]
+fn files_no_record_names_are_discarded_after_a_while() {
+    use zoufang_media::sample::{camera_jpeg, CameraExif};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path().join("zoufang.db")).unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = household(v.id, 1, "龙国富");
+    s.create(&h).unwrap();
+    let county = zoufang_vault::OpeningKey::generate();
+    s.set_sealing_key(&county.sealing_key()).unwrap();
+    let shot = |seed| camera_jpeg(640, 480, seed, 85, &CameraExif::default());
+    // Two photos sealed for an inspection that is saved, one for a draft that never is.
+    let kept = [s.seal_inspection_photo(&shot(1)).unwrap(), s.seal_inspection_photo(&shot(2)).unwrap()];
+    let dropped = s.seal_inspection_photo(&shot(3)).unwrap();
+    let findings = InspectionFindings { photos: kept.to_vec(), ..Default::default() };
+    s.record_inspection(h.id, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), "赵督查", &findings).unwrap();
+    // And an ordinary visit photo, deleted afterwards: its record still names the file.
+    let visit = visit(h.id, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+    s.create(&visit).unwrap();
+    let p = s.import_photo(&shot(4), crate::PhotoTarget::Visit(visit.id), None).unwrap();
+    s.delete(Entity::Photo, p.photo.id).unwrap();
+
+    assert_eq!(s.discard_unreferenced_files(chrono::Duration::days(7)).unwrap(), 0, "too recent");
+    assert!(s.blob(&dropped.hash).unwrap().is_some());
+    assert_eq!(s.discard_unreferenced_files(chrono::Duration::seconds(-5)).unwrap(), 1);
+    assert!(s.blob(&dropped.hash).unwrap().is_none());
+    assert!(!s.blob_path(&dropped.hash).unwrap().exists());
+    for k in &kept {
+        assert_eq!(
+            s.open_inspection_photo(&k.hash, &county).unwrap().map(|b| b.starts_with(&[0xff, 0xd8])),
+            Some(true)
+        );
+    }
+    assert!(s.blob(&p.photo.hash).unwrap().is_some() && s.blob(&p.photo.thumb_hash).unwrap().is_some());
+    assert_eq!(s.discard_unreferenced_files(chrono::Duration::seconds(-5)).unwrap(), 0, "nothing more");
+}
