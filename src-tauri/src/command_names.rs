@@ -2,6 +2,7 @@
 /// capability file grants them to the main window; a test checks the three lists agree.
 pub const COMMANDS: &[&str] = &[
     "lock_state",
+    "lock_now",
     "unlock",
     "app_info",
     "enrol",

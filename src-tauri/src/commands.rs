@@ -38,6 +38,13 @@ pub fn lock_state(state: State<'_, AppState>) -> LockState {
     }
 }
 
+/// Locks the app (idle for a while, or the user's 锁定): the window needs the unlock secret again.
+#[tauri::command]
+pub fn lock_now(state: State<'_, AppState>) -> LockState {
+    state.lock();
+    lock_state(state)
+}
+
 /// Opens the encrypted device database with the user's unlock secret (on the first start, creates it
 /// with this secret), then starts the background sync.
 #[tauri::command]

@@ -28,6 +28,7 @@ fn data_dir<R: tauri::Runtime>(app: &tauri::App<R>) -> Result<PathBuf, String> {
 pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
     b.invoke_handler(tauri::generate_handler![
         commands::lock_state,
+        commands::lock_now,
         commands::unlock,
         commands::app_info,
         commands::enrol,

@@ -70,6 +70,14 @@ impl AppState {
         Ok(())
     }
 
+    /// Closes the database for the window (the app was idle, or the user locked it): every command
+    /// needs the secret again. The background sync keeps its own connection and goes on, so a locked
+    /// tablet still syncs at the township office.
+    pub fn lock(&self) {
+        *self.store.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.key.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     pub fn is_unlocked(&self) -> bool {
         self.store.lock().unwrap_or_else(|p| p.into_inner()).is_some()
     }

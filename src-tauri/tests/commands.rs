@@ -100,6 +100,13 @@ fn the_app_opens_its_data_only_with_the_unlock_secret() {
     assert_eq!(app.ok("unlock", json!({ "secret": "花桥村2026" }))["operator"], "李娟");
     let head = std::fs::read(data.join("zoufang.db")).unwrap();
     assert_ne!(&head[..16], b"SQLite format 3\0", "the file is encrypted");
+    // Locked again (idle, or 锁定): nothing is readable until the secret is given once more.
+    assert_eq!(app.ok("lock_now", json!({}))["unlocked"], false);
+    let (_, msg) = app.err("app_info", json!({}));
+    assert!(msg.contains("尚未解锁"), "{msg}");
+    let (field, _) = app.err("unlock", json!({ "secret": "花桥村2025" }));
+    assert_eq!(field.as_deref(), Some("secret"));
+    assert_eq!(app.ok("unlock", json!({ "secret": "花桥村2026" }))["operator"], "李娟");
 }
 
 fn today() -> String {

@@ -39,6 +39,7 @@ export type Fields = { [k: string]: JsonValue }
 
 export const api = {
   lockState: () => call<LockState>('lock_state'),
+  lockNow: () => call<LockState>('lock_now'),
   unlock: (secret: string) => call<AppInfo>('unlock', { secret }),
   appInfo: () => call<AppInfo>('app_info'),
   enrol: (serverUrl: string, code: string, deviceName: string, login?: string, password?: string) =>

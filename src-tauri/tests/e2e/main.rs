@@ -173,6 +173,15 @@ fn the_app_end_to_end() {
     ok(s.wait("[data-household]", LONG));
     ok(s.wait_text("全部农户", LONG));
     shot(&display, "02-home");
+    // 锁定: the unlock screen again (a wrong secret is refused), then back where the user was.
+    ok(s.click("[data-testid=lock-now]"));
+    ok(s.wait("[data-testid=unlock-submit]", LONG));
+    ok(s.fill("input[name=secret]", "花桥村2025"));
+    ok(s.click("[data-testid=unlock-submit]"));
+    ok(s.wait_text("解锁密码不正确", LONG));
+    ok(s.fill("input[name=secret]", "花桥村2026"));
+    ok(s.click("[data-testid=unlock-submit]"));
+    ok(s.wait("[data-household]", LONG));
     // A household still in poverty (it can start the exit procedure later).
     let poor = ok(s.text("[data-testid=stat-poor] .n"));
     ok(s.click("[data-testid=stat-poor]"));
