@@ -132,3 +132,34 @@ fn a_refused_change_sent_again_is_refused_again_not_taken_for_tampering() {
     assert_eq!(t.quarantined().unwrap().len(), 4);
     assert!(server.storage.audit().unwrap()[0].problem.is_none());
 }
+
+#[test]
+fn a_backup_taken_while_serving_is_whole_and_passes_the_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut a).unwrap();
+    let hs = a.households(&HouseholdQuery::default()).unwrap();
+    // The device keeps pushing while the backup is taken.
+    let backup = dir.path().join("backup").join("server-2026-11-23.db");
+    std::fs::create_dir_all(backup.parent().unwrap()).unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for (i, h) in hs.iter().take(20).enumerate() {
+                note(&mut a, h.id, &format!("第{i}户已核实"));
+                zoufang_client::sync(&mut a).unwrap();
+            }
+        });
+        server.storage.backup_to(&backup).unwrap();
+    });
+    let err = server.storage.backup_to(&backup).unwrap_err();
+    assert!(err.to_string().contains("不会覆盖"), "{err}");
+    // The copy opens as a server database: whole, with every chain intact, at a point of the log.
+    let copy = zoufang_server::SqliteStorage::open(&backup).unwrap();
+    let (now, then) = (server.storage.stats().unwrap(), copy.stats().unwrap());
+    assert!(then.changes <= now.changes && then.households == now.households, "{then:?} vs {now:?}");
+    assert!(copy.audit().unwrap().iter().all(|r| r.problem.is_none()));
+    let partial = backup.with_file_name(".server-2026-11-23.db.partial");
+    assert!(!partial.exists(), "no partial file left beside the backup");
+}

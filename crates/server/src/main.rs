@@ -111,6 +111,9 @@ enum Admin {
         #[arg(long)]
         json: bool,
     },
+    /// Write a consistent copy of the database to FILE while the server keeps serving (never overwrites).
+    /// Photo files are backed up by copying the photo directory: each file is written once, under its hash.
+    Backup { file: std::path::PathBuf },
 }
 
 fn open(db: &std::path::Path) -> Result<SqliteStorage> {
@@ -296,6 +299,12 @@ fn main() -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&zoufang_server::reports::report(&store, &kind, today)?)?);
             }
             Admin::Stats => println!("{}", serde_json::to_string_pretty(&storage.stats()?)?),
+            Admin::Backup { file } => {
+                let t = std::time::Instant::now();
+                storage.backup_to(&file)?;
+                let mb = std::fs::metadata(&file).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+                println!("已备份到 {}（{mb:.1} MB，用时 {:.1} 秒）", file.display(), t.elapsed().as_secs_f64());
+            }
             Admin::Audit { json } => {
                 let reports = storage.audit()?;
                 if json {

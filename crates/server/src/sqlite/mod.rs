@@ -156,6 +156,30 @@ impl SqliteStorage {
         })
     }
 
+    /// Writes a consistent copy of the whole database to `dest` while the server keeps serving: one read
+    /// transaction (`VACUUM INTO`), written beside `dest` and renamed into place once it passes SQLite's
+    /// integrity check, so a backup that exists is whole. Refuses to overwrite.
+    pub fn backup_to(&self, dest: &Path) -> anyhow::Result<()> {
+        use anyhow::Context;
+        if dest.exists() {
+            anyhow::bail!("{} 已存在：备份不会覆盖已有文件", dest.display());
+        }
+        let name = dest.file_name().context("备份文件名无效")?.to_string_lossy().into_owned();
+        let partial = dest.with_file_name(format!(".{name}.partial"));
+        let _ = std::fs::remove_file(&partial);
+        let path = partial.to_str().context("备份路径须为 UTF-8")?;
+        self.reader().execute("VACUUM INTO ?1", [path]).with_context(|| format!("写入 {} 失败", partial.display()))?;
+        let check: String = Connection::open_with_flags(&partial, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            let _ = std::fs::remove_file(&partial);
+            anyhow::bail!("备份未通过完整性检查：{check}");
+        }
+        std::fs::File::open(&partial)?.sync_all()?;
+        std::fs::rename(&partial, dest)?;
+        Ok(())
+    }
+
     fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
         for m in &self.readers {
             if let Ok(g) = m.try_lock() {
