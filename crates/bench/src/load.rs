@@ -210,20 +210,12 @@ pub fn run(devices: usize, rounds: usize, limit: Duration) -> Result<()> {
         pushed as f64 / secs,
         push.len() as f64 / secs
     );
-    println!(
-        "  push latency  p50 {:.0} ms  p95 {:.0} ms  p99 {:.0} ms  max {:.0} ms  (goal p99 ≤ 1,000 ms)",
-        pct(&push, 50.0),
-        pct(&push, 95.0),
-        pct(&push, 99.0),
-        pct(&push, 100.0)
-    );
-    println!(
-        "  pull latency  p50 {:.0} ms  p95 {:.0} ms  p99 {:.0} ms  max {:.0} ms",
-        pct(&pull, 50.0),
-        pct(&pull, 95.0),
-        pct(&pull, 99.0),
-        pct(&pull, 100.0)
-    );
+    let latency = |what: &str, sorted: &[Duration], goal: &str| {
+        let [p50, p95, p99, max] = [50.0, 95.0, 99.0, 100.0].map(|p| pct(sorted, p));
+        println!("  {what} latency  p50 {p50:.0} ms  p95 {p95:.0} ms  p99 {p99:.0} ms  max {max:.0} ms{goal}");
+    };
+    latency("push", &push, "  (goal p99 ≤ 1,000 ms)");
+    latency("pull", &pull, "");
     // Nothing lost, nothing applied twice: the server's log grew by exactly what was accepted.
     let grown = server.storage.stats()?.changes - before;
     println!("  errors: {}; server log grew by {grown} changes for {pushed} accepted", errors.len());
