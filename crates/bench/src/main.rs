@@ -3,6 +3,7 @@
 
 mod at_rest;
 mod load;
+mod peer;
 mod photos;
 mod scope;
 
@@ -56,6 +57,8 @@ enum Which {
     AtRest,
     /// Many simulated devices syncing with one server at once (`--devices`, `--rounds`, `--seconds`).
     Load,
+    /// Our sync against PouchDB → pouchdb-server (npm) replicating the same county to a new tablet.
+    Peer,
     /// The import itself, in a process of its own so that its peak memory is its own (run by `import`).
     #[value(hide = true)]
     ImportChild,
@@ -107,6 +110,9 @@ fn main() -> Result<()> {
     if matches!(cli.which, Which::All | Which::Load) {
         let (devices, rounds) = if cli.quick { (50, 5) } else { (cli.devices, cli.rounds) };
         load::run(devices, rounds, std::time::Duration::from_secs(cli.seconds))?;
+    }
+    if matches!(cli.which, Which::All | Which::Peer) {
+        peer::run(cli.quick)?;
     }
     Ok(())
 }
