@@ -230,3 +230,82 @@ pub fn cli_binary() -> PathBuf {
     assert!(bin.exists(), "{} is missing: build it first with `cargo build --bins` (make test does)", bin.display());
     bin
 }
+
+/// A tablet's field work without a device database, for load and concurrency tests: new visits and
+/// 扶贫手册 entries modelled on a village's generated ones, stamped by the tablet's clock and linked into
+/// its history chain exactly as a device store would push them.
+pub struct FieldWork {
+    pub device: Uuid,
+    templates: Vec<(zoufang_model::Visit, zoufang_model::HandbookEntry)>,
+    clock: zoufang_sync::Clock,
+    link: zoufang_sync::chain::Link,
+    next: usize,
+    batch: u64,
+}
+
+impl FieldWork {
+    /// Work on the households of `village` in `county` (it must have visits and handbook entries).
+    pub fn new(device: Uuid, county: &zoufang_demo::County, village: Uuid) -> FieldWork {
+        let households: std::collections::HashSet<Uuid> =
+            county.households.iter().filter(|h| h.village_id == village).map(|h| h.id).collect();
+        let entries: Vec<_> = county.handbook.iter().filter(|e| households.contains(&e.household_id)).collect();
+        assert!(!entries.is_empty(), "the generated village has no 扶贫手册 entries to model new ones on");
+        let templates = county
+            .visits
+            .iter()
+            .filter(|v| households.contains(&v.household_id))
+            .take(20)
+            .enumerate()
+            .map(|(k, v)| (v.clone(), entries[k % entries.len()].clone()))
+            .collect();
+        FieldWork {
+            device,
+            templates,
+            clock: zoufang_sync::Clock::resume(zoufang_sync::Hlc::default()),
+            link: zoufang_sync::chain::GENESIS,
+            next: 0,
+            batch: 0,
+        }
+    }
+
+    /// The next push: one new visit and one new handbook entry (17 field changes), chained. Returns the
+    /// request and the new visit's id.
+    pub fn next_push(&mut self) -> (zoufang_sync::PushRequest, Uuid) {
+        use zoufang_model::Record;
+        let (mut visit, mut entry) = self.templates[self.next % self.templates.len()].clone();
+        self.next += 1;
+        visit.id = Uuid::now_v7();
+        visit.notes = Some(format!("入户走访，核实家庭情况（{}）", &visit.id.simple().to_string()[..8]));
+        entry.id = Uuid::now_v7();
+        let mut changes = Vec::new();
+        for (entity, row, fields) in [
+            (zoufang_model::Entity::Visit, visit.id, visit.to_fields()),
+            (zoufang_model::Entity::HandbookEntry, entry.id, entry.to_fields()),
+        ] {
+            for (field, value) in zoufang_model::schema::creation_order(entity, &fields) {
+                let mut c = zoufang_sync::Change {
+                    id: Uuid::now_v7(),
+                    entity,
+                    row,
+                    field: field.to_string(),
+                    value,
+                    hlc: self.clock.tick(zoufang_sync::hlc::now_ms()),
+                    device: self.device,
+                    base: None,
+                    seen: None,
+                    chain: None,
+                };
+                self.link = zoufang_sync::chain::next_link(&self.link, &c);
+                c.chain = Some(zoufang_sync::chain::to_hex(&self.link));
+                changes.push(c);
+            }
+        }
+        self.batch += 1;
+        (zoufang_sync::PushRequest { protocol: zoufang_sync::PROTOCOL, batch: self.batch, changes }, visit.id)
+    }
+
+    /// Moves the tablet's clock past the server's, as a device does after each push.
+    pub fn observe(&mut self, server: zoufang_sync::Hlc) {
+        self.clock.observe(server, zoufang_sync::hlc::now_ms());
+    }
+}

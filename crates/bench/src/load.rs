@@ -1,7 +1,8 @@
 //! Load generator: many simulated devices syncing with one running server at the same time, over real
 //! HTTP on loopback. Each device is enrolled for its village and, once all are ready, does rounds of
 //! field work as a tablet would sync it: push a batch (a new visit and a 扶贫手册 entry, chained as the
-//! device chains its history), then pull what changed since its cursor. Bounded by rounds and by time.
+//! device chains its history: `zoufang_scenarios::FieldWork`), then pull what changed since its
+//! cursor. Bounded by rounds and by time.
 //! Prints throughput, latency percentiles and errors, then checks that nothing was lost or doubled.
 
 use anyhow::{bail, Result};
@@ -9,10 +10,9 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zoufang_client::Client;
-use zoufang_model::schema::creation_order;
-use zoufang_model::{Record, Role, Scope};
-use zoufang_scenarios::{Storage, TestServer};
-use zoufang_sync::{chain, Change, Clock, PushRequest, Status, PROTOCOL};
+use zoufang_model::{Role, Scope};
+use zoufang_scenarios::{FieldWork, Storage, TestServer};
+use zoufang_sync::Status;
 
 /// What one device saw.
 #[derive(Default)]
@@ -32,59 +32,17 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e3
 }
 
-/// One round's changes: a new visit and a new handbook entry for one of the village's households, as
-/// the device's clock stamps them and its chain links them.
-fn round_changes(
-    template: &(zoufang_model::Visit, zoufang_model::HandbookEntry),
-    device: Uuid,
-    clock: &mut Clock,
-    link: &mut [u8; 32],
-) -> Vec<Change> {
-    let mut visit = template.0.clone();
-    visit.id = Uuid::now_v7();
-    visit.notes = Some(format!("入户走访，核实家庭情况（{}）", &visit.id.simple().to_string()[..8]));
-    let mut entry = template.1.clone();
-    entry.id = Uuid::now_v7();
-    let mut out = Vec::new();
-    for (entity, row, fields) in [
-        (zoufang_model::Entity::Visit, visit.id, visit.to_fields()),
-        (zoufang_model::Entity::HandbookEntry, entry.id, entry.to_fields()),
-    ] {
-        for (field, value) in creation_order(entity, &fields) {
-            let mut c = Change {
-                id: Uuid::now_v7(),
-                entity,
-                row,
-                field: field.to_string(),
-                value,
-                hlc: clock.tick(zoufang_sync::hlc::now_ms()),
-                device,
-                base: None,
-                seen: None,
-                chain: None,
-            };
-            *link = chain::next_link(link, &c);
-            c.chain = Some(chain::to_hex(link));
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// One simulated device: enrolled already, waits for the start, then syncs `rounds` times.
 fn device_loop(
     url: String,
     token: String,
-    device: Uuid,
-    templates: Vec<(zoufang_model::Visit, zoufang_model::HandbookEntry)>,
+    mut work: FieldWork,
     rounds: usize,
     deadline: Instant,
     start: Arc<Barrier>,
 ) -> DeviceRun {
     let client = Client::new(&url).with_token(&token);
     let mut run = DeviceRun::default();
-    let mut clock = Clock::resume(zoufang_sync::Hlc::default());
-    let mut link = chain::GENESIS;
     // Already in sync when the test starts: the cursor is the head.
     let mut cursor = match client.pull(u64::MAX / 2, 1) {
         Ok((p, _)) => p.head,
@@ -94,12 +52,11 @@ fn device_loop(
         }
     };
     start.wait();
-    for round in 0..rounds {
+    for _ in 0..rounds {
         if Instant::now() > deadline {
             break;
         }
-        let changes = round_changes(&templates[round % templates.len()], device, &mut clock, &mut link);
-        let req = PushRequest { protocol: PROTOCOL, batch: round as u64 + 1, changes };
+        let (req, _) = work.next_push();
         let t = Instant::now();
         match client.push(&req) {
             Ok(r) => {
@@ -109,7 +66,7 @@ fn device_loop(
                 } else {
                     run.pushed += req.changes.len();
                 }
-                clock.observe(r.server_hlc, zoufang_sync::hlc::now_ms());
+                work.observe(r.server_hlc);
             }
             Err(e) => {
                 run.errors.push(format!("push: {e}"));
@@ -165,16 +122,7 @@ pub fn run(devices: usize, rounds: usize, limit: Duration) -> Result<()> {
         let code = server.storage.create_enrol_code_for(&name, &Scope::Village(village.id), Role::WorkTeam, 1, 30)?;
         let id = Uuid::now_v7();
         let token = Client::new(&server.url).enrol(&code, id, &name)?.token;
-        let households: std::collections::HashSet<Uuid> =
-            county.households.iter().filter(|h| h.village_id == village.id).map(|h| h.id).collect();
-        let visits = county.visits.iter().filter(|v| households.contains(&v.household_id));
-        let entries: Vec<_> = county.handbook.iter().filter(|e| households.contains(&e.household_id)).collect();
-        if entries.is_empty() {
-            bail!("the generated village has no 扶贫手册 entries to model new ones on");
-        }
-        let templates: Vec<_> =
-            visits.take(20).enumerate().map(|(k, v)| (v.clone(), entries[k % entries.len()].clone())).collect();
-        enrolled.push((id, token, templates));
+        enrolled.push((token, FieldWork::new(id, &county, village.id)));
     }
     println!("  enrolled {devices} devices in {:.1} s", t.elapsed().as_secs_f64());
 
@@ -182,11 +130,11 @@ pub fn run(devices: usize, rounds: usize, limit: Duration) -> Result<()> {
     let deadline = Instant::now() + limit;
     let handles: Vec<_> = enrolled
         .into_iter()
-        .map(|(id, token, templates)| {
+        .map(|(token, work)| {
             let (url, start) = (server.url.clone(), start.clone());
             std::thread::Builder::new()
                 .stack_size(256 * 1024)
-                .spawn(move || device_loop(url, token, id, templates, rounds, deadline, start))
+                .spawn(move || device_loop(url, token, work, rounds, deadline, start))
         })
         .collect::<std::io::Result<_>>()?;
     start.wait();
