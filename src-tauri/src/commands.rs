@@ -461,7 +461,6 @@ pub async fn import_photo<R: tauri::Runtime>(
 /// when this device does not hold it, without holding the database while it downloads).
 #[tauri::command]
 pub fn photo_data(state: State<'_, AppState>, hash: String, full: bool) -> CmdResult<String> {
-    use base64::Engine;
     let local = state.store()?.blob(&hash)?;
     let bytes = match local {
         Some(b) => b,
@@ -473,5 +472,11 @@ pub fn photo_data(state: State<'_, AppState>, hash: String, full: bool) -> CmdRe
             bytes
         }
     };
-    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    Ok(jpeg_data_url(&bytes))
+}
+
+/// A JPEG as a `data:` URL for an <img>.
+pub(crate) fn jpeg_data_url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }

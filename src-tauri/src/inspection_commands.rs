@@ -83,7 +83,6 @@ pub async fn seal_inspection_photo<R: tauri::Runtime>(
 /// fetched from the server first when this device does not hold it, without holding the database).
 #[tauri::command]
 pub fn inspection_photo_data(state: State<'_, AppState>, hash: String) -> CmdResult<String> {
-    use base64::Engine;
     let key = opening_key(&state)?;
     let local = state.store()?.open_inspection_photo(&hash, &key)?;
     let image = match local {
@@ -96,7 +95,7 @@ pub fn inspection_photo_data(state: State<'_, AppState>, hash: String) -> CmdRes
             store.open_inspection_photo(&hash, &key)?.ok_or_else(|| CmdError::msg("照片保存后无法读取"))?
         }
     };
-    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(image)))
+    Ok(crate::commands::jpeg_data_url(&image))
 }
 
 #[tauri::command]

@@ -270,12 +270,9 @@ impl Store {
     /// A photo of an inspection on this device, opened with the county office's private key: the image,
     /// or `None` when its sealed file has not been fetched yet. Only files an inspection names are opened.
     pub fn open_inspection_photo(&self, hash: &str, key: &OpeningKey) -> Result<Option<Vec<u8>>> {
-        let named: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM inspection i, json_each(i.photos) j
-                             WHERE i.deleted = 0 AND i.photos IS NOT NULL AND j.value = ?1)",
-            [hash],
-            |r| r.get(0),
-        )?;
+        let named: bool =
+            self.conn
+                .query_row(&format!("SELECT ?1 IN ({})", crate::photos::INSPECTION_FILES), [hash], |r| r.get(0))?;
         if !named {
             return Err(StoreError::Refused(format!("没有哪条暗访记录含有照片 {hash}")));
         }

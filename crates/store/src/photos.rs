@@ -125,6 +125,11 @@ pub struct PendingBlob {
     pub bytes: u64,
 }
 
+/// The names of the files this device's inspections list (their sealed photos), as a subquery: SQLite
+/// builds it once per statement rather than once per file row.
+pub(crate) const INSPECTION_FILES: &str =
+    "SELECT j.value FROM inspection i, json_each(i.photos) j WHERE i.deleted = 0 AND i.photos IS NOT NULL";
+
 fn now() -> String {
     chrono::Local::now().to_rfc3339_opts(SecondsFormat::Secs, false)
 }
@@ -302,14 +307,13 @@ impl Store {
     /// Files made here that the server has not confirmed yet, for photos that still exist: oldest first,
     /// and of one photo the thumbnail before the image, so other devices can show it sooner.
     pub fn pending_blobs(&self) -> Result<Vec<PendingBlob>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT b.hash, b.bytes FROM blob b WHERE b.uploaded_at IS NULL
                AND (EXISTS (SELECT 1 FROM photo p WHERE p.hash = b.hash AND p.deleted = 0)
                  OR EXISTS (SELECT 1 FROM photo p WHERE p.thumb_hash = b.hash AND p.deleted = 0)
-                 OR EXISTS (SELECT 1 FROM inspection i, json_each(i.photos) j
-                             WHERE i.deleted = 0 AND i.photos IS NOT NULL AND j.value = b.hash))
-             ORDER BY b.created_at, b.bytes, b.hash",
-        )?;
+                 OR b.hash IN ({INSPECTION_FILES}))
+             ORDER BY b.created_at, b.bytes, b.hash"
+        ))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -319,22 +323,23 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes files made or fetched more than `older_than` ago that no record names any more: a 暗访
-    /// photo sealed for a draft that was never saved, a photo whose import was interrupted before its
-    /// record. Files named by any photo record (deleted ones too: a deletion can lose a conflict) or
-    /// inspection stay. The file goes before its row, so a crash leaves at worst a row whose file is
-    /// gone, which reads as "not on this device". Returns how many were removed.
+    /// Removes files made here more than `older_than` ago that no record names any more: a 暗访 photo
+    /// sealed for a draft that was never saved, a photo whose import was interrupted before its record.
+    /// Only files never uploaded are looked at (orphans are never uploaded; files fetched from the
+    /// server are named by the records that brought them), so this stays cheap on a device holding a
+    /// county's photos. Files named by any photo record (deleted ones too: a deletion can lose a
+    /// conflict) or inspection stay. The file goes before its row, so a crash leaves at worst a row
+    /// whose file is gone, which reads as "not on this device". Returns how many were removed.
     pub fn discard_unreferenced_files(&mut self, older_than: chrono::Duration) -> Result<usize> {
         let cutoff = (chrono::Local::now() - older_than).to_rfc3339_opts(SecondsFormat::Secs, false);
         let hashes: Vec<String> = self
             .conn
-            .prepare_cached(
-                "SELECT b.hash FROM blob b WHERE b.created_at < ?1
+            .prepare_cached(&format!(
+                "SELECT b.hash FROM blob b WHERE b.uploaded_at IS NULL AND b.created_at < ?1
                    AND NOT EXISTS (SELECT 1 FROM photo p WHERE p.hash = b.hash)
                    AND NOT EXISTS (SELECT 1 FROM photo p WHERE p.thumb_hash = b.hash)
-                   AND NOT EXISTS (SELECT 1 FROM inspection i, json_each(i.photos) j
-                                    WHERE i.photos IS NOT NULL AND j.value = b.hash)",
-            )?
+                   AND b.hash NOT IN ({INSPECTION_FILES})"
+            ))?
             .query_map([cutoff], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for hash in &hashes {
