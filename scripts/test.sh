@@ -21,6 +21,11 @@ echo "== tests"
 log=$(mktemp)
 status=0
 cargo test --workspace --all-targets 2>&1 | tee "$log" || status=$?
+# Every server test again on the PostgreSQL backend: the scenario harness starts its servers on
+# PostgreSQL (127.0.0.1:5432, database test, or ZOUFANG_TEST_PG_URL), each test in a schema of its own.
+# An unreachable PostgreSQL fails these tests; nothing is skipped.
+echo "== server tests on PostgreSQL"
+ZOUFANG_TEST_DB=postgres cargo test --workspace --test scenarios 2>&1 | tee -a "$log" || status=$?
 passed=$({ grep -Eo '[0-9]+ passed' "$log" || true; } | awk -v ui="$ui_passed" '{s+=$1} END {print s+ui}')
 failed=$({ grep -Eo '[0-9]+ failed' "$log" || true; } | awk '{s+=$1} END {print s+0}')
 rm -f "$log"

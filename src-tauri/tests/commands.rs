@@ -9,7 +9,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 use zoufang_app::AppState;
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer, UNLOCK};
+use zoufang_scenarios::{TestServer, UNLOCK};
 
 struct App {
     _app: tauri::App<MockRuntime>,

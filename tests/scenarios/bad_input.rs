@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::TestServer;
 use zoufang_store::HouseholdQuery;
 use zoufang_sync::{Change, Hlc, PushRequest, PROTOCOL};
 

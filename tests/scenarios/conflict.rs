@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map};
 use zoufang_model::{ConflictStatus, Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::TestServer;
 use zoufang_store::HouseholdQuery;
 
 #[test]

@@ -4,7 +4,7 @@
 use serde_json::json;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{open_device, Storage, TestServer};
+use zoufang_scenarios::{open_device, Backend, Sql, Storage, TestServer};
 use zoufang_store::{HouseholdQuery, Store};
 use zoufang_sync::{PushRequest, Status, PROTOCOL};
 
@@ -91,13 +91,10 @@ fn the_audit_finds_entries_rewritten_in_the_server_database() {
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
     note(&mut a, h, "户主外出务工");
     zoufang_client::sync(&mut a).unwrap();
-    let db = rusqlite::Connection::open(dir.path().join("server.db")).unwrap();
-    let n = db
-        .execute(
-            "UPDATE change_log SET value = '\"户主在家\"' WHERE device = ?1 AND field = 'notes'",
-            [a.device_id().as_bytes().to_vec()],
-        )
-        .unwrap();
+    let n = server.sql_int(
+        "UPDATE change_log SET value = '\"户主在家\"' WHERE device = $1 AND field = 'notes'",
+        &[Sql::Id(a.device_id())],
+    );
     assert_eq!(n, 1);
     let audit = server.storage.audit().unwrap();
     assert!(audit[0].problem.as_deref().unwrap().contains("被改动"), "{audit:?}");
@@ -136,7 +133,9 @@ fn a_refused_change_sent_again_is_refused_again_not_taken_for_tampering() {
 #[test]
 fn a_backup_taken_while_serving_is_whole_and_passes_the_audit() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
+    // File backups are the SQLite backend's own (PostgreSQL is backed up with its own tools).
+    let blobs = zoufang_server::BlobStore::local(&dir.path().join("blobs")).unwrap();
+    let server = TestServer::start_on(Backend::Sqlite, dir.path(), "127.0.0.1:0".parse().unwrap(), blobs);
     let villages = server.seed_small();
     let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
     zoufang_client::sync(&mut a).unwrap();
@@ -151,9 +150,9 @@ fn a_backup_taken_while_serving_is_whole_and_passes_the_audit() {
                 zoufang_client::sync(&mut a).unwrap();
             }
         });
-        server.storage.backup_to(&backup).unwrap();
+        server.sqlite().backup_to(&backup).unwrap();
     });
-    let err = server.storage.backup_to(&backup).unwrap_err();
+    let err = server.sqlite().backup_to(&backup).unwrap_err();
     assert!(err.to_string().contains("不会覆盖"), "{err}");
     // The copy opens as a server database: whole, with every chain intact, at a point of the log.
     let copy = zoufang_server::SqliteStorage::open(&backup).unwrap();

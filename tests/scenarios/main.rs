@@ -8,6 +8,7 @@ mod inspections;
 mod interrupted;
 mod openapi;
 mod photos;
+mod postgres_backend;
 mod replicas;
 mod reports;
 mod roles;

@@ -8,7 +8,7 @@ use zoufang_client::{upload_photos, Client, PhotoReport};
 use zoufang_media::sample::{camera_jpeg, CameraExif};
 use zoufang_model::archive::DocState;
 use zoufang_model::{ArchiveKind, Scope};
-use zoufang_scenarios::{cli_on, open_device, Cut, CuttingProxy, Storage, TestServer};
+use zoufang_scenarios::{cli_on, open_device, Cut, CuttingProxy, TestServer};
 use zoufang_store::{HouseholdQuery, NewDocument, PhotoTarget, Store};
 use zoufang_sync::BLOB_CHUNK;
 

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use zoufang_model::{ConflictStatus, Entity, Scope};
-use zoufang_scenarios::{open_device, Storage, TestServer};
+use zoufang_scenarios::{open_device, TestServer};
 use zoufang_store::Store;
 
 #[derive(Debug, Clone)]
@@ -208,10 +208,8 @@ fn two_replicas_over_one_database_keep_one_log() {
     });
     assert_eq!(pushed.len(), TABLETS * PUSHES);
     // Every accepted change is in the log once, and the log has no gap.
-    let log = rusqlite::Connection::open(dir.path().join("server.db")).unwrap();
-    let (n, lo, hi): (i64, i64, i64) = log
-        .query_row("SELECT count(*), min(seq), max(seq) FROM change_log", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap();
+    let log = &a.sql("SELECT count(*), min(seq), max(seq) FROM change_log", &[])[0];
+    let (n, lo, hi) = (log[0].int(), log[1].int(), log[2].int());
     assert_eq!(n - before, (TABLETS * PUSHES * 17) as i64, "accepted changes, each once");
     assert_eq!(hi - lo + 1, n, "one gap-free sequence across both replicas");
     // Offices that pulled throughout hold what a fresh device pulls now, which is every pushed visit.

@@ -2,7 +2,7 @@
 //! as text and as JSON.
 
 use zoufang_model::Scope;
-use zoufang_scenarios::{cli_binary, cli_on, Storage, TestServer};
+use zoufang_scenarios::{cli_binary, cli_on, TestServer};
 
 fn cli(db: &std::path::Path, args: &[&str]) -> String {
     let out = cli_on(db).args(args).output().expect("run zoufang-cli");
@@ -118,7 +118,7 @@ fn the_server_shows_the_same_reports() {
     let mut office = server.device_as(&dir.path().join("office.db"), "县扶贫办", county, zoufang_model::Role::County);
     zoufang_client::sync(&mut office).unwrap();
     let mirror = zoufang_server::reports::mirror_path(&dir.path().join("server.db"));
-    let store = zoufang_server::reports::refresh_mirror(&server.storage, &mirror).unwrap();
+    let store = zoufang_server::reports::refresh_mirror(&*server.storage, &mirror).unwrap();
     for kind in ["needs", "coverage", "presence", "population", "income", "ledger", "inspections"] {
         let on_server = zoufang_server::reports::report(&store, kind, today).unwrap();
         let on_device = zoufang_server::reports::report(&office, kind, today).unwrap();
@@ -130,13 +130,15 @@ fn the_server_shows_the_same_reports() {
     let cursor = store.cursor().unwrap();
     drop(store);
     // Nothing new: the next refresh reads nothing; the server binary prints the same JSON.
-    let again = zoufang_server::reports::refresh_mirror(&server.storage, &mirror).unwrap();
+    let again = zoufang_server::reports::refresh_mirror(&*server.storage, &mirror).unwrap();
     assert_eq!(again.cursor().unwrap(), cursor);
     drop(again);
     let bin = cli_binary().with_file_name(format!("zoufang-server{}", std::env::consts::EXE_SUFFIX));
     let out = std::process::Command::new(bin)
         .arg("--db")
-        .arg(dir.path().join("server.db"))
+        .arg(server.db_arg())
+        .arg("--reports-db")
+        .arg(&mirror)
         .args(["admin", "report", "needs"])
         .output()
         .unwrap();

@@ -2,13 +2,12 @@
 //! and outside the device's scope, against a real server. Then the life of a token: sign-in, expiry,
 //! revocation for handover (upload, then wipe) and as lost (wipe at once).
 
-use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Entity, ExitOutcome, ExitStep, Role, Scope};
-use zoufang_scenarios::{open_device, Storage, TestServer};
+use zoufang_scenarios::{open_device, Sql, TestServer};
 use zoufang_server::RevokeMode;
 use zoufang_store::{HouseholdQuery, NewExitDecision, NewProblem, NewVisit, Store};
 use zoufang_sync::{Change, Hlc, PushRequest, Status, Version, PROTOCOL};
@@ -118,47 +117,33 @@ fn inspections(server: &TestServer, dir: &std::path::Path, county: &str, village
     zoufang_client::sync(&mut inspector).unwrap();
 }
 
-/// The server's own record of where every row belongs, read from its database file.
-fn rows_by_village(dir: &std::path::Path) -> HashMap<(Entity, Uuid), Vec<Uuid>> {
-    let conn = Connection::open(dir.join("server.db")).unwrap();
+/// The server's own record of where every row belongs, read from its database.
+fn rows_by_village(server: &TestServer) -> HashMap<(Entity, Uuid), Vec<Uuid>> {
     let mut out: HashMap<(Entity, Uuid), Vec<Uuid>> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT entity, row_id, village_id FROM row_scope ORDER BY row_id").unwrap();
-    let rows =
-        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))).unwrap();
-    for r in rows {
-        let (e, row, v) = r.unwrap();
-        let e = Entity::parse(&e).unwrap();
-        out.entry((e, Uuid::from_slice(&v).unwrap())).or_default().push(Uuid::from_slice(&row).unwrap());
+    for r in server.sql("SELECT entity, row_id, village_id FROM row_scope ORDER BY row_id", &[]) {
+        let e = Entity::parse(r[0].text()).unwrap();
+        out.entry((e, r[2].id())).or_default().push(r[1].id());
     }
     out
 }
 
 /// A field of `row` a device could change, with its current value and log position.
-fn editable_field(dir: &std::path::Path, entity: Entity, row: Uuid) -> (String, Value, u64) {
-    let conn = Connection::open(dir.join("server.db")).unwrap();
+fn editable_field(server: &TestServer, entity: Entity, row: Uuid) -> (String, Value, u64) {
+    let last = || server.sql_int("SELECT max(seq) FROM change_log WHERE row_id = $1", &[Sql::Id(row)]) as u64;
     if entity == Entity::Conflict {
         // Writing a conflict is resolving it; who resolved it is the field every resolution sets.
-        let seq: i64 = conn
-            .query_row("SELECT max(seq) FROM change_log WHERE row_id = ?1", [&row.as_bytes()[..]], |r| r.get(0))
-            .unwrap();
-        return ("resolved_by".into(), json!("李娜"), seq as u64);
+        return ("resolved_by".into(), json!("李娜"), last());
     }
     if entity == Entity::Inspection {
         // Nothing of a sealed inspection changes; writing one is withdrawing it.
-        let seq: i64 = conn
-            .query_row("SELECT max(seq) FROM change_log WHERE row_id = ?1", [&row.as_bytes()[..]], |r| r.get(0))
-            .unwrap();
-        return ("deleted".into(), json!(true), seq as u64);
+        return ("deleted".into(), json!(true), last());
     }
-    let mut stmt =
-        conn.prepare("SELECT field, value, seq FROM change_log WHERE row_id = ?1 AND live = 1 ORDER BY seq").unwrap();
-    let fields = stmt
-        .query_map([&row.as_bytes()[..]], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
-        .unwrap()
-        .map(Result::unwrap);
-    for (f, v, seq) in fields {
-        if entity.field(&f).is_some_and(|d| !d.immutable && !d.server_only) {
-            return (f, serde_json::from_str(&v).unwrap(), seq as u64);
+    let fields =
+        server.sql("SELECT field, value, seq FROM change_log WHERE row_id = $1 AND live ORDER BY seq", &[Sql::Id(row)]);
+    for r in fields {
+        let f = r[0].text();
+        if entity.field(f).is_some_and(|d| !d.immutable && !d.server_only) {
+            return (f.to_string(), serde_json::from_str(r[1].text()).unwrap(), r[2].int() as u64);
         }
     }
     panic!("no editable field on {entity:?} {row}");
@@ -195,7 +180,7 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
     }
     inspections(&server, dir.path(), "522630", &[w.a, w.b, w.t]);
     inspections(&server, dir.path(), "520102", &[w.c]);
-    let rows = rows_by_village(dir.path());
+    let rows = rows_by_village(&server);
     for v in [w.a, w.b, w.t, w.c] {
         for e in Entity::ALL {
             assert!(rows.contains_key(&(*e, v)), "the setup holds a {e:?} record in every village");
@@ -222,10 +207,8 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
         let client = Client::new(&server.url).with_token(&enrolled.token);
 
         // Read. (Where rows belong is read again: an earlier role's write may have opened a conflict.)
-        let village_of: HashMap<Uuid, Uuid> = rows_by_village(dir.path())
-            .into_iter()
-            .flat_map(|((_, v), rs)| rs.into_iter().map(move |r| (r, v)))
-            .collect();
+        let village_of: HashMap<Uuid, Uuid> =
+            rows_by_village(&server).into_iter().flat_map(|((_, v), rs)| rs.into_iter().map(move |r| (r, v))).collect();
         match pulled(&client, &village_of) {
             Ok(seen) => {
                 for e in Entity::ALL {
@@ -246,7 +229,7 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
         for e in Entity::ALL {
             for (village, inside) in [(w.a, true), (outside, false)] {
                 let row = rows[&(*e, village)][0];
-                let (field, value, seq) = editable_field(dir.path(), *e, row);
+                let (field, value, seq) = editable_field(&server, *e, row);
                 let change = Change {
                     id: Uuid::now_v7(),
                     entity: *e,
@@ -288,10 +271,6 @@ fn scope_holds(scope: &Scope, village: Uuid, w: &World) -> bool {
     }
 }
 
-fn server_db(dir: &std::path::Path) -> Connection {
-    Connection::open(dir.join("server.db")).unwrap()
-}
-
 fn visit_note(store: &mut Store, text: &str) -> Uuid {
     let h = store.households(&HouseholdQuery::default()).unwrap()[0].id;
     let patch = [("notes".to_string(), json!(text))].into_iter().collect();
@@ -299,11 +278,8 @@ fn visit_note(store: &mut Store, text: &str) -> Uuid {
     h
 }
 
-fn logged(dir: &std::path::Path, text: &str) -> bool {
-    let n: i64 = server_db(dir)
-        .query_row("SELECT count(*) FROM change_log WHERE value = ?1", [json!(text).to_string()], |r| r.get(0))
-        .unwrap();
-    n > 0
+fn logged(server: &TestServer, text: &str) -> bool {
+    server.sql_int("SELECT count(*) FROM change_log WHERE value = $1", &[Sql::Text(json!(text).to_string())]) > 0
 }
 
 #[test]
@@ -334,12 +310,8 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
 
     // Expiry: refused with its own code, nothing lost; enrolling again (same device) carries on.
     visit_note(&mut store, "过期前写的");
-    server_db(dir.path())
-        .execute(
-            "UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = ?1",
-            [&store.device_id().as_bytes()[..]],
-        )
-        .unwrap();
+    server
+        .sql("UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1", &[Sql::Id(store.device_id())]);
     match zoufang_client::sync(&mut store).unwrap_err() {
         SyncError::Server { status, code, message } => {
             assert_eq!((status, code.as_str()), (401, "token_expired"));
@@ -351,7 +323,7 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
     let code = server.storage.create_enrol_code_for("张伟的平板", &scope, Role::FirstSecretary, 1, 30).unwrap();
     zoufang_client::enrol(&mut store, &server.url, &code, "张伟的平板").unwrap();
     zoufang_client::sync(&mut store).unwrap();
-    assert!(logged(dir.path(), "过期前写的"));
+    assert!(logged(&server, "过期前写的"));
 
     // Revoked for handover: what was written before the revocation goes up, what was written after
     // does not, and then the device erases itself.
@@ -368,11 +340,9 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
         SyncError::Wiped { handed_in } => assert!(handed_in),
         e => panic!("{e}"),
     }
-    assert!(logged(dir.path(), "停用前写的"));
-    assert!(!logged(dir.path(), "停用后写的"));
-    let kept: i64 = server_db(dir.path())
-        .query_row("SELECT count(*) FROM rejected_change WHERE change LIKE '%停用后写的%'", [], |r| r.get(0))
-        .unwrap();
+    assert!(logged(&server, "停用前写的"));
+    assert!(!logged(&server, "停用后写的"));
+    let kept = server.sql_int("SELECT count(*) FROM rejected_change WHERE change LIKE '%停用后写的%'", &[]);
     assert_eq!(kept, 1, "the refused change is kept on the server as received");
     assert!(store.is_empty().unwrap() && store.enrolment().unwrap().is_none());
     assert_ne!(store.device_id(), old_device, "a wiped device enrols as a new one");
@@ -397,7 +367,7 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
         SyncError::Wiped { handed_in } => assert!(!handed_in),
         e => panic!("{e}"),
     }
-    assert!(!logged(dir.path(), "丢失后写的"));
+    assert!(!logged(&server, "丢失后写的"));
     assert!(lost.is_empty().unwrap());
 
     // Disabling a user revokes their devices for handover.

@@ -3,7 +3,7 @@
 use serde_json::json;
 use uuid::Uuid;
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::TestServer;
 use zoufang_store::HouseholdQuery;
 use zoufang_sync::{Change, Hlc, PushRequest, Status, PROTOCOL};
 

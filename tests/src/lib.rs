@@ -1,5 +1,6 @@
-//! Harness for the scenario tests: a real server on a loopback port over a real SQLite file, real device
-//! databases, and a proxy that cuts connections where a flaky township Wi-Fi would.
+//! Harness for the scenario tests: a real server on a loopback port over a real database (a SQLite
+//! file, or PostgreSQL when `ZOUFANG_TEST_DB=postgres`), real device databases, and a proxy that cuts
+//! connections where a flaky township Wi-Fi would.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -8,15 +9,121 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use uuid::Uuid;
 use zoufang_model::Scope;
-use zoufang_server::SqliteStorage;
 pub use zoufang_server::Storage;
+use zoufang_server::{PgStorage, SqliteStorage};
 use zoufang_store::Store;
+
+/// Which server backend a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `ZOUFANG_TEST_DB=postgres` runs every server test against PostgreSQL (CI runs them both ways);
+    /// unset or `sqlite`, against the embedded SQLite default.
+    pub fn from_env() -> Backend {
+        match std::env::var("ZOUFANG_TEST_DB").as_deref() {
+            Err(_) | Ok("") | Ok("sqlite") => Backend::Sqlite,
+            Ok("postgres") => Backend::Postgres,
+            Ok(other) => panic!("ZOUFANG_TEST_DB={other}: expected sqlite or postgres"),
+        }
+    }
+}
+
+/// The PostgreSQL server tests use: `ZOUFANG_TEST_PG_URL`, else the local one this machine kind runs.
+pub fn pg_url() -> String {
+    std::env::var("ZOUFANG_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A connection to the test PostgreSQL; panics with what to do when it is unreachable (never skips).
+pub fn pg_admin() -> postgres::Client {
+    let url = pg_url();
+    postgres::Client::connect(&url, postgres::NoTls).unwrap_or_else(|e| {
+        panic!("PostgreSQL is unreachable at {url} ({e}); the PostgreSQL tests need it running (set ZOUFANG_TEST_PG_URL to use another)")
+    })
+}
+
+/// The schema a test directory's server data lives in on PostgreSQL: every server started on the same
+/// directory (a restart, a second replica) shares it. Schemas whose directory is gone are dropped when
+/// the next one is made, so runs do not pile them up.
+pub fn pg_schema_for(dir: &Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut h);
+    let name = format!("zt_{:016x}", h.finish());
+    let mut c = pg_admin();
+    // Tests start servers in parallel: one at a time here.
+    c.batch_execute("SELECT pg_advisory_lock(7366001)").expect("lock");
+    c.batch_execute("CREATE TABLE IF NOT EXISTS public.zoufang_test_schema (name text PRIMARY KEY, dir text NOT NULL)")
+        .expect("test schema list");
+    for r in c.query("SELECT name, dir FROM public.zoufang_test_schema", &[]).expect("test schemas") {
+        let (old, d): (String, String) = (r.get(0), r.get(1));
+        if old != name && !Path::new(&d).exists() {
+            c.batch_execute(&format!("DROP SCHEMA IF EXISTS {old} CASCADE")).expect("drop old schema");
+            c.execute("DELETE FROM public.zoufang_test_schema WHERE name = $1", &[&old]).expect("forget old schema");
+        }
+    }
+    c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {name}")).expect("create test schema");
+    c.execute(
+        "INSERT INTO public.zoufang_test_schema(name, dir) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        &[&name, &dir.to_string_lossy().as_ref()],
+    )
+    .expect("record test schema");
+    c.batch_execute("SELECT pg_advisory_unlock(7366001)").expect("unlock");
+    name
+}
+
+/// The URL of a server whose data lives in `schema`.
+pub fn pg_url_in(schema: &str) -> String {
+    let url = pg_url();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+/// A value for `TestServer::sql`: the same test reads either backend's tables.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sql {
+    Null,
+    Int(i64),
+    Text(String),
+    Id(Uuid),
+}
+
+impl Sql {
+    pub fn int(&self) -> i64 {
+        match self {
+            Sql::Int(i) => *i,
+            other => panic!("expected an integer, got {other:?}"),
+        }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            Sql::Text(t) => t,
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+    pub fn id(&self) -> Uuid {
+        match self {
+            Sql::Id(u) => *u,
+            other => panic!("expected an id, got {other:?}"),
+        }
+    }
+}
+
+/// What a test server's data is stored in.
+pub enum ServerDb {
+    Sqlite(Arc<SqliteStorage>, PathBuf),
+    Postgres { url: String },
+}
 
 /// A running server.
 pub struct TestServer {
     pub url: String,
     pub addr: SocketAddr,
-    pub storage: Arc<SqliteStorage>,
+    pub storage: Arc<dyn Storage>,
+    pub db: ServerDb,
     /// Where the server keeps photo files.
     pub blobs: zoufang_server::BlobStore,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -24,7 +131,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server on a free loopback port with its database in `dir`.
+    /// Starts a server on a free loopback port with its data kept for `dir` (the backend from the
+    /// environment: see `Backend::from_env`).
     pub fn start(dir: &Path) -> TestServer {
         Self::start_at(dir, "127.0.0.1:0".parse().expect("address"))
     }
@@ -36,11 +144,27 @@ impl TestServer {
 
     /// A server whose photo files go to `blobs` (e.g. an S3-compatible store).
     pub fn start_with(dir: &Path, addr: SocketAddr, blobs: zoufang_server::BlobStore) -> TestServer {
+        Self::start_on(Backend::from_env(), dir, addr, blobs)
+    }
+
+    /// A server on a chosen backend (for tests of one backend's own features).
+    pub fn start_on(backend: Backend, dir: &Path, addr: SocketAddr, blobs: zoufang_server::BlobStore) -> TestServer {
         let served = blobs.clone();
-        let storage = Arc::new(SqliteStorage::open(&dir.join("server.db")).expect("open server db"));
+        let (storage, db): (Arc<dyn Storage>, ServerDb) = match backend {
+            Backend::Sqlite => {
+                let path = dir.join("server.db");
+                let s = Arc::new(SqliteStorage::open(&path).expect("open server db"));
+                (s.clone(), ServerDb::Sqlite(s, path))
+            }
+            Backend::Postgres => {
+                let url = pg_url_in(&pg_schema_for(dir));
+                let s = Arc::new(PgStorage::open(&url).unwrap_or_else(|e| panic!("PostgreSQL backend: {e}")));
+                (s, ServerDb::Postgres { url })
+            }
+        };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let s: Arc<dyn Storage> = storage.clone();
+        let s = storage.clone();
         let thread = std::thread::spawn(move || {
             let rt =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
@@ -55,7 +179,66 @@ impl TestServer {
             });
         });
         let addr = ready_rx.recv().expect("server started");
-        TestServer { url: format!("http://{addr}"), addr, storage, blobs, stop: Some(tx), thread: Some(thread) }
+        TestServer { url: format!("http://{addr}"), addr, storage, db, blobs, stop: Some(tx), thread: Some(thread) }
+    }
+
+    /// The backend this server runs on.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            ServerDb::Sqlite(..) => Backend::Sqlite,
+            ServerDb::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
+    /// The SQLite storage, for tests of what only that backend does (file backups).
+    pub fn sqlite(&self) -> &Arc<SqliteStorage> {
+        match &self.db {
+            ServerDb::Sqlite(s, _) => s,
+            ServerDb::Postgres { .. } => panic!("this test needs the SQLite backend"),
+        }
+    }
+
+    /// What `zoufang-server --db` takes to open this server's database.
+    pub fn db_arg(&self) -> String {
+        match &self.db {
+            ServerDb::Sqlite(_, path) => path.to_string_lossy().into_owned(),
+            ServerDb::Postgres { url } => url.clone(),
+        }
+    }
+
+    /// Runs SQL on the server's database, as a person with database access could (to tamper with it
+    /// or look inside). Parameters are `$1`, `$2`…; ids are bound as each backend stores them. Rows of
+    /// a query, or the number of rows changed (as one `Int`) for a statement that returns none.
+    pub fn sql(&self, sql: &str, params: &[Sql]) -> Vec<Vec<Sql>> {
+        match &self.db {
+            ServerDb::Sqlite(_, path) => sqlite_sql(path, sql, params),
+            ServerDb::Postgres { url } => pg_sql(url, sql, params),
+        }
+    }
+
+    /// The first column of the first row of `sql`, as an integer (counts, sequence numbers).
+    pub fn sql_int(&self, sql: &str, params: &[Sql]) -> i64 {
+        self.sql(sql, params)[0][0].int()
+    }
+
+    /// Whether `text` is anywhere in what the server stored about devices' changes (its database file
+    /// and write-ahead log byte for byte on SQLite; every log and refused entry on PostgreSQL).
+    pub fn stores_text(&self, text: &str) -> bool {
+        match &self.db {
+            ServerDb::Sqlite(_, path) => {
+                let mut bytes = std::fs::read(path).expect("read server db");
+                bytes.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+                bytes.windows(text.len()).any(|w| w == text.as_bytes())
+            }
+            ServerDb::Postgres { .. } => {
+                let like = Sql::Text(format!("%{text}%"));
+                self.sql_int(
+                    "SELECT (SELECT count(*) FROM change_log c WHERE c::text LIKE $1) \
+                     + (SELECT count(*) FROM rejected_change r WHERE r::text LIKE $1)",
+                    &[like],
+                ) > 0
+            }
+        }
     }
 
     /// Loads a small demo county (2 villages of 30 households) and returns the village ids.
@@ -308,4 +491,84 @@ impl FieldWork {
     pub fn observe(&mut self, server: zoufang_sync::Hlc) {
         self.clock.observe(server, zoufang_sync::hlc::now_ms());
     }
+}
+
+fn sqlite_sql(path: &Path, sql: &str, params: &[Sql]) -> Vec<Vec<Sql>> {
+    use rusqlite::types::{Value, ValueRef};
+    let conn = rusqlite::Connection::open(path).expect("open server db");
+    conn.busy_timeout(std::time::Duration::from_secs(10)).expect("busy timeout");
+    let bind: Vec<Value> = params
+        .iter()
+        .map(|p| match p {
+            Sql::Null => Value::Null,
+            Sql::Int(i) => Value::Integer(*i),
+            Sql::Text(t) => Value::Text(t.clone()),
+            Sql::Id(u) => Value::Blob(u.as_bytes().to_vec()),
+        })
+        .collect();
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let cols = stmt.column_count();
+    if cols == 0 {
+        let n = stmt.execute(rusqlite::params_from_iter(bind)).expect("execute");
+        return vec![vec![Sql::Int(n as i64)]];
+    }
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(bind), |r| {
+            (0..cols)
+                .map(|i| {
+                    Ok(match r.get_ref(i)? {
+                        ValueRef::Null => Sql::Null,
+                        ValueRef::Integer(i) => Sql::Int(i),
+                        ValueRef::Real(f) => Sql::Int(f as i64),
+                        ValueRef::Text(t) => Sql::Text(String::from_utf8_lossy(t).into()),
+                        ValueRef::Blob(b) => Uuid::from_slice(b).map(Sql::Id).unwrap_or(Sql::Null),
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<Sql>>>()
+        })
+        .expect("query");
+    rows.map(|r| r.expect("row")).collect()
+}
+
+fn pg_sql(url: &str, sql: &str, params: &[Sql]) -> Vec<Vec<Sql>> {
+    use postgres::types::{ToSql, Type};
+    let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let owned: Vec<Box<dyn ToSql + Sync>> = params
+        .iter()
+        .map(|p| -> Box<dyn ToSql + Sync> {
+            match p {
+                Sql::Null => Box::new(Option::<String>::None),
+                Sql::Int(i) => Box::new(*i),
+                Sql::Text(t) => Box::new(t.clone()),
+                Sql::Id(u) => Box::new(*u),
+            }
+        })
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
+    let stmt = c.prepare(sql).expect("prepare");
+    if stmt.columns().is_empty() {
+        let n = c.execute(&stmt, &refs).expect("execute");
+        return vec![vec![Sql::Int(n as i64)]];
+    }
+    let rows = c.query(&stmt, &refs).expect("query");
+    rows.iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| {
+                    let t = r.columns()[i].type_().clone();
+                    if t == Type::INT8 {
+                        r.get::<_, Option<i64>>(i).map_or(Sql::Null, Sql::Int)
+                    } else if t == Type::INT4 {
+                        r.get::<_, Option<i32>>(i).map_or(Sql::Null, |v| Sql::Int(v.into()))
+                    } else if t == Type::BOOL {
+                        r.get::<_, Option<bool>>(i).map_or(Sql::Null, |v| Sql::Int(v.into()))
+                    } else if t == Type::UUID {
+                        r.get::<_, Option<Uuid>>(i).map_or(Sql::Null, Sql::Id)
+                    } else {
+                        r.get::<_, Option<String>>(i).map_or(Sql::Null, Sql::Text)
+                    }
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zoufang_client::Client;
 use zoufang_model::{Role, Scope};
-use zoufang_scenarios::{FieldWork, Storage, TestServer};
+use zoufang_scenarios::{FieldWork, TestServer};
 use zoufang_sync::Status;
 
 /// What one device saw.
@@ -94,9 +94,10 @@ fn device_loop(
 }
 
 /// `devices` simulated tablets, spread over the villages of a county, `rounds` syncs each.
-pub fn run(devices: usize, rounds: usize, limit: Duration) -> Result<()> {
+pub fn run(devices: usize, rounds: usize, limit: Duration, backend: zoufang_scenarios::Backend) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let server = TestServer::start(dir.path());
+    let blobs = zoufang_server::BlobStore::local(&dir.path().join("blobs"))?;
+    let server = TestServer::start_on(backend, dir.path(), "127.0.0.1:0".parse()?, blobs);
     let size = zoufang_demo::Size {
         townships: 2,
         villages_per_township: 10,
@@ -108,9 +109,10 @@ pub fn run(devices: usize, rounds: usize, limit: Duration) -> Result<()> {
     server.storage.ingest_trusted("演示数据导入", &county.to_changes(Uuid::from_u128(0x5eed)))?;
     let before = server.storage.stats()?.changes;
     println!(
-        "\n## Load: {devices} devices syncing at once ({} villages, {} households; SQLite backend, HTTP on loopback)",
+        "\n## Load: {devices} devices syncing at once ({} villages, {} households; {:?} backend, HTTP on loopback)",
         county.villages.len(),
-        county.households.len()
+        county.households.len(),
+        backend
     );
 
     // Enrol every device for its village (the township office's one-time codes, as in the field).

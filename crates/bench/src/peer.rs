@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zoufang_model::{Record, Role, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::TestServer;
 
 /// The npm project of the peer.
 fn peer_dir() -> PathBuf {

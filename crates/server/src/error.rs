@@ -46,6 +46,12 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+impl From<postgres::Error> for ApiError {
+    fn from(e: postgres::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(ErrorBody { error: self.code.to_string(), message: self.message })).into_response()

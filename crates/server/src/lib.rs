@@ -1,10 +1,16 @@
 //! The zoufang sync server: devices enrol with a one-time code, push their change logs and pull what
-//! their scope may see. Storage sits behind the `Storage` trait; SQLite is the embedded default.
+//! their scope may see. Storage sits behind the `Storage` trait: SQLite is the embedded default (one county),
+//! PostgreSQL the scale backend (a province, several replicas).
 
+mod access;
 pub mod api;
+mod audit;
+mod batch;
 pub mod blobs;
 pub mod check;
 pub mod error;
+mod page;
+pub mod pg;
 pub mod reports;
 pub mod sqlite;
 pub mod storage;
@@ -13,6 +19,7 @@ pub mod tokens;
 pub use api::router;
 pub use blobs::{BlobStore, S3Config};
 pub use error::ApiError;
+pub use pg::{PgOpenError, PgStorage};
 pub use sqlite::SqliteStorage;
 pub use storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo, TOKEN_DAYS};
 

@@ -7,14 +7,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use uuid::Uuid;
 use zoufang_model::{Role, Scope};
-use zoufang_server::{RevokeMode, SqliteStorage, Storage};
+use zoufang_server::{PgStorage, RevokeMode, SqliteStorage, Storage};
 
 #[derive(Parser)]
 #[command(name = "zoufang-server", version, about = "走访 sync server")]
 struct Cli {
-    /// The server database (SQLite).
+    /// The server database: a SQLite file (one county), or a PostgreSQL URL
+    /// `postgres://user@host/database` (a province; several servers may share it).
     #[arg(long, global = true, default_value = "data/server.db", env = "ZOUFANG_DB")]
-    db: PathBuf,
+    db: String,
+    /// Where `admin report` keeps its mirror of the log (default: beside a SQLite database, or
+    /// data/reports.db for PostgreSQL).
+    #[arg(long, global = true, env = "ZOUFANG_REPORTS_DB")]
+    reports_db: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -113,18 +118,55 @@ enum Admin {
     },
     /// Write a consistent copy of the database to FILE while the server keeps serving (never overwrites).
     /// Photo files are backed up by copying the photo directory: each file is written once, under its hash.
+    /// SQLite only: back PostgreSQL up with its own tools (pg_dump, base backups and WAL archiving).
     Backup { file: std::path::PathBuf },
 }
 
-fn open(db: &std::path::Path) -> Result<SqliteStorage> {
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {} 失败", dir.display()))?;
+/// The server's database, by the backend its address names.
+enum Db {
+    Sqlite(Arc<SqliteStorage>),
+    Postgres(Arc<PgStorage>),
+}
+
+impl Db {
+    fn is_url(db: &str) -> bool {
+        db.starts_with("postgres://") || db.starts_with("postgresql://")
     }
-    SqliteStorage::open(db).with_context(|| format!("打开服务器数据库 {} 失败", db.display()))
+
+    fn open(db: &str) -> Result<Db> {
+        if Self::is_url(db) {
+            return Ok(Db::Postgres(Arc::new(PgStorage::open(db)?)));
+        }
+        let path = std::path::Path::new(db);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {} 失败", dir.display()))?;
+        }
+        let s = SqliteStorage::open(path).with_context(|| format!("打开服务器数据库 {} 失败", path.display()))?;
+        Ok(Db::Sqlite(Arc::new(s)))
+    }
+
+    fn storage(&self) -> Arc<dyn Storage> {
+        match self {
+            Db::Sqlite(s) => s.clone(),
+            Db::Postgres(s) => s.clone(),
+        }
+    }
+
+    /// Names the database for people (a PostgreSQL URL without its password).
+    fn describe(db: &str) -> String {
+        if Self::is_url(db) {
+            match (db.find("://"), db.rfind('@')) {
+                (Some(s), Some(at)) if at > s => format!("{}{}", &db[..s + 3], &db[at + 1..]),
+                _ => db.to_string(),
+            }
+        } else {
+            db.to_string()
+        }
+    }
 }
 
 /// Loads the demo county; with a photo store, also photographed 一户一档 pages for its first village.
-fn seed(s: &SqliteStorage, size: &str, blobs: Option<&zoufang_server::BlobStore>) -> Result<usize> {
+fn seed(s: &dyn Storage, size: &str, blobs: Option<&zoufang_server::BlobStore>) -> Result<usize> {
     let today = chrono::Local::now().date_naive();
     let size = match size {
         "demo" => zoufang_demo::Size::demo(today),
@@ -150,35 +192,40 @@ fn seed(s: &SqliteStorage, size: &str, blobs: Option<&zoufang_server::BlobStore>
 fn main() -> Result<()> {
     tracing_subscriber::fmt().with_target(false).init();
     let cli = Cli::parse();
-    let storage = open(&cli.db)?;
+    let db = Db::open(&cli.db)?;
+    let storage = db.storage();
     match cli.cmd {
         Cmd::Serve { listen, blobs, demo } => {
             let blobs = zoufang_server::BlobStore::from_config(&blobs)
                 .map_err(|e| anyhow::anyhow!("照片存储 {blobs} 无法使用：{e}"))?;
             if demo && storage.stats()?.villages == 0 {
-                let n = seed(&storage, "demo", Some(&blobs))?;
+                let n = seed(&*storage, "demo", Some(&blobs))?;
                 println!("已载入演示数据：{n} 条字段记录");
             }
-            let storage: Arc<dyn Storage> = Arc::new(storage);
+            // Everything that reads the database happens here, outside the runtime: the PostgreSQL
+            // client blocks, and blocking calls belong on the blocking pool once serving.
+            let st = storage.stats()?;
+            let demo_code = match storage.villages()?.first().filter(|_| demo) {
+                Some(v) => Some((
+                    v.name.clone(),
+                    storage.create_enrol_code(&format!("{} 演示平板", v.name), &Scope::Village(v.id), 168)?,
+                )),
+                None => None,
+            };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener =
                     tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("无法监听 {listen}"))?;
                 let addr = listener.local_addr()?;
-                let st = storage.stats()?;
                 println!("走访同步服务已启动：http://{addr}");
-                println!("  数据库 {}，照片存储 {}", cli.db.display(), blobs.describe);
+                println!("  数据库 {}，照片存储 {}", Db::describe(&cli.db), blobs.describe);
                 println!(
                     "  {} 个村，{} 户，{} 名成员，{} 条走访记录",
                     st.villages, st.households, st.members, st.visits
                 );
-                if demo {
-                    if let Some(v) = storage.villages()?.first() {
-                        let code =
-                            storage.create_enrol_code(&format!("{} 演示平板", v.name), &Scope::Village(v.id), 168)?;
-                        println!("  演示注册码（{}，7 天内有效）：{code}", v.name);
-                        println!("  试一试：./target/release/zoufang-cli --db data/device.db init --server http://{addr} --code {code}");
-                    }
+                if let Some((village, code)) = demo_code {
+                    println!("  演示注册码（{village}，7 天内有效）：{code}");
+                    println!("  试一试：./target/release/zoufang-cli --db data/device.db init --server http://{addr} --code {code}");
                 }
                 println!("  按 Ctrl-C 停止");
                 zoufang_server::serve(listener, storage, blobs, async {
@@ -289,19 +336,29 @@ fn main() -> Result<()> {
             }
             Admin::SeedDemo { size } => {
                 let t = std::time::Instant::now();
-                let n = seed(&storage, &size, None)?;
+                let n = seed(&*storage, &size, None)?;
                 println!("已载入 {n} 条字段记录，用时 {:.1} 秒", t.elapsed().as_secs_f64());
             }
             Admin::Report { kind } => {
-                let mirror = zoufang_server::reports::mirror_path(&cli.db);
-                let store = zoufang_server::reports::refresh_mirror(&storage, &mirror)?;
+                let mirror = match (&cli.reports_db, &db) {
+                    (Some(p), _) => p.clone(),
+                    (None, Db::Sqlite(_)) => zoufang_server::reports::mirror_path(std::path::Path::new(&cli.db)),
+                    (None, Db::Postgres(_)) => PathBuf::from("data/reports.db"),
+                };
+                if let Some(dir) = mirror.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {} 失败", dir.display()))?;
+                }
+                let store = zoufang_server::reports::refresh_mirror(&*storage, &mirror)?;
                 let today = chrono::Local::now().date_naive();
                 println!("{}", serde_json::to_string_pretty(&zoufang_server::reports::report(&store, &kind, today)?)?);
             }
             Admin::Stats => println!("{}", serde_json::to_string_pretty(&storage.stats()?)?),
             Admin::Backup { file } => {
+                let Db::Sqlite(sqlite) = &db else {
+                    bail!("PostgreSQL 数据库请用 pg_dump 或基础备份加 WAL 归档备份（见 docs/deploy-province.md）");
+                };
                 let t = std::time::Instant::now();
-                storage.backup_to(&file)?;
+                sqlite.backup_to(&file)?;
                 let mb = std::fs::metadata(&file).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
                 println!("已备份到 {}（{mb:.1} MB，用时 {:.1} 秒）", file.display(), t.elapsed().as_secs_f64());
             }

@@ -150,6 +150,9 @@ pub trait Storage: Send + Sync + 'static {
     /// A page of the log after `after` in the device's scope, as the JSON body of a `PullResponse`
     /// (built by the backend so stored values need not be parsed and printed again).
     fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError>;
+    /// A page of the whole log with no scope or role filter: a trusted tool's full export (the server's
+    /// reports mirror) and the baseline the scope filter's cost is measured against. Never served.
+    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError>;
     /// Loads changes from a trusted source (demo data, migration from another system) without scope checks.
     fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError>;
     fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError>;

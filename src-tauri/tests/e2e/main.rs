@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use webdriver::Session;
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{Storage, TestServer};
+use zoufang_scenarios::TestServer;
 
 const LONG: Duration = Duration::from_secs(60);
 

@@ -1,10 +1,13 @@
 //! The merge rules' view of the SQLite change log.
 
+use crate::batch::BatchBackend;
 use rusqlite::{OptionalExtension, Transaction};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
-use zoufang_sync::{Change, Clock, FieldState, Hlc, Ledger, Minter, Seq};
+use zoufang_model::Entity;
+use zoufang_sync::chain::Link;
+use zoufang_sync::{Change, FieldState, Hlc, Ledger, Seq};
 
 pub(crate) fn blob(id: Uuid) -> Vec<u8> {
     id.as_bytes().to_vec()
@@ -209,20 +212,90 @@ impl Ledger for SqlLedger<'_, '_> {
     }
 }
 
-/// Ids and clock for conflict records the server writes.
-pub(crate) struct ServerMinter<'a> {
-    pub server: Uuid,
-    pub clock: &'a mut Clock,
-}
+impl BatchBackend for SqlLedger<'_, '_> {
+    fn chain_head(&mut self, device: Uuid) -> rusqlite::Result<Option<Link>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT chain_head FROM device WHERE id = ?1")?
+            .query_row([blob(device)], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .optional()?
+            .flatten()
+            .and_then(|b| b.try_into().ok()))
+    }
 
-impl Minter for ServerMinter<'_> {
-    fn server_device(&self) -> Uuid {
-        self.server
+    fn stored_link(&mut self, id: Uuid) -> rusqlite::Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT chain FROM change_log WHERE id = ?1")?
+            .query_row([blob(id)], |r| r.get(0))
+            .optional()?
+            .flatten())
     }
-    fn next_id(&mut self) -> Uuid {
-        Uuid::now_v7()
+
+    fn refused_before(&mut self, id: Uuid) -> rusqlite::Result<Option<(String, String)>> {
+        if !self.refused.contains(&id) {
+            return Ok(None);
+        }
+        self.tx
+            .prepare_cached("SELECT change, reason FROM rejected_change WHERE id = ?1")?
+            .query_row([blob(id)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
     }
-    fn tick(&mut self) -> Hlc {
-        self.clock.tick(zoufang_sync::hlc::now_ms())
+
+    fn keep_refused(&mut self, c: &Change, reason: &str, now: i64) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO rejected_change(id, device, hlc, change, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(rusqlite::params![
+                blob(c.id),
+                blob(c.device),
+                c.hlc.0 as i64,
+                serde_json::to_string(c).unwrap_or_default(),
+                reason,
+                now
+            ])?;
+        Ok(())
+    }
+
+    fn stored_village(&mut self, row: Uuid) -> rusqlite::Result<Option<Uuid>> {
+        let known: Option<Vec<u8>> = self
+            .tx
+            .prepare_cached("SELECT village_id FROM row_scope WHERE row_id = ?1")?
+            .query_row([blob(row)], |r| r.get(0))
+            .optional()?;
+        known.map(|b| uuid(&b)).transpose()
+    }
+
+    fn stored_code(&mut self, village: Uuid) -> rusqlite::Result<Option<String>> {
+        self.tx
+            .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
+            .query_row([blob(village)], |r| r.get(0))
+            .optional()
+    }
+
+    fn mark_new(&mut self, row: Uuid) {
+        self.fresh.insert(row);
+    }
+
+    fn scope_row(&mut self, row: Uuid, entity: Entity, village: Uuid) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO row_scope(row_id, entity, village_id) VALUES (?1, ?2, ?3)")?
+            .execute(rusqlite::params![blob(row), entity.ident(), blob(village)])?;
+        Ok(())
+    }
+
+    fn set_code(&mut self, village: Uuid, code: &str) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO village_scope(village_id, code) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![blob(village), code])?;
+        Ok(())
+    }
+
+    fn name_file(&mut self, hash: &str, village: Uuid, entity: Entity) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR IGNORE INTO blob_ref(hash, village_id, entity) VALUES (?1, ?2, ?3)")?
+            .execute(rusqlite::params![hash, blob(village), entity.ident()])?;
+        Ok(())
     }
 }

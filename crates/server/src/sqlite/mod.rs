@@ -4,24 +4,23 @@
 mod access;
 mod ledger;
 
-use crate::check::{check_change, reject};
+use crate::access::{file_readable, now_rfc3339, readable_kinds};
+use crate::audit::{chain_problem, refused_entry};
+use crate::batch;
 use crate::error::ApiError;
+use crate::page::PageWriter;
 use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
 use crate::tokens;
-use axum::http::StatusCode;
-use ledger::{blob, uuid, ServerMinter, SqlLedger};
+use ledger::{blob, uuid, SqlLedger};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use uuid::Uuid;
 use zoufang_migrate::Migration;
-use zoufang_model::{Entity, Role, Scope, ScopeVia};
-use zoufang_sync::chain::{from_hex, next_link, Link, GENESIS};
+use zoufang_model::{Entity, Role, Scope};
 use zoufang_sync::{
-    apply, Change, ChangeResult, Clock, Current, EnrolResponse, Hlc, LoginRequest, Outcome, PushRequest, PushResponse,
-    Seq, Status, MAX_BATCH, PROTOCOL,
+    Change, ChangeResult, Clock, EnrolResponse, Hlc, LoginRequest, PushRequest, PushResponse, Seq, Status, MAX_BATCH,
 };
 
 /// The server schema's migrations, oldest first.
@@ -45,10 +44,6 @@ pub struct SqliteStorage {
     next_reader: AtomicUsize,
     clock: Mutex<Clock>,
     server_id: Uuid,
-}
-
-fn now_rfc3339() -> String {
-    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -106,25 +101,6 @@ impl Drop for Checkpointer {
             let _ = t.join();
         }
     }
-}
-
-/// Where a pushed change stands in its device's history.
-enum History {
-    /// It follows on from what the server holds (or is a faithful resend of a stored change).
-    Continues,
-    /// A faithful resend of a change refused before: refused again, for the same reason.
-    Resent { reason: String },
-    /// It does not follow: the history was altered or forked. The whole batch is refused.
-    Broken(String),
-}
-
-/// Where the records a batch creates belong, learned from the batch itself.
-#[derive(Default)]
-struct BatchScope {
-    /// New record → its village.
-    rows: HashMap<Uuid, Uuid>,
-    /// New village → its division code.
-    codes: HashMap<Uuid, String>,
 }
 
 impl SqliteStorage {
@@ -190,34 +166,9 @@ impl SqliteStorage {
         lock(&self.readers[i])
     }
 
-    /// A page of the whole log with no scope or role filter: the baseline the scope filter's cost is
-    /// measured against (`make bench BENCH=scope`), and a full export for a trusted tool. Never served.
-    pub fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
-        self.pull_page(None, after, limit)
-    }
-
     fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
         let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
-        let readable = device.map_or_else(|| Entity::ALL.to_vec(), |d| d.role.readable());
-        if let Some(d) = device.filter(|_| readable.is_empty()) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "role_reads_nothing",
-                format!("{}账号不接收户数据", d.role.label()),
-            ));
-        }
-        // Roles that see only some kinds get an extra condition; the idents are fixed words, not input.
-        let kinds = if readable.len() == Entity::ALL.len() {
-            String::new()
-        } else if readable.len() * 2 >= Entity::ALL.len() {
-            // Most kinds (a village, a township: all but inspections): name the few left out.
-            let list: Vec<String> =
-                Entity::ALL.iter().filter(|e| !readable.contains(e)).map(|e| format!("'{}'", e.ident())).collect();
-            format!(" AND entity NOT IN ({})", list.join(","))
-        } else {
-            let list: Vec<String> = readable.iter().map(|e| format!("'{}'", e.ident())).collect();
-            format!(" AND entity IN ({})", list.join(","))
-        };
+        let kinds = readable_kinds(device)?;
         let mut conn = self.reader();
         let tx = conn.transaction()?;
         const COLS: &str = "seq, entity, row_id, field, value, hlc";
@@ -301,298 +252,18 @@ impl SqliteStorage {
         Ok(page.finish(after, (head.unwrap_or(0) as Seq).max(after)))
     }
 
-    /// The village a change's record belongs to: known from an earlier push, or from this batch.
-    /// The village of a record the server already holds.
-    fn stored_village(tx: &rusqlite::Transaction<'_>, row: Uuid) -> rusqlite::Result<Option<Uuid>> {
-        let known: Option<Vec<u8>> = tx
-            .prepare_cached("SELECT village_id FROM row_scope WHERE row_id = ?1")?
-            .query_row([blob(row)], |r| r.get(0))
-            .optional()?;
-        known.map(|b| uuid(&b)).transpose()
-    }
-
-    fn village_code(
-        tx: &rusqlite::Transaction<'_>,
-        batch: &mut BatchScope,
-        village: Uuid,
-    ) -> rusqlite::Result<Option<String>> {
-        if let Some(code) = batch.codes.get(&village) {
-            return Ok(Some(code.clone()));
-        }
-        let code: Option<String> = tx
-            .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
-            .query_row([blob(village)], |r| r.get(0))
-            .optional()?;
-        if let Some(c) = &code {
-            batch.codes.insert(village, c.clone());
-        }
-        Ok(code)
-    }
-
-    /// Learns from a batch where the records it creates belong (parent links and village codes).
-    fn scan_batch(tx: &rusqlite::Transaction<'_>, changes: &[Change]) -> rusqlite::Result<BatchScope> {
-        let mut b = BatchScope::default();
-        for c in changes {
-            match c.entity.scope_via() {
-                ScopeVia::Itself => {
-                    b.rows.insert(c.row, c.row);
-                    if c.field == "code" {
-                        if let Some(code) = c.value.as_str() {
-                            b.codes.insert(c.row, code.to_string());
-                        }
-                    }
-                }
-                ScopeVia::Village(f) if c.field == f => {
-                    if let Some(v) = c.value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-                        b.rows.entry(c.row).or_insert(v);
-                    }
-                }
-                ScopeVia::Household(f) if c.field == f => {
-                    if let Some(h) = c.value.as_str().and_then(|s| Uuid::parse_str(s).ok()) {
-                        let v = match Self::stored_village(tx, h)? {
-                            Some(v) => Some(v),
-                            None => b.rows.get(&h).copied(),
-                        };
-                        if let Some(v) = v {
-                            b.rows.entry(c.row).or_insert(v);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        Ok(b)
-    }
-
-    /// Where a pushed change stands in its device's history chain. Moves `head` past a new change.
-    fn check_history(
-        tx: &rusqlite::Transaction<'_>,
-        ledger: &mut SqlLedger<'_, '_>,
-        head: &mut Option<Link>,
-        c: &Change,
-    ) -> rusqlite::Result<History> {
-        let sent = match &c.chain {
-            Some(h) => match from_hex(h) {
-                Some(l) => Some(l),
-                None => return Ok(History::Broken("链接格式无效".into())),
-            },
-            None => None,
-        };
-        if zoufang_sync::Ledger::known(ledger, c.id)?.is_some() {
-            // A resend: it must be the very change stored before.
-            let stored: Option<Vec<u8>> = tx
-                .prepare_cached("SELECT chain FROM change_log WHERE id = ?1")?
-                .query_row([&c.id.as_bytes()[..]], |r| r.get(0))?;
-            return Ok(if stored.as_deref() == sent.as_ref().map(|l| &l[..]) {
-                History::Continues
-            } else {
-                History::Broken("重发的修改与原记录不同".into())
-            });
-        }
-        let refused: Option<String> = if ledger.refused.contains(&c.id) {
-            tx.prepare_cached("SELECT change, reason FROM rejected_change WHERE id = ?1")?
-                .query_row([&c.id.as_bytes()[..]], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .optional()?
-                .map(
-                    |(stored, reason)| {
-                        if stored == serde_json::to_string(c).unwrap_or_default() {
-                            reason
-                        } else {
-                            String::new()
-                        }
-                    },
-                )
-        } else {
-            None
-        };
-        match refused {
-            Some(reason) if !reason.is_empty() => return Ok(History::Resent { reason }),
-            Some(_) => return Ok(History::Broken("重发的修改与原记录不同".into())),
-            None => {}
-        }
-        match (sent, *head) {
-            (None, None) => Ok(History::Continues),
-            (None, Some(_)) => Ok(History::Broken("缺少历史链接".into())),
-            (Some(link), prev) => {
-                if next_link(&prev.unwrap_or(GENESIS), c) == link {
-                    *head = Some(link);
-                    Ok(History::Continues)
-                } else {
-                    Ok(History::Broken("历史链接对不上：记录被改动，或本机数据来自旧的备份".into()))
-                }
-            }
-        }
-    }
-
-    /// Applies a batch inside one write transaction. `device` is None for trusted ingest.
+    /// Applies a batch inside one write transaction. `from` is None for trusted ingest.
     fn apply_batch(
         &self,
         conn: &mut Connection,
         from: Option<(&DeviceAuth, u64)>,
         changes: &[Change],
     ) -> Result<Vec<ChangeResult>, ApiError> {
-        let device = from.map(|(d, _)| d);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let today = chrono::Local::now().date_naive();
-        let now = chrono::Utc::now().timestamp_millis();
-        let mut batch = Self::scan_batch(&tx, changes)?;
         let mut clock = lock(&self.clock);
-        let mut ledger = SqlLedger::new(&tx, self.server_id, now);
+        let mut ledger = SqlLedger::new(&tx, self.server_id, chrono::Utc::now().timestamp_millis());
         ledger.preload_known(&changes.iter().map(|c| c.id).collect::<Vec<_>>())?;
-        let mut results = Vec::with_capacity(changes.len());
-        let mut scoped_rows: HashMap<Uuid, Uuid> = HashMap::new();
-        let mut head: Option<Link> = match device {
-            Some(d) => tx
-                .prepare_cached("SELECT chain_head FROM device WHERE id = ?1")?
-                .query_row([blob(d.id)], |r| r.get::<_, Option<Vec<u8>>>(0))?
-                .and_then(|b| b.try_into().ok()),
-            None => None,
-        };
-        for c in changes {
-            if let Some(d) = device {
-                match Self::check_history(&tx, &mut ledger, &mut head, c)? {
-                    History::Continues => {}
-                    History::Resent { reason } => {
-                        results.push(ChangeResult::rejected(c.id, reject(&c.field, reason)));
-                        continue;
-                    }
-                    History::Broken(why) => {
-                        tracing::warn!("device {} ({}) sent a broken history: {why}", d.id, d.name);
-                        return Err(ApiError::new(
-                            StatusCode::CONFLICT,
-                            "history_mismatch",
-                            format!("本机的修改记录与服务器保存的历史不一致（{why}），已拒收整批。请联系乡镇管理员核查本机数据"),
-                        ));
-                    }
-                }
-            }
-            let rejected = |results: &mut Vec<ChangeResult>, r: zoufang_sync::Rejection| -> Result<(), ApiError> {
-                // A refused change is still part of the device's history: keep it as received.
-                if device.is_some() {
-                    tx.prepare_cached(
-                        "INSERT OR IGNORE INTO rejected_change(id, device, hlc, change, reason, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    )?
-                    .execute(rusqlite::params![
-                        &c.id.as_bytes()[..],
-                        &c.device.as_bytes()[..],
-                        c.hlc.0 as i64,
-                        serde_json::to_string(c).unwrap_or_default(),
-                        r.message,
-                        now
-                    ])?;
-                }
-                results.push(ChangeResult::rejected(c.id, r));
-                Ok(())
-            };
-            if let Some(d) = device {
-                // The role decides which kinds a device may change at all; refused like any other change.
-                if !d.role.can_write(c.entity) {
-                    let why = format!("{}不能修改{}记录", d.role.label(), c.entity.label());
-                    rejected(&mut results, reject(&c.field, why))?;
-                    continue;
-                }
-                // Revoked for handover: what was written before the revocation is still taken, nothing after.
-                if d.handover_from.is_some_and(|t| c.hlc.wall_ms() as i64 > t) {
-                    rejected(&mut results, reject(&c.field, "本机已停用：停用之后的修改不再接收"))?;
-                    continue;
-                }
-            }
-            // Trusted sources skip the device identity check, never the schema and value checks.
-            let value = match check_change(c, device.map_or(c.device, |d| d.id), today) {
-                // The history chain covers the value as sent: a device sends values already normalised.
-                Ok(v) if device.is_some() && c.chain.is_some() && v != c.value => {
-                    rejected(&mut results, reject(&c.field, "取值未按规范填写（请升级应用）"))?;
-                    continue;
-                }
-                Ok(v) => v,
-                Err(r) => {
-                    rejected(&mut results, r)?;
-                    continue;
-                }
-            };
-            // Where the record belongs, and whether it existed before this batch.
-            let (village, is_new) = match scoped_rows.get(&c.row) {
-                Some(v) => (Some(*v), false),
-                None => match Self::stored_village(&tx, c.row)? {
-                    Some(v) => (Some(v), false),
-                    None => (batch.rows.get(&c.row).copied(), true),
-                },
-            };
-            let Some(village) = village else {
-                rejected(
-                    &mut results,
-                    reject(&c.field, format!("无法确定这条{}记录属于哪个村：新记录须先写所属村/户", c.entity.label())),
-                )?;
-                continue;
-            };
-            if let Some(d) = device {
-                let inside = match &d.scope {
-                    Scope::Village(v) => *v == village,
-                    scope => {
-                        Self::village_code(&tx, &mut batch, village)?.is_some_and(|code| scope.contains(village, &code))
-                    }
-                };
-                if !inside {
-                    rejected(
-                        &mut results,
-                        reject(&c.field, format!("这条{}记录不在本机的工作范围（{}）内", c.entity.label(), d.scope)),
-                    )?;
-                    continue;
-                }
-            }
-            if is_new {
-                ledger.fresh.insert(c.row);
-            }
-            if !is_new {
-                if let Some(def) = c.entity.field(&c.field).filter(|d| d.immutable) {
-                    let cur = zoufang_sync::Ledger::current(&mut ledger, c.row, def.name)?;
-                    if cur.is_some_and(|s| s.value != value) {
-                        rejected(&mut results, reject(&c.field, format!("{}创建后不能修改", def.label)))?;
-                        continue;
-                    }
-                }
-            }
-            clock.observe(c.hlc, zoufang_sync::hlc::now_ms());
-            let normalised;
-            let change = if value == c.value {
-                c
-            } else {
-                normalised = Change { value, ..c.clone() };
-                &normalised
-            };
-            let mut minter = ServerMinter { server: self.server_id, clock: &mut clock };
-            let applied = apply(&mut ledger, &mut minter, change, village)?;
-            if is_new && !matches!(applied.outcome, Outcome::Duplicate { .. }) {
-                tx.prepare_cached("INSERT OR IGNORE INTO row_scope(row_id, entity, village_id) VALUES (?1, ?2, ?3)")?
-                    .execute(rusqlite::params![blob(c.row), c.entity.ident(), blob(village)])?;
-            }
-            scoped_rows.insert(c.row, village);
-            if c.entity == Entity::Village && c.field == "code" {
-                if let (Outcome::Applied { .. }, Some(code)) = (&applied.outcome, change.value.as_str()) {
-                    tx.prepare_cached("INSERT OR REPLACE INTO village_scope(village_id, code) VALUES (?1, ?2)")?
-                        .execute(rusqlite::params![blob(c.row), code])?;
-                }
-            }
-            if let Outcome::Applied { .. } = applied.outcome {
-                for hash in change.entity.file_names(&change.field, &change.value) {
-                    tx.prepare_cached("INSERT OR IGNORE INTO blob_ref(hash, village_id, entity) VALUES (?1, ?2, ?3)")?
-                        .execute(rusqlite::params![hash, blob(village), change.entity.ident()])?;
-                }
-            }
-            let (status, seq, current) = match applied.outcome {
-                Outcome::Applied { seq } => (Status::Applied, seq, Some(Current { value: change.value.clone(), seq })),
-                Outcome::Superseded { seq, current } => (Status::Superseded, seq, Some(current.current())),
-                Outcome::Duplicate { seq, current } => (Status::Duplicate, seq, current.map(|s| s.current())),
-            };
-            results.push(ChangeResult {
-                id: c.id,
-                status,
-                seq: Some(seq),
-                current,
-                conflict: applied.conflict,
-                rejection: None,
-            });
-        }
+        let done = batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?;
         drop(clock);
         drop(ledger);
         if let Some((d, batch)) = from {
@@ -602,67 +273,13 @@ impl SqliteStorage {
             .execute(rusqlite::params![
                 now_rfc3339(),
                 batch as i64,
-                head.as_ref().map(|h| &h[..]),
+                done.head.as_ref().map(|h| &h[..]),
                 blob(d.id)
             ])?;
         }
         tx.commit()?;
-        Ok(results)
+        Ok(done.results)
     }
-}
-
-/// Writes a pull page as JSON (the `PullResponse` shape) straight from the stored rows: values are
-/// stored as validated JSON text and go out as they are, without being parsed and printed again.
-struct PageWriter {
-    out: Vec<u8>,
-    limit: usize,
-    n: usize,
-    last_row: Option<Uuid>,
-    last_seq: Seq,
-    max_hlc: Hlc,
-}
-
-impl PageWriter {
-    fn new(limit: usize) -> Self {
-        let mut out = Vec::with_capacity(limit * 56 + 256);
-        out.extend_from_slice(b"{\"rows\":[");
-        PageWriter { out, limit, n: 0, last_row: None, last_seq: 0, max_hlc: Hlc(0) }
-    }
-
-    /// Entity and field names are schema identifiers (ASCII, nothing to escape); `value` is JSON.
-    fn push(&mut self, seq: Seq, entity: &str, row: &Uuid, field: &str, value: &str, hlc: Hlc) {
-        use std::io::Write;
-        if self.last_row != Some(*row) {
-            if self.last_row.is_some() {
-                self.out.extend_from_slice(b"]},");
-            }
-            let _ = write!(self.out, "{{\"e\":\"{entity}\",\"r\":\"{row}\",\"f\":[");
-            self.last_row = Some(*row);
-        } else {
-            self.out.push(b',');
-        }
-        let _ = write!(self.out, "[\"{field}\",{value},{seq}]");
-        self.n += 1;
-        self.last_seq = seq;
-        self.max_hlc = self.max_hlc.max(hlc);
-    }
-
-    fn finish(mut self, after: Seq, head: Seq) -> Vec<u8> {
-        use std::io::Write;
-        if self.last_row.is_some() {
-            self.out.extend_from_slice(b"]}");
-        }
-        let more = self.n == self.limit;
-        // With nothing more in scope, the device may skip to the newest entry this snapshot holds.
-        let cursor = if more { self.last_seq.max(after) } else { head };
-        let _ =
-            write!(self.out, "],\"cursor\":{cursor},\"more\":{more},\"head\":{head},\"max_hlc\":{}}}", self.max_hlc.0);
-        self.out
-    }
-}
-
-fn scope_parse(s: &str) -> Result<Scope, ApiError> {
-    Scope::parse(s).map_err(|e| ApiError::internal(format!("stored scope {s}: {e}")))
 }
 
 impl Storage for SqliteStorage {
@@ -717,20 +334,7 @@ impl Storage for SqliteStorage {
     }
 
     fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError> {
-        if req.protocol != PROTOCOL {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unsupported_protocol",
-                format!("本机的同步协议版本 {} 与服务器（{PROTOCOL}）不一致，请升级应用", req.protocol),
-            ));
-        }
-        if req.changes.len() > MAX_BATCH {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "batch_too_large",
-                format!("一批最多 {MAX_BATCH} 条修改，本批 {} 条", req.changes.len()),
-            ));
-        }
+        batch::check_request(&req)?;
         let mut conn = lock(&self.writer);
         let last: i64 =
             conn.query_row("SELECT last_batch FROM device WHERE id = ?1", [blob(device.id)], |r| r.get(0))?;
@@ -742,6 +346,10 @@ impl Storage for SqliteStorage {
 
     fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
         self.pull_page(Some(device), after, limit)
+    }
+
+    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+        self.pull_page(None, after, limit)
     }
 
     fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError> {
@@ -828,16 +436,10 @@ impl Storage for SqliteStorage {
                LEFT JOIN village_scope s ON s.village_id = r.village_id
              WHERE r.hash = ?1",
         )?;
-        let mut rows = stmt.query([hash])?;
-        while let Some(r) = rows.next()? {
-            let village = uuid(&r.get::<_, Vec<u8>>(0)?)?;
-            let code: Option<String> = r.get(1)?;
-            let readable = Entity::parse(&r.get::<_, String>(2)?).is_some_and(|e| device.role.can_read(e));
-            if readable && device.scope.contains(village, code.as_deref().unwrap_or("")) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        let refs = stmt
+            .query_map([hash], |r| Ok((uuid(&r.get::<_, Vec<u8>>(0)?)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(file_readable(device, &refs))
     }
 
     fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {
@@ -880,35 +482,13 @@ impl Storage for SqliteStorage {
             let mut stmt = conn.prepare("SELECT change FROM rejected_change WHERE device = ?1")?;
             let mut rows = stmt.query([&id])?;
             while let Some(r) = rows.next()? {
-                match serde_json::from_str::<Change>(&r.get::<_, String>(0)?) {
-                    Ok(c) if c.chain.is_some() => {
-                        let link = c.chain.as_deref().and_then(from_hex).map(|l| l.to_vec());
-                        entries.push((Change { chain: None, ..c }, link));
-                    }
-                    Ok(_) => {}
-                    Err(_) => problem = Some("有无法解析的拒收记录".to_string()),
+                match refused_entry(&r.get::<_, String>(0)?) {
+                    Ok(Some(e)) => entries.push(e),
+                    Ok(None) => {}
+                    Err(()) => problem = Some("有无法解析的拒收记录".to_string()),
                 }
             }
-            entries.sort_by_key(|(c, _)| c.hlc);
-            let mut prev = GENESIS;
-            for (c, link) in &entries {
-                let expected = next_link(&prev, c);
-                if link.as_deref() != Some(&expected[..]) {
-                    problem.get_or_insert_with(|| {
-                        format!(
-                            "修改 {}（{}.{}）与历史链接不符：记录在服务器上被改动过",
-                            c.id,
-                            c.entity.ident(),
-                            c.field
-                        )
-                    });
-                    break;
-                }
-                prev = expected;
-            }
-            if problem.is_none() && head.as_deref() != Some(&prev[..]) {
-                problem = Some("最后的历史链接与设备记录不符：有记录缺失".into());
-            }
+            let problem = problem.or_else(|| chain_problem(&mut entries, head.as_deref()));
             out.push(AuditReport { device, name, checked: entries.len(), problem });
         }
         Ok(out)

@@ -1,0 +1,442 @@
+//! The merge rules' view of the PostgreSQL change log for one batch. A round trip to the database
+//! costs far more than a look-up in SQLite, so the batch's state is read in a few queries up front
+//! (stored ids, refused ids, every live field of the records it touches, open conflicts, the villages
+//! of its records), changes are decided in memory, and everything they write goes out at the end in
+//! one statement per table (`flush`). Sequence numbers are assigned here, after the log's head read
+//! under the log lock, so the log stays gap-free and in commit order.
+
+use crate::batch::BatchBackend;
+use postgres::Transaction;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use uuid::Uuid;
+use zoufang_model::Entity;
+use zoufang_sync::chain::Link;
+use zoufang_sync::{Change, FieldState, Hlc, Ledger, Seq};
+
+/// A log entry written by this batch.
+struct NewEntry {
+    seq: i64,
+    id: Uuid,
+    entity: &'static str,
+    row: Uuid,
+    field: String,
+    value: String,
+    hlc: i64,
+    device: Uuid,
+    base: Option<String>,
+    seen: Option<String>,
+    village: Uuid,
+    applied: bool,
+    live: bool,
+    chain: Option<Vec<u8>>,
+}
+
+pub(crate) struct PgLedger<'a, 'c> {
+    tx: &'a mut Transaction<'c>,
+    server: Uuid,
+    now: i64,
+    /// The log's last sequence number when the batch started: entries at or below it are stored.
+    head: i64,
+    next_seq: i64,
+    /// Ids in the log (from the batch's look-up or written now) → sequence number and stored link.
+    known: HashMap<Uuid, (Seq, Option<Vec<u8>>)>,
+    refused: HashMap<Uuid, (String, String)>,
+    /// Live fields of the records whose state is loaded (every field they have is here).
+    state: HashMap<Uuid, HashMap<String, FieldState>>,
+    /// Open conflicts by (record, field), for the loaded records; `None`: none open.
+    conflicts: HashMap<(Uuid, String), Option<Uuid>>,
+    conflicts_changed: HashSet<(Uuid, String)>,
+    villages: HashMap<Uuid, Option<Uuid>>,
+    codes: HashMap<Uuid, Option<String>>,
+    authors: HashMap<Uuid, String>,
+    /// Ids the server minted during this batch (conflict records): new, nothing stored about them.
+    minted: Rc<RefCell<HashSet<Uuid>>>,
+    log: Vec<NewEntry>,
+    unlive: Vec<i64>,
+    refused_new: Vec<(Uuid, Uuid, i64, String, String, i64)>,
+    scoped: HashMap<Uuid, (&'static str, Uuid)>,
+    new_codes: HashMap<Uuid, String>,
+    files: HashSet<(String, Uuid, &'static str)>,
+}
+
+type PgResult<T> = Result<T, postgres::Error>;
+
+fn state_of(r: &postgres::Row, off: usize) -> PgResult<FieldState> {
+    let value: &str = r.try_get(off + 2)?;
+    Ok(FieldState {
+        seq: r.try_get::<_, i64>(off)? as Seq,
+        change: r.try_get(off + 1)?,
+        value: serde_json::from_str(value).unwrap_or(Value::Null),
+        hlc: Hlc(r.try_get::<_, i64>(off + 3)? as u64),
+        device: r.try_get(off + 4)?,
+    })
+}
+
+impl<'a, 'c> PgLedger<'a, 'c> {
+    /// Reads what the batch will consult, in a handful of queries. `head` is the log's last sequence
+    /// number, read under the log lock.
+    pub fn load(
+        tx: &'a mut Transaction<'c>,
+        server: Uuid,
+        head: i64,
+        changes: &[Change],
+        lookups: &[Uuid],
+    ) -> PgResult<Self> {
+        let ids: Vec<Uuid> = changes.iter().map(|c| c.id).collect();
+        let mut rows: Vec<Uuid> = changes.iter().map(|c| c.row).collect();
+        rows.sort();
+        rows.dedup();
+        let mut l = PgLedger {
+            server,
+            now: chrono::Utc::now().timestamp_millis(),
+            head,
+            next_seq: head,
+            known: HashMap::new(),
+            refused: HashMap::new(),
+            state: HashMap::new(),
+            conflicts: HashMap::new(),
+            conflicts_changed: HashSet::new(),
+            villages: HashMap::new(),
+            codes: HashMap::new(),
+            authors: HashMap::new(),
+            minted: Rc::default(),
+            log: Vec::new(),
+            unlive: Vec::new(),
+            refused_new: Vec::new(),
+            scoped: HashMap::new(),
+            new_codes: HashMap::new(),
+            files: HashSet::new(),
+            tx,
+        };
+        for r in l.tx.query("SELECT id, seq, chain FROM change_log WHERE id = ANY($1::uuid[])", &[&ids])? {
+            l.known.insert(r.try_get(0)?, (r.try_get::<_, i64>(1)? as Seq, r.try_get(2)?));
+        }
+        for r in l.tx.query("SELECT id, change, reason FROM rejected_change WHERE id = ANY($1::uuid[])", &[&ids])? {
+            l.refused.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
+        }
+        for &v in lookups {
+            l.villages.insert(v, None);
+        }
+        for r in l.tx.query("SELECT row_id, village_id FROM row_scope WHERE row_id = ANY($1::uuid[])", &[&lookups])? {
+            l.villages.insert(r.try_get(0)?, Some(r.try_get(1)?));
+        }
+        l.load_rows(&rows)?;
+        // The conflicts already open on these records are consulted (joined) by the merge rules.
+        let open: Vec<Uuid> = l.conflicts.values().flatten().copied().collect();
+        l.load_rows(&open)?;
+        Ok(l)
+    }
+
+    /// Loads every live field and open conflict of `rows`.
+    fn load_rows(&mut self, rows: &[Uuid]) -> PgResult<()> {
+        let rows: Vec<Uuid> = rows.iter().filter(|r| !self.state.contains_key(r)).copied().collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for &r in &rows {
+            self.state.insert(r, HashMap::new());
+        }
+        for r in self.tx.query(
+            "SELECT row_id, field, seq, id, value, hlc, device FROM change_log WHERE row_id = ANY($1::uuid[]) AND live",
+            &[&rows],
+        )? {
+            let row: Uuid = r.try_get(0)?;
+            let field: String = r.try_get(1)?;
+            self.state.entry(row).or_default().insert(field, state_of(&r, 2)?);
+        }
+        for r in self
+            .tx
+            .query("SELECT row_id, field, conflict_id FROM open_conflict WHERE row_id = ANY($1::uuid[])", &[&rows])?
+        {
+            self.conflicts.insert((r.try_get(0)?, r.try_get(1)?), Some(r.try_get(2)?));
+        }
+        Ok(())
+    }
+
+    /// Makes sure a record's state is loaded: new records (made by this batch or minted by the server)
+    /// have none stored; others are read on first use.
+    fn ensure_row(&mut self, row: Uuid) -> PgResult<()> {
+        if self.state.contains_key(&row) {
+            return Ok(());
+        }
+        if self.minted.borrow().contains(&row) {
+            self.state.insert(row, HashMap::new());
+            return Ok(());
+        }
+        self.load_rows(&[row])
+    }
+
+    /// Writes what the batch decided, one statement per table, and returns the log's new head.
+    pub fn flush(self) -> PgResult<i64> {
+        let PgLedger {
+            tx, now, log, unlive, refused_new, scoped, new_codes, files, conflicts, conflicts_changed, ..
+        } = self;
+        if !unlive.is_empty() {
+            tx.execute("UPDATE change_log SET live = false WHERE seq = ANY($1::bigint[])", &[&unlive])?;
+        }
+        if !log.is_empty() {
+            let col = |f: &dyn Fn(&NewEntry) -> i64| log.iter().map(f).collect::<Vec<i64>>();
+            let seq = col(&|e| e.seq);
+            let hlc = col(&|e| e.hlc);
+            let id: Vec<Uuid> = log.iter().map(|e| e.id).collect();
+            let entity: Vec<&str> = log.iter().map(|e| e.entity).collect();
+            let row: Vec<Uuid> = log.iter().map(|e| e.row).collect();
+            let field: Vec<&str> = log.iter().map(|e| e.field.as_str()).collect();
+            let value: Vec<&str> = log.iter().map(|e| e.value.as_str()).collect();
+            let device: Vec<Uuid> = log.iter().map(|e| e.device).collect();
+            let base: Vec<Option<&str>> = log.iter().map(|e| e.base.as_deref()).collect();
+            let seen: Vec<Option<&str>> = log.iter().map(|e| e.seen.as_deref()).collect();
+            let village: Vec<Uuid> = log.iter().map(|e| e.village).collect();
+            let applied: Vec<bool> = log.iter().map(|e| e.applied).collect();
+            let live: Vec<bool> = log.iter().map(|e| e.live).collect();
+            let chain: Vec<Option<&[u8]>> = log.iter().map(|e| e.chain.as_deref()).collect();
+            tx.execute(
+                "INSERT INTO change_log(seq, id, entity, row_id, field, value, hlc, device, base, seen, village_id, \
+                 applied, live, chain, received_at) \
+                 SELECT s, i, e, r, f, v, h, d, b, n, vi, a, l, c, $15 FROM unnest($1::bigint[], $2::uuid[], \
+                 $3::text[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::uuid[], $9::text[], $10::text[], \
+                 $11::uuid[], $12::boolean[], $13::boolean[], $14::bytea[]) AS t(s, i, e, r, f, v, h, d, b, n, vi, a, l, c)",
+                &[&seq, &id, &entity, &row, &field, &value, &hlc, &device, &base, &seen, &village, &applied, &live, &chain, &now],
+            )?;
+        }
+        if !scoped.is_empty() {
+            let rows: Vec<Uuid> = scoped.keys().copied().collect();
+            let entities: Vec<&str> = rows.iter().map(|r| scoped[r].0).collect();
+            let villages: Vec<Uuid> = rows.iter().map(|r| scoped[r].1).collect();
+            tx.execute(
+                "INSERT INTO row_scope(row_id, entity, village_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[]) \
+                 ON CONFLICT (row_id) DO NOTHING",
+                &[&rows, &entities, &villages],
+            )?;
+        }
+        if !new_codes.is_empty() {
+            let villages: Vec<Uuid> = new_codes.keys().copied().collect();
+            let codes: Vec<&str> = villages.iter().map(|v| new_codes[v].as_str()).collect();
+            tx.execute(
+                "INSERT INTO village_scope(village_id, code) SELECT * FROM unnest($1::uuid[], $2::text[]) \
+                 ON CONFLICT (village_id) DO UPDATE SET code = excluded.code",
+                &[&villages, &codes],
+            )?;
+        }
+        if !files.is_empty() {
+            let hashes: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+            let villages: Vec<Uuid> = files.iter().map(|f| f.1).collect();
+            let entities: Vec<&str> = files.iter().map(|f| f.2).collect();
+            tx.execute(
+                "INSERT INTO blob_ref(hash, village_id, entity) SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[]) \
+                 ON CONFLICT (hash, village_id) DO NOTHING",
+                &[&hashes, &villages, &entities],
+            )?;
+        }
+        if !conflicts_changed.is_empty() {
+            let keys: Vec<&(Uuid, String)> = conflicts_changed.iter().collect();
+            let rows: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+            let fields: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+            tx.execute(
+                "DELETE FROM open_conflict o USING unnest($1::uuid[], $2::text[]) AS t(r, f) WHERE o.row_id = t.r AND o.field = t.f",
+                &[&rows, &fields],
+            )?;
+            let open: Vec<(&(Uuid, String), Uuid)> =
+                keys.iter().filter_map(|k| conflicts.get(*k).copied().flatten().map(|c| (*k, c))).collect();
+            if !open.is_empty() {
+                let rows: Vec<Uuid> = open.iter().map(|(k, _)| k.0).collect();
+                let fields: Vec<&str> = open.iter().map(|(k, _)| k.1.as_str()).collect();
+                let ids: Vec<Uuid> = open.iter().map(|(_, c)| *c).collect();
+                tx.execute(
+                    "INSERT INTO open_conflict(row_id, field, conflict_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[])",
+                    &[&rows, &fields, &ids],
+                )?;
+            }
+        }
+        if !refused_new.is_empty() {
+            let ids: Vec<Uuid> = refused_new.iter().map(|r| r.0).collect();
+            let devices: Vec<Uuid> = refused_new.iter().map(|r| r.1).collect();
+            let hlcs: Vec<i64> = refused_new.iter().map(|r| r.2).collect();
+            let changes: Vec<&str> = refused_new.iter().map(|r| r.3.as_str()).collect();
+            let reasons: Vec<&str> = refused_new.iter().map(|r| r.4.as_str()).collect();
+            let at: Vec<i64> = refused_new.iter().map(|r| r.5).collect();
+            tx.execute(
+                "INSERT INTO rejected_change(id, device, hlc, change, reason, received_at) \
+                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::bigint[]) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&ids, &devices, &hlcs, &changes, &reasons, &at],
+            )?;
+        }
+        Ok(log.last().map_or(0, |e| e.seq))
+    }
+}
+
+impl Ledger for PgLedger<'_, '_> {
+    type Error = postgres::Error;
+
+    fn known(&mut self, change: Uuid) -> PgResult<Option<Seq>> {
+        // Every id of the batch was looked up; server-minted ids are new.
+        Ok(self.known.get(&change).map(|k| k.0))
+    }
+
+    fn current(&mut self, row: Uuid, field: &str) -> PgResult<Option<FieldState>> {
+        self.ensure_row(row)?;
+        Ok(self.state.get(&row).and_then(|m| m.get(field)).cloned())
+    }
+
+    fn row_state(&mut self, row: Uuid) -> PgResult<Vec<(String, FieldState)>> {
+        self.ensure_row(row)?;
+        Ok(self.state.get(&row).into_iter().flatten().map(|(f, s)| (f.clone(), s.clone())).collect())
+    }
+
+    fn open_conflict(&mut self, row: Uuid, field: &str) -> PgResult<Option<Uuid>> {
+        self.ensure_row(row)?;
+        Ok(self.conflicts.get(&(row, field.to_string())).copied().flatten())
+    }
+
+    fn set_open_conflict(&mut self, row: Uuid, field: &str, conflict: Option<Uuid>) -> PgResult<()> {
+        let key = (row, field.to_string());
+        self.conflicts.insert(key.clone(), conflict);
+        self.conflicts_changed.insert(key);
+        Ok(())
+    }
+
+    fn author(&mut self, device: Uuid) -> PgResult<String> {
+        if let Some(a) = self.authors.get(&device) {
+            return Ok(a.clone());
+        }
+        let name: Option<String> = self
+            .tx
+            .query_opt("SELECT name FROM device WHERE id = $1", &[&device])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        let name =
+            name.unwrap_or_else(|| if device == self.server { "服务器".into() } else { "未登记设备".into() });
+        self.authors.insert(device, name.clone());
+        Ok(name)
+    }
+
+    fn append(&mut self, c: &Change, village: Uuid, applied: bool) -> PgResult<Seq> {
+        self.ensure_row(c.row)?;
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        if applied {
+            if let Some(prev) = self.state.get(&c.row).and_then(|m| m.get(&c.field)) {
+                let prev = prev.seq as i64;
+                if prev > self.head {
+                    if let Some(e) = self.log.get_mut((prev - self.head - 1) as usize) {
+                        e.live = false;
+                    }
+                } else {
+                    self.unlive.push(prev);
+                }
+            }
+        }
+        let chain = c.chain.as_deref().and_then(zoufang_sync::chain::from_hex).map(|l| l.to_vec());
+        self.known.insert(c.id, (seq as Seq, chain.clone()));
+        self.log.push(NewEntry {
+            seq,
+            id: c.id,
+            entity: c.entity.ident(),
+            row: c.row,
+            field: c.field.clone(),
+            value: c.value.to_string(),
+            hlc: c.hlc.0 as i64,
+            device: c.device,
+            base: c.base.map(|b| serde_json::to_string(&b).unwrap_or_default()),
+            seen: c.seen.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default()),
+            village,
+            applied,
+            live: applied,
+            chain,
+        });
+        if c.device == self.server {
+            // Records the server writes itself (conflicts) are scoped like the record they concern.
+            self.scoped.entry(c.row).or_insert((c.entity.ident(), village));
+            self.villages.insert(c.row, Some(village));
+        }
+        if applied {
+            let st = FieldState { seq: seq as Seq, change: c.id, value: c.value.clone(), hlc: c.hlc, device: c.device };
+            self.state.entry(c.row).or_default().insert(c.field.clone(), st);
+        }
+        Ok(seq as Seq)
+    }
+}
+
+impl BatchBackend for PgLedger<'_, '_> {
+    fn chain_head(&mut self, device: Uuid) -> PgResult<Option<Link>> {
+        let head: Option<Vec<u8>> = self
+            .tx
+            .query_opt("SELECT chain_head FROM device WHERE id = $1", &[&device])?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .flatten();
+        Ok(head.and_then(|b| b.try_into().ok()))
+    }
+
+    fn stored_link(&mut self, id: Uuid) -> PgResult<Option<Vec<u8>>> {
+        Ok(self.known.get(&id).and_then(|k| k.1.clone()))
+    }
+
+    fn refused_before(&mut self, id: Uuid) -> PgResult<Option<(String, String)>> {
+        Ok(self.refused.get(&id).cloned())
+    }
+
+    fn keep_refused(&mut self, c: &Change, reason: &str, now: i64) -> PgResult<()> {
+        let json = serde_json::to_string(c).unwrap_or_default();
+        self.refused.entry(c.id).or_insert_with(|| (json.clone(), reason.to_string()));
+        self.refused_new.push((c.id, c.device, c.hlc.0 as i64, json, reason.to_string(), now));
+        Ok(())
+    }
+
+    fn stored_village(&mut self, row: Uuid) -> PgResult<Option<Uuid>> {
+        if let Some(v) = self.villages.get(&row) {
+            return Ok(*v);
+        }
+        let v: Option<Uuid> = self
+            .tx
+            .query_opt("SELECT village_id FROM row_scope WHERE row_id = $1", &[&row])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        self.villages.insert(row, v);
+        Ok(v)
+    }
+
+    fn stored_code(&mut self, village: Uuid) -> PgResult<Option<String>> {
+        if let Some(c) = self.new_codes.get(&village) {
+            return Ok(Some(c.clone()));
+        }
+        if let Some(c) = self.codes.get(&village) {
+            return Ok(c.clone());
+        }
+        let c: Option<String> = self
+            .tx
+            .query_opt("SELECT code FROM village_scope WHERE village_id = $1", &[&village])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        self.codes.insert(village, c.clone());
+        Ok(c)
+    }
+
+    fn mark_new(&mut self, row: Uuid) {
+        self.state.entry(row).or_default();
+    }
+
+    fn scope_row(&mut self, row: Uuid, entity: Entity, village: Uuid) -> PgResult<()> {
+        self.scoped.entry(row).or_insert((entity.ident(), village));
+        self.villages.insert(row, Some(village));
+        Ok(())
+    }
+
+    fn set_code(&mut self, village: Uuid, code: &str) -> PgResult<()> {
+        self.new_codes.insert(village, code.to_string());
+        Ok(())
+    }
+
+    fn name_file(&mut self, hash: &str, village: Uuid, entity: Entity) -> PgResult<()> {
+        self.files.insert((hash.to_string(), village, entity.ident()));
+        Ok(())
+    }
+
+    fn minted_ids(&self) -> Option<Rc<RefCell<HashSet<Uuid>>>> {
+        Some(self.minted.clone())
+    }
+}

@@ -1,0 +1,479 @@
+//! The scale backend: PostgreSQL, shared by several stateless server replicas.
+//!
+//! The log's order is the order devices observe: every write to the log takes one transaction-scoped
+//! advisory lock, reads the head, numbers its entries after it and commits before the lock is released.
+//! PostgreSQL makes a commit visible before it releases the transaction's locks, so a later writer (on
+//! any replica) always numbers after an entry every reader can already see: a pull never sees seq n+1
+//! while n is still to come, and no number is skipped (a rolled-back batch never took one).
+
+mod access;
+mod ledger;
+
+use crate::access::{file_readable, now_rfc3339, readable_kinds};
+use crate::audit::{chain_problem, refused_entry, Entry};
+use crate::batch;
+use crate::error::ApiError;
+use crate::page::PageWriter;
+use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
+use crate::tokens;
+use ledger::PgLedger;
+use postgres::{Client, NoTls};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+use zoufang_migrate::Migration;
+use zoufang_model::{Entity, Role, Scope};
+use zoufang_sync::{
+    Change, ChangeResult, Clock, EnrolResponse, Hlc, LoginRequest, PushRequest, PushResponse, Seq, Status, MAX_BATCH,
+};
+
+/// The PostgreSQL schema's migrations, oldest first (same discipline as SQLite's: numbered files,
+/// each applied once in its own transaction, a database newer than the binary refused).
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, sql: include_str!("../../../../schema/server-pg/0001_init.sql") }];
+
+/// Advisory lock keys: one serialises writes to the log, one serialises migrations across replicas.
+const LOG_LOCK: i64 = 0x7a66_0001;
+const MIGRATE_LOCK: i64 = 0x7a66_0002;
+const READERS: usize = 4;
+
+/// Why the PostgreSQL backend could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum PgOpenError {
+    #[error("无法连接 PostgreSQL（{url}）：{source}")]
+    Connect { url: String, source: postgres::Error },
+    #[error("PostgreSQL 数据库结构迁移失败：{0}")]
+    Migrate(postgres::Error),
+    #[error("数据库结构版本 {found} 比本程序支持的 {supported} 新：请升级服务器程序")]
+    TooNew { found: i32, supported: i32 },
+    #[error("数据库中的服务器编号无效：{0}")]
+    ServerId(String),
+}
+
+pub struct PgStorage {
+    url: String,
+    writer: Mutex<Client>,
+    readers: Vec<Mutex<Client>>,
+    next_reader: AtomicUsize,
+    clock: Mutex<Clock>,
+    server_id: Uuid,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a connection cannot leave a transaction open: postgres rolls it back on drop.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Hides the password in a connection URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn connect(url: &str) -> Result<Client, PgOpenError> {
+    Client::connect(url, NoTls).map_err(|source| PgOpenError::Connect { url: redact(url), source })
+}
+
+/// Brings the schema up to date; replicas starting together wait for each other on an advisory lock.
+fn migrate(c: &mut Client) -> Result<(), PgOpenError> {
+    c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK]).map_err(PgOpenError::Migrate)?;
+    let result = (|| {
+        c.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migration (version integer PRIMARY KEY, applied_at text NOT NULL)",
+        )
+        .map_err(PgOpenError::Migrate)?;
+        let found: i32 = c
+            .query_one("SELECT coalesce(max(version), 0) FROM schema_migration", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(PgOpenError::Migrate)?;
+        let supported = MIGRATIONS.len() as i32;
+        if found > supported {
+            return Err(PgOpenError::TooNew { found, supported });
+        }
+        for m in MIGRATIONS.iter().filter(|m| m.version as i32 > found) {
+            let mut tx = c.transaction().map_err(PgOpenError::Migrate)?;
+            tx.batch_execute(m.sql).map_err(PgOpenError::Migrate)?;
+            tx.execute(
+                "INSERT INTO schema_migration(version, applied_at) VALUES ($1, $2)",
+                &[&(m.version as i32), &now_rfc3339()],
+            )
+            .map_err(PgOpenError::Migrate)?;
+            tx.commit().map_err(PgOpenError::Migrate)?;
+            tracing::info!("PostgreSQL schema migrated to version {}", m.version);
+        }
+        Ok(())
+    })();
+    let _ = c.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK]);
+    result
+}
+
+impl PgStorage {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`, with `?options=-csearch_path%3D…`
+    /// for a schema other than `public`), brings the schema up to date and opens the connection pool.
+    pub fn open(url: &str) -> Result<Self, PgOpenError> {
+        let mut w = connect(url)?;
+        migrate(&mut w)?;
+        let id = Uuid::now_v7().to_string();
+        w.execute("INSERT INTO server_meta(key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING", &[&id])
+            .map_err(PgOpenError::Migrate)?;
+        let stored: String = w
+            .query_one("SELECT value FROM server_meta WHERE key = 'server_id'", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(PgOpenError::Migrate)?;
+        let server_id = Uuid::parse_str(&stored).map_err(|e| PgOpenError::ServerId(e.to_string()))?;
+        let last: Option<i64> = w
+            .query_one("SELECT max(hlc) FROM change_log", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(PgOpenError::Migrate)?;
+        let readers = (0..READERS).map(|_| connect(url).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        Ok(PgStorage {
+            url: url.to_string(),
+            writer: Mutex::new(w),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            clock: Mutex::new(Clock::resume(Hlc(last.unwrap_or(0) as u64))),
+            server_id,
+        })
+    }
+
+    /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
+    fn live<'a>(&self, mut g: MutexGuard<'a, Client>) -> Result<MutexGuard<'a, Client>, ApiError> {
+        if g.is_closed() {
+            tracing::warn!("PostgreSQL connection lost; reconnecting");
+            *g = connect(&self.url).map_err(ApiError::internal)?;
+        }
+        Ok(g)
+    }
+
+    fn writer(&self) -> Result<MutexGuard<'_, Client>, ApiError> {
+        self.live(lock(&self.writer))
+    }
+
+    fn reader(&self) -> Result<MutexGuard<'_, Client>, ApiError> {
+        for m in &self.readers {
+            if let Ok(g) = m.try_lock() {
+                return self.live(g);
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.live(lock(&self.readers[i]))
+    }
+
+    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+        let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
+        let kinds = readable_kinds(device)?;
+        let mut conn = self.reader()?;
+        // One snapshot for the page and the head it reports.
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        const COLS: &str = "seq, entity, row_id, field, value, hlc";
+        let (after, lim) = (after as i64, limit as i64);
+        let rows = match device.map(|d| &d.scope) {
+            None => tx.query(
+                &format!("SELECT {COLS} FROM change_log WHERE live AND seq > $1 ORDER BY seq LIMIT $2"),
+                &[&after, &lim],
+            )?,
+            Some(Scope::Village(v)) => tx.query(
+                &format!("SELECT {COLS} FROM change_log WHERE live AND village_id = $1 AND seq > $2{kinds} ORDER BY seq LIMIT $3"),
+                &[v, &after, &lim],
+            )?,
+            Some(Scope::Township(p) | Scope::County(p)) => tx.query(
+                &format!(
+                    "SELECT {COLS} FROM change_log WHERE live AND seq > $2{kinds} AND village_id IN \
+                     (SELECT village_id FROM village_scope WHERE starts_with(code, $1)) ORDER BY seq LIMIT $3"
+                ),
+                &[p, &after, &lim],
+            )?,
+        };
+        let mut page = PageWriter::new(limit);
+        for r in &rows {
+            page.push(
+                r.try_get::<_, i64>(0)? as Seq,
+                r.try_get(1)?,
+                &r.try_get::<_, Uuid>(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                Hlc(r.try_get::<_, i64>(5)? as u64),
+            );
+        }
+        let head: Option<i64> = tx.query_one("SELECT max(seq) FROM change_log", &[])?.try_get(0)?;
+        tx.commit()?;
+        Ok(page.finish(after as Seq, (head.unwrap_or(0) as Seq).max(after as Seq)))
+    }
+
+    /// Applies a batch in one transaction under the log lock. `from` is None for trusted ingest.
+    fn apply_batch(
+        &self,
+        conn: &mut Client,
+        from: Option<(&DeviceAuth, u64)>,
+        changes: &[Change],
+    ) -> Result<Vec<ChangeResult>, ApiError> {
+        let mut tx = conn.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
+        let head: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?.try_get(0)?;
+        let lookups = batch::scope_lookups(changes);
+        let mut ledger = PgLedger::load(&mut tx, self.server_id, head, changes, &lookups)?;
+        let done = {
+            let mut clock = lock(&self.clock);
+            batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?
+        };
+        ledger.flush()?;
+        if let Some((d, batch)) = from {
+            tx.execute(
+                "UPDATE device SET last_seen_at = $1, last_batch = greatest(last_batch, $2), chain_head = $3 WHERE id = $4",
+                &[&now_rfc3339(), &(batch as i64), &done.head.as_ref().map(|h| &h[..]), &d.id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(done.results)
+    }
+}
+
+impl Storage for PgStorage {
+    fn server_id(&self) -> Uuid {
+        self.server_id
+    }
+
+    fn create_enrol_code_for(
+        &self,
+        device_name: &str,
+        scope: &Scope,
+        role: Role,
+        ttl_hours: u32,
+        token_days: u32,
+    ) -> Result<String, ApiError> {
+        self.create_code(device_name, scope, role, ttl_hours, token_days)
+    }
+
+    fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError> {
+        self.redeem_code(code, device_id, device_name)
+    }
+
+    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
+        self.login_device(req)
+    }
+
+    fn create_user(
+        &self,
+        login: &str,
+        name: &str,
+        role: Role,
+        scope: &Scope,
+        password: &str,
+    ) -> Result<Uuid, ApiError> {
+        self.add_user(login, name, role, scope, password)
+    }
+
+    fn users(&self) -> Result<Vec<UserInfo>, ApiError> {
+        self.list_users()
+    }
+
+    fn disable_user(&self, login: &str) -> Result<bool, ApiError> {
+        self.disable(login)
+    }
+
+    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError> {
+        self.check_token(token)
+    }
+
+    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ApiError> {
+        self.writer()?.execute(
+            "UPDATE device SET handed_in_at = $1 WHERE id = $2 AND revoke_mode = 'handover' AND handed_in_at IS NULL",
+            &[&now_rfc3339(), &device.id],
+        )?;
+        Ok(())
+    }
+
+    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError> {
+        batch::check_request(&req)?;
+        let mut conn = self.writer()?;
+        let last: i64 = conn.query_one("SELECT last_batch FROM device WHERE id = $1", &[&device.id])?.try_get(0)?;
+        let replay = req.batch as i64 <= last;
+        let results = self.apply_batch(&mut conn, Some((device, req.batch)), &req.changes)?;
+        let server_hlc = lock(&self.clock).last();
+        Ok(PushResponse { results, replay, server_hlc })
+    }
+
+    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+        self.pull_page(Some(device), after, limit)
+    }
+
+    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+        self.pull_page(None, after, limit)
+    }
+
+    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError> {
+        let mut conn = self.writer()?;
+        let mut devices: Vec<Uuid> = changes.iter().map(|c| c.device).collect();
+        devices.sort();
+        devices.dedup();
+        for d in devices {
+            conn.execute(
+                "INSERT INTO device(id, name, token_hash, scope, created_at, revoked_at) VALUES ($1, $2, $3, 'county:000000', $4, $4) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&d, &source_name, &tokens::hash(&tokens::new_token()), &now_rfc3339()],
+            )?;
+        }
+        let mut n = 0;
+        for chunk in changes.chunks(MAX_BATCH) {
+            let results = self.apply_batch(&mut conn, None, chunk)?;
+            n += results.iter().filter(|r| r.status != Status::Rejected).count();
+        }
+        Ok(n)
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
+        self.list_devices()
+    }
+
+    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError> {
+        self.revoke_device(device, mode)
+    }
+
+    fn villages(&self) -> Result<Vec<VillageInfo>, ApiError> {
+        let rows = self.reader()?.query(
+            "SELECT vs.village_id, vs.code,
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'name' AND live),
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'township' AND live),
+               (SELECT count(*) FROM row_scope WHERE village_id = vs.village_id AND entity = 'household')
+             FROM village_scope vs ORDER BY vs.code",
+            &[],
+        )?;
+        let text = |s: Option<String>| s.and_then(|s| serde_json::from_str::<String>(&s).ok()).unwrap_or_default();
+        rows.iter()
+            .map(|r| {
+                Ok(VillageInfo {
+                    id: r.try_get(0)?,
+                    code: r.try_get(1)?,
+                    name: text(r.try_get(2)?),
+                    township: text(r.try_get(3)?),
+                    households: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ApiError> {
+        self.writer()?.execute(
+            "INSERT INTO sealing_key(county, key, set_by, set_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (county) DO UPDATE SET key = excluded.key, set_by = excluded.set_by, set_at = excluded.set_at",
+            &[&county, &key, &by, &now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ApiError> {
+        let row = self.reader()?.query_opt("SELECT key, set_at FROM sealing_key WHERE county = $1", &[&county])?;
+        Ok(row.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
+    }
+
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ApiError> {
+        let row = self.reader()?.query_opt("SELECT code FROM village_scope WHERE village_id = $1", &[&village])?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn stats(&self) -> Result<Stats, ApiError> {
+        let r = self.reader()?.query_one(
+            "SELECT (SELECT count(*) FROM change_log),
+                    (SELECT count(*) FROM row_scope),
+                    (SELECT count(*) FROM row_scope WHERE entity = $1),
+                    (SELECT count(*) FROM row_scope WHERE entity = $2),
+                    (SELECT count(*) FROM row_scope WHERE entity = $3),
+                    (SELECT count(*) FROM row_scope WHERE entity = $4),
+                    (SELECT count(*) FROM open_conflict),
+                    (SELECT count(*) FROM device WHERE scope <> 'county:000000')",
+            &[&Entity::Village.ident(), &Entity::Household.ident(), &Entity::Member.ident(), &Entity::Visit.ident()],
+        )?;
+        Ok(Stats {
+            changes: r.try_get(0)?,
+            live_records: r.try_get(1)?,
+            villages: r.try_get(2)?,
+            households: r.try_get(3)?,
+            members: r.try_get(4)?,
+            visits: r.try_get(5)?,
+            open_conflicts: r.try_get(6)?,
+            devices: r.try_get(7)?,
+        })
+    }
+
+    fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {
+        let mut conn = self.reader()?;
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let devices =
+            tx.query("SELECT id, name, chain_head FROM device WHERE chain_head IS NOT NULL ORDER BY created_at", &[])?;
+        // Every device's chained changes in one pass over the log, and its refused changes.
+        let mut chains: HashMap<Uuid, (Vec<Entry>, Option<String>)> = HashMap::new();
+        for r in tx.query(
+            "SELECT device, id, entity, row_id, field, value, hlc, base, seen, chain FROM change_log WHERE chain IS NOT NULL",
+            &[],
+        )? {
+            let device: Uuid = r.try_get(0)?;
+            let parsed = (|| -> Option<Change> {
+                Some(Change {
+                    id: r.try_get(1).ok()?,
+                    entity: Entity::parse(r.try_get(2).ok()?)?,
+                    row: r.try_get(3).ok()?,
+                    field: r.try_get(4).ok()?,
+                    value: serde_json::from_str(r.try_get(5).ok()?).ok()?,
+                    hlc: Hlc(r.try_get::<_, i64>(6).ok()? as u64),
+                    device,
+                    base: r.try_get::<_, Option<&str>>(7).ok()?.map(serde_json::from_str).transpose().ok()?,
+                    seen: r.try_get::<_, Option<&str>>(8).ok()?.map(serde_json::from_str).transpose().ok()?,
+                    chain: None,
+                })
+            })();
+            let entry = chains.entry(device).or_default();
+            match parsed {
+                Some(c) => entry.0.push((c, r.try_get(9)?)),
+                None => entry.1 = Some("有无法解析的记录".to_string()),
+            }
+        }
+        for r in tx.query("SELECT device, change FROM rejected_change", &[])? {
+            let entry = chains.entry(r.try_get(0)?).or_default();
+            match refused_entry(r.try_get(1)?) {
+                Ok(Some(e)) => entry.0.push(e),
+                Ok(None) => {}
+                Err(()) => entry.1 = Some("有无法解析的拒收记录".to_string()),
+            }
+        }
+        tx.commit()?;
+        let mut out = Vec::new();
+        for r in devices {
+            let device: Uuid = r.try_get(0)?;
+            let head: Option<Vec<u8>> = r.try_get(2)?;
+            let (mut entries, problem) = chains.remove(&device).unwrap_or_default();
+            let problem = problem.or_else(|| chain_problem(&mut entries, head.as_deref()));
+            out.push(AuditReport { device, name: r.try_get(1)?, checked: entries.len(), problem });
+        }
+        Ok(out)
+    }
+
+    fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError> {
+        let rows = self.reader()?.query(
+            "SELECT r.village_id, s.code, r.entity FROM blob_ref r LEFT JOIN village_scope s ON s.village_id = r.village_id \
+             WHERE r.hash = $1",
+            &[&hash],
+        )?;
+        let refs = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect::<Result<Vec<_>, postgres::Error>>()?;
+        Ok(file_readable(device, &refs))
+    }
+}
