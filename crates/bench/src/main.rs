@@ -376,7 +376,12 @@ fn ingest(households_per_village: usize, backend: BackendArg) -> Result<()> {
         };
         zoufang_demo::county(7, size)
     };
-    let mut changes = county.to_changes(device_id);
+    // The villages are set up by the county office (its role writes them; a work team's may not),
+    // loaded before the clock starts; the field work is pushed.
+    let setup: Vec<zoufang_sync::Change> =
+        county.to_changes(Uuid::from_u128(0x5eed)).into_iter().filter(|c| c.entity == Entity::Village).collect();
+    let mut changes: Vec<zoufang_sync::Change> =
+        county.to_changes(device_id).into_iter().filter(|c| c.entity != Entity::Village).collect();
     // A second wave: every household's notes and phone edited again without having seen the current
     // value (base unknown), i.e. concurrent edits; the phone differs, so each opens a conflict.
     let n0 = changes.len();
@@ -411,6 +416,7 @@ fn ingest(households_per_village: usize, backend: BackendArg) -> Result<()> {
         let storage = open_storage(backend, dir.path())?;
         let code = storage.create_enrol_code("bench", &Scope::County("522630".into()), 1)?;
         storage.enrol(&code, device_id, "县扶贫办 bench")?;
+        storage.ingest_trusted("县扶贫办 村设置", &setup)?;
         // The whole county's field work as one device: the work-team role, at county scope.
         let device = DeviceAuth::new(device_id, "县扶贫办 bench", Scope::County("522630".into()), Role::WorkTeam);
         let requests: Vec<PushRequest> = changes

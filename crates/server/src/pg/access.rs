@@ -1,6 +1,7 @@
 //! Who may call, PostgreSQL rows: enrolment codes, users, device tokens, revocation. The rules are in
 //! `crate::access`, shared with the SQLite backend.
 
+use super::conn::Tx;
 use super::PgStorage;
 use crate::access::{
     bad_login, bad_scope, check_reenrol, code_expiry, device_auth, dummy_hash, login_device_name, mode_parse, new_user,
@@ -9,7 +10,6 @@ use crate::access::{
 use crate::error::ApiError;
 use crate::storage::{DeviceAuth, DeviceInfo, RevokeMode, UserInfo};
 use crate::tokens;
-use postgres::Transaction;
 use uuid::Uuid;
 use zoufang_model::{Role, Scope};
 use zoufang_sync::{EnrolResponse, LoginRequest};
@@ -19,7 +19,7 @@ impl PgStorage {
     #[allow(clippy::too_many_arguments)]
     fn register_device(
         &self,
-        tx: &mut Transaction<'_>,
+        tx: &mut Tx<'_>,
         device_id: Uuid,
         name: &str,
         scope: &str,
@@ -94,7 +94,7 @@ impl PgStorage {
         device_name: &str,
     ) -> Result<EnrolResponse, ApiError> {
         let mut conn = self.writer()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = conn.tx()?;
         let hash = tokens::hash(&tokens::normalise_code(code));
         // FOR UPDATE: two replicas redeeming the same code at once cannot both succeed.
         let row = tx.query_opt(
@@ -142,7 +142,7 @@ impl PgStorage {
         }
         let name = login_device_name(&req.login, &req.device_name);
         let mut conn = self.writer()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = conn.tx()?;
         let resp = self.register_device(
             &mut tx,
             req.device_id,
@@ -197,7 +197,7 @@ impl PgStorage {
 
     pub(super) fn disable(&self, login: &str) -> Result<bool, ApiError> {
         let mut conn = self.writer()?;
-        let mut tx = conn.transaction()?;
+        let mut tx = conn.tx()?;
         let now = now_millis();
         let id: Option<Uuid> = tx
             .query_opt("SELECT id FROM app_user WHERE login = $1 FOR UPDATE", &[&login.trim()])?

@@ -5,8 +5,8 @@
 //! one statement per table (`flush`). Sequence numbers are assigned here, after the log's head read
 //! under the log lock, so the log stays gap-free and in commit order.
 
+use super::conn::Tx;
 use crate::batch::BatchBackend;
-use postgres::Transaction;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -35,12 +35,14 @@ struct NewEntry {
 }
 
 pub(crate) struct PgLedger<'a, 'c> {
-    tx: &'a mut Transaction<'c>,
+    tx: &'a mut Tx<'c>,
     server: Uuid,
     now: i64,
     /// The log's last sequence number when the batch started: entries at or below it are stored.
     head: i64,
     next_seq: i64,
+    /// The pushing device's last accepted link, read with its row.
+    chain_head: Option<Link>,
     /// Ids in the log (from the batch's look-up or written now) → sequence number and stored link.
     known: HashMap<Uuid, (Seq, Option<Vec<u8>>)>,
     refused: HashMap<Uuid, (String, String)>,
@@ -77,11 +79,12 @@ fn state_of(r: &postgres::Row, off: usize) -> PgResult<FieldState> {
 
 impl<'a, 'c> PgLedger<'a, 'c> {
     /// Reads what the batch will consult, in a handful of queries. `head` is the log's last sequence
-    /// number, read under the log lock.
+    /// number, read under the log lock; `chain_head` the pushing device's last link.
     pub fn load(
-        tx: &'a mut Transaction<'c>,
+        tx: &'a mut Tx<'c>,
         server: Uuid,
         head: i64,
+        chain_head: Option<Link>,
         changes: &[Change],
         lookups: &[Uuid],
     ) -> PgResult<Self> {
@@ -94,6 +97,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
             now: chrono::Utc::now().timestamp_millis(),
             head,
             next_seq: head,
+            chain_head,
             known: HashMap::new(),
             refused: HashMap::new(),
             state: HashMap::new(),
@@ -111,17 +115,28 @@ impl<'a, 'c> PgLedger<'a, 'c> {
             files: HashSet::new(),
             tx,
         };
-        for r in l.tx.query("SELECT id, seq, chain FROM change_log WHERE id = ANY($1::uuid[])", &[&ids])? {
-            l.known.insert(r.try_get(0)?, (r.try_get::<_, i64>(1)? as Seq, r.try_get(2)?));
-        }
-        for r in l.tx.query("SELECT id, change, reason FROM rejected_change WHERE id = ANY($1::uuid[])", &[&ids])? {
-            l.refused.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
-        }
         for &v in lookups {
             l.villages.insert(v, None);
         }
-        for r in l.tx.query("SELECT row_id, village_id FROM row_scope WHERE row_id = ANY($1::uuid[])", &[&lookups])? {
-            l.villages.insert(r.try_get(0)?, Some(r.try_get(1)?));
+        // Stored ids, refused ids and the villages of records, in one round trip.
+        for r in l.tx.query(
+            "SELECT 0, id, seq, chain, NULL, NULL, NULL::uuid FROM change_log WHERE id = ANY($1::uuid[]) \
+             UNION ALL SELECT 1, id, NULL, NULL, change, reason, NULL FROM rejected_change WHERE id = ANY($1::uuid[]) \
+             UNION ALL SELECT 2, row_id, NULL, NULL, NULL, NULL, village_id FROM row_scope WHERE row_id = ANY($2::uuid[])",
+            &[&ids, &lookups],
+        )? {
+            let id: Uuid = r.try_get(1)?;
+            match r.try_get::<_, i32>(0)? {
+                0 => {
+                    l.known.insert(id, (r.try_get::<_, i64>(2)? as Seq, r.try_get(3)?));
+                }
+                1 => {
+                    l.refused.insert(id, (r.try_get(4)?, r.try_get(5)?));
+                }
+                _ => {
+                    l.villages.insert(id, Some(r.try_get(6)?));
+                }
+            }
         }
         l.load_rows(&rows)?;
         // The conflicts already open on these records are consulted (joined) by the merge rules.
@@ -139,19 +154,20 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         for &r in &rows {
             self.state.insert(r, HashMap::new());
         }
+        // Live fields and open conflicts in one round trip (a conflict row has no seq).
         for r in self.tx.query(
-            "SELECT row_id, field, seq, id, value, hlc, device FROM change_log WHERE row_id = ANY($1::uuid[]) AND live",
+            "SELECT row_id, field, seq, id, value, hlc, device FROM change_log WHERE row_id = ANY($1::uuid[]) AND live \
+             UNION ALL SELECT row_id, field, NULL, conflict_id, NULL, NULL, NULL FROM open_conflict \
+             WHERE row_id = ANY($1::uuid[])",
             &[&rows],
         )? {
             let row: Uuid = r.try_get(0)?;
             let field: String = r.try_get(1)?;
-            self.state.entry(row).or_default().insert(field, state_of(&r, 2)?);
-        }
-        for r in self
-            .tx
-            .query("SELECT row_id, field, conflict_id FROM open_conflict WHERE row_id = ANY($1::uuid[])", &[&rows])?
-        {
-            self.conflicts.insert((r.try_get(0)?, r.try_get(1)?), Some(r.try_get(2)?));
+            if r.try_get::<_, Option<i64>>(2)?.is_some() {
+                self.state.entry(row).or_default().insert(field, state_of(&r, 2)?);
+            } else {
+                self.conflicts.insert((row, field), Some(r.try_get(3)?));
+            }
         }
         Ok(())
     }
@@ -362,14 +378,8 @@ impl Ledger for PgLedger<'_, '_> {
 }
 
 impl BatchBackend for PgLedger<'_, '_> {
-    fn chain_head(&mut self, device: Uuid) -> PgResult<Option<Link>> {
-        let head: Option<Vec<u8>> = self
-            .tx
-            .query_opt("SELECT chain_head FROM device WHERE id = $1", &[&device])?
-            .map(|r| r.try_get(0))
-            .transpose()?
-            .flatten();
-        Ok(head.and_then(|b| b.try_into().ok()))
+    fn chain_head(&mut self, _device: Uuid) -> PgResult<Option<Link>> {
+        Ok(self.chain_head)
     }
 
     fn stored_link(&mut self, id: Uuid) -> PgResult<Option<Vec<u8>>> {

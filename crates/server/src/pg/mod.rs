@@ -7,6 +7,7 @@
 //! while n is still to come, and no number is skipped (a rolled-back batch never took one).
 
 mod access;
+mod conn;
 mod ledger;
 
 use crate::access::{file_readable, now_rfc3339, readable_kinds};
@@ -16,6 +17,7 @@ use crate::error::ApiError;
 use crate::page::PageWriter;
 use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
 use crate::tokens;
+use conn::Conn;
 use ledger::PgLedger;
 use postgres::{Client, NoTls};
 use std::collections::HashMap;
@@ -53,8 +55,8 @@ pub enum PgOpenError {
 
 pub struct PgStorage {
     url: String,
-    writer: Mutex<Client>,
-    readers: Vec<Mutex<Client>>,
+    writer: Mutex<Conn>,
+    readers: Vec<Mutex<Conn>>,
     next_reader: AtomicUsize,
     clock: Mutex<Clock>,
     server_id: Uuid,
@@ -134,10 +136,11 @@ impl PgStorage {
             .query_one("SELECT max(hlc) FROM change_log", &[])
             .and_then(|r| r.try_get(0))
             .map_err(PgOpenError::Migrate)?;
-        let readers = (0..READERS).map(|_| connect(url).map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
+        let readers =
+            (0..READERS).map(|_| connect(url).map(|c| Mutex::new(Conn::new(c)))).collect::<Result<Vec<_>, _>>()?;
         Ok(PgStorage {
             url: url.to_string(),
-            writer: Mutex::new(w),
+            writer: Mutex::new(Conn::new(w)),
             readers,
             next_reader: AtomicUsize::new(0),
             clock: Mutex::new(Clock::resume(Hlc(last.unwrap_or(0) as u64))),
@@ -146,19 +149,19 @@ impl PgStorage {
     }
 
     /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
-    fn live<'a>(&self, mut g: MutexGuard<'a, Client>) -> Result<MutexGuard<'a, Client>, ApiError> {
-        if g.is_closed() {
+    fn live<'a>(&self, mut g: MutexGuard<'a, Conn>) -> Result<MutexGuard<'a, Conn>, ApiError> {
+        if g.client.is_closed() {
             tracing::warn!("PostgreSQL connection lost; reconnecting");
-            *g = connect(&self.url).map_err(ApiError::internal)?;
+            *g = Conn::new(connect(&self.url).map_err(ApiError::internal)?);
         }
         Ok(g)
     }
 
-    fn writer(&self) -> Result<MutexGuard<'_, Client>, ApiError> {
+    fn writer(&self) -> Result<MutexGuard<'_, Conn>, ApiError> {
         self.live(lock(&self.writer))
     }
 
-    fn reader(&self) -> Result<MutexGuard<'_, Client>, ApiError> {
+    fn reader(&self) -> Result<MutexGuard<'_, Conn>, ApiError> {
         for m in &self.readers {
             if let Ok(g) = m.try_lock() {
                 return self.live(g);
@@ -173,11 +176,7 @@ impl PgStorage {
         let kinds = readable_kinds(device)?;
         let mut conn = self.reader()?;
         // One snapshot for the page and the head it reports.
-        let mut tx = conn
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
+        let mut tx = conn.snapshot()?;
         const COLS: &str = "seq, entity, row_id, field, value, hlc";
         let (after, lim) = (after as i64, limit as i64);
         let rows = match device.map(|d| &d.scope) {
@@ -187,14 +186,14 @@ impl PgStorage {
             )?,
             Some(Scope::Village(v)) => tx.query(
                 &format!("SELECT {COLS} FROM change_log WHERE live AND village_id = $1 AND seq > $2{kinds} ORDER BY seq LIMIT $3"),
-                &[v, &after, &lim],
+                &[v as &(dyn postgres::types::ToSql + Sync), &after, &lim],
             )?,
             Some(Scope::Township(p) | Scope::County(p)) => tx.query(
                 &format!(
                     "SELECT {COLS} FROM change_log WHERE live AND seq > $2{kinds} AND village_id IN \
                      (SELECT village_id FROM village_scope WHERE starts_with(code, $1)) ORDER BY seq LIMIT $3"
                 ),
-                &[p, &after, &lim],
+                &[p as &(dyn postgres::types::ToSql + Sync), &after, &lim],
             )?,
         };
         let mut page = PageWriter::new(limit);
@@ -214,17 +213,26 @@ impl PgStorage {
     }
 
     /// Applies a batch in one transaction under the log lock. `from` is None for trusted ingest.
+    /// Returns the results and the device's last batch number before this one.
     fn apply_batch(
         &self,
-        conn: &mut Client,
+        conn: &mut Conn,
         from: Option<(&DeviceAuth, u64)>,
         changes: &[Change],
-    ) -> Result<Vec<ChangeResult>, ApiError> {
-        let mut tx = conn.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])?;
-        let head: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?.try_get(0)?;
+    ) -> Result<(Vec<ChangeResult>, i64), ApiError> {
+        let mut tx = conn.tx_with(&format!("SELECT pg_advisory_xact_lock({LOG_LOCK})"))?;
+        // A statement of its own, after the lock: its snapshot holds every batch committed before.
+        let device = from.map_or(Uuid::nil(), |(d, _)| d.id);
+        let r = tx.query_one(
+            "SELECT coalesce((SELECT max(seq) FROM change_log), 0), \
+             coalesce((SELECT last_batch FROM device WHERE id = $1), 0), (SELECT chain_head FROM device WHERE id = $1)",
+            &[&device],
+        )?;
+        let head: i64 = r.try_get(0)?;
+        let last_batch: i64 = r.try_get(1)?;
+        let chain_head = r.try_get::<_, Option<Vec<u8>>>(2)?.and_then(|b| b.try_into().ok());
         let lookups = batch::scope_lookups(changes);
-        let mut ledger = PgLedger::load(&mut tx, self.server_id, head, changes, &lookups)?;
+        let mut ledger = PgLedger::load(&mut tx, self.server_id, head, chain_head, changes, &lookups)?;
         let done = {
             let mut clock = lock(&self.clock);
             batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?
@@ -237,7 +245,7 @@ impl PgStorage {
             )?;
         }
         tx.commit()?;
-        Ok(done.results)
+        Ok((done.results, last_batch))
     }
 }
 
@@ -299,9 +307,8 @@ impl Storage for PgStorage {
     fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError> {
         batch::check_request(&req)?;
         let mut conn = self.writer()?;
-        let last: i64 = conn.query_one("SELECT last_batch FROM device WHERE id = $1", &[&device.id])?.try_get(0)?;
+        let (results, last) = self.apply_batch(&mut conn, Some((device, req.batch)), &req.changes)?;
         let replay = req.batch as i64 <= last;
-        let results = self.apply_batch(&mut conn, Some((device, req.batch)), &req.changes)?;
         let server_hlc = lock(&self.clock).last();
         Ok(PushResponse { results, replay, server_hlc })
     }
@@ -328,7 +335,7 @@ impl Storage for PgStorage {
         }
         let mut n = 0;
         for chunk in changes.chunks(MAX_BATCH) {
-            let results = self.apply_batch(&mut conn, None, chunk)?;
+            let (results, _) = self.apply_batch(&mut conn, None, chunk)?;
             n += results.iter().filter(|r| r.status != Status::Rejected).count();
         }
         Ok(n)
@@ -410,11 +417,7 @@ impl Storage for PgStorage {
 
     fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {
         let mut conn = self.reader()?;
-        let mut tx = conn
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
+        let mut tx = conn.snapshot()?;
         let devices =
             tx.query("SELECT id, name, chain_head FROM device WHERE chain_head IS NOT NULL ORDER BY created_at", &[])?;
         // Every device's chained changes in one pass over the log, and its refused changes.
