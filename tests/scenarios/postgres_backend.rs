@@ -48,3 +48,95 @@ fn an_unreachable_database_is_a_clear_error_without_the_password() {
     assert!(text.contains("无法连接 PostgreSQL"), "{text}");
     assert!(!text.contains("s3cret-pw"), "the password leaked into the message: {text}");
 }
+
+/// Eight devices edit the same household's notes at once through two replicas, each replica with
+/// several writer connections: every push loads what it consults before the log lock and checks it
+/// again under the lock, so pushes racing on one record must reload, not act on what they read before.
+/// One conflict holds every edit; the log stays gap-free with one current value.
+#[test]
+fn racing_edits_of_one_record_through_two_replicas_make_one_conflict_with_every_edit() {
+    use zoufang_model::{Entity, Role, Scope};
+    use zoufang_server::DeviceAuth;
+    use zoufang_sync::{Change, PushRequest, Status, PROTOCOL};
+    let dir = tempfile::tempdir().unwrap();
+    let url = pg_url_in(&pg_schema_for(dir.path()));
+    let replicas = [PgStorage::open(&url).unwrap(), PgStorage::open(&url).unwrap()];
+    let size = zoufang_demo::Size {
+        townships: 1,
+        villages_per_township: 1,
+        households_per_village: 3,
+        visits_per_household: 0,
+        today: chrono::Local::now().date_naive(),
+    };
+    let county = zoufang_demo::county(3, size);
+    replicas[0].ingest_trusted("导入", &county.to_changes(uuid::Uuid::from_u128(0x5eed))).unwrap();
+    let household = county.households[0].id;
+    let scope = Scope::Village(county.villages[0].id);
+    let devices: Vec<DeviceAuth> = (0..8)
+        .map(|i| {
+            let id = uuid::Uuid::now_v7();
+            let code = replicas[i % 2].create_enrol_code(&format!("平板{i}"), &scope, 1).unwrap();
+            replicas[i % 2].enrol(&code, id, &format!("平板{i}")).unwrap();
+            DeviceAuth::new(id, format!("平板{i}"), scope.clone(), Role::WorkTeam)
+        })
+        .collect();
+    const ROUNDS: u64 = 6;
+    let pushed: Vec<uuid::Uuid> = std::thread::scope(|s| {
+        let threads: Vec<_> = devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let storage = &replicas[i % 2];
+                s.spawn(move || {
+                    let mut clock = zoufang_sync::Clock::default();
+                    let mut ids = Vec::new();
+                    for round in 1..=ROUNDS {
+                        // Each edit made without having seen the others: concurrent by construction.
+                        let c = Change {
+                            id: uuid::Uuid::now_v7(),
+                            entity: Entity::Household,
+                            row: household,
+                            field: "notes".into(),
+                            value: serde_json::json!(format!("平板{i}第{round}次")),
+                            hlc: clock.tick(zoufang_sync::hlc::now_ms()),
+                            device: d.id,
+                            base: None,
+                            seen: None,
+                            chain: None,
+                        };
+                        ids.push(c.id);
+                        let r = storage
+                            .push(d, PushRequest { protocol: PROTOCOL, batch: round, changes: vec![c] })
+                            .unwrap();
+                        assert_ne!(r.results[0].status, Status::Rejected, "{:?}", r.results[0].rejection);
+                    }
+                    ids
+                })
+            })
+            .collect();
+        threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+    });
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let r = c.query_one("SELECT count(*), min(seq), max(seq) FROM change_log", &[]).unwrap();
+    let (n, lo, hi): (i64, i64, i64) = (r.get(0), r.get(1), r.get(2));
+    assert_eq!(hi - lo + 1, n, "one gap-free sequence");
+    let live: i64 = c
+        .query_one("SELECT count(*) FROM change_log WHERE row_id = $1 AND field = 'notes' AND live", &[&household])
+        .unwrap()
+        .get(0);
+    assert_eq!(live, 1, "one current value");
+    let open =
+        c.query("SELECT conflict_id FROM open_conflict WHERE row_id = $1 AND field = 'notes'", &[&household]).unwrap();
+    assert_eq!(open.len(), 1, "one open conflict");
+    let conflict: uuid::Uuid = open[0].get(0);
+    let candidates: String = c
+        .query_one("SELECT value FROM change_log WHERE row_id = $1 AND field = 'candidates' AND live", &[&conflict])
+        .unwrap()
+        .get(0);
+    let candidates: Vec<zoufang_model::Candidate> = serde_json::from_str(&candidates).unwrap();
+    for id in &pushed {
+        assert!(candidates.iter().any(|c| c.change == *id), "an edit is missing from the conflict");
+    }
+    let conflicts: i64 = c.query_one("SELECT count(*) FROM row_scope WHERE entity = 'conflict'", &[]).unwrap().get(0);
+    assert_eq!(conflicts, 1, "racing edits opened more than one conflict");
+}

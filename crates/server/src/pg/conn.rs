@@ -27,8 +27,8 @@ pub(crate) struct Conn {
     stmts: Stmts,
 }
 
-/// A transaction on a pooled connection, using its prepared statements. Begun with its first
-/// statement in one round trip; rolled back if dropped before `commit`.
+/// A transaction on a pooled connection, using its prepared statements; rolled back if dropped
+/// before `commit`.
 pub(crate) struct Tx<'a> {
     tx: &'a mut Client,
     stmts: &'a mut Stmts,
@@ -73,12 +73,6 @@ impl Conn {
     }
 
     cached_queries!();
-
-    /// A read-write transaction; `first` (fixed SQL without parameters, e.g. taking a lock) runs in
-    /// the same round trip as BEGIN.
-    pub fn tx_with(&mut self, first: &str) -> Result<Tx<'_>, postgres::Error> {
-        self.begin(&format!("BEGIN; {first}"))
-    }
 
     pub fn tx(&mut self) -> Result<Tx<'_>, postgres::Error> {
         self.begin("BEGIN")

@@ -38,7 +38,7 @@ pub(crate) struct PgLedger<'a, 'c> {
     tx: &'a mut Tx<'c>,
     server: Uuid,
     now: i64,
-    /// The log's last sequence number when the batch started: entries at or below it are stored.
+    /// The log's last sequence number under the log lock: entries at or below it are stored.
     head: i64,
     next_seq: i64,
     /// The pushing device's last accepted link, read with its row.
@@ -78,25 +78,20 @@ fn state_of(r: &postgres::Row, off: usize) -> PgResult<FieldState> {
 }
 
 impl<'a, 'c> PgLedger<'a, 'c> {
-    /// Reads what the batch will consult, in a handful of queries. `head` is the log's last sequence
-    /// number, read under the log lock; `chain_head` the pushing device's last link.
+    /// Reads what the batch will consult, in two queries, before the log lock is taken (see
+    /// `lock_log`); `chain_head` is the pushing device's last link.
     pub fn load(
         tx: &'a mut Tx<'c>,
         server: Uuid,
-        head: i64,
         chain_head: Option<Link>,
         changes: &[Change],
         lookups: &[Uuid],
     ) -> PgResult<Self> {
-        let ids: Vec<Uuid> = changes.iter().map(|c| c.id).collect();
-        let mut rows: Vec<Uuid> = changes.iter().map(|c| c.row).collect();
-        rows.sort();
-        rows.dedup();
         let mut l = PgLedger {
             server,
             now: chrono::Utc::now().timestamp_millis(),
-            head,
-            next_seq: head,
+            head: 0,
+            next_seq: 0,
             chain_head,
             known: HashMap::new(),
             refused: HashMap::new(),
@@ -115,6 +110,52 @@ impl<'a, 'c> PgLedger<'a, 'c> {
             files: HashSet::new(),
             tx,
         };
+        l.fill(changes, lookups)?;
+        Ok(l)
+    }
+
+    /// Takes the log lock, then checks that nothing committed since `before` (the head when the batch
+    /// was loaded) touched what was loaded; if something did, loads it again, now under the lock. The
+    /// entries this batch writes are numbered from the head read here. Loading outside the lock keeps
+    /// the part of a push that other pushes wait for short.
+    pub fn lock_log(&mut self, before: i64, changes: &[Change], lookups: &[Uuid]) -> PgResult<()> {
+        self.tx.execute("SELECT pg_advisory_xact_lock($1)", &[&super::LOG_LOCK])?;
+        // A statement of its own, after the lock: its snapshot holds every batch committed before.
+        let head: i64 = self.tx.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?.try_get(0)?;
+        // What was committed meanwhile (usually nothing, or a few batches from other connections).
+        let mut touched = false;
+        if head > before {
+            let ids: HashSet<Uuid> = changes.iter().map(|c| c.id).collect();
+            let span = head - before;
+            let since = self.tx.query(
+                "SELECT row_id, id FROM change_log WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 20000",
+                &[&before, &head],
+            )?;
+            touched = span > 20000
+                || since.iter().any(|r| {
+                    let (row, id): (Uuid, Uuid) = (r.get(0), r.get(1));
+                    self.state.contains_key(&row) || self.villages.contains_key(&row) || ids.contains(&id)
+                });
+        }
+        if touched {
+            self.known.clear();
+            self.refused.clear();
+            self.state.clear();
+            self.conflicts.clear();
+            self.villages.clear();
+            self.fill(changes, lookups)?;
+        }
+        self.head = head;
+        self.next_seq = head;
+        Ok(())
+    }
+
+    fn fill(&mut self, changes: &[Change], lookups: &[Uuid]) -> PgResult<()> {
+        let l = self;
+        let ids: Vec<Uuid> = changes.iter().map(|c| c.id).collect();
+        let mut rows: Vec<Uuid> = changes.iter().map(|c| c.row).collect();
+        rows.sort();
+        rows.dedup();
         for &v in lookups {
             l.villages.insert(v, None);
         }
@@ -142,7 +183,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         // The conflicts already open on these records are consulted (joined) by the merge rules.
         let open: Vec<Uuid> = l.conflicts.values().flatten().copied().collect();
         l.load_rows(&open)?;
-        Ok(l)
+        Ok(())
     }
 
     /// Loads every live field and open conflict of `rows`.

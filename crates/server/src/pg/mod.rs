@@ -1,7 +1,8 @@
 //! The scale backend: PostgreSQL, shared by several stateless server replicas.
 //!
 //! The log's order is the order devices observe: every write to the log takes one transaction-scoped
-//! advisory lock, reads the head, numbers its entries after it and commits before the lock is released.
+//! advisory lock, reads the head, numbers its entries after it and commits before the lock is released
+//! (what a batch consults is loaded before the lock and checked again under it: `PgLedger::lock_log`).
 //! PostgreSQL makes a commit visible before it releases the transaction's locks, so a later writer (on
 //! any replica) always numbers after an entry every reader can already see: a pull never sees seq n+1
 //! while n is still to come, and no number is skipped (a rolled-back batch never took one).
@@ -36,9 +37,10 @@ pub const MIGRATIONS: &[Migration] =
     &[Migration { version: 1, sql: include_str!("../../../../schema/server-pg/0001_init.sql") }];
 
 /// Advisory lock keys: one serialises writes to the log, one serialises migrations across replicas.
-const LOG_LOCK: i64 = 0x7a66_0001;
+pub(crate) const LOG_LOCK: i64 = 0x7a66_0001;
 const MIGRATE_LOCK: i64 = 0x7a66_0002;
 const READERS: usize = 4;
+const WRITERS: usize = 3;
 
 /// Why the PostgreSQL backend could not open.
 #[derive(Debug, thiserror::Error)]
@@ -55,9 +57,10 @@ pub enum PgOpenError {
 
 pub struct PgStorage {
     url: String,
-    writer: Mutex<Conn>,
+    /// Several writers: one push loads what it consults while another holds the log lock.
+    writers: Vec<Mutex<Conn>>,
     readers: Vec<Mutex<Conn>>,
-    next_reader: AtomicUsize,
+    next: AtomicUsize,
     clock: Mutex<Clock>,
     server_id: Uuid,
 }
@@ -136,13 +139,16 @@ impl PgStorage {
             .query_one("SELECT max(hlc) FROM change_log", &[])
             .and_then(|r| r.try_get(0))
             .map_err(PgOpenError::Migrate)?;
-        let readers =
-            (0..READERS).map(|_| connect(url).map(|c| Mutex::new(Conn::new(c)))).collect::<Result<Vec<_>, _>>()?;
+        let pool =
+            |n: usize| (0..n).map(|_| connect(url).map(|c| Mutex::new(Conn::new(c)))).collect::<Result<Vec<_>, _>>();
+        let mut writers = pool(WRITERS - 1)?;
+        writers.push(Mutex::new(Conn::new(w)));
+        let readers = pool(READERS)?;
         Ok(PgStorage {
             url: url.to_string(),
-            writer: Mutex::new(Conn::new(w)),
+            writers,
             readers,
-            next_reader: AtomicUsize::new(0),
+            next: AtomicUsize::new(0),
             clock: Mutex::new(Clock::resume(Hlc(last.unwrap_or(0) as u64))),
             server_id,
         })
@@ -158,17 +164,22 @@ impl PgStorage {
     }
 
     fn writer(&self) -> Result<MutexGuard<'_, Conn>, ApiError> {
-        self.live(lock(&self.writer))
+        self.pooled(&self.writers)
     }
 
     fn reader(&self) -> Result<MutexGuard<'_, Conn>, ApiError> {
-        for m in &self.readers {
+        self.pooled(&self.readers)
+    }
+
+    /// A free connection of `pool`, or the next one in turn to wait for.
+    fn pooled<'a>(&self, pool: &'a [Mutex<Conn>]) -> Result<MutexGuard<'a, Conn>, ApiError> {
+        for m in pool {
             if let Ok(g) = m.try_lock() {
                 return self.live(g);
             }
         }
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        self.live(lock(&self.readers[i]))
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % pool.len();
+        self.live(lock(&pool[i]))
     }
 
     fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
@@ -220,19 +231,22 @@ impl PgStorage {
         from: Option<(&DeviceAuth, u64)>,
         changes: &[Change],
     ) -> Result<(Vec<ChangeResult>, i64), ApiError> {
-        let mut tx = conn.tx_with(&format!("SELECT pg_advisory_xact_lock({LOG_LOCK})"))?;
-        // A statement of its own, after the lock: its snapshot holds every batch committed before.
-        let device = from.map_or(Uuid::nil(), |(d, _)| d.id);
-        let r = tx.query_one(
-            "SELECT coalesce((SELECT max(seq) FROM change_log), 0), \
-             coalesce((SELECT last_batch FROM device WHERE id = $1), 0), (SELECT chain_head FROM device WHERE id = $1)",
-            &[&device],
-        )?;
-        let head: i64 = r.try_get(0)?;
-        let last_batch: i64 = r.try_get(1)?;
-        let chain_head = r.try_get::<_, Option<Vec<u8>>>(2)?.and_then(|b| b.try_into().ok());
+        let mut tx = conn.tx()?;
+        // The device's row first, locked: one device's pushes are serial (its chain, its batch number).
+        let (before, last_batch, chain_head) = match from {
+            Some((d, _)) => {
+                let r = tx.query_one(
+                    "SELECT coalesce((SELECT max(seq) FROM change_log), 0), last_batch, chain_head FROM device \
+                     WHERE id = $1 FOR UPDATE",
+                    &[&d.id],
+                )?;
+                (r.try_get(0)?, r.try_get(1)?, r.try_get::<_, Option<Vec<u8>>>(2)?.and_then(|b| b.try_into().ok()))
+            }
+            None => (tx.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?.try_get(0)?, 0, None),
+        };
         let lookups = batch::scope_lookups(changes);
-        let mut ledger = PgLedger::load(&mut tx, self.server_id, head, chain_head, changes, &lookups)?;
+        let mut ledger = PgLedger::load(&mut tx, self.server_id, chain_head, changes, &lookups)?;
+        ledger.lock_log(before, changes, &lookups)?;
         let done = {
             let mut clock = lock(&self.clock);
             batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?
