@@ -159,27 +159,51 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         for &v in lookups {
             l.villages.insert(v, None);
         }
-        // Stored ids, refused ids and the villages of records, in one round trip.
+        for &r in &rows {
+            l.state.insert(r, HashMap::new());
+        }
+        // In one round trip: stored ids (0), refused ids (1), the villages of records (2), and the
+        // live fields (3) and open conflicts (4) of the batch's records.
         for r in l.tx.query(
-            "SELECT 0, id, seq, chain, NULL, NULL, NULL::uuid FROM change_log WHERE id = ANY($1::uuid[]) \
-             UNION ALL SELECT 1, id, NULL, NULL, change, reason, NULL FROM rejected_change WHERE id = ANY($1::uuid[]) \
-             UNION ALL SELECT 2, row_id, NULL, NULL, NULL, NULL, village_id FROM row_scope WHERE row_id = ANY($2::uuid[])",
-            &[&ids, &lookups],
+            "SELECT 0, id, NULL::text, seq, NULL::uuid, NULL::text, NULL::bigint, NULL::uuid, chain, NULL::text \
+               FROM change_log WHERE id = ANY($1::uuid[]) \
+             UNION ALL SELECT 1, id, NULL, NULL, NULL, change, NULL, NULL, NULL, reason \
+               FROM rejected_change WHERE id = ANY($1::uuid[]) \
+             UNION ALL SELECT 2, row_id, NULL, NULL, NULL, NULL, NULL, village_id, NULL, NULL \
+               FROM row_scope WHERE row_id = ANY($2::uuid[]) \
+             UNION ALL SELECT 3, row_id, field, seq, id, value, hlc, device, NULL, NULL \
+               FROM change_log WHERE row_id = ANY($3::uuid[]) AND live \
+             UNION ALL SELECT 4, row_id, field, NULL, conflict_id, NULL, NULL, NULL, NULL, NULL \
+               FROM open_conflict WHERE row_id = ANY($3::uuid[])",
+            &[&ids, &lookups, &rows],
         )? {
             let id: Uuid = r.try_get(1)?;
             match r.try_get::<_, i32>(0)? {
                 0 => {
-                    l.known.insert(id, (r.try_get::<_, i64>(2)? as Seq, r.try_get(3)?));
+                    l.known.insert(id, (r.try_get::<_, i64>(3)? as Seq, r.try_get(8)?));
                 }
                 1 => {
-                    l.refused.insert(id, (r.try_get(4)?, r.try_get(5)?));
+                    l.refused.insert(id, (r.try_get(5)?, r.try_get(9)?));
+                }
+                2 => {
+                    l.villages.insert(id, Some(r.try_get(7)?));
+                }
+                3 => {
+                    let value: &str = r.try_get(5)?;
+                    let st = FieldState {
+                        seq: r.try_get::<_, i64>(3)? as Seq,
+                        change: r.try_get(4)?,
+                        value: serde_json::from_str(value).unwrap_or(Value::Null),
+                        hlc: Hlc(r.try_get::<_, i64>(6)? as u64),
+                        device: r.try_get(7)?,
+                    };
+                    l.state.entry(id).or_default().insert(r.try_get(2)?, st);
                 }
                 _ => {
-                    l.villages.insert(id, Some(r.try_get(6)?));
+                    l.conflicts.insert((id, r.try_get(2)?), Some(r.try_get(4)?));
                 }
             }
         }
-        l.load_rows(&rows)?;
         // The conflicts already open on these records are consulted (joined) by the merge rules.
         let open: Vec<Uuid> = l.conflicts.values().flatten().copied().collect();
         l.load_rows(&open)?;
@@ -226,103 +250,99 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         self.load_rows(&[row])
     }
 
-    /// Writes what the batch decided, one statement per table, and returns the log's new head.
-    pub fn flush(self) -> PgResult<i64> {
+    /// Writes what the batch decided, and the pushing device's new batch number and chain head, in
+    /// one statement (two when earlier values stop being current).
+    pub fn flush(self, device: Option<(Uuid, i64, Option<Link>)>) -> PgResult<()> {
         let PgLedger {
             tx, now, log, unlive, refused_new, scoped, new_codes, files, conflicts, conflicts_changed, ..
         } = self;
         if !unlive.is_empty() {
+            // First, so that the unique index on current values never sees two at once.
             tx.execute("UPDATE change_log SET live = false WHERE seq = ANY($1::bigint[])", &[&unlive])?;
         }
-        if !log.is_empty() {
-            let col = |f: &dyn Fn(&NewEntry) -> i64| log.iter().map(f).collect::<Vec<i64>>();
-            let seq = col(&|e| e.seq);
-            let hlc = col(&|e| e.hlc);
-            let id: Vec<Uuid> = log.iter().map(|e| e.id).collect();
-            let entity: Vec<&str> = log.iter().map(|e| e.entity).collect();
-            let row: Vec<Uuid> = log.iter().map(|e| e.row).collect();
-            let field: Vec<&str> = log.iter().map(|e| e.field.as_str()).collect();
-            let value: Vec<&str> = log.iter().map(|e| e.value.as_str()).collect();
-            let device: Vec<Uuid> = log.iter().map(|e| e.device).collect();
-            let base: Vec<Option<&str>> = log.iter().map(|e| e.base.as_deref()).collect();
-            let seen: Vec<Option<&str>> = log.iter().map(|e| e.seen.as_deref()).collect();
-            let village: Vec<Uuid> = log.iter().map(|e| e.village).collect();
-            let applied: Vec<bool> = log.iter().map(|e| e.applied).collect();
-            let live: Vec<bool> = log.iter().map(|e| e.live).collect();
-            let chain: Vec<Option<&[u8]>> = log.iter().map(|e| e.chain.as_deref()).collect();
-            tx.execute(
-                "INSERT INTO change_log(seq, id, entity, row_id, field, value, hlc, device, base, seen, village_id, \
-                 applied, live, chain, received_at) \
-                 SELECT s, i, e, r, f, v, h, d, b, n, vi, a, l, c, $15 FROM unnest($1::bigint[], $2::uuid[], \
-                 $3::text[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::uuid[], $9::text[], $10::text[], \
-                 $11::uuid[], $12::boolean[], $13::boolean[], $14::bytea[]) AS t(s, i, e, r, f, v, h, d, b, n, vi, a, l, c)",
-                &[&seq, &id, &entity, &row, &field, &value, &hlc, &device, &base, &seen, &village, &applied, &live, &chain, &now],
-            )?;
-        }
-        if !scoped.is_empty() {
-            let rows: Vec<Uuid> = scoped.keys().copied().collect();
-            let entities: Vec<&str> = rows.iter().map(|r| scoped[r].0).collect();
-            let villages: Vec<Uuid> = rows.iter().map(|r| scoped[r].1).collect();
-            tx.execute(
-                "INSERT INTO row_scope(row_id, entity, village_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[]) \
-                 ON CONFLICT (row_id) DO NOTHING",
-                &[&rows, &entities, &villages],
-            )?;
-        }
-        if !new_codes.is_empty() {
-            let villages: Vec<Uuid> = new_codes.keys().copied().collect();
-            let codes: Vec<&str> = villages.iter().map(|v| new_codes[v].as_str()).collect();
-            tx.execute(
-                "INSERT INTO village_scope(village_id, code) SELECT * FROM unnest($1::uuid[], $2::text[]) \
-                 ON CONFLICT (village_id) DO UPDATE SET code = excluded.code",
-                &[&villages, &codes],
-            )?;
-        }
-        if !files.is_empty() {
-            let hashes: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
-            let villages: Vec<Uuid> = files.iter().map(|f| f.1).collect();
-            let entities: Vec<&str> = files.iter().map(|f| f.2).collect();
-            tx.execute(
-                "INSERT INTO blob_ref(hash, village_id, entity) SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[]) \
-                 ON CONFLICT (hash, village_id) DO NOTHING",
-                &[&hashes, &villages, &entities],
-            )?;
-        }
-        if !conflicts_changed.is_empty() {
-            let keys: Vec<&(Uuid, String)> = conflicts_changed.iter().collect();
-            let rows: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-            let fields: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
-            tx.execute(
-                "DELETE FROM open_conflict o USING unnest($1::uuid[], $2::text[]) AS t(r, f) WHERE o.row_id = t.r AND o.field = t.f",
-                &[&rows, &fields],
-            )?;
-            let open: Vec<(&(Uuid, String), Uuid)> =
-                keys.iter().filter_map(|k| conflicts.get(*k).copied().flatten().map(|c| (*k, c))).collect();
-            if !open.is_empty() {
-                let rows: Vec<Uuid> = open.iter().map(|(k, _)| k.0).collect();
-                let fields: Vec<&str> = open.iter().map(|(k, _)| k.1.as_str()).collect();
-                let ids: Vec<Uuid> = open.iter().map(|(_, c)| *c).collect();
-                tx.execute(
-                    "INSERT INTO open_conflict(row_id, field, conflict_id) SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[])",
-                    &[&rows, &fields, &ids],
-                )?;
+        let seq: Vec<i64> = log.iter().map(|e| e.seq).collect();
+        let hlc: Vec<i64> = log.iter().map(|e| e.hlc).collect();
+        let id: Vec<Uuid> = log.iter().map(|e| e.id).collect();
+        let entity: Vec<&str> = log.iter().map(|e| e.entity).collect();
+        let row: Vec<Uuid> = log.iter().map(|e| e.row).collect();
+        let field: Vec<&str> = log.iter().map(|e| e.field.as_str()).collect();
+        let value: Vec<&str> = log.iter().map(|e| e.value.as_str()).collect();
+        let author: Vec<Uuid> = log.iter().map(|e| e.device).collect();
+        let base: Vec<Option<&str>> = log.iter().map(|e| e.base.as_deref()).collect();
+        let seen: Vec<Option<&str>> = log.iter().map(|e| e.seen.as_deref()).collect();
+        let village: Vec<Uuid> = log.iter().map(|e| e.village).collect();
+        let applied: Vec<bool> = log.iter().map(|e| e.applied).collect();
+        let live: Vec<bool> = log.iter().map(|e| e.live).collect();
+        let chain: Vec<Option<&[u8]>> = log.iter().map(|e| e.chain.as_deref()).collect();
+
+        let scope_rows: Vec<Uuid> = scoped.keys().copied().collect();
+        let scope_entities: Vec<&str> = scope_rows.iter().map(|r| scoped[r].0).collect();
+        let scope_villages: Vec<Uuid> = scope_rows.iter().map(|r| scoped[r].1).collect();
+
+        let code_villages: Vec<Uuid> = new_codes.keys().copied().collect();
+        let codes: Vec<&str> = code_villages.iter().map(|v| new_codes[v].as_str()).collect();
+
+        let file_hashes: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+        let file_villages: Vec<Uuid> = files.iter().map(|f| f.1).collect();
+        let file_entities: Vec<&str> = files.iter().map(|f| f.2).collect();
+
+        // Conflicts closed and conflicts opened: disjoint keys.
+        let (mut closed_rows, mut closed_fields, mut open_rows, mut open_fields, mut open_ids) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for key in &conflicts_changed {
+            match conflicts.get(key).copied().flatten() {
+                Some(c) => {
+                    open_rows.push(key.0);
+                    open_fields.push(key.1.as_str());
+                    open_ids.push(c);
+                }
+                None => {
+                    closed_rows.push(key.0);
+                    closed_fields.push(key.1.as_str());
+                }
             }
         }
-        if !refused_new.is_empty() {
-            let ids: Vec<Uuid> = refused_new.iter().map(|r| r.0).collect();
-            let devices: Vec<Uuid> = refused_new.iter().map(|r| r.1).collect();
-            let hlcs: Vec<i64> = refused_new.iter().map(|r| r.2).collect();
-            let changes: Vec<&str> = refused_new.iter().map(|r| r.3.as_str()).collect();
-            let reasons: Vec<&str> = refused_new.iter().map(|r| r.4.as_str()).collect();
-            let at: Vec<i64> = refused_new.iter().map(|r| r.5).collect();
-            tx.execute(
-                "INSERT INTO rejected_change(id, device, hlc, change, reason, received_at) \
-                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::bigint[]) \
-                 ON CONFLICT (id) DO NOTHING",
-                &[&ids, &devices, &hlcs, &changes, &reasons, &at],
-            )?;
-        }
-        Ok(log.last().map_or(0, |e| e.seq))
+
+        let refused_ids: Vec<Uuid> = refused_new.iter().map(|r| r.0).collect();
+        let refused_devices: Vec<Uuid> = refused_new.iter().map(|r| r.1).collect();
+        let refused_hlcs: Vec<i64> = refused_new.iter().map(|r| r.2).collect();
+        let refused_changes: Vec<&str> = refused_new.iter().map(|r| r.3.as_str()).collect();
+        let refused_reasons: Vec<&str> = refused_new.iter().map(|r| r.4.as_str()).collect();
+        let refused_at: Vec<i64> = refused_new.iter().map(|r| r.5).collect();
+
+        let (device, batch, head) = device.unwrap_or((Uuid::nil(), 0, None));
+        let head = head.as_ref().map(|h| &h[..]);
+        let seen_at = crate::access::now_rfc3339();
+        tx.execute(
+            "WITH cl AS (INSERT INTO change_log(seq, id, entity, row_id, field, value, hlc, device, base, seen, \
+                 village_id, applied, live, chain, received_at) \
+               SELECT s, i, e, r, f, v, h, d, b, n, vi, a, l, c, $15 FROM unnest($1::bigint[], $2::uuid[], \
+                 $3::text[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::uuid[], $9::text[], $10::text[], \
+                 $11::uuid[], $12::boolean[], $13::boolean[], $14::bytea[]) AS t(s, i, e, r, f, v, h, d, b, n, vi, a, l, c)), \
+             rs AS (INSERT INTO row_scope(row_id, entity, village_id) \
+               SELECT * FROM unnest($16::uuid[], $17::text[], $18::uuid[]) ON CONFLICT (row_id) DO NOTHING), \
+             vs AS (INSERT INTO village_scope(village_id, code) SELECT * FROM unnest($19::uuid[], $20::text[]) \
+               ON CONFLICT (village_id) DO UPDATE SET code = excluded.code), \
+             br AS (INSERT INTO blob_ref(hash, village_id, entity) \
+               SELECT * FROM unnest($21::text[], $22::uuid[], $23::text[]) ON CONFLICT (hash, village_id) DO NOTHING), \
+             oc AS (DELETE FROM open_conflict o USING unnest($24::uuid[], $25::text[]) AS t(r, f) \
+               WHERE o.row_id = t.r AND o.field = t.f), \
+             oo AS (INSERT INTO open_conflict(row_id, field, conflict_id) \
+               SELECT * FROM unnest($26::uuid[], $27::text[], $28::uuid[]) \
+               ON CONFLICT (row_id, field) DO UPDATE SET conflict_id = excluded.conflict_id), \
+             rj AS (INSERT INTO rejected_change(id, device, hlc, change, reason, received_at) \
+               SELECT * FROM unnest($29::uuid[], $30::uuid[], $31::bigint[], $32::text[], $33::text[], $34::bigint[]) \
+               ON CONFLICT (id) DO NOTHING) \
+             UPDATE device SET last_seen_at = $35, last_batch = greatest(last_batch, $36), chain_head = $37 WHERE id = $38",
+            &[
+                &seq, &id, &entity, &row, &field, &value, &hlc, &author, &base, &seen, &village, &applied, &live, &chain,
+                &now, &scope_rows, &scope_entities, &scope_villages, &code_villages, &codes, &file_hashes,
+                &file_villages, &file_entities, &closed_rows, &closed_fields, &open_rows, &open_fields, &open_ids,
+                &refused_ids, &refused_devices, &refused_hlcs, &refused_changes, &refused_reasons, &refused_at,
+                &seen_at, &batch, &head, &device,
+            ],
+        )?;
+        Ok(())
     }
 }
 

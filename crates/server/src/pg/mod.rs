@@ -251,13 +251,7 @@ impl PgStorage {
             let mut clock = lock(&self.clock);
             batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?
         };
-        ledger.flush()?;
-        if let Some((d, batch)) = from {
-            tx.execute(
-                "UPDATE device SET last_seen_at = $1, last_batch = greatest(last_batch, $2), chain_head = $3 WHERE id = $4",
-                &[&now_rfc3339(), &(batch as i64), &done.head.as_ref().map(|h| &h[..]), &d.id],
-            )?;
-        }
+        ledger.flush(from.map(|(d, batch)| (d.id, batch as i64, done.head)))?;
         tx.commit()?;
         Ok((done.results, last_batch))
     }
