@@ -37,7 +37,7 @@ struct Cli {
     /// `load`: stop starting new syncs after this many seconds.
     #[arg(long, default_value_t = 120)]
     seconds: u64,
-    /// `ingest`, `load`: the server backend (PostgreSQL: the local test database, or
+    /// `ingest`, `load`, `initial-sync`: the server backend (PostgreSQL: the local test database, or
     /// `ZOUFANG_TEST_PG_URL`; each run in a schema of its own).
     #[arg(long, value_enum, default_value = "sqlite")]
     backend: BackendArg,
@@ -123,7 +123,7 @@ fn main() -> Result<()> {
         ingest(if cli.quick { 20 } else { 100 }, cli.backend)?;
     }
     if matches!(cli.which, Which::All | Which::InitialSync) {
-        initial_sync(cli.quick)?;
+        initial_sync(cli.quick, cli.backend)?;
     }
     if matches!(cli.which, Which::All | Which::Import) {
         import(if cli.quick { 3_000 } else { 30_000 })?;
@@ -449,7 +449,7 @@ fn ingest(households_per_village: usize, backend: BackendArg) -> Result<()> {
 }
 
 /// A new county-scope device pulls the whole county over HTTP on loopback.
-fn initial_sync(quick: bool) -> Result<()> {
+fn initial_sync(quick: bool, backend: BackendArg) -> Result<()> {
     let size = if quick {
         zoufang_demo::Size {
             townships: 2,
@@ -466,7 +466,7 @@ fn initial_sync(quick: bool) -> Result<()> {
         size.townships * size.villages_per_township * size.households_per_village
     );
     let dir = tempfile::tempdir()?;
-    let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db"))?);
+    let storage: Arc<dyn Storage> = Arc::from(open_storage(backend, dir.path())?);
     let county = zoufang_demo::county(2026, size);
     let t = Instant::now();
     let changes = county.to_changes(Uuid::from_u128(0x5eed));
@@ -486,7 +486,7 @@ fn initial_sync(quick: bool) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
-    let s: Arc<dyn Storage> = storage.clone();
+    let s = storage.clone();
     let blobs = zoufang_server::BlobStore::local(&dir.path().join("blobs"))?;
     rt.spawn(async move { zoufang_server::serve(listener, s, blobs, std::future::pending()).await });
 

@@ -40,6 +40,8 @@ pub const MIGRATIONS: &[Migration] =
 pub(crate) const LOG_LOCK: i64 = 0x7a66_0001;
 const MIGRATE_LOCK: i64 = 0x7a66_0002;
 const READERS: usize = 4;
+/// A trusted load this large refreshes the planner's statistics when it is done.
+const BULK: usize = 50_000;
 const WRITERS: usize = 3;
 
 /// Why the PostgreSQL backend could not open.
@@ -345,6 +347,11 @@ impl Storage for PgStorage {
         for chunk in changes.chunks(MAX_BATCH) {
             let (results, _) = self.apply_batch(&mut conn, None, chunk)?;
             n += results.iter().filter(|r| r.status != Status::Rejected).count();
+        }
+        if changes.len() >= BULK {
+            // After a bulk load, plan the next pulls on what is there now, not on the statistics of a
+            // smaller log (autovacuum would get to it, but a county's first pulls come at once).
+            conn.client.batch_execute("ANALYZE change_log, row_scope, village_scope")?;
         }
         Ok(n)
     }
