@@ -140,3 +140,53 @@ fn racing_edits_of_one_record_through_two_replicas_make_one_conflict_with_every_
     let conflicts: i64 = c.query_one("SELECT count(*) FROM row_scope WHERE entity = 'conflict'", &[]).unwrap().get(0);
     assert_eq!(conflicts, 1, "racing edits opened more than one conflict");
 }
+
+/// The database drops every connection of a running server (a restart, a failover): a request on a
+/// dropped connection fails (the device keeps what it has and tries again), the server reconnects,
+/// and the next syncs go through with nothing lost or doubled.
+#[test]
+fn a_server_whose_database_connections_drop_reconnects_and_loses_nothing() {
+    use zoufang_model::{Entity, Scope};
+    use zoufang_scenarios::{open_device, Backend, TestServer};
+    use zoufang_store::HouseholdQuery;
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = zoufang_server::BlobStore::local(&dir.path().join("blobs")).unwrap();
+    let server = TestServer::start_on(Backend::Postgres, dir.path(), "127.0.0.1:0".parse().unwrap(), blobs);
+    let villages = server.seed_small();
+    let mut tablet = server.device(&dir.path().join("t.db"), "平板", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut tablet).unwrap();
+    let h = tablet.households(&HouseholdQuery::default()).unwrap()[0].id;
+    let patch = [("notes".to_string(), serde_json::json!("断线前写的"))].into_iter().collect();
+    tablet.update(Entity::Household, h, &patch).unwrap();
+
+    let schema = pg_schema_for(dir.path());
+    let mut admin = zoufang_scenarios::pg_admin();
+    let cut: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+            &[&schema],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(cut, 7, "three writer and four reader connections");
+
+    // Each dropped connection fails the one request that finds it dropped; the device tries again.
+    let mut failures = 0;
+    while let Err(e) = zoufang_client::sync(&mut tablet) {
+        failures += 1;
+        assert!(failures <= 7, "still failing after every connection was replaced: {e}");
+    }
+    assert_eq!(tablet.pending_changes().unwrap(), 0, "everything was sent");
+    let logged = server.sql_int(
+        "SELECT count(*) FROM change_log WHERE value = $1",
+        &[zoufang_scenarios::Sql::Text(serde_json::json!("断线前写的").to_string())],
+    );
+    assert_eq!(logged, 1, "the edit reached the server once");
+    // And a second device sees it.
+    let mut other = open_device(&dir.path().join("o.db"));
+    let code = server.storage.create_enrol_code("另一台", &Scope::Village(villages[0]), 1).unwrap();
+    zoufang_client::enrol(&mut other, &server.url, &code, "另一台").unwrap();
+    zoufang_client::sync(&mut other).unwrap();
+    let seen = other.household(h).unwrap().unwrap();
+    assert_eq!(seen.notes.as_deref(), Some("断线前写的"));
+}

@@ -79,7 +79,8 @@ pub fn pg_schema_for(dir: &Path) -> String {
 pub fn pg_url_in(schema: &str) -> String {
     let url = pg_url();
     let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}options=-csearch_path%3D{schema}")
+    // Named after the schema too, so a test can find (and cut) its own server's connections.
+    format!("{url}{sep}options=-csearch_path%3D{schema}&application_name={schema}")
 }
 
 /// A value for `TestServer::sql`: the same test reads either backend's tables.
