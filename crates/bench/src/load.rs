@@ -165,6 +165,16 @@ pub fn run(devices: usize, rounds: usize, limit: Duration, backend: zoufang_scen
         println!("  {what} latency  p50 {p50:.0} ms  p95 {p95:.0} ms  p99 {p99:.0} ms  max {max:.0} ms{goal}");
     };
     latency("push", &push, "  (goal p99 ≤ 1,000 ms)");
+    // Where the tail comes from: the first round, when every device pushes at the same instant, and
+    // the rounds after it, when the devices have spread out.
+    let mut first: Vec<Duration> = runs.iter().filter_map(|r| r.push.first().copied()).collect();
+    let mut later: Vec<Duration> = runs.iter().flat_map(|r| r.push.iter().skip(1).copied()).collect();
+    first.sort();
+    later.sort();
+    if !later.is_empty() {
+        latency("  first round push", &first, "");
+        latency("  later rounds push", &later, "");
+    }
     latency("pull", &pull, "");
     // Nothing lost, nothing applied twice: the server's log grew by exactly what was accepted.
     let grown = server.storage.stats()?.changes - before;

@@ -1,9 +1,12 @@
 //! A pooled PostgreSQL connection with the statements prepared on it. The client would otherwise
 //! prepare every query again before running it: one more round trip each, and a push makes a dozen.
+//! And the pools that hand them out in order of arrival.
 
 use postgres::types::ToSql;
 use postgres::{Client, Row, Statement};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::thread::Thread;
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
@@ -112,5 +115,99 @@ impl Drop for Tx<'_> {
             // An error or an early return: nothing of the transaction stays.
             let _ = self.tx.batch_execute("ROLLBACK");
         }
+    }
+}
+
+/// Connections handed out first come, first served. A plain mutex per connection lets a request that
+/// just arrived take a connection ahead of one that has waited, and under hundreds of pushes some
+/// waited twice as long as the rest.
+pub(crate) struct Pool {
+    conns: Vec<Mutex<Conn>>,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Default)]
+struct Queue {
+    free: Vec<usize>,
+    waiting: VecDeque<(u64, Thread)>,
+    granted: HashMap<u64, usize>,
+    next: u64,
+}
+
+/// A connection taken from a `Pool`; back in the pool (to the longest waiter) when dropped.
+pub(crate) struct Pooled<'a> {
+    pool: &'a Pool,
+    idx: usize,
+    guard: Option<MutexGuard<'a, Conn>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Pool {
+    pub fn new(conns: Vec<Conn>) -> Pool {
+        let free = (0..conns.len()).rev().collect();
+        Pool {
+            conns: conns.into_iter().map(Mutex::new).collect(),
+            queue: Mutex::new(Queue { free, ..Queue::default() }),
+        }
+    }
+
+    pub fn get(&self) -> Pooled<'_> {
+        let idx = {
+            let mut q = lock(&self.queue);
+            match q.free.pop().filter(|_| q.waiting.is_empty()) {
+                Some(i) => Ok(i),
+                None => {
+                    let ticket = q.next;
+                    q.next += 1;
+                    q.waiting.push_back((ticket, std::thread::current()));
+                    Err(ticket)
+                }
+            }
+        };
+        let idx = match idx {
+            Ok(i) => i,
+            Err(ticket) => loop {
+                std::thread::park();
+                if let Some(i) = lock(&self.queue).granted.remove(&ticket) {
+                    break i;
+                }
+            },
+        };
+        Pooled { pool: self, idx, guard: Some(lock(&self.conns[idx])) }
+    }
+
+    fn release(&self, idx: usize) {
+        let mut q = lock(&self.queue);
+        match q.waiting.pop_front() {
+            Some((ticket, thread)) => {
+                q.granted.insert(ticket, idx);
+                drop(q);
+                thread.unpark();
+            }
+            None => q.free.push(idx),
+        }
+    }
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.guard.as_deref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.guard.as_deref_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        self.guard = None;
+        self.pool.release(self.idx);
     }
 }

@@ -18,11 +18,10 @@ use crate::error::ApiError;
 use crate::page::PageWriter;
 use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
 use crate::tokens;
-use conn::Conn;
+use conn::{Conn, Pool, Pooled};
 use ledger::PgLedger;
 use postgres::{Client, NoTls};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 use zoufang_migrate::Migration;
@@ -60,9 +59,8 @@ pub enum PgOpenError {
 pub struct PgStorage {
     url: String,
     /// Several writers: one push loads what it consults while another holds the log lock.
-    writers: Vec<Mutex<Conn>>,
-    readers: Vec<Mutex<Conn>>,
-    next: AtomicUsize,
+    writers: Pool,
+    readers: Pool,
     clock: Mutex<Clock>,
     server_id: Uuid,
 }
@@ -141,23 +139,22 @@ impl PgStorage {
             .query_one("SELECT max(hlc) FROM change_log", &[])
             .and_then(|r| r.try_get(0))
             .map_err(PgOpenError::Migrate)?;
-        let pool =
-            |n: usize| (0..n).map(|_| connect(url).map(|c| Mutex::new(Conn::new(c)))).collect::<Result<Vec<_>, _>>();
-        let mut writers = pool(WRITERS - 1)?;
-        writers.push(Mutex::new(Conn::new(w)));
-        let readers = pool(READERS)?;
+        let conns = |n: usize| (0..n).map(|_| connect(url).map(Conn::new)).collect::<Result<Vec<_>, _>>();
+        let mut writers = conns(WRITERS - 1)?;
+        writers.push(Conn::new(w));
+        let (writers, readers) = (Pool::new(writers), Pool::new(conns(READERS)?));
         Ok(PgStorage {
             url: url.to_string(),
             writers,
             readers,
-            next: AtomicUsize::new(0),
             clock: Mutex::new(Clock::resume(Hlc(last.unwrap_or(0) as u64))),
             server_id,
         })
     }
 
     /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
-    fn live<'a>(&self, mut g: MutexGuard<'a, Conn>) -> Result<MutexGuard<'a, Conn>, ApiError> {
+    /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
+    fn live<'a>(&self, mut g: Pooled<'a>) -> Result<Pooled<'a>, ApiError> {
         if g.client.is_closed() {
             tracing::warn!("PostgreSQL connection lost; reconnecting");
             *g = Conn::new(connect(&self.url).map_err(ApiError::internal)?);
@@ -165,23 +162,12 @@ impl PgStorage {
         Ok(g)
     }
 
-    fn writer(&self) -> Result<MutexGuard<'_, Conn>, ApiError> {
-        self.pooled(&self.writers)
+    fn writer(&self) -> Result<Pooled<'_>, ApiError> {
+        self.live(self.writers.get())
     }
 
-    fn reader(&self) -> Result<MutexGuard<'_, Conn>, ApiError> {
-        self.pooled(&self.readers)
-    }
-
-    /// A free connection of `pool`, or the next one in turn to wait for.
-    fn pooled<'a>(&self, pool: &'a [Mutex<Conn>]) -> Result<MutexGuard<'a, Conn>, ApiError> {
-        for m in pool {
-            if let Ok(g) = m.try_lock() {
-                return self.live(g);
-            }
-        }
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % pool.len();
-        self.live(lock(&pool[i]))
+    fn reader(&self) -> Result<Pooled<'_>, ApiError> {
+        self.live(self.readers.get())
     }
 
     fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
