@@ -121,8 +121,8 @@ impl Drop for Tx<'_> {
 /// Connections handed out first come, first served. A plain mutex per connection lets a request that
 /// just arrived take a connection ahead of one that has waited, and under hundreds of pushes some
 /// waited twice as long as the rest.
-pub(crate) struct Pool {
-    conns: Vec<Mutex<Conn>>,
+pub(crate) struct Pool<T = Conn> {
+    conns: Vec<Mutex<T>>,
     queue: Mutex<Queue>,
 }
 
@@ -135,18 +135,18 @@ struct Queue {
 }
 
 /// A connection taken from a `Pool`; back in the pool (to the longest waiter) when dropped.
-pub(crate) struct Pooled<'a> {
-    pool: &'a Pool,
+pub(crate) struct Pooled<'a, T = Conn> {
+    pool: &'a Pool<T>,
     idx: usize,
-    guard: Option<MutexGuard<'a, Conn>>,
+    guard: Option<MutexGuard<'a, T>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Pool {
-    pub fn new(conns: Vec<Conn>) -> Pool {
+impl<T> Pool<T> {
+    pub fn new(conns: Vec<T>) -> Pool<T> {
         let free = (0..conns.len()).rev().collect();
         Pool {
             conns: conns.into_iter().map(Mutex::new).collect(),
@@ -154,7 +154,7 @@ impl Pool {
         }
     }
 
-    pub fn get(&self) -> Pooled<'_> {
+    pub fn get(&self) -> Pooled<'_, T> {
         let idx = {
             let mut q = lock(&self.queue);
             match q.free.pop().filter(|_| q.waiting.is_empty()) {
@@ -192,22 +192,68 @@ impl Pool {
     }
 }
 
-impl std::ops::Deref for Pooled<'_> {
-    type Target = Conn;
-    fn deref(&self) -> &Conn {
+impl<T> std::ops::Deref for Pooled<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
         self.guard.as_deref().expect("held until dropped")
     }
 }
 
-impl std::ops::DerefMut for Pooled<'_> {
-    fn deref_mut(&mut self) -> &mut Conn {
+impl<T> std::ops::DerefMut for Pooled<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
         self.guard.as_deref_mut().expect("held until dropped")
     }
 }
 
-impl Drop for Pooled<'_> {
+impl<T> Drop for Pooled<'_, T> {
     fn drop(&mut self) {
         self.guard = None;
         self.pool.release(self.idx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pool;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    #[test]
+    fn waiters_are_served_in_the_order_they_came() {
+        let pool = Pool::new(vec![0u32]);
+        let order = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            let held = pool.get();
+            for i in 0..5 {
+                let (pool, order) = (&pool, &order);
+                s.spawn(move || {
+                    let _c = pool.get();
+                    order.lock().unwrap().push(i);
+                });
+                // Let each one queue up before the next arrives.
+                while pool.queue.lock().unwrap().waiting.len() < i + 1 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            drop(held);
+        });
+        assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn many_threads_share_few_connections_without_losing_one() {
+        let pool = Pool::new(vec![0u64, 0]);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..500 {
+                        *pool.get() += 1;
+                    }
+                });
+            }
+        });
+        let (a, b) = (pool.get(), pool.get());
+        assert_eq!(*a + *b, 4000);
+        assert!(pool.queue.lock().unwrap().waiting.is_empty());
     }
 }
