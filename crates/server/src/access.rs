@@ -77,11 +77,7 @@ impl IssuedCode {
     pub(crate) fn redeem(self, device_name: &str) -> Result<(String, IssuedCode), ApiError> {
         let expired = rfc3339_ms(&self.expires).is_none_or(|t| t < chrono::Utc::now().timestamp_millis());
         if expired || self.used {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "bad_code",
-                "注册码无效、已过期或已被使用，请向乡镇管理员索取新的注册码",
-            ));
+            return Err(unknown_code());
         }
         let name = if device_name.trim().is_empty() {
             self.device_name.clone()
@@ -92,6 +88,7 @@ impl IssuedCode {
     }
 }
 
+/// The one answer for a code that is unknown, expired or used: a guesser learns nothing.
 pub(crate) fn unknown_code() -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "bad_code", "注册码无效、已过期或已被使用，请向乡镇管理员索取新的注册码")
 }

@@ -155,10 +155,7 @@ impl Db {
     /// Names the database for people (a PostgreSQL URL without its password).
     fn describe(db: &str) -> String {
         if Self::is_url(db) {
-            match (db.find("://"), db.rfind('@')) {
-                (Some(s), Some(at)) if at > s => format!("{}{}", &db[..s + 3], &db[at + 1..]),
-                _ => db.to_string(),
-            }
+            zoufang_server::pg::redact(db)
         } else {
             db.to_string()
         }

@@ -141,7 +141,8 @@ pub(crate) struct Pooled<'a, T = Conn> {
     guard: Option<MutexGuard<'a, T>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A panic while holding a connection cannot leave a transaction open: `Tx` rolls it back on drop.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 

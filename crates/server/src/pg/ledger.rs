@@ -189,15 +189,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
                     l.villages.insert(id, Some(r.try_get(7)?));
                 }
                 3 => {
-                    let value: &str = r.try_get(5)?;
-                    let st = FieldState {
-                        seq: r.try_get::<_, i64>(3)? as Seq,
-                        change: r.try_get(4)?,
-                        value: serde_json::from_str(value).unwrap_or(Value::Null),
-                        hlc: Hlc(r.try_get::<_, i64>(6)? as u64),
-                        device: r.try_get(7)?,
-                    };
-                    l.state.entry(id).or_default().insert(r.try_get(2)?, st);
+                    l.state.entry(id).or_default().insert(r.try_get(2)?, state_of(&r, 3)?);
                 }
                 _ => {
                     l.conflicts.insert((id, r.try_get(2)?), Some(r.try_get(4)?));

@@ -18,11 +18,11 @@ use crate::error::ApiError;
 use crate::page::PageWriter;
 use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
 use crate::tokens;
-use conn::{Conn, Pool, Pooled};
+use conn::{lock, Conn, Pool, Pooled};
 use ledger::PgLedger;
 use postgres::{Client, NoTls};
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use uuid::Uuid;
 use zoufang_migrate::Migration;
 use zoufang_model::{Entity, Role, Scope};
@@ -65,13 +65,8 @@ pub struct PgStorage {
     server_id: Uuid,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding a connection cannot leave a transaction open: postgres rolls it back on drop.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Hides the password in a connection URL for messages.
-fn redact(url: &str) -> String {
+/// Hides the password in a connection URL for messages and logs.
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let cred = &url[s + 3..at];
