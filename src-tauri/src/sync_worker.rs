@@ -119,7 +119,7 @@ impl AppState {
                         s.last_error_detail = None;
                         s.retry_in_seconds = None;
                         s.last_report = Some(format!(
-                            "上传 {} 条、下载 {} 条修改{}，用时 {:.1} 秒",
+                            "上传 {} 条、下载 {} 条修改{}，用时 {:.1} 秒{}",
                             r.pushed.applied + r.pushed.superseded + r.pushed.duplicate,
                             r.pulled.fields,
                             if r.pushed.conflicts > 0 {
@@ -127,7 +127,8 @@ impl AppState {
                             } else {
                                 String::new()
                             },
-                            r.millis as f64 / 1000.0
+                            r.millis as f64 / 1000.0,
+                            r.clock_note().map(|n| format!("。{n}")).unwrap_or_default()
                         ));
                     }),
                     AutoEvent::Retrying { error, wait } => shared.update(|s| {

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use zoufang_model::{Entity, Scope};
 use zoufang_scenarios::TestServer;
 use zoufang_store::HouseholdQuery;
-use zoufang_sync::{Change, Hlc, PushRequest, PROTOCOL};
+use zoufang_sync::{Change, PushRequest, PROTOCOL};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -75,13 +75,14 @@ fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
     let push = format!("{}/v1/push", server.url);
     let before = server.log_len();
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
+    let clock = std::cell::RefCell::new(zoufang_sync::Clock::default());
     let good = |field: &str, value: Value| Change {
         id: Uuid::now_v7(),
         entity: Entity::Household,
         row: h,
         field: field.into(),
         value,
-        hlc: Hlc::new(zoufang_sync::hlc::now_ms(), 0),
+        hlc: clock.borrow_mut().tick(zoufang_sync::hlc::now_ms()),
         device: a.device_id(),
         base: None,
         seen: None,
@@ -138,9 +139,11 @@ fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
 
     assert_eq!(server.log_len(), before, "nothing stored changed");
 
-    // An invalid 身份证号 in one change does not block the rest of the batch.
-    let bad_id = good("head_id_number", json!("110105194912310021"));
-    let fine = good("notes", json!("核实完毕"));
+    // An invalid 身份证号 in one change does not block the rest of the batch. (Linked into the device's
+    // history, which the server holds nothing of yet: the device has only pulled.)
+    let mut pair = [good("head_id_number", json!("110105194912310021")), good("notes", json!("核实完毕"))];
+    zoufang_sync::chain::link_all(zoufang_sync::chain::GENESIS, &mut pair);
+    let [bad_id, fine] = pair;
     let (s, v) = post(
         &push,
         &token,

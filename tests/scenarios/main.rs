@@ -4,6 +4,7 @@ mod auto_restart;
 mod bad_input;
 mod conflict;
 mod history;
+mod hostile;
 mod inspections;
 mod interrupted;
 mod openapi;

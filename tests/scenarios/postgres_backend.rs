@@ -76,7 +76,7 @@ fn racing_edits_of_one_record_through_two_replicas_make_one_conflict_with_every_
         .map(|i| {
             let id = uuid::Uuid::now_v7();
             let code = replicas[i % 2].create_enrol_code(&format!("平板{i}"), &scope, 1).unwrap();
-            replicas[i % 2].enrol(&code, id, &format!("平板{i}")).unwrap();
+            replicas[i % 2].enrol(&code, id, &format!("平板{i}"), None).unwrap();
             DeviceAuth::new(id, format!("平板{i}"), scope.clone(), Role::WorkTeam)
         })
         .collect();
@@ -89,10 +89,11 @@ fn racing_edits_of_one_record_through_two_replicas_make_one_conflict_with_every_
                 let storage = &replicas[i % 2];
                 s.spawn(move || {
                     let mut clock = zoufang_sync::Clock::default();
+                    let mut link = zoufang_sync::chain::GENESIS;
                     let mut ids = Vec::new();
                     for round in 1..=ROUNDS {
                         // Each edit made without having seen the others: concurrent by construction.
-                        let c = Change {
+                        let mut c = Change {
                             id: uuid::Uuid::now_v7(),
                             entity: Entity::Household,
                             row: household,
@@ -104,6 +105,7 @@ fn racing_edits_of_one_record_through_two_replicas_make_one_conflict_with_every_
                             seen: None,
                             chain: None,
                         };
+                        link = zoufang_sync::chain::link_all(link, std::slice::from_mut(&mut c));
                         ids.push(c.id);
                         let r = storage
                             .push(d, PushRequest { protocol: PROTOCOL, batch: round, changes: vec![c] })

@@ -2,10 +2,10 @@
 
 use serde_json::json;
 use uuid::Uuid;
-use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::TestServer;
+use zoufang_model::{Entity, Role, Scope};
+use zoufang_scenarios::{RawDevice, TestServer};
 use zoufang_store::HouseholdQuery;
-use zoufang_sync::{Change, Hlc, PushRequest, Status, PROTOCOL};
+use zoufang_sync::Status;
 
 #[test]
 fn village_devices_see_and_write_only_their_village() {
@@ -32,41 +32,19 @@ fn village_devices_see_and_write_only_their_village() {
         .unwrap();
     assert_eq!(members, 0);
 
-    // A crafted push from A at B's household is refused, and B never sees it.
-    let e = a.enrolment().unwrap().unwrap();
-    let client = zoufang_client::Client::new(&server.url).with_token(&e.token);
-    let c = Change {
-        id: Uuid::now_v7(),
-        entity: Entity::Household,
-        row: hb[0].id,
-        field: "notes".into(),
-        value: json!("越权修改"),
-        hlc: Hlc::new(zoufang_sync::hlc::now_ms(), 0),
-        device: a.device_id(),
-        base: None,
-        seen: None,
-        chain: None,
-    };
-    let r = client.push(&PushRequest { protocol: PROTOCOL, batch: 99, changes: vec![c] }).unwrap();
+    // A crafted push from a device of A at B's household is refused, and B never sees it.
+    let mut raw = RawDevice::enrol(&server, "甲村改装平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    let c = raw.change(Entity::Household, hb[0].id, "notes", json!("越权修改"), None);
+    let r = raw.push(vec![c]).unwrap();
     assert_eq!(r.results[0].status, Status::Rejected);
     assert!(r.results[0].rejection.as_ref().unwrap().message.contains("不在本机的工作范围"));
     zoufang_client::sync(&mut b).unwrap();
     assert_ne!(b.household(hb[0].id).unwrap().unwrap().notes.as_deref(), Some("越权修改"));
 
     // A device pretending to be another device is refused too.
-    let c = Change {
-        id: Uuid::now_v7(),
-        entity: Entity::Household,
-        row: ha[0].id,
-        field: "notes".into(),
-        value: json!("冒名修改"),
-        hlc: Hlc::new(zoufang_sync::hlc::now_ms(), 0),
-        device: b.device_id(),
-        base: None,
-        seen: None,
-        chain: None,
-    };
-    let r = client.push(&PushRequest { protocol: PROTOCOL, batch: 100, changes: vec![c] }).unwrap();
+    let mut c = raw.change(Entity::Household, ha[0].id, "notes", json!("冒名修改"), None);
+    c.device = b.device_id();
+    let r = raw.push(vec![c]).unwrap();
     assert_eq!(r.results[0].status, Status::Rejected);
 
     // A revoked device is refused outright.

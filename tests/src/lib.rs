@@ -10,6 +10,8 @@ use std::sync::Arc;
 use uuid::Uuid;
 use zoufang_model::Scope;
 pub use zoufang_server::Storage;
+
+pub mod world;
 use zoufang_server::{PgStorage, SqliteStorage};
 use zoufang_store::Store;
 
@@ -150,6 +152,23 @@ impl TestServer {
 
     /// A server on a chosen backend (for tests of one backend's own features).
     pub fn start_on(backend: Backend, dir: &Path, addr: SocketAddr, blobs: zoufang_server::BlobStore) -> TestServer {
+        Self::start_full(backend, dir, addr, blobs, zoufang_server::ApiOptions::default())
+    }
+
+    /// A server (backend from the environment) with API options, e.g. trusted proxies.
+    pub fn start_with_options(dir: &Path, options: zoufang_server::ApiOptions) -> TestServer {
+        let blobs = zoufang_server::BlobStore::local(&dir.join("blobs")).expect("blob directory");
+        let addr = "127.0.0.1:0".parse().expect("address");
+        Self::start_full(Backend::from_env(), dir, addr, blobs, options)
+    }
+
+    fn start_full(
+        backend: Backend,
+        dir: &Path,
+        addr: SocketAddr,
+        blobs: zoufang_server::BlobStore,
+        options: zoufang_server::ApiOptions,
+    ) -> TestServer {
         let served = blobs.clone();
         let (storage, db): (Arc<dyn Storage>, ServerDb) = match backend {
             Backend::Sqlite => {
@@ -172,7 +191,7 @@ impl TestServer {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
                 ready_tx.send(listener.local_addr().expect("addr")).expect("ready");
-                zoufang_server::serve(listener, s, served, async {
+                zoufang_server::serve(listener, s, served, options, async {
                     let _ = rx.await;
                 })
                 .await
@@ -388,6 +407,141 @@ impl CuttingProxy {
             }
         });
         CuttingProxy { url, cuts_done }
+    }
+}
+
+/// A reverse proxy on loopback that forwards every request to `upstream` with `X-Forwarded-For`
+/// extended by the client address it stands for (each proxy listener plays one client, as a county's
+/// TLS proxy forwards the real address of each tablet). One request per connection.
+pub struct ForwardingProxy {
+    pub url: String,
+}
+
+impl ForwardingProxy {
+    pub fn start(upstream: SocketAddr, client: std::net::IpAddr) -> ForwardingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                std::thread::spawn(move || {
+                    let Some(req) = read_request(&mut conn) else { return };
+                    let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") else { return };
+                    let head = String::from_utf8_lossy(&req[..end]).into_owned();
+                    // Appends to what the client sent, as `$proxy_add_x_forwarded_for` does.
+                    let mut sent_xff = None;
+                    let mut lines: Vec<String> = Vec::new();
+                    for line in head.split("\r\n") {
+                        match line.split_once(':') {
+                            Some((k, v)) if k.eq_ignore_ascii_case("x-forwarded-for") => {
+                                sent_xff = Some(v.trim().to_string())
+                            }
+                            Some((k, _)) if k.eq_ignore_ascii_case("connection") => {}
+                            _ => lines.push(line.to_string()),
+                        }
+                    }
+                    let xff = match sent_xff {
+                        Some(x) => format!("{x}, {client}"),
+                        None => client.to_string(),
+                    };
+                    lines.push(format!("X-Forwarded-For: {xff}"));
+                    lines.push("Connection: close".into());
+                    let mut fwd = lines.join("\r\n").into_bytes();
+                    fwd.extend_from_slice(&req[end..]);
+                    let Ok(mut up) = TcpStream::connect(upstream) else { return };
+                    if up.write_all(&fwd).is_err() {
+                        return;
+                    }
+                    let mut resp = Vec::new();
+                    let _ = up.read_to_end(&mut resp);
+                    let _ = conn.write_all(&resp);
+                });
+            }
+        });
+        ForwardingProxy { url }
+    }
+}
+
+/// A device that sends hand-made changes, as a modified app could: enrolled like any device, it links
+/// each change it sends into its history chain (the server refuses a change without its link) unless
+/// the test says otherwise, and keeps its place in the chain only when the server took the batch.
+pub struct RawDevice {
+    pub id: Uuid,
+    pub token: String,
+    pub client: zoufang_client::Client,
+    pub link: zoufang_sync::chain::Link,
+    pub batch: u64,
+    clock: zoufang_sync::Clock,
+}
+
+impl RawDevice {
+    /// Enrols a new device for `scope` with `role`.
+    pub fn enrol(server: &TestServer, name: &str, scope: &Scope, role: zoufang_model::Role) -> RawDevice {
+        let code = server.storage.create_enrol_code_for(name, scope, role, 1, 30).expect("code");
+        let id = Uuid::now_v7();
+        let e = zoufang_client::Client::new(&server.url).enrol(&code, id, name).expect("enrol");
+        RawDevice {
+            id,
+            client: zoufang_client::Client::new(&server.url).with_token(&e.token),
+            token: e.token,
+            link: zoufang_sync::chain::GENESIS,
+            batch: 0,
+            clock: zoufang_sync::Clock::default(),
+        }
+    }
+
+    /// A change by this device, dated now by its clock, not yet linked.
+    pub fn change(
+        &mut self,
+        entity: zoufang_model::Entity,
+        row: Uuid,
+        field: &str,
+        value: serde_json::Value,
+        base: Option<zoufang_sync::Version>,
+    ) -> zoufang_sync::Change {
+        zoufang_sync::Change {
+            id: Uuid::now_v7(),
+            entity,
+            row,
+            field: field.to_string(),
+            value,
+            hlc: self.clock.tick(zoufang_sync::hlc::now_ms()),
+            device: self.id,
+            base,
+            seen: None,
+            chain: None,
+        }
+    }
+
+    /// Links the changes that carry no link yet (one after another, continuing this device's history)
+    /// and sends them as the next batch.
+    pub fn push(
+        &mut self,
+        mut changes: Vec<zoufang_sync::Change>,
+    ) -> Result<zoufang_sync::PushResponse, zoufang_client::SyncError> {
+        let mut link = self.link;
+        for c in &mut changes {
+            match &c.chain {
+                Some(sent) => link = zoufang_sync::chain::from_hex(sent).unwrap_or(link),
+                None => link = zoufang_sync::chain::link_all(link, std::slice::from_mut(c)),
+            }
+        }
+        self.push_as_is(changes, link)
+    }
+
+    /// Sends the changes exactly as given (links, dates and all); `link` is where the history stands
+    /// if the server takes the batch.
+    pub fn push_as_is(
+        &mut self,
+        changes: Vec<zoufang_sync::Change>,
+        link: zoufang_sync::chain::Link,
+    ) -> Result<zoufang_sync::PushResponse, zoufang_client::SyncError> {
+        self.batch += 1;
+        let req = zoufang_sync::PushRequest { protocol: zoufang_sync::PROTOCOL, batch: self.batch, changes };
+        let r = self.client.push(&req)?;
+        self.link = link;
+        self.clock.observe(r.server_hlc, zoufang_sync::hlc::now_ms());
+        Ok(r)
     }
 }
 

@@ -403,19 +403,14 @@ fn ingest(households_per_village: usize, backend: BackendArg) -> Result<()> {
         }
     }
     // Chained as a device chains them, so the server verifies every link.
-    let mut link = zoufang_sync::chain::GENESIS;
-    let chained = std::env::var_os("BENCH_NO_CHAIN").is_none();
-    for c in changes.iter_mut().filter(|_| chained) {
-        link = zoufang_sync::chain::next_link(&link, c);
-        c.chain = Some(zoufang_sync::chain::to_hex(&link));
-    }
+    zoufang_sync::chain::link_all(zoufang_sync::chain::GENESIS, &mut changes);
     let total = changes.len();
     let mut rates = Vec::new();
     for run in 1..=3 {
         let dir = tempfile::tempdir()?;
         let storage = open_storage(backend, dir.path())?;
         let code = storage.create_enrol_code("bench", &Scope::County("522630".into()), 1)?;
-        storage.enrol(&code, device_id, "县扶贫办 bench")?;
+        storage.enrol(&code, device_id, "县扶贫办 bench", None)?;
         storage.ingest_trusted("县扶贫办 村设置", &setup)?;
         // The whole county's field work as one device: the work-team role, at county scope.
         let device = DeviceAuth::new(device_id, "县扶贫办 bench", Scope::County("522630".into()), Role::WorkTeam);
@@ -488,7 +483,9 @@ fn initial_sync(quick: bool, backend: BackendArg) -> Result<()> {
     let addr = listener.local_addr()?;
     let s = storage.clone();
     let blobs = zoufang_server::BlobStore::local(&dir.path().join("blobs"))?;
-    rt.spawn(async move { zoufang_server::serve(listener, s, blobs, std::future::pending()).await });
+    rt.spawn(
+        async move { zoufang_server::serve(listener, s, blobs, Default::default(), std::future::pending()).await },
+    );
 
     // As on a tablet: the encrypted database, the unlock secret typed at the start (argon2id included).
     let t = Instant::now();

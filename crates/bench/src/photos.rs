@@ -74,7 +74,9 @@ impl LoopbackServer {
         let addr = listener.local_addr()?;
         let s: Arc<dyn Storage> = storage.clone();
         let blobs = BlobStore::local(&dir.path().join("blobs"))?;
-        rt.spawn(async move { zoufang_server::serve(listener, s, blobs, std::future::pending()).await });
+        rt.spawn(
+            async move { zoufang_server::serve(listener, s, blobs, Default::default(), std::future::pending()).await },
+        );
         Ok(LoopbackServer { url: format!("http://{addr}"), addr, storage, village, _dir: dir, _rt: rt })
     }
 

@@ -798,7 +798,7 @@ fn run() -> Result<()> {
                         r.photos.uploaded,
                         r.photos.fetched,
                         r.millis
-                    )
+                    ) + &r.clock_note().map(|n| format!("\n{n}")).unwrap_or_default()
                 })?;
             } else {
                 drop(store);

@@ -18,6 +18,9 @@ pub struct Health {
     pub server_id: Uuid,
     pub protocol: u32,
     pub version: String,
+    /// The server's clock (Unix ms); absent from servers before it was served.
+    #[serde(default)]
+    pub time_ms: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -75,19 +78,48 @@ impl Client {
     }
 
     pub fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse> {
-        let body = serde_json::json!({ "protocol": PROTOCOL, "code": code, "device_id": device_id, "device_name": device_name });
+        self.enrol_proving(code, device_id, device_name, None)
+    }
+
+    /// Enrols with a one-time code; a device enrolling again under its own id (its token expired)
+    /// proves it is that device with `proof`: its old token, or the last link of its history the server
+    /// holds.
+    pub fn enrol_proving(
+        &self,
+        code: &str,
+        device_id: Uuid,
+        device_name: &str,
+        proof: Option<&str>,
+    ) -> Result<EnrolResponse> {
+        let mut body = serde_json::json!({ "protocol": PROTOCOL, "code": code, "device_id": device_id, "device_name": device_name });
+        if let Some(p) = proof {
+            body["proof"] = serde_json::Value::from(p);
+        }
         let r = self.agent.post(format!("{}/v1/enrol", self.base)).send_json(&body);
         self.finish(r).map(|x| x.0)
     }
 
     /// Enrols by signing in with a user's login and password.
     pub fn login(&self, login: &str, password: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse> {
+        self.login_proving(login, password, device_id, device_name, None)
+    }
+
+    /// Enrols by signing in; `proof` as for `enrol_proving`.
+    pub fn login_proving(
+        &self,
+        login: &str,
+        password: &str,
+        device_id: Uuid,
+        device_name: &str,
+        proof: Option<&str>,
+    ) -> Result<EnrolResponse> {
         let body = LoginRequest {
             protocol: PROTOCOL,
             login: login.to_string(),
             password: password.to_string(),
             device_id,
             device_name: device_name.to_string(),
+            proof: proof.map(str::to_string),
         };
         let r = self.agent.post(format!("{}/v1/login", self.base)).send_json(&body);
         self.finish(r).map(|x| x.0)

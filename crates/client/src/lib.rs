@@ -88,12 +88,34 @@ pub struct SyncReport {
     /// Photo files sent up and thumbnails fetched.
     #[serde(default)]
     pub photos: PhotoReport,
+    /// The server refused changes dated ahead of its clock: the device's clock was this many
+    /// milliseconds fast, and its unsent changes were dated again by the server's clock.
+    #[serde(default)]
+    pub clock_corrected_ms: Option<i64>,
+}
+
+impl SyncReport {
+    /// What to tell the person when the device's clock was set by the server's during this sync.
+    pub fn clock_note(&self) -> Option<String> {
+        let ms = self.clock_corrected_ms?;
+        let min = ms.unsigned_abs() / 60_000;
+        let by = if min >= 2 * 24 * 60 {
+            format!("约 {} 天", min / (24 * 60))
+        } else if min >= 120 {
+            format!("约 {} 小时", min / 60)
+        } else {
+            format!("约 {min} 分钟")
+        };
+        let way = if ms >= 0 { "快" } else { "慢" };
+        Some(format!("本机时钟比服务器{way}{by}，尚未上传的修改已按服务器时间重新标记；请把本机时间调准"))
+    }
 }
 
 /// Registers this device with a server using a one-time code from the township office.
 pub fn enrol(store: &mut Store, server_url: &str, code: &str, device_name: &str) -> Result<zoufang_store::Enrolment> {
     let client = Client::new(server_url);
-    let r = client.enrol(code, store.device_id(), device_name)?;
+    let proof = store.enrolment_proof()?;
+    let r = client.enrol_proving(code, store.device_id(), device_name, proof.as_deref())?;
     keep_enrolment(store, &client, device_name, r)
 }
 
@@ -106,7 +128,8 @@ pub fn login(
     device_name: &str,
 ) -> Result<zoufang_store::Enrolment> {
     let client = Client::new(server_url);
-    let r = client.login(login, password, store.device_id(), device_name)?;
+    let proof = store.enrolment_proof()?;
+    let r = client.login_proving(login, password, store.device_id(), device_name, proof.as_deref())?;
     keep_enrolment(store, &client, device_name, r)
 }
 
@@ -183,7 +206,19 @@ fn sync_once(
     while let Some(batch) = store.next_batch(opts.batch)? {
         progress(Progress::Push { sent, pending });
         let req = PushRequest { protocol: PROTOCOL, batch: batch.no, changes: batch.changes.clone() };
-        let resp = client.push(&req)?;
+        let resp = match client.push(&req) {
+            // Dated ahead of the server's clock (a clock set wrong): nothing of the batch was taken. Set
+            // the device's clock by the server's, date the unsent changes again, send the batch again.
+            Err(SyncError::Server { code, .. })
+                if code == refusal::CLOCK_AHEAD && report.clock_corrected_ms.is_none() =>
+            {
+                let server_ms =
+                    client.health()?.time_ms.ok_or_else(|| SyncError::Protocol("服务器未提供时间".into()))?;
+                report.clock_corrected_ms = Some(store.redate_unsent(server_ms)?);
+                continue;
+            }
+            other => other?,
+        };
         let sum = store.record_push(&batch, &resp)?;
         report.pushed.add(&sum);
         report.batches += 1;

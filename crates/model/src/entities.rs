@@ -451,6 +451,23 @@ impl Scope {
         }
     }
 
+    /// Refuses a township or county scope whose code is not 9 or 6 digits (a scope arriving as JSON is
+    /// not parsed from text, so it is checked here before it is stored or compared).
+    pub fn check(&self) -> Result<(), Problem> {
+        let ok = match self {
+            Scope::Village(_) => true,
+            Scope::Township(t) => t.len() == 9 && t.bytes().all(|b| b.is_ascii_digit()),
+            Scope::County(c) => c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Problem::Invalid {
+                detail: format!("无法识别的范围：{self}（乡镇应为 9 位区划代码，县应为 6 位区划代码）"),
+            })
+        }
+    }
+
     /// Whether a village (id and division code) lies inside this scope.
     pub fn contains(&self, village_id: Uuid, village_code: &str) -> bool {
         match self {

@@ -80,8 +80,10 @@ impl Role {
         }
     }
 
-    /// Refuses a scope at the wrong level for this role (a work team member for a whole county, say).
+    /// Refuses a scope at the wrong level for this role (a work team member for a whole county, say),
+    /// or one whose code is malformed.
     pub fn check_scope(self, scope: &Scope) -> Result<(), Problem> {
+        scope.check()?;
         let level = match scope {
             Scope::Village(_) => ScopeLevel::Village,
             Scope::Township(_) => ScopeLevel::Township,
@@ -195,6 +197,12 @@ mod tests {
         assert!(Role::Inspector.check_scope(&c).is_ok());
         let e = Role::County.check_scope(&t).unwrap_err().to_string();
         assert!(e.contains("县扶贫办的工作范围应是一个县"), "{e}");
+        // Codes that arrive as JSON are checked too: letters, and a county code given as a township.
+        for bad in [Scope::County("522630abc".into()), Scope::Township("522630".into()), Scope::County("52263".into())]
+        {
+            let e = Role::County.check_scope(&bad).and(Role::Township.check_scope(&bad)).unwrap_err().to_string();
+            assert!(e.contains("无法识别的范围"), "{bad}: {e}");
+        }
     }
 
     #[test]

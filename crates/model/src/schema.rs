@@ -159,9 +159,12 @@ const LAT: FieldKind = FieldKind::Float { min: -90.0, max: 90.0 };
 const LON: FieldKind = FieldKind::Float { min: -180.0, max: 180.0 };
 const NOTE: FieldKind = FieldKind::Text(5000);
 
+/// A village's division code decides whose scope it is in, so it is fixed once set: devices that
+/// pulled the village by it keep it, others never got it. A village set up under a wrong code is set up
+/// again.
 const VILLAGE: &[FieldDef] = &[
     req("name", "村名", FieldKind::Text(50)),
-    req("code", "行政区划代码", FieldKind::DivisionCode),
+    fixed("code", "行政区划代码", FieldKind::DivisionCode, true),
     req("township", "乡镇", FieldKind::Text(50)),
     req("county", "县(市、区)", FieldKind::Text(50)),
 ];

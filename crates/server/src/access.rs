@@ -93,32 +93,28 @@ pub(crate) fn unknown_code() -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "bad_code", "注册码无效、已过期或已被使用，请向乡镇管理员索取新的注册码")
 }
 
-/// A device already registered under the id that enrols again: allowed only when its token expired,
-/// it was never revoked, and its scope and role are unchanged (its unsent data then goes up as before).
-pub(crate) fn check_reenrol(
-    old_scope: &str,
-    old_role: &str,
-    revoked: bool,
-    old_expires: Option<&str>,
-    scope: &str,
-    role: Role,
-) -> Result<(), ApiError> {
-    let expired = old_expires.and_then(rfc3339_ms).is_some_and(|t| t < chrono::Utc::now().timestamp_millis());
-    if revoked {
+/// A device already registered under the id that enrols again: allowed only when its token expired, it
+/// was never revoked, it proves it is that device (`proven`: it showed its old token or the last link of
+/// its history the server holds), and its scope and role are unchanged (its unsent data then goes up as
+/// before). Without the proof, whoever learnt a device's id could take its place.
+pub(crate) fn check_reenrol(old: &RegisteredDevice, proven: bool, scope: &str, role: Role) -> Result<(), ApiError> {
+    let expired =
+        old.expires_at.as_deref().and_then(rfc3339_ms).is_some_and(|t| t < chrono::Utc::now().timestamp_millis());
+    if old.revoked {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "device_revoked",
             "该设备已被停用，不能再次注册；请清除本机数据后重新安装",
         ));
     }
-    if !expired {
+    if !expired || !proven {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "device_exists",
-            "该设备编号已注册且授权仍有效；如需重新注册，请先由管理员停用旧记录",
+            "该设备编号已注册且授权仍有效，或无法证明是原设备；如需重新注册，请先由管理员停用旧记录",
         ));
     }
-    if old_scope != scope || old_role != role.ident() {
+    if old.scope != scope || old.role != role.ident() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "scope_changed",
@@ -126,6 +122,27 @@ pub(crate) fn check_reenrol(
         ));
     }
     Ok(())
+}
+
+/// A device row as re-enrolment looks at it.
+pub(crate) struct RegisteredDevice {
+    pub scope: String,
+    pub role: String,
+    pub revoked: bool,
+    pub expires_at: Option<String>,
+    pub token_hash: Vec<u8>,
+    pub chain_head: Option<Vec<u8>>,
+}
+
+impl RegisteredDevice {
+    /// Whether `proof` is this device's old token or the last link of its history the server holds.
+    pub(crate) fn proven_by(&self, proof: Option<&str>) -> bool {
+        let Some(p) = proof.map(str::trim).filter(|p| !p.is_empty() && p.len() < 200) else { return false };
+        let by_token = tokens::hash(p).as_slice() == self.token_hash.as_slice();
+        let by_chain =
+            self.chain_head.as_deref().is_some_and(|h| zoufang_sync::chain::from_hex(p).is_some_and(|l| l[..] == *h));
+        by_token || by_chain
+    }
 }
 
 /// The name a signed-in device is registered under: the one asked for, else the login.
@@ -216,8 +233,9 @@ pub(crate) fn device_auth(row: Option<TokenRow>) -> Result<DeviceAuth, ApiError>
     Ok(auth)
 }
 
-/// The SQL condition on `entity` that keeps a role's pull to the kinds it reads ("" for all kinds).
-/// The idents are fixed words, not input. Refuses a role that reads nothing.
+/// The SQL condition on `entity` and `about` that keeps a role's pull to the kinds it reads ("" for all
+/// kinds): an entry is served when the role reads its kind and, for a conflict, the kind of the record
+/// the conflict is about. The idents are fixed words, not input. Refuses a role that reads nothing.
 pub(crate) fn readable_kinds(device: Option<&DeviceAuth>) -> Result<String, ApiError> {
     let readable = device.map_or_else(|| Entity::ALL.to_vec(), |d| d.role.readable());
     if let Some(d) = device.filter(|_| readable.is_empty()) {
@@ -233,18 +251,132 @@ pub(crate) fn readable_kinds(device: Option<&DeviceAuth>) -> Result<String, ApiE
         // Most kinds (a village, a township: all but inspections): name the few left out.
         let list: Vec<String> =
             Entity::ALL.iter().filter(|e| !readable.contains(e)).map(|e| format!("'{}'", e.ident())).collect();
-        format!(" AND entity NOT IN ({})", list.join(","))
+        let list = list.join(",");
+        format!(" AND entity NOT IN ({list}) AND (about IS NULL OR about NOT IN ({list}))")
     } else {
         let list: Vec<String> = readable.iter().map(|e| format!("'{}'", e.ident())).collect();
-        format!(" AND entity IN ({})", list.join(","))
+        let list = list.join(",");
+        format!(" AND entity IN ({list}) AND (about IS NULL OR about IN ({list}))")
     })
 }
 
-/// Whether a device may fetch or upload a file, given the records naming it: (village, its code, the
-/// naming record's kind).
-pub(crate) fn file_readable(device: &DeviceAuth, refs: &[(Uuid, Option<String>, String)]) -> bool {
-    refs.iter().any(|(village, code, entity)| {
-        Entity::parse(entity).is_some_and(|e| device.role.can_read(e))
-            && device.scope.contains(*village, code.as_deref().unwrap_or(""))
-    })
+/// What a device may do with a photo file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileRights {
+    /// Fetch the file.
+    pub read: bool,
+    /// Ask how far its upload got, and send chunks (the server checks the bytes against the name, so
+    /// they reveal nothing).
+    pub upload: bool,
+}
+
+/// A record that names a file: its village, the village's division code, the record's kind, the log
+/// entry that named it, and whether a device of that village has shown it holds the file's bytes.
+pub(crate) struct FileRef {
+    pub village: Uuid,
+    pub code: Option<String>,
+    pub entity: String,
+    pub seq: i64,
+    pub proven: bool,
+}
+
+impl FileRef {
+    fn readable_by(&self, device: &DeviceAuth) -> bool {
+        Entity::parse(&self.entity).is_some_and(|e| device.role.can_read(e))
+            && device.scope.contains(self.village, self.code.as_deref().unwrap_or(""))
+    }
+}
+
+/// What a device may do with a file, given the records naming it. Reading is decided by the first
+/// record that named the file, and by records whose village has shown it holds the bytes (a device
+/// there uploaded them): naming a hash seen elsewhere gives nothing. A device revoked for handover reads
+/// nothing. Uploading needs a record the device may read naming the file.
+pub(crate) fn file_rights(device: &DeviceAuth, refs: &[FileRef]) -> FileRights {
+    let first = refs.iter().map(|r| r.seq).min();
+    let read = device.handover_from.is_none()
+        && refs.iter().filter(|r| Some(r.seq) == first || r.proven).any(|r| r.readable_by(device));
+    FileRights { read, upload: refs.iter().any(|r| r.readable_by(device)) }
+}
+
+/// The villages whose records naming a file a device may read: after it uploaded the file's bytes,
+/// those records count as holding them.
+pub(crate) fn provable(device: &DeviceAuth, refs: &[FileRef]) -> Vec<Uuid> {
+    refs.iter().filter(|r| r.readable_by(device)).map(|r| r.village).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(scope: Scope, role: Role) -> DeviceAuth {
+        DeviceAuth::new(Uuid::from_u128(1), "平板", scope, role)
+    }
+
+    fn named(village: u128, code: &str, entity: Entity, seq: i64, proven: bool) -> FileRef {
+        FileRef {
+            village: Uuid::from_u128(village),
+            code: Some(code.into()),
+            entity: entity.ident().into(),
+            seq,
+            proven,
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_by_whoever_may_read_its_first_naming() {
+        let a = device(Scope::Village(Uuid::from_u128(10)), Role::WorkTeam);
+        let b = device(Scope::Village(Uuid::from_u128(20)), Role::WorkTeam);
+        let township = device(Scope::Township("522630101".into()), Role::Township);
+        let refs =
+            [named(10, "522630101201", Entity::Photo, 5, false), named(20, "522630102202", Entity::Photo, 9, false)];
+        assert_eq!(file_rights(&a, &refs), FileRights { read: true, upload: true });
+        assert_eq!(file_rights(&b, &refs), FileRights { read: false, upload: true }, "B named it second");
+        assert!(file_rights(&township, &refs).read, "A's township reads A's files");
+        // Once a device of B showed it holds the bytes, B's naming counts.
+        let proven =
+            [named(10, "522630101201", Entity::Photo, 5, false), named(20, "522630102202", Entity::Photo, 9, true)];
+        assert!(file_rights(&b, &proven).read);
+        assert_eq!(provable(&b, &refs), vec![Uuid::from_u128(20)]);
+        // A sealed 暗访 photo: only roles that read inspections, and nobody revoked.
+        let sealed = [named(10, "522630101201", Entity::Inspection, 3, false)];
+        assert_eq!(file_rights(&a, &sealed), FileRights::default());
+        let county = device(Scope::County("522630".into()), Role::County);
+        assert!(file_rights(&county, &sealed).read);
+        let mut leaving = county.clone();
+        leaving.handover_from = Some(0);
+        assert_eq!(file_rights(&leaving, &sealed), FileRights { read: false, upload: true });
+        // Unknown files: nothing.
+        assert_eq!(file_rights(&county, &[]), FileRights::default());
+    }
+
+    #[test]
+    fn reenrolment_needs_the_old_token_or_the_chain_head() {
+        let old = RegisteredDevice {
+            scope: "village:00000000-0000-0000-0000-00000000000a".into(),
+            role: "work_team".into(),
+            revoked: false,
+            expires_at: Some("2020-01-01T00:00:00+08:00".into()),
+            token_hash: tokens::hash("zf_old"),
+            chain_head: Some(vec![0xab; 32]),
+        };
+        assert!(old.proven_by(Some("zf_old")));
+        assert!(old.proven_by(Some(&"ab".repeat(32))));
+        assert!(!old.proven_by(Some("zf_other")) && !old.proven_by(None) && !old.proven_by(Some("")));
+        let scope = old.scope.clone();
+        assert!(check_reenrol(&old, true, &scope, Role::WorkTeam).is_ok());
+        assert_eq!(check_reenrol(&old, false, &scope, Role::WorkTeam).unwrap_err().code, "device_exists");
+        assert_eq!(check_reenrol(&old, true, &scope, Role::Township).unwrap_err().code, "scope_changed");
+        let live = RegisteredDevice { expires_at: None, ..old };
+        assert_eq!(check_reenrol(&live, true, &scope, Role::WorkTeam).unwrap_err().code, "device_exists");
+    }
+
+    #[test]
+    fn pulls_leave_out_conflicts_over_what_a_role_may_not_read() {
+        let village = readable_kinds(Some(&device(Scope::Village(Uuid::nil()), Role::WorkTeam))).unwrap();
+        assert_eq!(village, " AND entity NOT IN ('inspection') AND (about IS NULL OR about NOT IN ('inspection'))");
+        let inspector = readable_kinds(Some(&device(Scope::County("522630".into()), Role::Inspector))).unwrap();
+        assert!(inspector.contains("entity IN (") && inspector.contains("about IN ("), "{inspector}");
+        assert_eq!(readable_kinds(Some(&device(Scope::County("522630".into()), Role::County))).unwrap(), "");
+        assert!(readable_kinds(Some(&device(Scope::County("522630".into()), Role::Admin))).is_err());
+    }
 }

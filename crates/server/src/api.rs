@@ -1,9 +1,10 @@
 //! The HTTP API (axum). Handlers parse and authenticate, then hand the work to the storage on tokio's
-//! blocking pool. Every error answers with `ErrorBody` (a code and a Chinese message).
+//! blocking pool. Every error answers with `ErrorBody` (a code and a Chinese message), also for unknown
+//! paths, wrong methods and oversized request lines or headers.
 
 use crate::blobs::BlobStore;
 use crate::error::ApiError;
-use crate::storage::{DeviceAuth, Storage};
+use crate::storage::{DeviceAuth, FileRights, Storage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
@@ -22,8 +23,38 @@ use zoufang_sync::{
 
 pub type Shared = Arc<dyn Storage>;
 
-/// The API router over a storage backend and a photo store.
+/// What the API trusts about the network in front of it.
+#[derive(Debug, Clone, Default)]
+pub struct ApiOptions {
+    /// Reverse proxies (addresses or networks, e.g. `10.0.0.5` or `10.0.0.0/8`) whose `X-Forwarded-For`
+    /// header names the client. From anyone else the header is ignored: the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl ApiOptions {
+    /// Parses a comma-separated list of addresses and networks.
+    pub fn with_trusted_proxies(list: &str) -> Result<ApiOptions, String> {
+        let trusted_proxies = list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("无法识别的代理地址：{s}（应为 IP 地址或网段，如 10.0.0.5 或 10.0.0.0/8）"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(ApiOptions { trusted_proxies })
+    }
+}
+
+/// The API router over a storage backend and a photo store, trusting no proxy.
 pub fn router(storage: Shared, blobs: BlobStore) -> Router {
+    router_with(storage, blobs, ApiOptions::default())
+}
+
+/// The API router over a storage backend and a photo store.
+pub fn router_with(storage: Shared, blobs: BlobStore, options: ApiOptions) -> Router {
     let photos = Router::new()
         .route("/v1/blobs/{hash}", get(blob_get))
         .route("/v1/blobs/{hash}/upload", get(blob_status).put(blob_put))
@@ -42,9 +73,51 @@ pub fn router(storage: Shared, blobs: BlobStore) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::Extension(Arc::new(EnrolGuard::default())))
         .merge(photos)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(request_limits))
+        .layer(axum::Extension(Arc::new(options)))
         .with_state(storage)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个接口")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "这个接口不支持该请求方法")
+}
+
+/// Longest request target (path and query) answered; longer ones get 414.
+pub const MAX_URI: usize = 8 * 1024;
+/// Most header bytes and headers answered; more get 431. (The HTTP layer's own limits, which answer
+/// without a body, lie above these: 64 KB of request target, 100 headers.)
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+pub const MAX_HEADERS: usize = 64;
+
+/// Refuses an oversized request line or header section with the JSON error body, before any handler.
+async fn request_limits(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_len > MAX_URI {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("请求地址过长（{uri_len} 字节，最多 {MAX_URI} 字节）"),
+        )
+        .into_response();
+    }
+    let headers = req.headers();
+    let bytes: usize = headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("请求头过大（{} 个，{bytes} 字节；最多 {MAX_HEADERS} 个、{MAX_HEADER_BYTES} 字节）", headers.len()),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// The API as an OpenAPI 3.1 document, generated from the handlers and the protocol types.
@@ -76,28 +149,35 @@ async fn openapi_json() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_pretty_json().unwrap_or_default())
 }
 
-/// Wrong enrolment codes allowed per client address before it must wait.
+/// Wrong secrets (enrolment codes, passwords) allowed per client address, and per account, within
+/// `GUARD_WINDOW_MS` before further attempts are refused until the window is over.
 pub const ENROL_FAILURES_ALLOWED: u32 = 10;
-const ENROL_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+const GUARD_WINDOW_MS: i64 = 10 * 60 * 1000;
 
-/// Slows down guessing of enrolment codes: after `ENROL_FAILURES_ALLOWED` wrong codes from one address
-/// within ten minutes, that address is refused until the ten minutes are over.
-#[derive(Default)]
-struct EnrolGuard {
-    failures: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>,
-}
-
-impl EnrolGuard {
-    fn blocked(&self, ip: std::net::IpAddr) -> bool {
-        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        m.retain(|_, (since, _)| since.elapsed() < ENROL_WINDOW);
-        m.get(&ip).is_some_and(|(_, n)| *n >= ENROL_FAILURES_ALLOWED)
+/// The client's address: the TCP peer, or, when the peer is a trusted proxy, the right-most address in
+/// `X-Forwarded-For` that is not one of the trusted proxies (what the outermost trusted proxy saw).
+/// Addresses a client wrote into the header itself lie further left and are never reached.
+pub fn client_addr(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
     }
-
-    fn failed(&self, ip: std::net::IpAddr) {
-        let mut m = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        m.entry(ip).or_insert((std::time::Instant::now(), 0)).1 += 1;
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        let Ok(ip) = hop.parse::<std::net::IpAddr>() else { break };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
     }
+    client
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
@@ -139,11 +219,20 @@ struct Health {
     server_id: Uuid,
     protocol: u32,
     version: &'static str,
+    /// The server's clock (Unix ms): a device whose changes were refused as dated ahead of it
+    /// (`clock_ahead`) sets its own clock by this.
+    time_ms: u64,
 }
 
 #[utoipa::path(get, path = "/v1/health", tag = "sync", responses((status = 200, description = "服务器在线", body = Health)))]
 async fn health(State(s): State<Shared>) -> Json<Health> {
-    Json(Health { status: "ok", server_id: s.server_id(), protocol: PROTOCOL, version: env!("CARGO_PKG_VERSION") })
+    Json(Health {
+        status: "ok",
+        server_id: s.server_id(),
+        protocol: PROTOCOL,
+        version: env!("CARGO_PKG_VERSION"),
+        time_ms: zoufang_sync::hlc::now_ms(),
+    })
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -153,40 +242,56 @@ struct EnrolBody {
     code: String,
     device_id: Uuid,
     device_name: String,
+    /// When this device id is already registered (its token expired): its old token, or the last link
+    /// of its history the server holds (hex), proving it is the same device.
+    #[serde(default)]
+    proof: Option<String>,
 }
 
 type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
 
-/// Runs an enrolment (by code or by password) under the guess guard: an address with too many wrong
-/// secrets waits; a wrong secret (`failure` code) counts against it. `check` refuses oversized fields
-/// and returns the protocol the device speaks.
+/// Runs an enrolment (by code or by password) under the guess guard: each attempt is counted, before
+/// the secret is checked, against the client's address (and, for a password, the account); a key with
+/// too many wrong secrets in the window is refused with 429. An attempt that was not a wrong secret
+/// (`failure` code) is taken back. The counts live in the database: restarts and replicas share them.
+/// `check` refuses oversized fields and returns the protocol the device speaks and, for a password,
+/// the account it is tried against.
+#[allow(clippy::too_many_arguments)]
 async fn guarded<B: DeserializeOwned + Send + 'static>(
-    guard: Arc<EnrolGuard>,
+    storage: Shared,
+    options: Arc<ApiOptions>,
     peer: Peer,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     (what, failure): (&'static str, &'static str),
-    check: impl FnOnce(&B) -> Result<u32, ApiError>,
+    check: impl FnOnce(&B) -> Result<(u32, Option<String>), ApiError>,
     run: impl FnOnce(B) -> Result<EnrolResponse, ApiError> + Send + 'static,
 ) -> Result<Json<EnrolResponse>, ApiError> {
-    let ip = peer.map(|p| p.0 .0.ip()).unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    if guard.blocked(ip) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("{what}输错次数过多，请十分钟后再试"),
-        ));
-    }
+    let peer = peer.map(|p| p.0 .0.ip()).unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let client = client_addr(peer, headers, &options.trusted_proxies);
     let b: B = parse(body)?;
-    if check(&b)? != PROTOCOL {
+    let (protocol, account) = check(&b)?;
+    if protocol != PROTOCOL {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "unsupported_protocol",
             "应用版本与服务器不一致，请升级应用",
         ));
     }
+    let mut keys = vec![format!("addr:{client}")];
+    keys.extend(account.map(|a| format!("login:{}", a.trim().to_lowercase())));
+    let (st, k) = (storage.clone(), keys.clone());
+    if !blocking(move || st.guard_take(&k, ENROL_FAILURES_ALLOWED, GUARD_WINDOW_MS)).await? {
+        tracing::warn!("too many wrong {what} from {client}");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("{what}输错次数过多，请十分钟后再试"),
+        ));
+    }
     let result = blocking(move || run(b)).await;
-    if matches!(&result, Err(e) if e.code == failure) {
-        guard.failed(ip);
+    if !matches!(&result, Err(e) if e.code == failure) {
+        blocking(move || storage.guard_release(&keys)).await?;
     }
     result.map(Json)
 }
@@ -194,18 +299,20 @@ async fn guarded<B: DeserializeOwned + Send + 'static>(
 #[utoipa::path(post, path = "/v1/enrol", tag = "devices", request_body = EnrolBody, responses((status = 200, description = "本机已注册；令牌只显示这一次", body = EnrolResponse), (status = 400, description = "请求格式错误", body = ErrorBody), (status = 403, description = "注册码无效、已过期或已被使用 (bad_code)", body = ErrorBody), (status = 409, description = "设备已注册或已停用", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody), (status = 429, description = "输错次数过多，稍后再试", body = ErrorBody)))]
 async fn enrol(
     State(s): State<Shared>,
-    axum::Extension(guard): axum::Extension<Arc<EnrolGuard>>,
+    axum::Extension(options): axum::Extension<Arc<ApiOptions>>,
     peer: Peer,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
     let check = |b: &EnrolBody| {
-        if b.code.len() > 40 || b.device_name.chars().count() > 60 {
+        if b.code.len() > 40 || b.device_name.chars().count() > 60 || b.proof.as_ref().is_some_and(|p| p.len() > 200) {
             return Err(ApiError::bad_request("注册码或设备名称过长"));
         }
-        Ok(b.protocol)
+        Ok((b.protocol, None))
     };
-    let run = move |b: EnrolBody| s.enrol(&b.code, b.device_id, &b.device_name);
-    guarded(guard, peer, body, ("注册码", "bad_code"), check, run).await
+    let st = s.clone();
+    let run = move |b: EnrolBody| st.enrol(&b.code, b.device_id, &b.device_name, b.proof.as_deref());
+    guarded(s, options, peer, &headers, body, ("注册码", "bad_code"), check, run).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -228,17 +335,26 @@ async fn me(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<Me>, Api
 /// Enrolment by signing in. Wrong passwords count against the address like wrong codes.
 async fn login(
     State(s): State<Shared>,
-    axum::Extension(guard): axum::Extension<Arc<EnrolGuard>>,
+    axum::Extension(options): axum::Extension<Arc<ApiOptions>>,
     peer: Peer,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
     let check = |b: &LoginRequest| {
-        if b.login.len() > 40 || b.password.len() > 200 || b.device_name.chars().count() > 60 {
+        if b.login.len() > 40
+            || b.password.len() > 200
+            || b.device_name.chars().count() > 60
+            || b.proof.as_ref().is_some_and(|p| p.len() > 200)
+        {
             return Err(ApiError::bad_request("用户名、密码或设备名称过长"));
         }
-        Ok(b.protocol)
+        Ok((b.protocol, Some(b.login.clone())))
     };
-    guarded(guard, peer, body, ("用户名或密码", "bad_login"), check, move |b: LoginRequest| s.login(&b)).await
+    let st = s.clone();
+    guarded(s, options, peer, &headers, body, ("用户名或密码", "bad_login"), check, move |b: LoginRequest| {
+        st.login(&b)
+    })
+    .await
 }
 
 /// Whether the calling device may enrol `role` at `scope`: its role allows it and the scope lies inside
@@ -401,25 +517,31 @@ async fn pull(
         ));
     }
     let Query(q) = q.map_err(|e| ApiError::bad_request(format!("查询参数错误：{e}")))?;
+    if q.after > i64::MAX as u64 {
+        return Err(ApiError::bad_request(format!("查询参数错误：after 超出范围（{}）", q.after)));
+    }
     let limit = q.limit.unwrap_or(5000);
     let body = blocking(move || s.pull(&device, q.after, limit)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body))
 }
 
-/// A device may touch a photo file only when a photo record in its scope names it. Unknown and
-/// out-of-scope files get the same answer, so a device cannot probe for other villages' photos.
-async fn blob_auth(s: &Shared, headers: &HeaderMap, hash: &str) -> Result<(), ApiError> {
+/// What the calling device may do with a photo file (see `access::file_rights`): upload it when a
+/// record it may read names it, read it when the first record to name it is one it may read (or its
+/// village showed it holds the bytes); a device revoked for handover reads none. Unknown and forbidden
+/// files get the same answer, so a device cannot probe for other villages' photos.
+async fn blob_auth(s: &Shared, headers: &HeaderMap, hash: &str) -> Result<(DeviceAuth, FileRights), ApiError> {
     let device = auth(s, headers).await?;
-    let (st, h) = (s.clone(), hash.to_string());
-    if blocking(move || st.blob_in_scope(&device, &h)).await? {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "blob_unknown",
-            "服务器上没有本机可见的照片记录使用这张照片：请先同步记录，再上传或下载照片",
-        ))
-    }
+    let (st, h, d) = (s.clone(), hash.to_string(), device.clone());
+    let rights = blocking(move || st.file_rights(&d, &h)).await?;
+    Ok((device, rights))
+}
+
+fn blob_unknown() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "blob_unknown",
+        "服务器上没有本机可见的照片记录使用这张照片：请先同步记录，再上传或下载照片",
+    )
 }
 
 #[utoipa::path(get, path = "/v1/blobs/{hash}/upload", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256（64 位十六进制）")), responses((status = 200, description = "服务器已收到的字节数", body = BlobStatus), (status = 400, description = "哈希格式错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "本机可见的记录里没有这张照片", body = ErrorBody)))]
@@ -429,8 +551,17 @@ async fn blob_status(
     axum::extract::Path(hash): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<BlobStatus>, ApiError> {
-    blob_auth(&s, &headers, &hash).await?;
-    Ok(Json(blobs.status(&hash).await?))
+    let (device, rights) = blob_auth(&s, &headers, &hash).await?;
+    if !rights.upload {
+        return Err(blob_unknown());
+    }
+    let status = blobs.status(&hash).await?;
+    if status.complete && !rights.read {
+        // The file is here, named first by a record this device may not read: it may still show it
+        // holds the bytes by uploading them.
+        return Ok(Json(blobs.proof_status(&hash, device.id).await?));
+    }
+    Ok(Json(status))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -449,7 +580,10 @@ async fn blob_put(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<BlobStatus>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::bad_request(format!("分块参数错误：{e}")))?;
-    blob_auth(&s, &headers, &hash).await?;
+    let (device, rights) = blob_auth(&s, &headers, &hash).await?;
+    if !rights.upload {
+        return Err(blob_unknown());
+    }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -461,7 +595,19 @@ async fn blob_put(
             ApiError::bad_request(format!("无法读取照片分块：{e}"))
         }
     })?;
-    Ok(Json(blobs.put_chunk(&hash, q.size, q.offset, body).await?))
+    let (status, finished) = if rights.read {
+        blobs.put_chunk(&hash, q.size, q.offset, body).await?
+    } else {
+        match blobs.put_chunk(&hash, q.size, q.offset, body.clone()).await? {
+            (s, _) if s.complete => blobs.put_proof_chunk(&hash, device.id, q.size, q.offset, body).await?,
+            first_upload => first_upload,
+        }
+    };
+    if finished {
+        // This device sent bytes matching the name: its village's records naming the file hold it.
+        blocking(move || s.prove_file(&device, &hash)).await?;
+    }
+    Ok(Json(status))
 }
 
 #[utoipa::path(get, path = "/v1/blobs/{hash}", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256")), responses((status = 200, description = "照片文件", content_type = "image/jpeg", body = Vec<u8>), (status = 400, description = "哈希格式错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "没有这张照片，或本机不可见", body = ErrorBody)))]
@@ -471,9 +617,45 @@ async fn blob_get(
     axum::extract::Path(hash): axum::extract::Path<String>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    blob_auth(&s, &headers, &hash).await?;
+    if !blob_auth(&s, &headers, &hash).await?.1.read {
+        return Err(blob_unknown());
+    }
     match blobs.get(&hash).await? {
         Some(bytes) => Ok(([(axum::http::header::CONTENT_TYPE, "image/jpeg")], bytes)),
         None => Err(ApiError::new(StatusCode::NOT_FOUND, "blob_not_uploaded", "这张照片尚未上传完成，请稍后再试")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_client_address_comes_from_trusted_proxies_only() {
+        let opts = ApiOptions::with_trusted_proxies("127.0.0.1, 10.0.0.0/8").unwrap();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let trusted = &opts.trusted_proxies;
+        // Straight from a client: its own address, whatever it writes in the header.
+        assert_eq!(client_addr(ip("198.51.100.2"), &headers(&["1.2.3.4"]), trusted), ip("198.51.100.2"));
+        // Through the proxy: the right-most address the proxies did not add.
+        assert_eq!(client_addr(ip("127.0.0.1"), &headers(&["198.51.100.2"]), trusted), ip("198.51.100.2"));
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), &headers(&["192.0.2.99, 198.51.100.2", "10.1.2.3"]), trusted),
+            ip("198.51.100.2"),
+            "a forged entry on the left is never reached"
+        );
+        // A proxy that forwarded nothing, or garbage: the proxy stands for the client.
+        assert_eq!(client_addr(ip("127.0.0.1"), &headers(&[]), trusted), ip("127.0.0.1"));
+        assert_eq!(client_addr(ip("10.0.0.5"), &headers(&["not-an-address"]), trusted), ip("10.0.0.5"));
+        assert!(ApiOptions::with_trusted_proxies("10.0.0.0/33").unwrap_err().contains("无法识别的代理地址"));
+        assert!(ApiOptions::with_trusted_proxies("").unwrap().trusted_proxies.is_empty());
     }
 }

@@ -6,6 +6,10 @@
 //! how far it got. When the last chunk arrives the chunks are read back in order and hashed; only a
 //! file whose SHA-256 equals its name is written to `photos/<h2>/<hash>`, then the chunks are removed.
 //! A kill at any point leaves either chunks to continue from or the finished file; never two copies.
+//!
+//! A device whose record names a file the server already has, but which may not read it (its record
+//! was not the first to name it), shows it holds the bytes by uploading them all the same, under
+//! `proofs/<hash>/<device>/<offset>`: they are hashed like an upload and then dropped.
 
 use crate::error::ApiError;
 use axum::body::Bytes;
@@ -15,6 +19,7 @@ use object_store::path::Path as ObjPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use uuid::Uuid;
 use zoufang_sync::{BlobStatus, BLOB_CHUNK, MAX_BLOB};
 
 /// Settings of an S3-compatible store.
@@ -94,10 +99,13 @@ impl BlobStore {
         ObjPath::from(format!("uploads/{hash}"))
     }
 
-    /// Chunks stored for an upload, by offset.
-    async fn chunks(&self, hash: &str) -> Result<Vec<(u64, u64, ObjPath)>, ApiError> {
-        let listed: Vec<object_store::ObjectMeta> =
-            self.store.list(Some(&Self::upload_dir(hash))).try_collect().await.map_err(err)?;
+    fn proof_dir(hash: &str, device: Uuid) -> ObjPath {
+        ObjPath::from(format!("proofs/{hash}/{}", device.simple()))
+    }
+
+    /// Chunks stored under `dir`, by offset.
+    async fn chunks(&self, dir: &ObjPath) -> Result<Vec<(u64, u64, ObjPath)>, ApiError> {
+        let listed: Vec<object_store::ObjectMeta> = self.store.list(Some(dir)).try_collect().await.map_err(err)?;
         let mut out: Vec<(u64, u64, ObjPath)> = listed
             .into_iter()
             .filter_map(|m| {
@@ -144,56 +152,98 @@ impl BlobStore {
         check_hash(hash)?;
         if self.is_complete(hash).await? {
             // Chunks left by a finish that was cut off after the file was written.
-            let left = self.chunks(hash).await?;
+            let left = self.chunks(&Self::upload_dir(hash)).await?;
             self.remove_chunks(&left).await?;
             return Ok(BlobStatus { received: 0, complete: true });
         }
-        let chunks = self.chunks(hash).await?;
+        let chunks = self.chunks(&Self::upload_dir(hash)).await?;
+        Ok(BlobStatus { received: Self::contiguous(&chunks), complete: false })
+    }
+
+    /// How far `device` got showing it holds a file the server already has.
+    pub async fn proof_status(&self, hash: &str, device: Uuid) -> Result<BlobStatus, ApiError> {
+        check_hash(hash)?;
+        let chunks = self.chunks(&Self::proof_dir(hash, device)).await?;
         Ok(BlobStatus { received: Self::contiguous(&chunks), complete: false })
     }
 
     /// Stores one chunk at `offset` of a file of `size` bytes; finishes the file with the last chunk.
     /// A chunk at any other offset than the next expected one is refused with 409 and the status, so the
-    /// device continues from where the server really is.
-    pub async fn put_chunk(&self, hash: &str, size: u64, offset: u64, data: Bytes) -> Result<BlobStatus, ApiError> {
-        check_hash(hash)?;
-        if size == 0 || size > MAX_BLOB {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "blob_too_large",
-                format!("照片文件大小 {size} 字节无效：最大 {} MB", MAX_BLOB / 1024 / 1024),
-            ));
-        }
-        if data.is_empty() || data.len() > BLOB_CHUNK || offset + data.len() as u64 > size {
-            return Err(ApiError::bad_request(format!(
-                "照片分块无效：位置 {offset}，长度 {}，文件大小 {size}（每块最多 {} KB）",
-                data.len(),
-                BLOB_CHUNK / 1024
-            )));
-        }
+    /// device continues from where the server really is. Also says whether this chunk made the file
+    /// whole (its sender then holds its bytes).
+    pub async fn put_chunk(
+        &self,
+        hash: &str,
+        size: u64,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<(BlobStatus, bool), ApiError> {
+        check_chunk(hash, size, offset, &data)?;
         let status = self.status(hash).await?;
         if status.complete {
-            return Ok(status);
+            return Ok((status, false));
         }
-        if offset != status.received {
+        let dir = Self::upload_dir(hash);
+        match self.receive(&dir, hash, size, offset, status.received, data).await? {
+            Received::Partial(s) => Ok((s, false)),
+            Received::Whole(bytes) => {
+                self.store.put(&Self::final_path(hash), PutPayload::from(bytes)).await.map_err(err)?;
+                let chunks = self.chunks(&dir).await?;
+                self.remove_chunks(&chunks).await?;
+                Ok((BlobStatus { received: size, complete: true }, true))
+            }
+        }
+    }
+
+    /// Like `put_chunk`, for a device showing it holds a file the server already has: the chunks are
+    /// gathered apart and, once whole and matching the name, dropped. `true` once shown.
+    pub async fn put_proof_chunk(
+        &self,
+        hash: &str,
+        device: Uuid,
+        size: u64,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<(BlobStatus, bool), ApiError> {
+        check_chunk(hash, size, offset, &data)?;
+        let dir = Self::proof_dir(hash, device);
+        let received = Self::contiguous(&self.chunks(&dir).await?);
+        match self.receive(&dir, hash, size, offset, received, data).await? {
+            Received::Partial(s) => Ok((s, false)),
+            Received::Whole(_) => {
+                let chunks = self.chunks(&dir).await?;
+                self.remove_chunks(&chunks).await?;
+                Ok((BlobStatus { received: size, complete: true }, true))
+            }
+        }
+    }
+
+    /// Stores a chunk under `dir` where `received` bytes already are; with the last one, reads the
+    /// chunks back in order and checks them against the name (a mismatch discards them).
+    async fn receive(
+        &self,
+        dir: &ObjPath,
+        hash: &str,
+        size: u64,
+        offset: u64,
+        received: u64,
+        data: Bytes,
+    ) -> Result<Received, ApiError> {
+        if offset != received {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "blob_offset",
-                format!("服务器已收到 {} 字节，应从该位置继续上传", status.received),
+                format!("服务器已收到 {received} 字节，应从该位置继续上传"),
             ));
         }
         let end = offset + data.len() as u64;
-        let chunk = Self::upload_dir(hash).join(format!("{offset:012}"));
-        self.store.put(&chunk, PutPayload::from(data)).await.map_err(err)?;
-        if end < size {
-            return Ok(BlobStatus { received: end, complete: false });
+        if !data.is_empty() {
+            self.store.put(&dir.clone().join(format!("{offset:012}")), PutPayload::from(data)).await.map_err(err)?;
         }
-        self.finish(hash, size).await
-    }
-
-    /// Reads the chunks back in order, checks the hash, writes the file, removes the chunks.
-    async fn finish(&self, hash: &str, size: u64) -> Result<BlobStatus, ApiError> {
-        let chunks = self.chunks(hash).await?;
+        if end < size {
+            return Ok(Received::Partial(BlobStatus { received: end, complete: false }));
+        }
+        let chunks = self.chunks(dir).await?;
         let mut whole = Vec::with_capacity(size as usize);
         let mut hasher = Sha256::new();
         for (offset, _, path) in &chunks {
@@ -213,9 +263,7 @@ impl BlobStore {
                 format!("收到的照片内容与编号不符（{} 字节），已丢弃，请重新上传", whole.len()),
             ));
         }
-        self.store.put(&Self::final_path(hash), PutPayload::from(whole)).await.map_err(err)?;
-        self.remove_chunks(&chunks).await?;
-        Ok(BlobStatus { received: size, complete: true })
+        Ok(Received::Whole(whole))
     }
 
     /// Stores a whole file at once (demo data and imports on the server itself), after checking its hash.
@@ -246,6 +294,37 @@ impl BlobStore {
         out.sort();
         Ok(out)
     }
+}
+
+/// What storing a chunk came to.
+enum Received {
+    Partial(BlobStatus),
+    /// The last chunk: the whole file, checked against its name.
+    Whole(Vec<u8>),
+}
+
+/// Refuses a chunk that cannot belong to a file of `size` bytes (or a size beyond the limit).
+fn check_chunk(hash: &str, size: u64, offset: u64, data: &Bytes) -> Result<(), ApiError> {
+    check_hash(hash)?;
+    if size == 0 || size > MAX_BLOB {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "blob_too_large",
+            format!("照片文件大小 {size} 字节无效：最大 {} MB", MAX_BLOB / 1024 / 1024),
+        ));
+    }
+    let end = offset.checked_add(data.len() as u64).filter(|e| *e <= size);
+    // An empty chunk at the end finishes an upload whose last chunk was stored but not yet put
+    // together (the request was cut off in between).
+    let empty_not_at_end = data.is_empty() && offset != size;
+    if empty_not_at_end || data.len() > BLOB_CHUNK || end.is_none() {
+        return Err(ApiError::bad_request(format!(
+            "照片分块无效：位置 {offset}，长度 {}，文件大小 {size}（每块最多 {} KB）",
+            data.len(),
+            BLOB_CHUNK / 1024
+        )));
+    }
+    Ok(())
 }
 
 fn check_hash(hash: &str) -> Result<(), ApiError> {

@@ -16,12 +16,14 @@ pub mod sqlite;
 pub mod storage;
 pub mod tokens;
 
-pub use api::router;
+pub use api::{router, router_with, ApiOptions};
 pub use blobs::{BlobStore, S3Config};
 pub use error::ApiError;
 pub use pg::{PgOpenError, PgStorage};
 pub use sqlite::SqliteStorage;
-pub use storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo, TOKEN_DAYS};
+pub use storage::{
+    AuditReport, DeviceAuth, DeviceInfo, FileRights, RevokeMode, Stats, Storage, UserInfo, VillageInfo, TOKEN_DAYS,
+};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,9 +33,10 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     storage: Arc<dyn Storage>,
     blobs: BlobStore,
+    options: ApiOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(storage, blobs).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router_with(storage, blobs, options).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -38,6 +38,11 @@ enum Cmd {
         /// Load the demo county into an empty database and print an enrolment code for its first village.
         #[arg(long)]
         demo: bool,
+        /// Reverse proxies in front of the server whose X-Forwarded-For names the client (comma-separated
+        /// addresses or networks, e.g. 127.0.0.1 or 10.0.0.0/8). Guessing of enrolment codes and passwords
+        /// is then counted per client, not per proxy.
+        #[arg(long, default_value = "", env = "ZOUFANG_TRUSTED_PROXIES")]
+        trusted_proxies: String,
     },
     /// Administer the server database.
     Admin {
@@ -192,7 +197,9 @@ fn main() -> Result<()> {
     let db = Db::open(&cli.db)?;
     let storage = db.storage();
     match cli.cmd {
-        Cmd::Serve { listen, blobs, demo } => {
+        Cmd::Serve { listen, blobs, demo, trusted_proxies } => {
+            let options =
+                zoufang_server::ApiOptions::with_trusted_proxies(&trusted_proxies).map_err(anyhow::Error::msg)?;
             let blobs = zoufang_server::BlobStore::from_config(&blobs)
                 .map_err(|e| anyhow::anyhow!("照片存储 {blobs} 无法使用：{e}"))?;
             if demo && storage.stats()?.villages == 0 {
@@ -225,7 +232,7 @@ fn main() -> Result<()> {
                     println!("  试一试：./target/release/zoufang-cli --db data/device.db init --server http://{addr} --code {code}");
                 }
                 println!("  按 Ctrl-C 停止");
-                zoufang_server::serve(listener, storage, blobs, async {
+                zoufang_server::serve(listener, storage, blobs, options, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;

@@ -2,6 +2,7 @@
 //! PostgreSQL implements the same trait for the scale deployment. Methods block: handlers call them
 //! on tokio's blocking pool.
 
+pub use crate::access::FileRights;
 use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -133,8 +134,15 @@ pub trait Storage: Send + Sync + 'static {
         token_days: u32,
     ) -> Result<String, ApiError>;
     /// Redeems a code: registers the device and returns its token. A device whose token expired may
-    /// enrol again under its own id (its unsent data then goes up as before).
-    fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError>;
+    /// enrol again under its own id (its unsent data then goes up as before) when it proves it is that
+    /// device: `proof` is its old token or the last link of its history the server holds.
+    fn enrol(
+        &self,
+        code: &str,
+        device_id: Uuid,
+        device_name: &str,
+        proof: Option<&str>,
+    ) -> Result<EnrolResponse, ApiError>;
     /// Enrols a device by a user's login and password; the device takes the user's role and scope.
     fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError>;
     /// Adds a user; the password is stored as an argon2id hash.
@@ -169,7 +177,16 @@ pub trait Storage: Send + Sync + 'static {
     /// Recomputes every device's history chain from what the server stored: detects entries altered
     /// in the database after they were accepted.
     fn audit(&self) -> Result<Vec<AuditReport>, ApiError>;
-    /// Whether a photo record inside the device's scope names the file `hash`: only then may the
-    /// device upload or fetch it.
-    fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError>;
+    /// What the device may do with the file `hash` (see `access::file_rights`).
+    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ApiError>;
+    /// The device uploaded the whole file `hash` and its bytes matched the name: the records naming it
+    /// that the device may read now count as holding it, so their villages' devices may read it.
+    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ApiError>;
+    /// Counts one attempt at a secret (an enrolment code, a password) against each key (a client
+    /// address, an account) before it is checked, atomically: `false` when a key already has `limit`
+    /// failures within `window_ms` (the attempt is then not counted). Kept in the database, so restarts
+    /// and replicas share it.
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError>;
+    /// Takes back an attempt counted by `guard_take` that turned out not to be a wrong secret.
+    fn guard_release(&self, keys: &[String]) -> Result<(), ApiError>;
 }

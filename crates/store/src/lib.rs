@@ -6,6 +6,7 @@
 //! write without its change and no change without its write.
 
 mod at_rest;
+mod clock;
 mod conflict_view;
 mod error;
 mod household_view;

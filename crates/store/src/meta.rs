@@ -16,6 +16,9 @@ pub(crate) const OPEN_BATCH: &str = "open_batch";
 pub(crate) const LAST_BATCH: &str = "last_batch";
 pub(crate) const LAST_SYNC: &str = "last_sync";
 pub(crate) const OPERATOR: &str = "operator";
+/// Milliseconds to add to the device's clock to get the server's, learnt when the server refused
+/// changes dated ahead of it (see `clock`).
+pub(crate) const CLOCK_OFFSET: &str = "clock_offset";
 
 pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)

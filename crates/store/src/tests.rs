@@ -232,7 +232,7 @@ fn push(s: &mut Store, hub: &mut MemoryLedger, minter: &mut CountingMinter) -> P
             .changes
             .iter()
             .map(|c| {
-                let r = apply(hub, minter, c, Uuid::nil()).unwrap();
+                let r = apply(hub, minter, c, zoufang_sync::Place::of(c.entity, Uuid::nil())).unwrap();
                 let (status, seq, current) = match r.outcome {
                     Outcome::Applied { seq } => {
                         (Status::Applied, seq, Some(zoufang_sync::Current { value: c.value.clone(), seq }))
@@ -314,7 +314,7 @@ fn a_lost_push_answer_resends_the_same_batch() {
     a.create(&village()).unwrap();
     let first = a.next_batch(100).unwrap().unwrap();
     for c in &first.changes {
-        apply(&mut hub, &mut minter, c, Uuid::nil()).unwrap();
+        apply(&mut hub, &mut minter, c, zoufang_sync::Place::of(c.entity, Uuid::nil())).unwrap();
     }
     // The answer never arrives; the device asks again and gets the same batch.
     let again = a.next_batch(100).unwrap().unwrap();

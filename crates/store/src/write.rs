@@ -15,7 +15,6 @@ use uuid::Uuid;
 use zoufang_model::schema::{creation_order, validate_field, validate_new};
 use zoufang_model::{ConflictStatus, Entity, FieldDef, Problem, Record, ValidationError, DELETED};
 use zoufang_sync::chain::{next_link, Link, GENESIS};
-use zoufang_sync::hlc::now_ms;
 use zoufang_sync::{Change, Clock, Version};
 
 /// One change-log entry to write.
@@ -45,11 +44,13 @@ pub(crate) struct Writer<'a, 'c> {
     pub device: Uuid,
     /// The last link of this device's history chain, read when the transaction first logs.
     head: Option<Link>,
+    /// The device's time corrected by the server's (see `clock`), read when the transaction first logs.
+    now: Option<u64>,
 }
 
 impl<'a, 'c> Writer<'a, 'c> {
     pub(crate) fn new(tx: &'a Transaction<'c>, clock: &'a mut Clock, device: Uuid) -> Self {
-        Writer { tx, clock, device, head: None }
+        Writer { tx, clock, device, head: None, now: None }
     }
 
     /// The chain's last link, from the database (not memory: a rolled-back write must not leave a
@@ -71,10 +72,22 @@ impl<'a, 'c> Writer<'a, 'c> {
         Ok(h)
     }
 
+    /// The time writes are dated by: the device's clock corrected by the server's. A clock that ran
+    /// ahead of it before a correction starts again from the log.
+    fn now(&mut self) -> Result<u64> {
+        if let Some(n) = self.now {
+            return Ok(n);
+        }
+        let n = crate::clock::dating_now(self.tx, self.clock)?;
+        self.now = Some(n);
+        Ok(n)
+    }
+
     /// Moves the clock past what another connection to this database (the background sync) has seen.
     fn observe_shared(&mut self) -> Result<()> {
+        let now = self.now()?;
         if let Some(seen) = crate::meta::get(self.tx, crate::meta::HLC_SEEN)?.and_then(|s| s.parse::<u64>().ok()) {
-            self.clock.observe(zoufang_sync::Hlc(seen), now_ms());
+            self.clock.observe(zoufang_sync::Hlc(seen), now);
         }
         Ok(())
     }
@@ -82,7 +95,8 @@ impl<'a, 'c> Writer<'a, 'c> {
     fn log(&mut self, e: Logged<'_>) -> Result<Uuid> {
         let Logged { entity, row, field, value, prev, base, seen } = e;
         let id = Uuid::now_v7();
-        let hlc = self.clock.tick(now_ms());
+        let now = self.now()?;
+        let hlc = self.clock.tick(now);
         let change = Change {
             id,
             entity,

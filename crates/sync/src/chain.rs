@@ -36,6 +36,16 @@ pub fn next_link(prev: &Link, c: &Change) -> Link {
     h.finalize().into()
 }
 
+/// Links `changes` into a history one after another, starting after `prev`, as a device does when it
+/// writes them (tools and tests that build changes by hand); returns the last link.
+pub fn link_all(prev: Link, changes: &mut [Change]) -> Link {
+    changes.iter_mut().fold(prev, |link, c| {
+        let next = next_link(&link, c);
+        c.chain = Some(to_hex(&next));
+        next
+    })
+}
+
 /// Feeds JSON straight into the hash, without building the string first.
 struct HashWriter<'a>(&'a mut Sha256);
 

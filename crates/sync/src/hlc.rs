@@ -15,6 +15,12 @@ pub struct Hlc(pub u64);
 /// whose clock is set to next year must not drag every other clock with it.
 pub const MAX_DRIFT_MS: u64 = 24 * 3600 * 1000;
 
+/// How far ahead of the server's clock a pushed change may be dated. A change dated later would win
+/// every concurrent edit of its field until that time came (a clock set to 2099 would win forever), so
+/// the server refuses it and the device sets its clock by the server's. An hour covers a tablet whose
+/// clock runs a little fast; a wrong time zone or a wrong year is refused.
+pub const MAX_AHEAD_MS: u64 = 3600 * 1000;
+
 impl Hlc {
     pub fn new(wall_ms: u64, counter: u16) -> Self {
         Hlc((wall_ms << 16) | u64::from(counter))

@@ -9,5 +9,5 @@ pub mod protocol;
 pub mod replica;
 
 pub use hlc::{Clock, Hlc};
-pub use merge::{apply, Applied, FieldState, Ledger, Minter, Outcome};
+pub use merge::{apply, Applied, FieldState, Ledger, Minter, Outcome, Place};
 pub use protocol::*;

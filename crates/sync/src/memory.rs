@@ -2,7 +2,7 @@
 //! what the SQL stores must do.
 
 use crate::hlc::{Clock, Hlc};
-use crate::merge::{FieldState, Ledger, Minter};
+use crate::merge::{FieldState, Ledger, Minter, Place};
 use crate::protocol::{Change, FieldValue, RowDelta, Seq};
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub change: Change,
-    pub village: Uuid,
+    pub place: Place,
     pub applied: bool,
     /// Still the current value of its field (served to pulls).
     pub live: bool,
@@ -98,14 +98,14 @@ impl Ledger for MemoryLedger {
         Ok(format!("设备{}", &device.simple().to_string()[..6]))
     }
 
-    fn append(&mut self, change: &Change, village: Uuid, applied: bool) -> Result<Seq, Infallible> {
+    fn append(&mut self, change: &Change, place: Place, applied: bool) -> Result<Seq, Infallible> {
         let seq = self.log.len() as Seq + 1;
         if applied {
             if let Some(old) = self.current.insert((change.row, change.field.clone()), seq) {
                 self.log[(old - 1) as usize].live = false;
             }
         }
-        self.log.push(Entry { change: change.clone(), village, applied, live: applied });
+        self.log.push(Entry { change: change.clone(), place, applied, live: applied });
         self.by_id.insert(change.id, seq);
         Ok(seq)
     }

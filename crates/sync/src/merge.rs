@@ -46,6 +46,22 @@ impl FieldState {
     }
 }
 
+/// Where a log entry belongs: the village that scopes it, and the kind of record whose readers may
+/// read it (the record's own kind; for a conflict, the kind of the record the conflict is about, so that
+/// a conflict over a 暗访 inspection reaches no one who may not read the inspection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub village: Uuid,
+    pub about: Entity,
+}
+
+impl Place {
+    /// An entry about the record it is written to.
+    pub fn of(entity: Entity, village: Uuid) -> Place {
+        Place { village, about: entity }
+    }
+}
+
 /// Server state the merge rules read and write. Implementations do the IO; the rules stay pure.
 pub trait Ledger {
     type Error;
@@ -58,9 +74,9 @@ pub trait Ledger {
     fn set_open_conflict(&mut self, row: Uuid, field: &str, conflict: Option<Uuid>) -> Result<(), Self::Error>;
     /// The enrolled name of a device, for conflict records.
     fn author(&mut self, device: Uuid) -> Result<String, Self::Error>;
-    /// Records a change in the log, scoped to `village`. When `applied`, it becomes the field's current
+    /// Records a change in the log where `place` says. When `applied`, it becomes the field's current
     /// value and the previous current entry stops being served to pulls.
-    fn append(&mut self, change: &Change, village: Uuid, applied: bool) -> Result<Seq, Self::Error>;
+    fn append(&mut self, change: &Change, place: Place, applied: bool) -> Result<Seq, Self::Error>;
 }
 
 /// Ids and clock readings for the records the server writes itself.
@@ -95,13 +111,15 @@ fn candidate<L: Ledger>(
     Ok(Candidate { change, value: value.clone(), device, author: ledger.author(device)?, at: hlc.to_rfc3339() })
 }
 
-/// Applies one validated, in-scope change. `village` scopes it (and any conflict it opens).
+/// Applies one validated, in-scope change, logged where `place` says. Any conflict it opens is scoped
+/// to the same village and readable by those who read the record it is about.
 pub fn apply<L: Ledger, M: Minter>(
     ledger: &mut L,
     minter: &mut M,
     change: &Change,
-    village: Uuid,
+    place: Place,
 ) -> Result<Applied, L::Error> {
+    let village = place.village;
     if let Some(seq) = ledger.known(change.id)? {
         let current = ledger.current(change.row, &change.field)?;
         return Ok(Applied { outcome: Outcome::Duplicate { seq, current }, conflict: None });
@@ -164,7 +182,7 @@ pub fn apply<L: Ledger, M: Minter>(
         }
     }
 
-    let seq = ledger.append(change, village, applied)?;
+    let seq = ledger.append(change, place, applied)?;
 
     if bookkeeping && applied && change.field == "status" && change.value == ConflictStatus::Resolved.ident() {
         let row =
@@ -227,7 +245,7 @@ fn open_or_join<L: Ledger, M: Minter>(
             seen: None,
             chain: None,
         };
-        ledger.append(&c, village, true).map(|_| ())
+        ledger.append(&c, Place { village, about: entity }, true).map(|_| ())
     };
     if let Some(cid) = ledger.open_conflict(row, field)? {
         let mut cands: Vec<Candidate> =

@@ -246,6 +246,10 @@ pub struct LoginRequest {
     pub password: String,
     pub device_id: Uuid,
     pub device_name: String,
+    /// When this device id is already registered (its token expired): its old token, or the last link
+    /// of its history the server holds (hex), proving it is the same device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
 }
 
 /// An office device (township, county, admin) asks for a one-time enrolment code for another device.
@@ -309,6 +313,10 @@ pub mod refusal {
     pub const HANDOVER: &str = "handover";
     /// The token's time is over: enrol again (local data is kept and uploaded after).
     pub const TOKEN_EXPIRED: &str = "token_expired";
+    /// A change in the batch is dated further ahead of the server's clock than `hlc::MAX_AHEAD_MS`:
+    /// nothing of the batch was taken. The device sets its clock by the server's (`/v1/health`) and
+    /// dates its unsent changes again before it retries.
+    pub const CLOCK_AHEAD: &str = "clock_ahead";
 }
 
 /// Every error the server returns has this body: a stable code for programs, a Chinese message for people.

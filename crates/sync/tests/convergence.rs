@@ -122,7 +122,7 @@ impl Replica {
         let batch = self.outbox.clone();
         let mut results = Vec::new();
         for c in &batch {
-            let r = apply(hub, minter, c, Uuid::nil()).unwrap();
+            let r = apply(hub, minter, c, Place::of(c.entity, Uuid::nil())).unwrap();
             results.push((c.id, r));
         }
         if lose_response {
@@ -305,11 +305,11 @@ proptest! {
         }
         for r in reps.iter_mut() {
             let batch = r.outbox.clone();
-            for c in &batch { apply(&mut hub, &mut minter, c, Uuid::nil()).unwrap(); }
+            for c in &batch { apply(&mut hub, &mut minter, c, Place::of(c.entity, Uuid::nil())).unwrap(); }
             let log_len = hub.log.len();
             let snap = hub.snapshot();
             for c in &batch {
-                let again = apply(&mut hub, &mut minter, c, Uuid::nil()).unwrap();
+                let again = apply(&mut hub, &mut minter, c, Place::of(c.entity, Uuid::nil())).unwrap();
                 let dup = matches!(again.outcome, Outcome::Duplicate { .. });
                 prop_assert!(dup, "second apply was not a duplicate");
                 prop_assert_eq!(again.conflict, None);

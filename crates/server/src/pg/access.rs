@@ -5,7 +5,8 @@ use super::conn::Tx;
 use super::PgStorage;
 use crate::access::{
     bad_login, bad_scope, check_reenrol, code_expiry, device_auth, dummy_hash, login_device_name, mode_parse, new_user,
-    now_millis, now_rfc3339, role_parse, scope_parse, token_expiry, unknown_code, user_exists, IssuedCode, TokenRow,
+    now_millis, now_rfc3339, role_parse, scope_parse, token_expiry, unknown_code, user_exists, IssuedCode,
+    RegisteredDevice, TokenRow,
 };
 use crate::error::ApiError;
 use crate::storage::{DeviceAuth, DeviceInfo, RevokeMode, UserInfo};
@@ -26,9 +27,11 @@ impl PgStorage {
         role: Role,
         user: Option<Uuid>,
         token_days: u32,
+        proof: Option<&str>,
     ) -> Result<EnrolResponse, ApiError> {
         let existing = tx.query_opt(
-            "SELECT scope, role, revoked_at, expires_at FROM device WHERE id = $1 FOR UPDATE",
+            "SELECT scope, role, revoked_at IS NOT NULL, expires_at, token_hash, chain_head FROM device \
+             WHERE id = $1 FOR UPDATE",
             &[&device_id],
         )?;
         let token = tokens::new_token();
@@ -42,9 +45,15 @@ impl PgStorage {
                 )?;
             }
             Some(r) => {
-                let revoked: Option<String> = r.try_get(2)?;
-                let old_expires: Option<String> = r.try_get(3)?;
-                check_reenrol(r.try_get(0)?, r.try_get(1)?, revoked.is_some(), old_expires.as_deref(), scope, role)?;
+                let old = RegisteredDevice {
+                    scope: r.try_get(0)?,
+                    role: r.try_get(1)?,
+                    revoked: r.try_get(2)?,
+                    expires_at: r.try_get(3)?,
+                    token_hash: r.try_get(4)?,
+                    chain_head: r.try_get(5)?,
+                };
+                check_reenrol(&old, old.proven_by(proof), scope, role)?;
                 tx.execute(
                     "UPDATE device SET token_hash = $1, expires_at = $2, name = $3, user_id = coalesce($4, user_id) WHERE id = $5",
                     &[&tokens::hash(&token), &expires, &name, &user, &device_id],
@@ -92,6 +101,7 @@ impl PgStorage {
         code: &str,
         device_id: Uuid,
         device_name: &str,
+        proof: Option<&str>,
     ) -> Result<EnrolResponse, ApiError> {
         let mut conn = self.writer()?;
         let mut tx = conn.tx()?;
@@ -116,7 +126,7 @@ impl PgStorage {
             .transpose()?;
         let (name, c) = row.ok_or_else(unknown_code)?.redeem(device_name)?;
         let resp =
-            self.register_device(&mut tx, device_id, &name, &c.scope, role_parse(&c.role)?, None, c.token_days)?;
+            self.register_device(&mut tx, device_id, &name, &c.scope, role_parse(&c.role)?, None, c.token_days, proof)?;
         tx.execute(
             "UPDATE enrol_code SET used_by = $1, used_at = $2 WHERE code_hash = $3",
             &[&device_id, &now_rfc3339(), &hash],
@@ -151,6 +161,7 @@ impl PgStorage {
             role_parse(&role)?,
             Some(id),
             crate::storage::TOKEN_DAYS,
+            req.proof.as_deref(),
         )?;
         tx.commit()?;
         Ok(resp)
@@ -268,5 +279,36 @@ impl PgStorage {
                 })
             })
             .collect()
+    }
+
+    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut conn = self.writer()?;
+        let mut tx = conn.tx()?;
+        tx.execute("DELETE FROM guard WHERE since < $1", &[&(now - window_ms)])?;
+        for k in keys {
+            // The row lock taken by the upsert makes concurrent attempts (on any replica) count one by one.
+            let n: i32 = tx
+                .query_one(
+                    "INSERT INTO guard(key, since, failures) VALUES ($1, $2, 1) \
+                     ON CONFLICT (key) DO UPDATE SET failures = guard.failures + 1 RETURNING failures",
+                    &[k, &now],
+                )?
+                .try_get(0)?;
+            if i64::from(n) > i64::from(limit) {
+                // Rolled back: an attempt refused outright does not count.
+                return Ok(false);
+            }
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    pub(super) fn release_guard(&self, keys: &[String]) -> Result<(), ApiError> {
+        let mut conn = self.writer()?;
+        for k in keys {
+            conn.execute("UPDATE guard SET failures = greatest(failures - 1, 0) WHERE key = $1", &[k])?;
+        }
+        Ok(())
     }
 }

@@ -6,15 +6,14 @@
 //! under the log lock, so the log stays gap-free and in commit order.
 
 use super::conn::Tx;
-use crate::batch::BatchBackend;
+use crate::batch::{BatchBackend, ChainHead};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use uuid::Uuid;
 use zoufang_model::Entity;
-use zoufang_sync::chain::Link;
-use zoufang_sync::{Change, FieldState, Hlc, Ledger, Seq};
+use zoufang_sync::{Change, FieldState, Hlc, Ledger, Place, Seq};
 
 /// A log entry written by this batch.
 struct NewEntry {
@@ -29,6 +28,7 @@ struct NewEntry {
     base: Option<String>,
     seen: Option<String>,
     village: Uuid,
+    about: Option<&'static str>,
     applied: bool,
     live: bool,
     chain: Option<Vec<u8>>,
@@ -41,8 +41,8 @@ pub(crate) struct PgLedger<'a, 'c> {
     /// The log's last sequence number under the log lock: entries at or below it are stored.
     head: i64,
     next_seq: i64,
-    /// The pushing device's last accepted link, read with its row.
-    chain_head: Option<Link>,
+    /// The end of the pushing device's history, read with its row.
+    chain_head: Option<ChainHead>,
     /// Ids in the log (from the batch's look-up or written now) → sequence number and stored link.
     known: HashMap<Uuid, (Seq, Option<Vec<u8>>)>,
     refused: HashMap<Uuid, (String, String)>,
@@ -51,7 +51,8 @@ pub(crate) struct PgLedger<'a, 'c> {
     /// Open conflicts by (record, field), for the loaded records; `None`: none open.
     conflicts: HashMap<(Uuid, String), Option<Uuid>>,
     conflicts_changed: HashSet<(Uuid, String)>,
-    villages: HashMap<Uuid, Option<Uuid>>,
+    /// Kind and village of records (`None`: not stored).
+    places: HashMap<Uuid, Option<(Entity, Uuid)>>,
     codes: HashMap<Uuid, Option<String>>,
     authors: HashMap<Uuid, String>,
     /// Ids the server minted during this batch (conflict records): new, nothing stored about them.
@@ -61,7 +62,7 @@ pub(crate) struct PgLedger<'a, 'c> {
     refused_new: Vec<(Uuid, Uuid, i64, String, String, i64)>,
     scoped: HashMap<Uuid, (&'static str, Uuid)>,
     new_codes: HashMap<Uuid, String>,
-    files: HashSet<(String, Uuid, &'static str)>,
+    files: HashMap<(String, Uuid), (&'static str, i64)>,
 }
 
 type PgResult<T> = Result<T, postgres::Error>;
@@ -83,7 +84,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
     pub fn load(
         tx: &'a mut Tx<'c>,
         server: Uuid,
-        chain_head: Option<Link>,
+        chain_head: Option<ChainHead>,
         changes: &[Change],
         lookups: &[Uuid],
     ) -> PgResult<Self> {
@@ -98,7 +99,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
             state: HashMap::new(),
             conflicts: HashMap::new(),
             conflicts_changed: HashSet::new(),
-            villages: HashMap::new(),
+            places: HashMap::new(),
             codes: HashMap::new(),
             authors: HashMap::new(),
             minted: Rc::default(),
@@ -107,7 +108,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
             refused_new: Vec::new(),
             scoped: HashMap::new(),
             new_codes: HashMap::new(),
-            files: HashSet::new(),
+            files: HashMap::new(),
             tx,
         };
         l.fill(changes, lookups)?;
@@ -134,7 +135,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
             touched = span > 20000
                 || since.iter().any(|r| {
                     let (row, id): (Uuid, Uuid) = (r.get(0), r.get(1));
-                    self.state.contains_key(&row) || self.villages.contains_key(&row) || ids.contains(&id)
+                    self.state.contains_key(&row) || self.places.contains_key(&row) || ids.contains(&id)
                 });
         }
         if touched {
@@ -142,7 +143,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
             self.refused.clear();
             self.state.clear();
             self.conflicts.clear();
-            self.villages.clear();
+            self.places.clear();
             self.fill(changes, lookups)?;
         }
         self.head = head;
@@ -157,19 +158,19 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         rows.sort();
         rows.dedup();
         for &v in lookups {
-            l.villages.insert(v, None);
+            l.places.insert(v, None);
         }
         for &r in &rows {
             l.state.insert(r, HashMap::new());
         }
-        // In one round trip: stored ids (0), refused ids (1), the villages of records (2), and the
-        // live fields (3) and open conflicts (4) of the batch's records.
+        // In one round trip: stored ids (0), refused ids (1), the kinds and villages of records (2), and
+        // the live fields (3) and open conflicts (4) of the batch's records.
         for r in l.tx.query(
             "SELECT 0, id, NULL::text, seq, NULL::uuid, NULL::text, NULL::bigint, NULL::uuid, chain, NULL::text \
                FROM change_log WHERE id = ANY($1::uuid[]) \
              UNION ALL SELECT 1, id, NULL, NULL, NULL, change, NULL, NULL, NULL, reason \
                FROM rejected_change WHERE id = ANY($1::uuid[]) \
-             UNION ALL SELECT 2, row_id, NULL, NULL, NULL, NULL, NULL, village_id, NULL, NULL \
+             UNION ALL SELECT 2, row_id, entity, NULL, NULL, NULL, NULL, village_id, NULL, NULL \
                FROM row_scope WHERE row_id = ANY($2::uuid[]) \
              UNION ALL SELECT 3, row_id, field, seq, id, value, hlc, device, NULL, NULL \
                FROM change_log WHERE row_id = ANY($3::uuid[]) AND live \
@@ -186,7 +187,9 @@ impl<'a, 'c> PgLedger<'a, 'c> {
                     l.refused.insert(id, (r.try_get(5)?, r.try_get(9)?));
                 }
                 2 => {
-                    l.villages.insert(id, Some(r.try_get(7)?));
+                    let (kind, village): (String, Uuid) = (r.try_get(2)?, r.try_get(7)?);
+                    // A kind this build does not know is treated as no record at all.
+                    l.places.insert(id, Entity::parse(&kind).map(|e| (e, village)));
                 }
                 3 => {
                     l.state.entry(id).or_default().insert(r.try_get(2)?, state_of(&r, 3)?);
@@ -244,7 +247,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
 
     /// Writes what the batch decided, and the pushing device's new batch number and chain head, in
     /// one statement (two when earlier values stop being current).
-    pub fn flush(self, device: Option<(Uuid, i64, Option<Link>)>) -> PgResult<()> {
+    pub fn flush(self, device: Option<(Uuid, i64, Option<ChainHead>)>) -> PgResult<()> {
         let PgLedger {
             tx, now, log, unlive, refused_new, scoped, new_codes, files, conflicts, conflicts_changed, ..
         } = self;
@@ -266,6 +269,7 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         let applied: Vec<bool> = log.iter().map(|e| e.applied).collect();
         let live: Vec<bool> = log.iter().map(|e| e.live).collect();
         let chain: Vec<Option<&[u8]>> = log.iter().map(|e| e.chain.as_deref()).collect();
+        let about: Vec<Option<&str>> = log.iter().map(|e| e.about).collect();
 
         let scope_rows: Vec<Uuid> = scoped.keys().copied().collect();
         let scope_entities: Vec<&str> = scope_rows.iter().map(|r| scoped[r].0).collect();
@@ -274,9 +278,10 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         let code_villages: Vec<Uuid> = new_codes.keys().copied().collect();
         let codes: Vec<&str> = code_villages.iter().map(|v| new_codes[v].as_str()).collect();
 
-        let file_hashes: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
-        let file_villages: Vec<Uuid> = files.iter().map(|f| f.1).collect();
-        let file_entities: Vec<&str> = files.iter().map(|f| f.2).collect();
+        let file_hashes: Vec<&str> = files.keys().map(|f| f.0.as_str()).collect();
+        let file_villages: Vec<Uuid> = files.keys().map(|f| f.1).collect();
+        let file_entities: Vec<&str> = files.values().map(|f| f.0).collect();
+        let file_seqs: Vec<i64> = files.values().map(|f| f.1).collect();
 
         // Conflicts closed and conflicts opened: disjoint keys.
         let (mut closed_rows, mut closed_fields, mut open_rows, mut open_fields, mut open_ids) =
@@ -303,20 +308,23 @@ impl<'a, 'c> PgLedger<'a, 'c> {
         let refused_at: Vec<i64> = refused_new.iter().map(|r| r.5).collect();
 
         let (device, batch, head) = device.unwrap_or((Uuid::nil(), 0, None));
-        let head = head.as_ref().map(|h| &h[..]);
+        let head_hlc = head.map_or(0, |h| h.hlc.0 as i64);
+        let head = head.as_ref().map(|h| &h.link[..]);
         let seen_at = crate::access::now_rfc3339();
         tx.execute(
             "WITH cl AS (INSERT INTO change_log(seq, id, entity, row_id, field, value, hlc, device, base, seen, \
-                 village_id, applied, live, chain, received_at) \
-               SELECT s, i, e, r, f, v, h, d, b, n, vi, a, l, c, $15 FROM unnest($1::bigint[], $2::uuid[], \
+                 village_id, applied, live, chain, received_at, about) \
+               SELECT s, i, e, r, f, v, h, d, b, n, vi, a, l, c, $15, ab FROM unnest($1::bigint[], $2::uuid[], \
                  $3::text[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::uuid[], $9::text[], $10::text[], \
-                 $11::uuid[], $12::boolean[], $13::boolean[], $14::bytea[]) AS t(s, i, e, r, f, v, h, d, b, n, vi, a, l, c)), \
+                 $11::uuid[], $12::boolean[], $13::boolean[], $14::bytea[], $39::text[]) \
+                 AS t(s, i, e, r, f, v, h, d, b, n, vi, a, l, c, ab)), \
              rs AS (INSERT INTO row_scope(row_id, entity, village_id) \
                SELECT * FROM unnest($16::uuid[], $17::text[], $18::uuid[]) ON CONFLICT (row_id) DO NOTHING), \
              vs AS (INSERT INTO village_scope(village_id, code) SELECT * FROM unnest($19::uuid[], $20::text[]) \
                ON CONFLICT (village_id) DO UPDATE SET code = excluded.code), \
-             br AS (INSERT INTO blob_ref(hash, village_id, entity) \
-               SELECT * FROM unnest($21::text[], $22::uuid[], $23::text[]) ON CONFLICT (hash, village_id) DO NOTHING), \
+             br AS (INSERT INTO blob_ref(hash, village_id, entity, seq) \
+               SELECT * FROM unnest($21::text[], $22::uuid[], $23::text[], $40::bigint[]) \
+               ON CONFLICT (hash, village_id) DO NOTHING), \
              oc AS (DELETE FROM open_conflict o USING unnest($24::uuid[], $25::text[]) AS t(r, f) \
                WHERE o.row_id = t.r AND o.field = t.f), \
              oo AS (INSERT INTO open_conflict(row_id, field, conflict_id) \
@@ -325,13 +333,50 @@ impl<'a, 'c> PgLedger<'a, 'c> {
              rj AS (INSERT INTO rejected_change(id, device, hlc, change, reason, received_at) \
                SELECT * FROM unnest($29::uuid[], $30::uuid[], $31::bigint[], $32::text[], $33::text[], $34::bigint[]) \
                ON CONFLICT (id) DO NOTHING) \
-             UPDATE device SET last_seen_at = $35, last_batch = greatest(last_batch, $36), chain_head = $37 WHERE id = $38",
+             UPDATE device SET last_seen_at = $35, last_batch = greatest(last_batch, $36), chain_head = $37, \
+               chain_hlc = $41 WHERE id = $38",
             &[
-                &seq, &id, &entity, &row, &field, &value, &hlc, &author, &base, &seen, &village, &applied, &live, &chain,
-                &now, &scope_rows, &scope_entities, &scope_villages, &code_villages, &codes, &file_hashes,
-                &file_villages, &file_entities, &closed_rows, &closed_fields, &open_rows, &open_fields, &open_ids,
-                &refused_ids, &refused_devices, &refused_hlcs, &refused_changes, &refused_reasons, &refused_at,
-                &seen_at, &batch, &head, &device,
+                &seq,
+                &id,
+                &entity,
+                &row,
+                &field,
+                &value,
+                &hlc,
+                &author,
+                &base,
+                &seen,
+                &village,
+                &applied,
+                &live,
+                &chain,
+                &now,
+                &scope_rows,
+                &scope_entities,
+                &scope_villages,
+                &code_villages,
+                &codes,
+                &file_hashes,
+                &file_villages,
+                &file_entities,
+                &closed_rows,
+                &closed_fields,
+                &open_rows,
+                &open_fields,
+                &open_ids,
+                &refused_ids,
+                &refused_devices,
+                &refused_hlcs,
+                &refused_changes,
+                &refused_reasons,
+                &refused_at,
+                &seen_at,
+                &batch,
+                &head,
+                &device,
+                &about,
+                &file_seqs,
+                &head_hlc,
             ],
         )?;
         Ok(())
@@ -383,7 +428,8 @@ impl Ledger for PgLedger<'_, '_> {
         Ok(name)
     }
 
-    fn append(&mut self, c: &Change, village: Uuid, applied: bool) -> PgResult<Seq> {
+    fn append(&mut self, c: &Change, place: Place, applied: bool) -> PgResult<Seq> {
+        let village = place.village;
         self.ensure_row(c.row)?;
         self.next_seq += 1;
         let seq = self.next_seq;
@@ -413,6 +459,7 @@ impl Ledger for PgLedger<'_, '_> {
             base: c.base.map(|b| serde_json::to_string(&b).unwrap_or_default()),
             seen: c.seen.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default()),
             village,
+            about: (place.about != c.entity).then(|| place.about.ident()),
             applied,
             live: applied,
             chain,
@@ -420,7 +467,7 @@ impl Ledger for PgLedger<'_, '_> {
         if c.device == self.server {
             // Records the server writes itself (conflicts) are scoped like the record they concern.
             self.scoped.entry(c.row).or_insert((c.entity.ident(), village));
-            self.villages.insert(c.row, Some(village));
+            self.places.insert(c.row, Some((c.entity, village)));
         }
         if applied {
             let st = FieldState { seq: seq as Seq, change: c.id, value: c.value.clone(), hlc: c.hlc, device: c.device };
@@ -431,7 +478,7 @@ impl Ledger for PgLedger<'_, '_> {
 }
 
 impl BatchBackend for PgLedger<'_, '_> {
-    fn chain_head(&mut self, _device: Uuid) -> PgResult<Option<Link>> {
+    fn chain_head(&mut self, _device: Uuid) -> PgResult<Option<ChainHead>> {
         Ok(self.chain_head)
     }
 
@@ -450,17 +497,19 @@ impl BatchBackend for PgLedger<'_, '_> {
         Ok(())
     }
 
-    fn stored_village(&mut self, row: Uuid) -> PgResult<Option<Uuid>> {
-        if let Some(v) = self.villages.get(&row) {
-            return Ok(*v);
+    fn stored_place(&mut self, row: Uuid) -> PgResult<Option<(Entity, Uuid)>> {
+        if let Some(p) = self.places.get(&row) {
+            return Ok(*p);
         }
-        let v: Option<Uuid> = self
-            .tx
-            .query_opt("SELECT village_id FROM row_scope WHERE row_id = $1", &[&row])?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-        self.villages.insert(row, v);
-        Ok(v)
+        let p = match self.tx.query_opt("SELECT entity, village_id FROM row_scope WHERE row_id = $1", &[&row])? {
+            Some(r) => {
+                let village: Uuid = r.try_get(1)?;
+                Entity::parse(r.try_get(0)?).map(|e| (e, village))
+            }
+            None => None,
+        };
+        self.places.insert(row, p);
+        Ok(p)
     }
 
     fn stored_code(&mut self, village: Uuid) -> PgResult<Option<String>> {
@@ -485,7 +534,7 @@ impl BatchBackend for PgLedger<'_, '_> {
 
     fn scope_row(&mut self, row: Uuid, entity: Entity, village: Uuid) -> PgResult<()> {
         self.scoped.entry(row).or_insert((entity.ident(), village));
-        self.villages.insert(row, Some(village));
+        self.places.insert(row, Some((entity, village)));
         Ok(())
     }
 
@@ -494,8 +543,8 @@ impl BatchBackend for PgLedger<'_, '_> {
         Ok(())
     }
 
-    fn name_file(&mut self, hash: &str, village: Uuid, entity: Entity) -> PgResult<()> {
-        self.files.insert((hash.to_string(), village, entity.ident()));
+    fn name_file(&mut self, hash: &str, village: Uuid, entity: Entity, seq: Seq) -> PgResult<()> {
+        self.files.entry((hash.to_string(), village)).or_insert((entity.ident(), seq as i64));
         Ok(())
     }
 

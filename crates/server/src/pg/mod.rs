@@ -11,7 +11,7 @@ mod access;
 mod conn;
 mod ledger;
 
-use crate::access::{file_readable, now_rfc3339, readable_kinds};
+use crate::access::{file_rights, now_rfc3339, provable, readable_kinds, FileRef, FileRights};
 use crate::audit::{chain_problem, refused_entry, Entry};
 use crate::batch;
 use crate::error::ApiError;
@@ -32,8 +32,10 @@ use zoufang_sync::{
 
 /// The PostgreSQL schema's migrations, oldest first (same discipline as SQLite's: numbered files,
 /// each applied once in its own transaction, a database newer than the binary refused).
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, sql: include_str!("../../../../schema/server-pg/0001_init.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: include_str!("../../../../schema/server-pg/0001_init.sql") },
+    Migration { version: 2, sql: include_str!("../../../../schema/server-pg/0002_hostile_devices.sql") },
+];
 
 /// Advisory lock keys: one serialises writes to the log, one serialises migrations across replicas.
 pub(crate) const LOG_LOCK: i64 = 0x7a66_0001;
@@ -206,6 +208,25 @@ impl PgStorage {
         Ok(page.finish(after as Seq, (head.unwrap_or(0) as Seq).max(after as Seq)))
     }
 
+    /// The records naming a file, for deciding who may read or upload it.
+    fn file_refs(&self, hash: &str) -> Result<Vec<FileRef>, ApiError> {
+        let rows = self.reader()?.query(
+            "SELECT r.village_id, s.code, r.entity, r.seq, r.proven FROM blob_ref r \
+             LEFT JOIN village_scope s ON s.village_id = r.village_id WHERE r.hash = $1",
+            &[&hash],
+        )?;
+        let refs = rows.iter().map(|r| {
+            Ok(FileRef {
+                village: r.try_get(0)?,
+                code: r.try_get(1)?,
+                entity: r.try_get(2)?,
+                seq: r.try_get(3)?,
+                proven: r.try_get(4)?,
+            })
+        });
+        Ok(refs.collect::<Result<Vec<_>, postgres::Error>>()?)
+    }
+
     /// Applies a batch in one transaction under the log lock. `from` is None for trusted ingest.
     /// Returns the results and the device's last batch number before this one.
     fn apply_batch(
@@ -219,11 +240,13 @@ impl PgStorage {
         let (before, last_batch, chain_head) = match from {
             Some((d, _)) => {
                 let r = tx.query_one(
-                    "SELECT coalesce((SELECT max(seq) FROM change_log), 0), last_batch, chain_head FROM device \
-                     WHERE id = $1 FOR UPDATE",
+                    "SELECT coalesce((SELECT max(seq) FROM change_log), 0), last_batch, chain_head, chain_hlc \
+                     FROM device WHERE id = $1 FOR UPDATE",
                     &[&d.id],
                 )?;
-                (r.try_get(0)?, r.try_get(1)?, r.try_get::<_, Option<Vec<u8>>>(2)?.and_then(|b| b.try_into().ok()))
+                let link = r.try_get::<_, Option<Vec<u8>>>(2)?.and_then(|b| b.try_into().ok());
+                let hlc = Hlc(r.try_get::<_, i64>(3)?.max(0) as u64);
+                (r.try_get(0)?, r.try_get(1)?, link.map(|link| batch::ChainHead { link, hlc }))
             }
             None => (tx.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?.try_get(0)?, 0, None),
         };
@@ -256,8 +279,14 @@ impl Storage for PgStorage {
         self.create_code(device_name, scope, role, ttl_hours, token_days)
     }
 
-    fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError> {
-        self.redeem_code(code, device_id, device_name)
+    fn enrol(
+        &self,
+        code: &str,
+        device_id: Uuid,
+        device_name: &str,
+        proof: Option<&str>,
+    ) -> Result<EnrolResponse, ApiError> {
+        self.redeem_code(code, device_id, device_name, proof)
     }
 
     fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
@@ -463,16 +492,24 @@ impl Storage for PgStorage {
         Ok(out)
     }
 
-    fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError> {
-        let rows = self.reader()?.query(
-            "SELECT r.village_id, s.code, r.entity FROM blob_ref r LEFT JOIN village_scope s ON s.village_id = r.village_id \
-             WHERE r.hash = $1",
-            &[&hash],
+    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ApiError> {
+        Ok(file_rights(device, &self.file_refs(hash)?))
+    }
+
+    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ApiError> {
+        let villages = provable(device, &self.file_refs(hash)?);
+        self.writer()?.execute(
+            "UPDATE blob_ref SET proven = true WHERE hash = $1 AND village_id = ANY($2::uuid[])",
+            &[&hash, &villages],
         )?;
-        let refs = rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect::<Result<Vec<_>, postgres::Error>>()?;
-        Ok(file_readable(device, &refs))
+        Ok(())
+    }
+
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+        self.take_guard(keys, limit, window_ms)
+    }
+
+    fn guard_release(&self, keys: &[String]) -> Result<(), ApiError> {
+        self.release_guard(keys)
     }
 }

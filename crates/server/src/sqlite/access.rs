@@ -4,7 +4,8 @@
 use super::{lock, SqliteStorage};
 use crate::access::{
     bad_login, bad_scope, check_reenrol, code_expiry, device_auth, dummy_hash, login_device_name, mode_parse, new_user,
-    now_millis, now_rfc3339, role_parse, scope_parse, token_expiry, unknown_code, user_exists, IssuedCode, TokenRow,
+    now_millis, now_rfc3339, role_parse, scope_parse, token_expiry, unknown_code, user_exists, IssuedCode,
+    RegisteredDevice, TokenRow,
 };
 use crate::error::ApiError;
 use crate::storage::{DeviceAuth, DeviceInfo, RevokeMode, UserInfo};
@@ -28,11 +29,23 @@ impl SqliteStorage {
         role: Role,
         user: Option<Uuid>,
         token_days: u32,
+        proof: Option<&str>,
     ) -> Result<EnrolResponse, ApiError> {
-        let existing: Option<(String, String, Option<String>, Option<String>)> = tx
-            .query_row("SELECT scope, role, revoked_at, expires_at FROM device WHERE id = ?1", [blob(device_id)], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
+        let existing = tx
+            .query_row(
+                "SELECT scope, role, revoked_at IS NOT NULL, expires_at, token_hash, chain_head FROM device WHERE id = ?1",
+                [blob(device_id)],
+                |r| {
+                    Ok(RegisteredDevice {
+                        scope: r.get(0)?,
+                        role: r.get(1)?,
+                        revoked: r.get(2)?,
+                        expires_at: r.get(3)?,
+                        token_hash: r.get(4)?,
+                        chain_head: r.get(5)?,
+                    })
+                },
+            )
             .optional()?;
         let token = tokens::new_token();
         let expires = token_expiry(token_days);
@@ -53,8 +66,8 @@ impl SqliteStorage {
                     ],
                 )?;
             }
-            Some((old_scope, old_role, revoked, old_expires)) => {
-                check_reenrol(&old_scope, &old_role, revoked.is_some(), old_expires.as_deref(), scope, role)?;
+            Some(old) => {
+                check_reenrol(&old, old.proven_by(proof), scope, role)?;
                 tx.execute(
                     "UPDATE device SET token_hash = ?1, expires_at = ?2, name = ?3, user_id = coalesce(?4, user_id) WHERE id = ?5",
                     rusqlite::params![tokens::hash(&token), expires, name, user.map(blob), blob(device_id)],
@@ -102,6 +115,7 @@ impl SqliteStorage {
         code: &str,
         device_id: Uuid,
         device_name: &str,
+        proof: Option<&str>,
     ) -> Result<EnrolResponse, ApiError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -123,7 +137,8 @@ impl SqliteStorage {
             )
             .optional()?;
         let (name, c) = row.ok_or_else(unknown_code)?.redeem(device_name)?;
-        let resp = self.register_device(&tx, device_id, &name, &c.scope, role_parse(&c.role)?, None, c.token_days)?;
+        let resp =
+            self.register_device(&tx, device_id, &name, &c.scope, role_parse(&c.role)?, None, c.token_days, proof)?;
         tx.execute(
             "UPDATE enrol_code SET used_by = ?1, used_at = ?2 WHERE code_hash = ?3",
             rusqlite::params![blob(device_id), now_rfc3339(), hash],
@@ -161,6 +176,7 @@ impl SqliteStorage {
             role_parse(&role)?,
             Some(uuid(&id)?),
             crate::storage::TOKEN_DAYS,
+            req.proof.as_deref(),
         )?;
         tx.commit()?;
         Ok(resp)
@@ -289,5 +305,35 @@ impl SqliteStorage {
             });
         }
         Ok(out)
+    }
+
+    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let cut = now - window_ms;
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM guard WHERE since < ?1", [cut])?;
+        for k in keys {
+            let n: i64 = tx.query_row(
+                "INSERT INTO guard(key, since, failures) VALUES (?1, ?2, 1) \
+                 ON CONFLICT(key) DO UPDATE SET failures = failures + 1 RETURNING failures",
+                rusqlite::params![k, now],
+                |r| r.get(0),
+            )?;
+            if n > i64::from(limit) {
+                // Rolled back: an attempt refused outright does not count.
+                return Ok(false);
+            }
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    pub(super) fn release_guard(&self, keys: &[String]) -> Result<(), ApiError> {
+        let conn = lock(&self.writer);
+        for k in keys {
+            conn.execute("UPDATE guard SET failures = max(failures - 1, 0) WHERE key = ?1", [k])?;
+        }
+        Ok(())
     }
 }

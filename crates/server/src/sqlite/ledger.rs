@@ -1,13 +1,12 @@
 //! The merge rules' view of the SQLite change log.
 
-use crate::batch::BatchBackend;
+use crate::batch::{BatchBackend, ChainHead};
 use rusqlite::{OptionalExtension, Transaction};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use zoufang_model::Entity;
-use zoufang_sync::chain::Link;
-use zoufang_sync::{Change, FieldState, Hlc, Ledger, Seq};
+use zoufang_sync::{Change, FieldState, Hlc, Ledger, Place, Seq};
 
 pub(crate) fn blob(id: Uuid) -> Vec<u8> {
     id.as_bytes().to_vec()
@@ -16,6 +15,13 @@ pub(crate) fn blob(id: Uuid) -> Vec<u8> {
 pub(crate) fn uuid(b: &[u8]) -> rusqlite::Result<Uuid> {
     Uuid::from_slice(b)
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, Box::new(e)))
+}
+
+/// A record kind as stored.
+pub(crate) fn entity(s: &str) -> rusqlite::Result<Entity> {
+    Entity::parse(s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("unknown kind {s}").into())
+    })
 }
 
 pub(crate) struct SqlLedger<'a, 'c> {
@@ -170,7 +176,8 @@ impl Ledger for SqlLedger<'_, '_> {
         Ok(name)
     }
 
-    fn append(&mut self, c: &Change, village: Uuid, applied: bool) -> rusqlite::Result<Seq> {
+    fn append(&mut self, c: &Change, place: Place, applied: bool) -> rusqlite::Result<Seq> {
+        let village = place.village;
         if applied {
             if let Some(prev) = self.current(c.row, &c.field)? {
                 self.tx.prepare_cached("UPDATE change_log SET live = 0 WHERE seq = ?1")?.execute([prev.seq as i64])?;
@@ -178,8 +185,8 @@ impl Ledger for SqlLedger<'_, '_> {
         }
         self.tx
             .prepare_cached(
-                "INSERT INTO change_log(id, entity, row_id, field, value, hlc, device, base, seen, village_id, applied, live, received_at, chain) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+                "INSERT INTO change_log(id, entity, row_id, field, value, hlc, device, base, seen, village_id, applied, live, received_at, chain, about) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)",
             )?
             .execute(rusqlite::params![
                 &c.id.as_bytes()[..],
@@ -195,6 +202,7 @@ impl Ledger for SqlLedger<'_, '_> {
                 applied,
                 self.now,
                 c.chain.as_deref().and_then(zoufang_sync::chain::from_hex).map(|l| l.to_vec()),
+                (place.about != c.entity).then(|| place.about.ident()),
             ])?;
         let seq = self.tx.last_insert_rowid() as Seq;
         if c.device == self.server {
@@ -213,14 +221,13 @@ impl Ledger for SqlLedger<'_, '_> {
 }
 
 impl BatchBackend for SqlLedger<'_, '_> {
-    fn chain_head(&mut self, device: Uuid) -> rusqlite::Result<Option<Link>> {
-        Ok(self
+    fn chain_head(&mut self, device: Uuid) -> rusqlite::Result<Option<ChainHead>> {
+        let row: Option<(Option<Vec<u8>>, i64)> = self
             .tx
-            .prepare_cached("SELECT chain_head FROM device WHERE id = ?1")?
-            .query_row([blob(device)], |r| r.get::<_, Option<Vec<u8>>>(0))
-            .optional()?
-            .flatten()
-            .and_then(|b| b.try_into().ok()))
+            .prepare_cached("SELECT chain_head, chain_hlc FROM device WHERE id = ?1")?
+            .query_row([blob(device)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.and_then(|(link, hlc)| Some(ChainHead { link: link?.try_into().ok()?, hlc: Hlc(hlc.max(0) as u64) })))
     }
 
     fn stored_link(&mut self, id: Uuid) -> rusqlite::Result<Option<Vec<u8>>> {
@@ -258,13 +265,11 @@ impl BatchBackend for SqlLedger<'_, '_> {
         Ok(())
     }
 
-    fn stored_village(&mut self, row: Uuid) -> rusqlite::Result<Option<Uuid>> {
-        let known: Option<Vec<u8>> = self
-            .tx
-            .prepare_cached("SELECT village_id FROM row_scope WHERE row_id = ?1")?
-            .query_row([blob(row)], |r| r.get(0))
-            .optional()?;
-        known.map(|b| uuid(&b)).transpose()
+    fn stored_place(&mut self, row: Uuid) -> rusqlite::Result<Option<(Entity, Uuid)>> {
+        self.tx
+            .prepare_cached("SELECT entity, village_id FROM row_scope WHERE row_id = ?1")?
+            .query_row([blob(row)], |r| Ok((entity(&r.get::<_, String>(0)?)?, uuid(&r.get::<_, Vec<u8>>(1)?)?)))
+            .optional()
     }
 
     fn stored_code(&mut self, village: Uuid) -> rusqlite::Result<Option<String>> {
@@ -292,10 +297,10 @@ impl BatchBackend for SqlLedger<'_, '_> {
         Ok(())
     }
 
-    fn name_file(&mut self, hash: &str, village: Uuid, entity: Entity) -> rusqlite::Result<()> {
+    fn name_file(&mut self, hash: &str, village: Uuid, entity: Entity, seq: Seq) -> rusqlite::Result<()> {
         self.tx
-            .prepare_cached("INSERT OR IGNORE INTO blob_ref(hash, village_id, entity) VALUES (?1, ?2, ?3)")?
-            .execute(rusqlite::params![hash, blob(village), entity.ident()])?;
+            .prepare_cached("INSERT OR IGNORE INTO blob_ref(hash, village_id, entity, seq) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(rusqlite::params![hash, blob(village), entity.ident(), seq as i64])?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 mod access;
 mod ledger;
 
-use crate::access::{file_readable, now_rfc3339, readable_kinds};
+use crate::access::{file_rights, now_rfc3339, provable, readable_kinds, FileRef, FileRights};
 use crate::audit::{chain_problem, refused_entry};
 use crate::batch;
 use crate::error::ApiError;
@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 5, sql: include_str!("../../../../schema/server/0005_roles.sql") },
     Migration { version: 6, sql: include_str!("../../../../schema/server/0006_sealing_key.sql") },
     Migration { version: 7, sql: include_str!("../../../../schema/server/0007_sealed_blobs.sql") },
+    Migration { version: 8, sql: include_str!("../../../../schema/server/0008_hostile_devices.sql") },
 ];
 
 const READERS: usize = 4;
@@ -268,18 +269,39 @@ impl SqliteStorage {
         drop(ledger);
         if let Some((d, batch)) = from {
             tx.prepare_cached(
-                "UPDATE device SET last_seen_at = ?1, last_batch = max(last_batch, ?2), chain_head = ?3 WHERE id = ?4",
+                "UPDATE device SET last_seen_at = ?1, last_batch = max(last_batch, ?2), chain_head = ?3, \
+                 chain_hlc = ?4 WHERE id = ?5",
             )?
             .execute(rusqlite::params![
                 now_rfc3339(),
                 batch as i64,
-                done.head.as_ref().map(|h| &h[..]),
+                done.head.as_ref().map(|h| &h.link[..]),
+                done.head.map_or(0, |h| h.hlc.0 as i64),
                 blob(d.id)
             ])?;
         }
         tx.commit()?;
         Ok(done.results)
     }
+}
+
+/// The records naming a file, for deciding who may read or upload it.
+fn file_refs(conn: &Connection, hash: &str) -> rusqlite::Result<Vec<FileRef>> {
+    conn.prepare_cached(
+        "SELECT r.village_id, s.code, r.entity, r.seq, r.proven FROM blob_ref r
+           LEFT JOIN village_scope s ON s.village_id = r.village_id
+         WHERE r.hash = ?1",
+    )?
+    .query_map([hash], |r| {
+        Ok(FileRef {
+            village: uuid(&r.get::<_, Vec<u8>>(0)?)?,
+            code: r.get(1)?,
+            entity: r.get(2)?,
+            seq: r.get(3)?,
+            proven: r.get(4)?,
+        })
+    })?
+    .collect()
 }
 
 impl Storage for SqliteStorage {
@@ -298,8 +320,14 @@ impl Storage for SqliteStorage {
         self.create_code(device_name, scope, role, ttl_hours, token_days)
     }
 
-    fn enrol(&self, code: &str, device_id: Uuid, device_name: &str) -> Result<EnrolResponse, ApiError> {
-        self.redeem_code(code, device_id, device_name)
+    fn enrol(
+        &self,
+        code: &str,
+        device_id: Uuid,
+        device_name: &str,
+        proof: Option<&str>,
+    ) -> Result<EnrolResponse, ApiError> {
+        self.redeem_code(code, device_id, device_name, proof)
     }
 
     fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
@@ -429,17 +457,26 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn blob_in_scope(&self, device: &DeviceAuth, hash: &str) -> Result<bool, ApiError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(
-            "SELECT r.village_id, s.code, r.entity FROM blob_ref r
-               LEFT JOIN village_scope s ON s.village_id = r.village_id
-             WHERE r.hash = ?1",
-        )?;
-        let refs = stmt
-            .query_map([hash], |r| Ok((uuid(&r.get::<_, Vec<u8>>(0)?)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(file_readable(device, &refs))
+    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ApiError> {
+        Ok(file_rights(device, &file_refs(&self.reader(), hash)?))
+    }
+
+    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ApiError> {
+        let villages = provable(device, &file_refs(&self.reader(), hash)?);
+        let conn = lock(&self.writer);
+        for v in villages {
+            conn.prepare_cached("UPDATE blob_ref SET proven = 1 WHERE hash = ?1 AND village_id = ?2")?
+                .execute(rusqlite::params![hash, blob(v)])?;
+        }
+        Ok(())
+    }
+
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+        self.take_guard(keys, limit, window_ms)
+    }
+
+    fn guard_release(&self, keys: &[String]) -> Result<(), ApiError> {
+        self.release_guard(keys)
     }
 
     fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {

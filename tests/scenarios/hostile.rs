@@ -1,0 +1,568 @@
+//! A hostile or broken device against a real server: hand-made requests from a village tablet, a
+//! township device, an inspector's and the county office's, each trying what its role forbids. One
+//! test per class of hole (each failed on the code before the class was closed), then generated pushes
+//! from every role with the invariants checked after each batch (`generated`).
+
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
+use zoufang_client::{Client, SyncError};
+use zoufang_model::{Entity, InspectionFindings, Role, Scope};
+use zoufang_scenarios::world::{field_work, inspections, seed, World};
+use zoufang_scenarios::{ForwardingProxy, RawDevice, Sql, TestServer};
+use zoufang_server::RevokeMode;
+use zoufang_store::{HouseholdQuery, NewDocument, OpeningKey, PhotoTarget};
+use zoufang_sync::chain::{to_hex, GENESIS};
+use zoufang_sync::{Hlc, Status, Version};
+
+mod generated;
+
+const COUNTY: &str = "522630";
+const TOWNSHIP_OF_A: &str = "522630101";
+
+/// The server's current value and log position of a field.
+fn current(server: &TestServer, row: Uuid, field: &str) -> Option<(Value, u64)> {
+    server
+        .sql(
+            "SELECT value, seq FROM change_log WHERE row_id = $1 AND field = $2 AND live",
+            &[Sql::Id(row), Sql::Text(field.into())],
+        )
+        .first()
+        .map(|r| (serde_json::from_str(r[0].text()).unwrap(), r[1].int() as u64))
+}
+
+/// Rows of a kind in a village, as the server placed them.
+fn rows_of(server: &TestServer, entity: Entity, village: Uuid) -> Vec<Uuid> {
+    server
+        .sql(
+            "SELECT row_id FROM row_scope WHERE entity = $1 AND village_id = $2 ORDER BY row_id",
+            &[Sql::Text(entity.ident().into()), Sql::Id(village)],
+        )
+        .into_iter()
+        .map(|r| r[0].id())
+        .collect()
+}
+
+/// Every row id a device receives, following pages to the end.
+fn pulled_rows(client: &Client) -> BTreeSet<Uuid> {
+    let mut seen = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let (page, _) = client.pull(after, 5000).unwrap();
+        seen.extend(page.rows.iter().map(|r| r.row));
+        if !page.more {
+            return seen;
+        }
+        after = page.cursor;
+    }
+}
+
+fn refused(r: &zoufang_sync::PushResponse, i: usize, why: &str) {
+    let res = &r.results[i];
+    assert_eq!(res.status, Status::Rejected, "{res:?}");
+    let msg = &res.rejection.as_ref().unwrap().message;
+    assert!(msg.contains(why), "expected a refusal mentioning {why}: {msg}");
+}
+
+fn server_error(e: SyncError) -> (u16, String, String) {
+    match e {
+        SyncError::Server { status, code, message } => (status, code, message),
+        other => panic!("expected an answer from the server: {other}"),
+    }
+}
+
+/// Class 1: a conflict over a 暗访 inspection (another inspector's device withdrawing it) reaches the
+/// county office and no one else; conflicts over records a role reads still reach it.
+#[test]
+fn a_conflict_is_read_only_by_those_who_may_read_its_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    field_work(&server, dir.path(), w.a, "a");
+    inspections(&server, dir.path(), COUNTY, &[w.a]);
+    let inspection = rows_of(&server, Entity::Inspection, w.a)[0];
+    let mut other = RawDevice::enrol(&server, "另一督查组", &Scope::County(COUNTY.into()), Role::Inspector);
+    let withdraw = other.change(Entity::Inspection, inspection, "deleted", json!(true), None);
+    let r = other.push(vec![withdraw]).unwrap();
+    assert_eq!(r.results[0].status, Status::Applied);
+    let conflict = r.results[0].conflict.expect("a withdrawal made without seeing the fields opens a conflict");
+
+    let village = RawDevice::enrol(&server, "村平板", &Scope::Village(w.a), Role::WorkTeam);
+    let township = RawDevice::enrol(&server, "乡镇", &Scope::Township(TOWNSHIP_OF_A.into()), Role::Township);
+    let county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
+    let household_conflicts: Vec<Uuid> =
+        rows_of(&server, Entity::Conflict, w.a).into_iter().filter(|c| *c != conflict).collect();
+    assert!(!household_conflicts.is_empty(), "the field work made a conflict over a household");
+    for (who, dev) in [("village", &village), ("township", &township)] {
+        let rows = pulled_rows(&dev.client);
+        assert!(!rows.contains(&conflict), "{who} received the conflict over an inspection");
+        assert!(!rows.contains(&inspection), "{who} received the inspection");
+        assert!(household_conflicts.iter().all(|c| rows.contains(c)), "{who} still receives household conflicts");
+    }
+    assert!(pulled_rows(&county.client).contains(&conflict), "the county office resolves it");
+
+    // Nor can a township device write to it (it may write conflicts, not this one).
+    let mut township = township;
+    let resolve = township.change(Entity::Conflict, conflict, "resolved_by", json!("乡镇干部"), None);
+    let r = township.push(vec![resolve]).unwrap();
+    refused(&r, 0, "不在本机的工作范围");
+    // No device makes conflict records: the server does.
+    let mut village = village;
+    let fake = village.change(Entity::Conflict, Uuid::now_v7(), "village_id", json!(w.a.to_string()), None);
+    assert_eq!(village.push(vec![fake]).unwrap().results[0].status, Status::Rejected);
+}
+
+/// Class 2: a row's kind is fixed when it is created; a change naming another kind is refused, and so
+/// is a reference to a record of the wrong kind.
+#[test]
+fn a_record_keeps_the_kind_it_was_created_as() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    field_work(&server, dir.path(), w.a, "a");
+    let mut team = RawDevice::enrol(&server, "村平板", &Scope::Village(w.a), Role::WorkTeam);
+    let (name, seq) = current(&server, w.a, "name").unwrap();
+
+    // The village's name through a change claiming the row is a member.
+    let c = team.change(Entity::Member, w.a, "name", json!("张三"), Some(Version::Seq(seq)));
+    refused(&team.push(vec![c]).unwrap(), 0, "这条记录是村记录");
+    // Deleting the village as if it were a household.
+    let c = team.change(Entity::Household, w.a, "deleted", json!(true), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "不能作为");
+    // A township writing a household's status as if it were a conflict.
+    let mut township = RawDevice::enrol(&server, "乡镇", &Scope::Township(TOWNSHIP_OF_A.into()), Role::Township);
+    let h = rows_of(&server, Entity::Household, w.a)[0];
+    let c = township.change(Entity::Conflict, h, "status", json!("resolved"), None);
+    refused(&township.push(vec![c]).unwrap(), 0, "不能作为");
+    // A new member whose household is the village, and a photo naming a household of another village.
+    let member = Uuid::now_v7();
+    let c = team.change(Entity::Member, member, "household_id", json!(w.a.to_string()), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "所属贫困户不存在");
+    let hb = rows_of(&server, Entity::Household, w.b)[0];
+    let photo = rows_of(&server, Entity::Photo, w.a)[0];
+    let c = team.change(Entity::Photo, photo, "household_id", json!(hb.to_string()), None);
+    assert_eq!(team.push(vec![c]).unwrap().results[0].status, Status::Rejected);
+
+    assert_eq!(current(&server, w.a, "name").unwrap().0, name, "the village keeps its name");
+    assert_eq!(current(&server, w.a, "deleted"), None);
+    assert_eq!(
+        server.sql_int(
+            "SELECT count(*) FROM change_log c JOIN row_scope r ON r.row_id = c.row_id WHERE c.entity <> r.entity",
+            &[]
+        ),
+        0,
+        "every log entry names its row's kind"
+    );
+    // A new device of the village still lists it.
+    let mut fresh = server.device(&dir.path().join("fresh.db"), "新平板", Scope::Village(w.a));
+    zoufang_client::sync(&mut fresh).unwrap();
+    assert_eq!(fresh.villages().unwrap().len(), 1);
+    assert_eq!(fresh.household(h).unwrap().unwrap().id, h);
+}
+
+/// Class 3: after a revocation for handover, a change dated back before what the device already sent
+/// is refused (the server does not take the device's word for when it was made), what was genuinely
+/// made before the revocation still goes up, and the device reads no photo, not even its village's.
+#[test]
+fn a_revoked_device_can_neither_backdate_nor_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let (_, page) = village_photo(&server, dir.path(), villages[0]);
+    let mut team = RawDevice::enrol(&server, "村平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    assert!(team.client.blob_get(&page).unwrap().is_some(), "before: the village's photo reads");
+    let h = rows_of(&server, Entity::Household, villages[0])[0];
+    let c = team.change(Entity::Household, h, "notes", json!("停用前上传"), None);
+    assert_eq!(team.push(vec![c]).unwrap().results[0].status, Status::Applied);
+    let offline = team.change(Entity::Household, h, "phone", json!("13800001111"), None);
+
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert!(server.storage.revoke(team.id, RevokeMode::Handover).unwrap());
+    // Dated a day back: before what the device already sent.
+    let mut back = team.change(Entity::Household, h, "notes", json!("停用后倒填日期"), None);
+    back.hlc = Hlc::new(zoufang_sync::hlc::now_ms() - 24 * 3600 * 1000, 0);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let after = team.change(Entity::Household, h, "group_name", json!("三组"), None);
+    let (status, code, _) = server_error(team.push(vec![back]).unwrap_err());
+    assert_eq!((status, code.as_str()), (409, "clock_backwards"));
+    let r = team.push(vec![offline, after]).unwrap();
+    assert_eq!(r.results[0].status, Status::Applied, "made offline before the revocation: taken");
+    refused(&r, 1, "停用之后");
+    assert_eq!(current(&server, h, "notes").unwrap().0, json!("停用前上传"));
+    // It reads nothing: no pull, no photo.
+    assert_eq!(server_error(team.client.pull(0, 10).unwrap_err()).1, "handover");
+    let (status, code, _) = server_error(team.client.blob_get(&page).unwrap_err());
+    assert_eq!((status, code.as_str()), (404, "blob_unknown"));
+}
+
+/// A photo taken and uploaded by a tablet of `village`: the tablet and the file's name.
+fn village_photo(server: &TestServer, dir: &std::path::Path, village: Uuid) -> (zoufang_store::Store, String) {
+    let mut a = server.device(&dir.join(format!("photo-{village}.db")), "拍照平板", Scope::Village(village));
+    zoufang_client::sync(&mut a).unwrap();
+    let h = a.households(&HouseholdQuery { village: Some(village), ..Default::default() }).unwrap()[0].id;
+    let doc = NewDocument { household_id: h, kind: zoufang_model::ArchiveKind::Application, title: None, note: None };
+    let doc = a.create_document(&doc, None).unwrap();
+    let jpeg = zoufang_media::sample::camera_jpeg(1600, 1200, 7, 85, &Default::default());
+    let page = a.import_photo(&jpeg, PhotoTarget::ArchiveDocument(doc), Some("李芳")).unwrap().photo;
+    assert_eq!(zoufang_client::sync(&mut a).unwrap().photos.uploaded, 2);
+    (a, page.hash)
+}
+
+/// Uploads a whole file from where the server stands; the server's last answer.
+fn upload(client: &Client, hash: &str, bytes: &[u8]) -> Result<zoufang_sync::BlobStatus, SyncError> {
+    let mut status = client.blob_status(hash)?;
+    while !status.complete {
+        let start = status.received as usize;
+        let end = (start + zoufang_sync::BLOB_CHUNK).min(bytes.len());
+        status = client.blob_put(hash, bytes.len() as u64, start as u64, &bytes[start..end])?;
+    }
+    Ok(status)
+}
+
+/// Class 4: a change dated far ahead of the server's clock is refused with the batch (nothing taken),
+/// and a device whose clock ran fast dates its unsent work again by the server's clock and syncs.
+#[test]
+fn a_clock_from_the_future_is_refused_and_a_fast_device_catches_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let mut raw = RawDevice::enrol(&server, "改装平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    let h = rows_of(&server, Entity::Household, villages[0])[0];
+    let (_, seq) = current(&server, h, "notes").unwrap_or((Value::Null, 0));
+    let before = server.log_len();
+    for far in [Hlc(u64::MAX), Hlc::new(zoufang_sync::hlc::now_ms() + 2 * 3600 * 1000, 0)] {
+        let mut c = raw.change(Entity::Household, h, "notes", json!("永远赢"), Some(Version::Seq(seq)));
+        c.hlc = far;
+        let (status, code, message) = server_error(raw.push(vec![c]).unwrap_err());
+        assert_eq!((status, code.as_str()), (409, "clock_ahead"));
+        assert!(message.contains("本机时钟比服务器快"), "{message}");
+    }
+    assert_eq!(server.log_len(), before, "nothing of those batches was taken");
+    // The same device dated right goes on from where its history stands.
+    let c = raw.change(Entity::Household, h, "notes", json!("时间正常"), Some(Version::Seq(seq)));
+    assert_eq!(raw.push(vec![c]).unwrap().results[0].status, Status::Applied);
+
+    // A real device whose clock ran five hours fast (it followed a wrong date) while it worked offline.
+    let mut store = server.device(&dir.path().join("fast.db"), "时钟快的平板", Scope::Village(villages[0]));
+    zoufang_client::sync(&mut store).unwrap();
+    let ahead = zoufang_sync::hlc::now_ms() + 5 * 3600 * 1000;
+    store
+        .conn()
+        .execute(
+            "INSERT INTO meta(key, value) VALUES ('hlc_seen', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [Hlc::new(ahead, 0).0.to_string()],
+        )
+        .unwrap();
+    let hs = store.households(&HouseholdQuery::default()).unwrap();
+    for (i, h) in hs.iter().take(3).enumerate() {
+        let patch = [("notes".to_string(), json!(format!("离线走访记录{i}")))].into_iter().collect();
+        store.update(Entity::Household, h.id, &patch).unwrap();
+    }
+    let r = zoufang_client::sync(&mut store).unwrap();
+    let fast = r.clock_corrected_ms.expect("the server refused the fast dates and the device corrected them");
+    assert!(fast.abs() < 60_000, "the wall clock itself was right: {fast} ms");
+    assert_eq!(r.pushed.applied, 3);
+    assert_eq!(store.pending_changes().unwrap(), 0);
+    let latest = server.sql_int("SELECT max(hlc) FROM change_log WHERE device = $1", &[Sql::Id(store.device_id())]);
+    assert!(Hlc(latest as u64).wall_ms() <= zoufang_sync::hlc::now_ms() + 3600 * 1000);
+    // Later work is dated right, and the history chain holds.
+    let patch = [("notes".to_string(), json!("校正之后"))].into_iter().collect();
+    store.update(Entity::Household, hs[0].id, &patch).unwrap();
+    assert_eq!(zoufang_client::sync(&mut store).unwrap().clock_corrected_ms, None);
+    assert!(server.storage.audit().unwrap().iter().all(|a| a.problem.is_none()));
+}
+
+/// Class 5: a device that sends no history link is refused, not left unchained; the audit then checks
+/// every device that ever pushed.
+#[test]
+fn every_change_carries_its_history_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let mut raw = RawDevice::enrol(&server, "不留痕的平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    let h = rows_of(&server, Entity::Household, villages[0])[0];
+    let before = server.log_len();
+    let c = raw.change(Entity::Household, h, "notes", json!("没有链接"), None);
+    let (status, code, message) = server_error(raw.push_as_is(vec![c], GENESIS).unwrap_err());
+    assert_eq!((status, code.as_str()), (409, "history_mismatch"));
+    assert!(message.contains("缺少历史链接"), "{message}");
+    // A forged link is no better.
+    let mut c = raw.change(Entity::Household, h, "notes", json!("伪造链接"), None);
+    c.chain = Some(to_hex(&[7; 32]));
+    assert_eq!(server_error(raw.push_as_is(vec![c], GENESIS).unwrap_err()).1, "history_mismatch");
+    assert_eq!(server.log_len(), before);
+    let c = raw.change(Entity::Household, h, "notes", json!("有链接"), None);
+    let r = raw.push(vec![c]).unwrap();
+    assert_eq!(r.results[0].status, Status::Applied, "{:?}", r.results[0]);
+    let audit = server.storage.audit().unwrap();
+    let mine = audit.iter().find(|a| a.device == raw.id).expect("the device is audited");
+    assert_eq!((mine.checked, &mine.problem), (1, &None));
+    assert_eq!(
+        server.sql_int("SELECT count(*) FROM change_log WHERE device = $1 AND chain IS NULL", &[Sql::Id(raw.id)]),
+        0
+    );
+}
+
+/// Class 6: naming a photo hash seen elsewhere gives nothing: a village-B record naming village A's
+/// 一户一档 page or a sealed 暗访 photo does not let B's devices fetch it. A device that really holds
+/// the bytes shows it by uploading them, and its village may then read the file.
+#[test]
+fn naming_a_hash_seen_elsewhere_gives_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let (va, vb) = (villages[0], villages[1]);
+    let (a, page) = village_photo(&server, dir.path(), va);
+    let page_bytes = a.blob(&page).unwrap().unwrap();
+    let thumb = server.sql("SELECT value FROM change_log WHERE field = 'thumb_hash' ORDER BY seq LIMIT 1", &[])[0][0]
+        .text()
+        .to_string();
+    let thumb: String = serde_json::from_str(&thumb).unwrap();
+
+    // A sealed 暗访 photo of a household of village A.
+    let office = OpeningKey::generate();
+    server.storage.set_sealing_key(COUNTY, &office.sealing_key().to_string(), Uuid::nil()).unwrap();
+    let mut inspector =
+        server.device_as(&dir.path().join("i.db"), "督查组", Scope::County(COUNTY.into()), Role::Inspector);
+    zoufang_client::sync(&mut inspector).unwrap();
+    let ha = rows_of(&server, Entity::Household, va)[0];
+    let jpeg = zoufang_media::sample::camera_jpeg(1200, 900, 9, 85, &Default::default());
+    let sealed = inspector.seal_inspection_photo(&jpeg).unwrap();
+    let findings =
+        InspectionFindings { notes: Some("暗访".into()), photos: vec![sealed.clone()], ..Default::default() };
+    inspector.record_inspection(ha, chrono::Local::now().date_naive(), "赵督查", &findings).unwrap();
+    zoufang_client::sync(&mut inspector).unwrap();
+
+    // Village B's device names both files on photo records of its own village.
+    let mut b = RawDevice::enrol(&server, "乙村改装平板", &Scope::Village(vb), Role::WorkTeam);
+    let hb = rows_of(&server, Entity::Household, vb)[0];
+    for hash in [page.clone(), sealed.hash.clone()] {
+        let id = Uuid::now_v7();
+        let fields = [
+            ("village_id", json!(vb.to_string())),
+            ("household_id", json!(hb.to_string())),
+            ("owner_kind", json!("visit")),
+            ("owner_id", json!(Uuid::now_v7().to_string())),
+            ("hash", json!(hash)),
+            ("thumb_hash", json!(thumb)),
+            ("width", json!(1600)),
+            ("height", json!(1200)),
+            ("bytes", json!(1000)),
+        ];
+        let changes = fields.into_iter().map(|(f, v)| b.change(Entity::Photo, id, f, v, None)).collect();
+        let r = b.push(changes).unwrap();
+        assert!(r.results.iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+        let (status, code, _) = server_error(b.client.blob_get(&hash).unwrap_err());
+        assert_eq!((status, code.as_str()), (404, "blob_unknown"), "village B read a file it only named");
+    }
+    // Village A's devices read the page, the county office the sealed photo.
+    let a2 = RawDevice::enrol(&server, "甲村另一台", &Scope::Village(va), Role::WorkTeam);
+    assert_eq!(a2.client.blob_get(&page).unwrap().unwrap(), page_bytes);
+    let county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
+    assert!(county.client.blob_get(&sealed.hash).unwrap().is_some());
+
+    // A device of B that really holds the page's bytes shows it by uploading them: wrong bytes are
+    // refused, the right ones let B's devices read the file.
+    let status = b.client.blob_status(&page).unwrap();
+    assert_eq!((status.received, status.complete), (0, false), "the server asks B for the bytes");
+    let (status, code, _) = server_error(upload(&b.client, &page, &vec![0u8; page_bytes.len()]).unwrap_err());
+    assert_eq!((status, code.as_str()), (422, "blob_hash"));
+    assert!(upload(&b.client, &page, &page_bytes).unwrap().complete);
+    let b2 = RawDevice::enrol(&server, "乙村另一台", &Scope::Village(vb), Role::WorkTeam);
+    assert_eq!(b2.client.blob_get(&page).unwrap().unwrap(), page_bytes);
+    // The sealed photo stays out of reach: B's devices learn nothing of it, not even that it is here.
+    assert!(b.client.blob_get(&sealed.hash).is_err());
+    let status = b.client.blob_status(&sealed.hash).unwrap();
+    assert_eq!((status.received, status.complete), (0, false));
+}
+
+/// Class 7: wrong passwords and codes are counted per client (the address a trusted proxy forwards)
+/// and per account, before they are checked, in the database: 40 concurrent guesses get at most the
+/// allowed number of answers, another client behind the same proxy is not locked out, and a restart
+/// does not reset the count.
+#[test]
+fn guessing_is_counted_per_client_and_account_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = zoufang_server::ApiOptions::with_trusted_proxies("127.0.0.1").unwrap();
+    let server = TestServer::start_with_options(dir.path(), options.clone());
+    let villages = server.seed_small();
+    let scope = Scope::Village(villages[0]);
+    server.storage.create_user("zhangwei", "张伟", Role::FirstSecretary, &scope, "花桥村第一书记2026").unwrap();
+    server.storage.create_user("wangfang", "王芳", Role::WorkTeam, &scope, "王芳的密码2026").unwrap();
+    let guesser = ForwardingProxy::start(server.addr, "203.0.113.7".parse().unwrap());
+    let honest = ForwardingProxy::start(server.addr, "198.51.100.2".parse().unwrap());
+
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..40)
+            .map(|i| {
+                let url = guesser.url.clone();
+                s.spawn(move || {
+                    let e = Client::new(&url)
+                        .login("zhangwei", &format!("猜的密码{i:04}"), Uuid::now_v7(), "猜")
+                        .unwrap_err();
+                    server_error(e).0
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let wrong = answers.iter().filter(|s| **s == 403).count();
+    let slowed = answers.iter().filter(|s| **s == 429).count();
+    assert_eq!(wrong + slowed, 40, "{answers:?}");
+    assert_eq!(wrong, zoufang_server::api::ENROL_FAILURES_ALLOWED as usize, "{answers:?}");
+
+    // Another client behind the same proxy enrols and signs in to its own account.
+    let code = server.storage.create_enrol_code("新平板", &scope, 1).unwrap();
+    Client::new(&honest.url).enrol(&code, Uuid::now_v7(), "新平板").unwrap();
+    Client::new(&honest.url).login("wangfang", "王芳的密码2026", Uuid::now_v7(), "王芳的平板").unwrap();
+    // The attacked account waits out the window, from anywhere (the right password too).
+    let e = Client::new(&honest.url).login("zhangwei", "花桥村第一书记2026", Uuid::now_v7(), "张伟").unwrap_err();
+    assert_eq!(server_error(e).0, 429);
+    // The guesser cannot enrol by code either.
+    let code = server.storage.create_enrol_code("另一台", &scope, 1).unwrap();
+    assert_eq!(server_error(Client::new(&guesser.url).enrol(&code, Uuid::now_v7(), "猜").unwrap_err()).0, 429);
+    // A client writing its own X-Forwarded-For to the proxy gains nothing: the proxy's entry is last.
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let body = json!({"protocol": 1, "code": code, "device_id": Uuid::now_v7(), "device_name": "猜"});
+    let resp = agent
+        .post(format!("{}/v1/enrol", guesser.url))
+        .header("X-Forwarded-For", "192.0.2.99")
+        .send_json(&body)
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 429);
+
+    // A restart keeps the count.
+    drop(server);
+    let server = TestServer::start_with_options(dir.path(), options);
+    let e = Client::new(&server.url).login("zhangwei", "花桥村第一书记2026", Uuid::now_v7(), "张伟").unwrap_err();
+    assert_eq!(server_error(e).0, 429);
+}
+
+/// Class 8: enrolling under a registered device's id takes it over only with proof (its old token or
+/// its history's last link); the real device re-enrols and uploads its unsent work.
+#[test]
+fn enrolling_again_under_a_device_id_needs_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let scope = Scope::Village(villages[0]);
+    let mut tablet = server.device(&dir.path().join("t.db"), "张伟的平板", scope.clone());
+    zoufang_client::sync(&mut tablet).unwrap();
+    let h = tablet.households(&HouseholdQuery::default()).unwrap()[0].id;
+    let patch = [("notes".to_string(), json!("已同步"))].into_iter().collect();
+    tablet.update(Entity::Household, h, &patch).unwrap();
+    zoufang_client::sync(&mut tablet).unwrap();
+    let patch = [("notes".to_string(), json!("过期后才上传"))].into_iter().collect();
+    tablet.update(Entity::Household, h, &patch).unwrap();
+    server.sql(
+        "UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1",
+        &[Sql::Id(tablet.device_id())],
+    );
+
+    // Someone who learnt the id enrols under it with a fresh code: refused.
+    let code = server.storage.create_enrol_code("冒充", &scope, 1).unwrap();
+    let (status, code_name, _) =
+        server_error(Client::new(&server.url).enrol(&code, tablet.device_id(), "冒充").unwrap_err());
+    assert_eq!((status, code_name.as_str()), (409, "device_exists"));
+    let wrong_proof =
+        Client::new(&server.url).enrol_proving(&code, tablet.device_id(), "冒充", Some("zf_guess")).unwrap_err();
+    assert_eq!(server_error(wrong_proof).1, "device_exists");
+    // The tablet itself proves it with its old token and carries on.
+    let code = server.storage.create_enrol_code("张伟的平板", &scope, 1).unwrap();
+    zoufang_client::enrol(&mut tablet, &server.url, &code, "张伟的平板").unwrap();
+    zoufang_client::sync(&mut tablet).unwrap();
+    assert_eq!(current(&server, h, "notes").unwrap().0, json!("过期后才上传"));
+
+    // The last link of its history proves it too (a device that lost its token but not its data).
+    server.sql(
+        "UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1",
+        &[Sql::Id(tablet.device_id())],
+    );
+    let link: Vec<u8> =
+        tablet.conn().query_row("SELECT chain FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    let code = server.storage.create_enrol_code("张伟的平板", &scope, 1).unwrap();
+    let hex: String = link.iter().map(|b| format!("{b:02x}")).collect();
+    Client::new(&server.url).enrol_proving(&code, tablet.device_id(), "张伟的平板", Some(&hex)).unwrap();
+}
+
+/// Class 9: malformed scopes, offsets and cursors are refused at the door with 400 and nothing stored;
+/// unknown paths, wrong methods and oversized requests get the JSON error body too.
+#[test]
+fn inputs_are_checked_at_the_door() {
+    use zoufang_sync::{CodeRequest, UserRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let villages = server.seed_small();
+    let county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
+    let bad_county = Scope::County("522630abc".into());
+    let user = UserRequest {
+        login: "lisi".into(),
+        name: "李四".into(),
+        role: Role::County,
+        scope: bad_county.clone(),
+        password: "县扶贫办的密码2026".into(),
+    };
+    let (status, _, message) = server_error(county.client.add_user(&user).unwrap_err());
+    assert_eq!(status, 400);
+    assert!(message.contains("无法识别的范围"), "{message}");
+    server.storage.users().expect("the user list still reads");
+    let req = CodeRequest {
+        scope: Scope::Township(COUNTY.into()),
+        role: Role::Township,
+        device_name: "乡镇".into(),
+        ttl_hours: 24,
+    };
+    assert_eq!(server_error(county.client.issue_code(&req).unwrap_err()).0, 400);
+    assert!(server
+        .storage
+        .create_enrol_code_for("乡镇", &Scope::Township(COUNTY.into()), Role::Township, 1, 30)
+        .is_err());
+
+    // A village device with a photo record naming a file it has not uploaded yet.
+    let mut team = RawDevice::enrol(&server, "平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    let hash = "ab".repeat(32);
+    let h = rows_of(&server, Entity::Household, villages[0])[0];
+    let photo = Uuid::now_v7();
+    let fields = [
+        ("village_id", json!(villages[0].to_string())),
+        ("household_id", json!(h.to_string())),
+        ("owner_kind", json!("visit")),
+        ("owner_id", json!(Uuid::now_v7().to_string())),
+        ("hash", json!(hash)),
+        ("thumb_hash", json!("cd".repeat(32))),
+        ("width", json!(10)),
+        ("height", json!(10)),
+        ("bytes", json!(10)),
+    ];
+    let changes = fields.into_iter().map(|(f, v)| team.change(Entity::Photo, photo, f, v, None)).collect();
+    assert!(team.push(changes).unwrap().results.iter().all(|r| r.status == Status::Applied));
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let auth = format!("Bearer {}", team.token);
+    let answer = |resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>| -> (u16, Value) {
+        let mut resp = resp.unwrap();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (resp.status().as_u16(), serde_json::from_str(&text).unwrap_or(Value::Null))
+    };
+    let get = |path: &str, headers: &[(String, String)]| {
+        let mut req = agent.get(format!("{}{path}", server.url)).header("Authorization", &auth);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        answer(req.call())
+    };
+    let url = format!("{}/v1/blobs/{hash}/upload?offset=18446744073709551615&size=10", server.url);
+    let (s, v) = answer(agent.put(url).header("Authorization", &auth).send(&[1u8, 2, 3][..]));
+    assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")), "{v}");
+    let (s, v) = get("/v1/pull?after=18446744073709551615", &[]);
+    assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")), "{v}");
+    let (s, v) = get("/v1/nowhere", &[]);
+    assert_eq!((s, v["error"].as_str()), (404, Some("not_found")), "{v}");
+    let (s, v) = answer(agent.delete(format!("{}/v1/push", server.url)).call());
+    assert_eq!((s, v["error"].as_str()), (405, Some("method_not_allowed")), "{v}");
+    let (s, v) = get(&format!("/v1/pull?after=0&x={}", "a".repeat(10_000)), &[]);
+    assert_eq!((s, v["error"].as_str()), (414, Some("uri_too_long")), "{v}");
+    let many: Vec<(String, String)> = (0..70).map(|i| (format!("x-filler-{i}"), "1".into())).collect();
+    let (s, v) = get("/v1/health", &many);
+    assert_eq!((s, v["error"].as_str()), (431, Some("headers_too_large")), "{v}");
+    assert_eq!(get("/v1/health", &[]).0, 200);
+}

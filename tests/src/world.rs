@@ -1,0 +1,124 @@
+//! A small world for role and hostile-device tests: four villages (A and B in township 522630101, T in
+//! township 522630102 of the same county, C in another county), each holding a record of every kind,
+//! made the way the app makes them.
+
+use crate::TestServer;
+use serde_json::json;
+use std::collections::HashMap;
+use uuid::Uuid;
+use zoufang_model::{Entity, ExitOutcome, ExitStep, Role, Scope};
+use zoufang_store::{HouseholdQuery, NewExitDecision, NewProblem, NewVisit};
+
+/// The four villages.
+pub struct World {
+    pub a: Uuid,
+    pub b: Uuid,
+    pub t: Uuid,
+    pub c: Uuid,
+}
+
+pub fn seed(server: &TestServer) -> World {
+    let today = chrono::Local::now().date_naive();
+    let size = |townships| zoufang_demo::Size {
+        townships,
+        villages_per_township: 2,
+        households_per_village: 4,
+        visits_per_household: 1,
+        today,
+    };
+    let mut home = zoufang_demo::county(21, size(2));
+    let mut away = zoufang_demo::county(22, size(1));
+    for v in &mut away.villages {
+        v.code = v.code.replacen("522630", "520102", 1);
+        v.county = "云岩区".into();
+    }
+    // 一户一档 documents and pages in every village.
+    for county in [&mut home, &mut away] {
+        let villages = county.villages.clone();
+        for v in villages {
+            county.villages.retain(|x| x.id != v.id);
+            county.villages.insert(0, v);
+            zoufang_demo::archive::add_archive(county, 1);
+        }
+    }
+    // Two imports, two source ids: change ids are made from the source id and a counter.
+    for (county, source) in [(&home, 0x5eed_u128 << 112), (&away, 0x5eee_u128 << 112)] {
+        server.storage.ingest_trusted("导入", &county.to_changes(Uuid::from_u128(source))).expect("seed");
+    }
+    let by_code =
+        |code: &str| home.villages.iter().chain(&away.villages).find(|v| v.code == code).map(|v| v.id).expect(code);
+    World {
+        a: by_code("522630101201"),
+        b: by_code("522630101202"),
+        t: by_code("522630102201"),
+        c: by_code("520102101201"),
+    }
+}
+
+/// What the field adds to a village beyond the import: a check-in, an exit application, a visit that
+/// finds a problem (a rectification item) and an edit conflict (two tablets changing one field), each made the way the app makes them.
+pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag: &str) {
+    let mut x = server.device(&dir.join(format!("{tag}-x.db")), "甲平板", Scope::Village(village));
+    let mut y = server.device(&dir.join(format!("{tag}-y.db")), "乙平板", Scope::Village(village));
+    zoufang_client::sync(&mut x).unwrap();
+    zoufang_client::sync(&mut y).unwrap();
+    let today = chrono::Local::now().date_naive();
+    x.check_in(village, "张伟", None, None).unwrap();
+    let h = x.households(&HouseholdQuery::default()).unwrap()[0].id;
+    // Only a household still in poverty may apply to exit.
+    x.update(Entity::Household, h, &[("status".to_string(), json!("poor"))].into_iter().collect()).unwrap();
+    let apply = NewExitDecision {
+        household_id: h,
+        step: ExitStep::Application,
+        outcome: ExitOutcome::Passed,
+        decided_on: today.to_string(),
+        actor: "户主".into(),
+        evidence: None,
+        reason: None,
+        publicity_start: None,
+        publicity_end: None,
+    };
+    x.record_exit_decision(&apply, today).unwrap();
+    let visit = NewVisit {
+        household_id: h,
+        kind: "routine".into(),
+        visited_on: today.to_string(),
+        visitor: "张伟".into(),
+        problems: vec![NewProblem { problem: "屋顶漏雨".into(), deadline: None, responsible: None }],
+        ..Default::default()
+    };
+    x.record_visit(&visit).unwrap();
+    let notes = |s: &str| [("notes".to_string(), json!(s))].into_iter().collect();
+    x.update(Entity::Household, h, &notes("甲的备注")).unwrap();
+    y.update(Entity::Household, h, &notes("乙的备注")).unwrap();
+    zoufang_client::sync(&mut x).unwrap();
+    zoufang_client::sync(&mut y).unwrap();
+}
+
+/// A 暗访 inspection of one household in each of `villages` (all in `county`), by an inspector's device
+/// sealing to the county office's key.
+pub fn inspections(server: &TestServer, dir: &std::path::Path, county: &str, villages: &[Uuid]) {
+    let office = zoufang_store::OpeningKey::generate();
+    server.storage.set_sealing_key(county, &office.sealing_key().to_string(), Uuid::nil()).unwrap();
+    let path = dir.join(format!("inspector-{county}.db"));
+    let mut inspector = server.device_as(&path, "督查组", Scope::County(county.into()), Role::Inspector);
+    zoufang_client::sync(&mut inspector).unwrap();
+    let today = chrono::Local::now().date_naive();
+    for v in villages {
+        let q = HouseholdQuery { village: Some(*v), ..Default::default() };
+        let h = inspector.households(&q).unwrap()[0].id;
+        let findings = zoufang_model::InspectionFindings { notes: Some("家中无人".into()), ..Default::default() };
+        inspector.record_inspection(h, today, "赵督查", &findings).unwrap();
+    }
+    zoufang_client::sync(&mut inspector).unwrap();
+}
+
+/// The server's own record of where every row belongs, read from its database.
+pub fn rows_by_village(server: &TestServer) -> HashMap<(Entity, Uuid), Vec<Uuid>> {
+    let mut out: HashMap<(Entity, Uuid), Vec<Uuid>> = HashMap::new();
+    for r in server.sql("SELECT entity, row_id, village_id FROM row_scope ORDER BY row_id", &[]) {
+        let e = Entity::parse(r[0].text()).unwrap();
+        out.entry((e, r[2].id())).or_default().push(r[1].id());
+    }
+    out
+}
