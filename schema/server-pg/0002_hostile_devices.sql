@@ -22,3 +22,10 @@ CREATE TABLE guard (
   since    bigint NOT NULL,
   failures integer NOT NULL
 );
+
+-- Users and enrolment codes stored with a malformed scope before scopes were checked on the way in:
+-- the users are disabled and the codes expired.
+UPDATE app_user SET disabled_at = coalesce(disabled_at, '1970-01-01T00:00:00+00:00'), scope = 'county:000000'
+WHERE scope !~ '^(county:[0-9]{6}|township:[0-9]{9}|village:[0-9a-f-]{36})$';
+UPDATE enrol_code SET expires_at = '1970-01-01T00:00:00+00:00'
+WHERE scope !~ '^(county:[0-9]{6}|township:[0-9]{9}|village:[0-9a-f-]{36})$';

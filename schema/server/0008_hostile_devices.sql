@@ -25,3 +25,15 @@ CREATE TABLE guard (
   since    INTEGER NOT NULL,     -- start of the window (Unix ms)
   failures INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- Users and enrolment codes stored with a malformed scope before scopes were checked on the way in
+-- (e.g. county:522630abc, township:522630): the users are disabled and the codes expired, so neither
+-- can be used, and listing users reads every row.
+UPDATE app_user SET disabled_at = coalesce(disabled_at, '1970-01-01T00:00:00+00:00'), scope = 'county:000000'
+WHERE NOT (scope GLOB 'county:[0-9][0-9][0-9][0-9][0-9][0-9]'
+  OR scope GLOB 'township:[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'
+  OR scope GLOB 'village:[0-9a-f]*-*-*-*-*');
+UPDATE enrol_code SET expires_at = '1970-01-01T00:00:00+00:00'
+WHERE NOT (scope GLOB 'county:[0-9][0-9][0-9][0-9][0-9][0-9]'
+  OR scope GLOB 'township:[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'
+  OR scope GLOB 'village:[0-9a-f]*-*-*-*-*');

@@ -76,7 +76,15 @@ impl IssuedCode {
     /// Whether the code may be redeemed now; the device's name is the one asked for, else the code's.
     pub(crate) fn redeem(self, device_name: &str) -> Result<(String, IssuedCode), ApiError> {
         let expired = rfc3339_ms(&self.expires).is_none_or(|t| t < chrono::Utc::now().timestamp_millis());
-        if expired || self.used {
+        // A code stored with a scope that does not read (written before scopes were checked) is no code.
+        let valid = Scope::parse(&self.scope)
+            .ok()
+            .zip(Role::parse(&self.role).ok())
+            .is_some_and(|(scope, role)| role.check_scope(&scope).is_ok());
+        if !valid {
+            tracing::warn!("an enrolment code with an unreadable scope ({}) was tried", self.scope);
+        }
+        if expired || self.used || !valid {
             return Err(unknown_code());
         }
         let name = if device_name.trim().is_empty() {

@@ -483,7 +483,7 @@ async fn sealing_key_put(
     }))
 }
 
-#[utoipa::path(post, path = "/v1/push", tag = "sync", security(("token" = [])), request_body = PushRequest, responses((status = 200, description = "每条修改的结果；越权或超出范围的修改逐条拒收，其余照常保存", body = PushResponse), (status = 400, description = "请求格式错误或协议版本不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 409, description = "历史链接对不上，整批拒收 (history_mismatch)", body = ErrorBody), (status = 413, description = "请求过大或一批超过 5000 条", body = ErrorBody)))]
+#[utoipa::path(post, path = "/v1/push", tag = "sync", security(("token" = [])), request_body = PushRequest, responses((status = 200, description = "每条修改的结果；越权或超出范围的修改逐条拒收，其余照常保存", body = PushResponse), (status = 400, description = "请求格式错误或协议版本不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 409, description = "整批拒收：历史链接缺失或对不上 (history_mismatch)，修改时间早于本机此前已上传的修改 (clock_backwards)，或比服务器时钟快一小时以上 (clock_ahead：按 /v1/health 的 time_ms 校正后重发)", body = ErrorBody), (status = 413, description = "请求过大或一批超过 5000 条", body = ErrorBody)))]
 async fn push(
     State(s): State<Shared>,
     headers: HeaderMap,
