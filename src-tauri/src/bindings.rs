@@ -36,7 +36,8 @@ pub fn typescript() -> String {
         zoufang_office::ImportSummary, zoufang_office::ImportProgress, zoufang_office::RowError,
         crate::commands::ImportResult,
         // shell
-        crate::commands::AppInfo, crate::commands::LockState,
+        crate::commands::AppInfo, crate::commands::LockState, zoufang_sync::EnrolmentOffer,
+        crate::enrolment_commands::IssuedCode,
         crate::inspection_commands::SealingStatus, crate::inspection_commands::NewSealingKey, crate::sync_worker::SyncStatus, crate::error::CmdError,
     ];
     let mut out = String::from(
@@ -99,6 +100,7 @@ fn labels() -> String {
         ArchiveKind,
         ArchiveSection,
         PhotoOwner,
+        Role,
     ];
     let sections = object(zoufang_model::ArchiveKind::ALL.iter().map(|k| (k.ident(), k.section().ident())), "");
     let fields: Vec<String> = zoufang_model::Entity::ALL

@@ -41,6 +41,9 @@ pub const COMMANDS: &[&str] = &[
     "rectify_inspection",
     "sealing_key_generate",
     "sealing_key_import",
+    "read_offer_text",
+    "read_offer_image",
+    "issue_enrolment_code",
 ];
 
 #[cfg(test)]

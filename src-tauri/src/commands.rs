@@ -82,6 +82,11 @@ pub struct AppInfo {
     /// Values to prefill the enrolment form with (`make run` passes the local server and a code).
     pub suggested_server: Option<String>,
     pub suggested_code: Option<String>,
+    /// The server is reached over unencrypted HTTP (this machine only, or allowed explicitly): the
+    /// sync screen says so.
+    pub plain_http: bool,
+    /// The SHA-256 fingerprint of the server certificate pinned at enrolment, for people to compare.
+    pub cert_pin: Option<String>,
 }
 
 fn scope_text(s: &zoufang_model::Scope) -> String {
@@ -114,11 +119,15 @@ pub fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         today: today(),
         suggested_server: std::env::var("ZOUFANG_SERVER").ok(),
         suggested_code: std::env::var("ZOUFANG_ENROL_CODE").ok(),
+        plain_http: e.as_ref().is_some_and(|e| zoufang_client::Client::enrolled(e).is_plain_http()),
+        cert_pin: e.as_ref().and_then(|e| e.cert_pin.clone()),
     })
 }
 
-/// Enrols this device with the one-time code from the township, or by signing in with a user's login
-/// and password (when no code is given), then syncs at once.
+/// Enrols this device with the one-time code from the township (with the certificate fingerprint its
+/// QR code carries, when scanned), or by signing in with a user's login and password (when no code is
+/// given), then syncs at once.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command]
 pub fn enrol<R: tauri::Runtime>(
     app: tauri::AppHandle<R>,
@@ -128,6 +137,7 @@ pub fn enrol<R: tauri::Runtime>(
     device_name: String,
     login: Option<String>,
     password: Option<String>,
+    pin: Option<String>,
 ) -> CmdResult<AppInfo> {
     let server_url = server_url.trim();
     if server_url.is_empty() {
@@ -155,7 +165,13 @@ pub fn enrol<R: tauri::Runtime>(
         store.refresh_identity()?;
         match login {
             Some(login) => zoufang_client::login(&mut store, server_url, login, &password, device_name.trim())?,
-            None => zoufang_client::enrol(&mut store, server_url, code.trim(), device_name.trim())?,
+            None => zoufang_client::enrol_pinned(
+                &mut store,
+                server_url,
+                pin.as_deref().filter(|p| !p.is_empty()),
+                code.trim(),
+                device_name.trim(),
+            )?,
         };
         // The first sync brings the village's households; done here so the home screen has them.
         zoufang_client::sync(&mut store)?;

@@ -4,8 +4,9 @@
 pub mod bindings;
 mod command_names;
 pub mod commands;
+mod enrolment_commands;
 pub mod error;
-pub mod inspection_commands;
+mod inspection_commands;
 pub mod state;
 pub mod sync_worker;
 
@@ -67,6 +68,9 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         inspection_commands::rectify_inspection,
         inspection_commands::sealing_key_generate,
         inspection_commands::sealing_key_import,
+        enrolment_commands::read_offer_text,
+        enrolment_commands::read_offer_image,
+        enrolment_commands::issue_enrolment_code,
     ])
 }
 

@@ -622,3 +622,57 @@ fn inspector_and_county_office_modes() {
         .any(|p| p["item"]["problem"].as_str().unwrap_or("").contains("厨房屋顶漏雨")));
     assert_eq!(village.ok("inspections", json!({})), json!([]), "the village never holds an inspection");
 }
+
+/// Enrolment by QR code, over HTTPS: a township office's app issues a code and draws its QR code; a new
+/// tablet's app reads the code from a photo of it (and from pasted text), shows where it will enrol and
+/// the certificate's fingerprint, and enrols trusting exactly that certificate; damaged and foreign
+/// codes are explained.
+#[test]
+fn enrolment_by_qr_code_over_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, pin) = TestServer::start_tls(&dir.path().join("server"), None);
+    let villages = server.seed_small();
+    let code = server.storage.create_enrol_code("乡镇办公室", &Scope::Township("522630101".into()), 1).unwrap();
+    let office = App::new(&dir.path().join("office"));
+    office.ok("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "乡镇办公室", "pin": pin}));
+    let info = office.ok("app_info", json!({}));
+    assert_eq!((info["plain_http"].as_bool(), info["cert_pin"].as_str()), (Some(false), Some(pin.as_str())));
+
+    let issued = office.ok(
+        "issue_enrolment_code",
+        json!({"scope": format!("village:{}", villages[0]), "role": "work_team", "deviceName": "花桥村 新平板", "ttlHours": 24}),
+    );
+    assert!(issued["svg"].as_str().unwrap().contains("<svg"));
+    let text = issued["offer"].as_str().unwrap().to_string();
+    // A township may not issue codes outside its villages: the server says why.
+    let (_, msg) = office.err(
+        "issue_enrolment_code",
+        json!({"scope": "county:522630", "role": "inspector", "deviceName": "督查", "ttlHours": 24}),
+    );
+    assert!(msg.contains("不能登记督查组"), "{msg}");
+
+    // The new tablet reads the QR code from a photo of it.
+    let tablet = App::new(&dir.path().join("tablet"));
+    let png = zoufang_media::qr::png(&text, 6).unwrap();
+    let offer = tablet.call_raw("read_offer_image", png, &[]).unwrap();
+    assert_eq!(offer["pin"].as_str(), Some(pin.as_str()));
+    assert_eq!(offer["role"], "work_team");
+    assert_eq!(tablet.ok("read_offer_text", json!({"text": format!("  {text}\n")})), offer);
+    // Damaged, foreign and unreadable codes are explained.
+    let (field, msg) = tablet.err("read_offer_text", json!({"text": &text[..text.len() - 30]}));
+    assert_eq!(field.as_deref(), Some("offer"));
+    assert!(msg.contains("不完整或已损坏"), "{msg}");
+    let (_, msg) = tablet.err("read_offer_text", json!({"text": "https://weixin.qq.com/x"}));
+    assert!(msg.contains("不是走访注册二维码"), "{msg}");
+    let e = tablet.call_raw("read_offer_image", b"not an image".to_vec(), &[]).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("图片无法打开"), "{e}");
+
+    // Enrol as the offer says.
+    tablet.ok(
+        "enrol",
+        json!({"serverUrl": offer["server"], "code": offer["code"], "deviceName": "花桥村 新平板", "pin": offer["pin"]}),
+    );
+    let info = tablet.ok("app_info", json!({}));
+    assert_eq!(info["role_id"], "work_team");
+    assert_eq!(info["villages"].as_array().unwrap().len(), 1);
+}

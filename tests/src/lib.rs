@@ -129,6 +129,8 @@ pub struct TestServer {
     pub db: ServerDb,
     /// Where the server keeps photo files.
     pub blobs: zoufang_server::BlobStore,
+    /// The fingerprint of its certificate, when it speaks HTTPS: devices pin it at enrolment.
+    pub pin: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -155,6 +157,18 @@ impl TestServer {
         Self::start_full(backend, dir, addr, blobs, zoufang_server::ApiOptions::default())
     }
 
+    /// A server speaking HTTPS with a self-signed certificate made for loopback (valid `valid` if
+    /// given: tests make expired ones); its certificate's SHA-256 fingerprint is returned with it.
+    pub fn start_tls(dir: &Path, valid: Option<(time::OffsetDateTime, time::OffsetDateTime)>) -> (TestServer, String) {
+        let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        let (cert, key) = zoufang_server::tls::make_self_signed(&dir.join("tls"), &names, valid).expect("certificate");
+        let tls = zoufang_server::tls::load(&cert, &key).expect("load certificate");
+        let options = zoufang_server::ApiOptions { tls: Some(tls.config.clone()), ..Default::default() };
+        let mut server = Self::start_with_options(dir, options);
+        server.pin = Some(tls.fingerprint.clone());
+        (server, tls.fingerprint)
+    }
+
     /// A server (backend from the environment) with API options, e.g. trusted proxies.
     pub fn start_with_options(dir: &Path, options: zoufang_server::ApiOptions) -> TestServer {
         let blobs = zoufang_server::BlobStore::local(&dir.join("blobs")).expect("blob directory");
@@ -170,6 +184,7 @@ impl TestServer {
         options: zoufang_server::ApiOptions,
     ) -> TestServer {
         let served = blobs.clone();
+        let tls = options.tls.is_some();
         let (storage, db): (Arc<dyn Storage>, ServerDb) = match backend {
             Backend::Sqlite => {
                 let path = dir.join("server.db");
@@ -199,7 +214,17 @@ impl TestServer {
             });
         });
         let addr = ready_rx.recv().expect("server started");
-        TestServer { url: format!("http://{addr}"), addr, storage, db, blobs, stop: Some(tx), thread: Some(thread) }
+        let scheme = if tls { "https" } else { "http" };
+        TestServer {
+            url: format!("{scheme}://{addr}"),
+            addr,
+            storage,
+            db,
+            blobs,
+            pin: None,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
     }
 
     /// The backend this server runs on.
@@ -291,8 +316,13 @@ impl TestServer {
 
     fn enrol_with(&self, path: &Path, name: &str, code: &str) -> Store {
         let mut store = open_device(path);
-        zoufang_client::enrol(&mut store, &self.url, code, name).expect("enrol");
+        zoufang_client::enrol_pinned(&mut store, &self.url, self.pin.as_deref(), code, name).expect("enrol");
         store
+    }
+
+    /// A client for this server, trusting its certificate when it has one.
+    pub fn client(&self) -> zoufang_client::Client {
+        zoufang_client::Client::pinned(&self.url, self.pin.as_deref())
     }
 
     /// The number of entries in the server's change log.
@@ -410,6 +440,128 @@ impl CuttingProxy {
     }
 }
 
+/// A rural link between a tablet and the server, on loopback: each direction limited to its rate,
+/// every byte delayed by half the round trip, and every connection cut once it has carried
+/// `cut_every` bytes (the link drops; the client has to connect again and carry on). Bytes are
+/// counted, so a test can tell a sync that resumed from one that started over.
+pub struct SlowLink {
+    pub url: String,
+    /// Bytes carried towards the tablet and towards the server, over all connections.
+    pub down: Arc<AtomicUsize>,
+    pub up: Arc<AtomicUsize>,
+    pub cuts: Arc<AtomicUsize>,
+}
+
+/// What a link can carry.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkProfile {
+    pub down_bits_per_s: u64,
+    pub up_bits_per_s: u64,
+    pub round_trip: std::time::Duration,
+    pub cut_every: usize,
+}
+
+impl LinkProfile {
+    /// A township's link as the issue measures it: 512 kbit/s down, 128 kbit/s up, 300 ms round trip,
+    /// the connection cut every 2 MB.
+    pub fn rural() -> LinkProfile {
+        LinkProfile {
+            down_bits_per_s: 512_000,
+            up_bits_per_s: 128_000,
+            round_trip: std::time::Duration::from_millis(300),
+            cut_every: 2 * 1024 * 1024,
+        }
+    }
+}
+
+impl SlowLink {
+    /// A link to `upstream` (host:port); the URL keeps `scheme`.
+    pub fn start(upstream: SocketAddr, scheme: &str, profile: LinkProfile) -> SlowLink {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind link");
+        let url = format!("{scheme}://{}", listener.local_addr().expect("addr"));
+        let (down, up, cuts) =
+            (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (d, u, c) = (down.clone(), up.clone(), cuts.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(client) = conn else { continue };
+                let Ok(server) = TcpStream::connect(upstream) else { continue };
+                let carried = Arc::new(AtomicUsize::new(0));
+                let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let half = profile.round_trip / 2;
+                for (from, to, rate, count) in [
+                    (client.try_clone(), server.try_clone(), profile.up_bits_per_s, u.clone()),
+                    (server.try_clone(), client.try_clone(), profile.down_bits_per_s, d.clone()),
+                ] {
+                    let (Ok(from), Ok(to)) = (from, to) else { continue };
+                    let (carried, cut, cuts) = (carried.clone(), cut.clone(), c.clone());
+                    pump(from, to, rate, half, profile.cut_every, carried, cut, count, cuts);
+                }
+            }
+        });
+        SlowLink { url, down, up, cuts }
+    }
+}
+
+/// One direction of a slow link: a reader stamps each chunk with when it may arrive (after the delay,
+/// and after the chunks before it have gone through at the rate), a writer sends it then.
+#[allow(clippy::too_many_arguments)]
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    bits_per_s: u64,
+    delay: std::time::Duration,
+    cut_every: usize,
+    carried: Arc<AtomicUsize>,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    count: Arc<AtomicUsize>,
+    cuts: Arc<AtomicUsize>,
+) {
+    use std::time::{Duration, Instant};
+    let (tx, rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 4096];
+        let mut free_at = Instant::now();
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let now = Instant::now();
+            let on_wire = Duration::from_secs_f64(n as f64 * 8.0 / bits_per_s as f64);
+            free_at = free_at.max(now) + on_wire;
+            if tx.send((free_at + delay, buf[..n].to_vec())).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        for (at, bytes) in rx {
+            if cut.load(Ordering::SeqCst) {
+                break;
+            }
+            let now = Instant::now();
+            if at > now {
+                std::thread::sleep(at - now);
+            }
+            // The link drops once the connection has carried its share.
+            let before = carried.fetch_add(bytes.len(), Ordering::SeqCst);
+            let room = cut_every.saturating_sub(before).min(bytes.len());
+            if to.write_all(&bytes[..room]).is_err() {
+                break;
+            }
+            count.fetch_add(room, Ordering::SeqCst);
+            if room < bytes.len() {
+                if !cut.swap(true, Ordering::SeqCst) {
+                    cuts.fetch_add(1, Ordering::SeqCst);
+                }
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Both);
+    });
+}
+
 /// A reverse proxy on loopback that forwards every request to `upstream` with `X-Forwarded-For`
 /// extended by the client address it stands for (each proxy listener plays one client, as a county's
 /// TLS proxy forwards the real address of each tablet). One request per connection.
@@ -479,10 +631,10 @@ impl RawDevice {
     pub fn enrol(server: &TestServer, name: &str, scope: &Scope, role: zoufang_model::Role) -> RawDevice {
         let code = server.storage.create_enrol_code_for(name, scope, role, 1, 30).expect("code");
         let id = Uuid::now_v7();
-        let e = zoufang_client::Client::new(&server.url).enrol(&code, id, name).expect("enrol");
+        let e = server.client().enrol(&code, id, name).expect("enrol");
         RawDevice {
             id,
-            client: zoufang_client::Client::new(&server.url).with_token(&e.token),
+            client: server.client().with_token(&e.token),
             token: e.token,
             link: zoufang_sync::chain::GENESIS,
             batch: 0,

@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, LockState, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
@@ -42,8 +42,12 @@ export const api = {
   lockNow: () => call<LockState>('lock_now'),
   unlock: (secret: string) => call<AppInfo>('unlock', { secret }),
   appInfo: () => call<AppInfo>('app_info'),
-  enrol: (serverUrl: string, code: string, deviceName: string, login?: string, password?: string) =>
-    call<AppInfo>('enrol', { serverUrl, code, deviceName, login: login ?? null, password: password ?? null }),
+  enrol: (serverUrl: string, code: string, deviceName: string, login?: string, password?: string, pin?: string | null) =>
+    call<AppInfo>('enrol', { serverUrl, code, deviceName, login: login ?? null, password: password ?? null, pin: pin ?? null }),
+  readOfferText: (text: string) => call<EnrolmentOffer>('read_offer_text', { text }),
+  readOfferImage: (bytes: Uint8Array) => call<EnrolmentOffer>('read_offer_image', bytes),
+  issueEnrolmentCode: (scope: string, role: Role, deviceName: string, ttlHours: number) =>
+    call<IssuedCode>('issue_enrolment_code', { scope, role, deviceName, ttlHours }),
   setOperator: (name: string) => call<string>('set_operator', { name }),
   villageOverview: (village: string) => call<VillageOverview>('village_overview', { village }),
   households: (query: HouseholdQuery) => call<HouseholdSummary[]>('households', { query }),

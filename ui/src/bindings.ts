@@ -510,13 +510,54 @@ expires_at: string | null, operator: string | null, villages: Array<Village>, to
 /**
  * Values to prefill the enrolment form with (`make run` passes the local server and a code).
  */
-suggested_server: string | null, suggested_code: string | null, };
+suggested_server: string | null, suggested_code: string | null, 
+/**
+ * The server is reached over unencrypted HTTP (this machine only, or allowed explicitly): the
+ * sync screen says so.
+ */
+plain_http: boolean, 
+/**
+ * The SHA-256 fingerprint of the server certificate pinned at enrolment, for people to compare.
+ */
+cert_pin: string | null, };
 
 export type LockState = { unlocked: boolean, exists: boolean, 
 /**
  * Shortest secret accepted for a new database.
  */
 min_secret_chars: number, };
+
+export type EnrolmentOffer = { 
+/**
+ * The server's address, e.g. `https://10.0.0.5:8470`.
+ */
+server: string, 
+/**
+ * The one-time enrolment code.
+ */
+code: string, 
+/**
+ * The SHA-256 fingerprint of the server's certificate (64 lowercase hex digits), to pin.
+ */
+pin: string | null, 
+/**
+ * The village, township or county the device will work in.
+ */
+place: string, role: Role, };
+
+export type IssuedCode = { code: string, ttl_hours: number, 
+/**
+ * The enrolment offer as text (what the QR code holds; can also be copied).
+ */
+offer: string, 
+/**
+ * The QR code as SVG, for the screen.
+ */
+svg: string, 
+/**
+ * Where the tablet will work and as what, for the person to read.
+ */
+place: string, role: string, };
 
 export type SealingStatus = { 
 /**
@@ -712,6 +753,14 @@ export const LABELS = {
     "archive_document": "一户一档材料",
     "visit": "走访记录",
     "rectification": "整改问题"
+  },
+  Role: {
+    "work_team": "驻村工作队员",
+    "first_secretary": "第一书记",
+    "township": "乡镇干部",
+    "inspector": "督查组",
+    "county": "县扶贫办",
+    "admin": "系统管理员"
   }
 } as const
 

@@ -98,7 +98,7 @@ impl LoopbackServer {
 /// Pushes the outbox (photo records) without touching photo files.
 fn push_records(store: &mut Store) -> Result<Client> {
     let e = store.enrolment()?.ok_or_else(|| anyhow::anyhow!("not enrolled"))?;
-    let client = Client::new(&e.server_url).with_token(&e.token);
+    let client = Client::enrolled(&e);
     while let Some(batch) = store.next_batch(1000)? {
         let resp = client.push(&PushRequest { protocol: PROTOCOL, batch: batch.no, changes: batch.changes.clone() })?;
         store.record_push(&batch, &resp)?;
@@ -173,7 +173,7 @@ fn upload(server: &LoopbackServer, photos: usize) -> Result<()> {
 pub fn upload_child() -> Result<()> {
     let mut store = Store::open(std::env::var("ZOUFANG_BENCH_DB")?)?;
     let e = store.enrolment()?.ok_or_else(|| anyhow::anyhow!("not enrolled"))?;
-    let client = Client::new(&e.server_url).with_token(&e.token);
+    let client = Client::enrolled(&e);
     let pending = store.pending_blobs()?;
     let images = pending.len() / 2;
     let bytes: u64 = pending.iter().map(|b| b.bytes).sum();

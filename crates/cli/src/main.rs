@@ -29,15 +29,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Create the device database and enrol it with a server using a one-time code, or by signing in
-    /// (`--login`; the password is read from ZOUFANG_PASSWORD or stdin).
+    /// Create the device database and enrol it with a server: with an enrolment QR code (`--qr` a photo
+    /// or screenshot of it, or `--offer` its text), with a one-time code, or by signing in (`--login`;
+    /// the password is read from ZOUFANG_PASSWORD or stdin).
     Init {
-        #[arg(long)]
-        server: String,
-        #[arg(long, required_unless_present = "login")]
+        #[arg(long, required_unless_present_any = ["offer", "qr"])]
+        server: Option<String>,
+        /// The server certificate's SHA-256 fingerprint to trust (64 hex digits), with --server.
+        #[arg(long, requires = "server")]
+        pin: Option<String>,
+        #[arg(long, required_unless_present_any = ["login", "offer", "qr"])]
         code: Option<String>,
         #[arg(long, conflicts_with = "code")]
         login: Option<String>,
+        /// The enrolment QR code's text (`zoufang:enrol?…`).
+        #[arg(long, conflicts_with_all = ["server", "code", "login", "qr"])]
+        offer: Option<String>,
+        /// A photo or screenshot of the enrolment QR code (JPEG or PNG).
+        #[arg(long, conflicts_with_all = ["server", "code", "login"])]
+        qr: Option<PathBuf>,
         /// This device's name as the office will see it.
         #[arg(long, default_value = "走访平板")]
         name: String,
@@ -211,6 +221,12 @@ enum Cmd {
         name: String,
         #[arg(long, default_value_t = 168)]
         ttl_hours: u32,
+        /// Also show the enrolment QR code in the terminal (the new tablet scans it).
+        #[arg(long)]
+        qr: bool,
+        /// Write the QR code as a PNG for printing.
+        #[arg(long)]
+        qr_png: Option<PathBuf>,
     },
     /// (Township staff, county office) add a user inside this device's scope; the password is read
     /// from ZOUFANG_PASSWORD or stdin.
@@ -347,7 +363,7 @@ fn device_key(db: &std::path::Path) -> Result<DeviceKey> {
 /// A client carrying this device's token, for the office's own requests.
 fn office_client(store: &Store) -> Result<zoufang_client::Client> {
     let e = store.enrolment()?.ok_or_else(|| anyhow!("本机尚未注册，请先 init"))?;
-    Ok(zoufang_client::Client::new(&e.server_url).with_token(&e.token))
+    Ok(zoufang_client::Client::enrolled(&e))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -611,14 +627,28 @@ fn run() -> Result<()> {
     let (mut store, key) = open(&cli.db)?;
     let json = cli.json;
     match cli.cmd {
-        Cmd::Init { server, code, login, name } => {
-            let e = match (code, login) {
-                (Some(code), _) => zoufang_client::enrol(&mut store, &server, &code, &name)?,
-                (None, Some(login)) => {
+        Cmd::Init { server, pin, code, login, offer, qr, name } => {
+            let offer = match (offer, qr) {
+                (Some(text), _) => Some(zoufang_sync::EnrolmentOffer::parse(&text)?),
+                (None, Some(path)) => {
+                    let bytes = std::fs::read(&path).with_context(|| format!("无法读取 {}", path.display()))?;
+                    Some(zoufang_sync::EnrolmentOffer::parse(&zoufang_media::qr::read(&bytes)?)?)
+                }
+                (None, None) => None,
+            };
+            let e = match (offer, server, code, login) {
+                (Some(offer), ..) => {
+                    eprintln!("注册到 {}（{}，{}）", offer.server, offer.place, offer.role.label());
+                    zoufang_client::enrol_offer(&mut store, &offer, &name)?
+                }
+                (None, Some(server), Some(code), _) => {
+                    zoufang_client::enrol_pinned(&mut store, &server, pin.as_deref(), &code, &name)?
+                }
+                (None, Some(server), None, Some(login)) => {
                     let password = read_password(&format!("请输入 {login} 的密码，回车结束："))?;
                     zoufang_client::login(&mut store, &server, &login, &password, &name)?
                 }
-                (None, None) => bail!("请用 --code 提供注册码，或用 --login 登录"),
+                _ => bail!("请扫描注册二维码（--qr 图片 或 --offer 文本），或用 --server 加 --code 或 --login"),
             };
             let v = json!({ "device_id": store.device_id(), "scope": e.scope, "role": e.role, "server": e.server_url, "expires_at": e.expires_at });
             out(json, &v, |_| {
@@ -954,7 +984,7 @@ fn run() -> Result<()> {
                 format!("冲突已处理，取值 {choice}；同步后各设备一致")
             })?;
         }
-        Cmd::EnrolCode { scope, role, name, ttl_hours } => {
+        Cmd::EnrolCode { scope, role, name, ttl_hours, qr, qr_png } => {
             let req = zoufang_sync::CodeRequest {
                 scope: Scope::parse(&scope).map_err(|e| anyhow!("范围无效：{e}"))?,
                 role: Role::parse(&role).map_err(|e| anyhow!("{e}"))?,
@@ -962,7 +992,16 @@ fn run() -> Result<()> {
                 ttl_hours,
             };
             let r = office_client(&store)?.issue_code(&req)?;
-            out(json, &json!({ "code": r.code, "ttl_hours": r.ttl_hours }), |_| {
+            let offer = zoufang_client::offer(&store, &req.scope, req.role, &r.code)?;
+            if qr {
+                eprintln!("{}", zoufang_media::qr::terminal(&offer.to_text())?);
+            }
+            if let Some(path) = &qr_png {
+                std::fs::write(path, zoufang_media::qr::png(&offer.to_text(), 8)?)
+                    .with_context(|| format!("无法写入 {}", path.display()))?;
+                eprintln!("二维码图片：{}", path.display());
+            }
+            out(json, &json!({ "code": r.code, "ttl_hours": r.ttl_hours, "offer": offer.to_text() }), |_| {
                 format!(
                     "{}\n注册码已生成：设备「{name}」，{}，范围 {}，{} 小时内有效，只能使用一次。",
                     r.code,

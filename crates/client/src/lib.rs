@@ -9,6 +9,7 @@ mod auto;
 mod http;
 mod photos;
 mod sealing;
+pub mod tls;
 
 pub use auto::{run_auto, run_auto_waking, AutoEvent, AutoOptions};
 pub use http::{Client, Health};
@@ -36,6 +37,14 @@ pub enum SyncError {
     /// Revoked for handover, but something is still not uploaded: nothing was erased.
     #[error("本机已被停用，但还有 {changes} 条修改、{photos} 张照片未能上交；请保持联网后再同步一次，上交完成后本机数据才会清除")]
     HandoverIncomplete { changes: i64, photos: usize },
+    /// Plain HTTP to a server beyond this machine: refused before anything is sent.
+    #[error("服务器地址 {url} 没有加密（http://），户数据不能这样传输；请使用 https:// 地址或扫描注册二维码。本机没有发送任何数据")]
+    PlainHttp { url: String },
+    #[error("服务器地址「{url}」无效：应以 https:// 开头")]
+    BadAddress { url: String },
+    /// The server's certificate was refused during the handshake: nothing was sent.
+    #[error(transparent)]
+    Certificate(#[from] tls::CertRefusal),
 }
 
 impl SyncError {
@@ -111,12 +120,54 @@ impl SyncReport {
     }
 }
 
+/// The enrolment offer a township or county device shows (as a QR code) for a code it issued: the
+/// server address and certificate pin it uses itself, the code, where the new device will work and as
+/// what.
+pub fn offer(
+    store: &Store,
+    scope: &zoufang_model::Scope,
+    role: zoufang_model::Role,
+    code: &str,
+) -> Result<zoufang_sync::EnrolmentOffer> {
+    use zoufang_model::Scope;
+    let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
+    let villages = store.villages()?;
+    let place = match scope {
+        Scope::Village(v) => villages.iter().find(|x| x.id == *v).map(|x| x.name.clone()),
+        Scope::Township(t) => villages.iter().find(|x| x.code.starts_with(t.as_str())).map(|x| x.township.clone()),
+        Scope::County(c) => villages.iter().find(|x| x.code.starts_with(c.as_str())).map(|x| x.county.clone()),
+    }
+    .unwrap_or_else(|| scope.to_string());
+    Ok(zoufang_sync::EnrolmentOffer { server: e.server_url, code: code.to_string(), pin: e.cert_pin, place, role })
+}
+
 /// Registers this device with a server using a one-time code from the township office.
 pub fn enrol(store: &mut Store, server_url: &str, code: &str, device_name: &str) -> Result<zoufang_store::Enrolment> {
-    let client = Client::new(server_url);
+    enrol_pinned(store, server_url, None, code, device_name)
+}
+
+/// Registers this device as an enrolment offer (a scanned QR code) says: its server, certificate pin
+/// and one-time code.
+pub fn enrol_offer(
+    store: &mut Store,
+    offer: &zoufang_sync::EnrolmentOffer,
+    device_name: &str,
+) -> Result<zoufang_store::Enrolment> {
+    enrol_pinned(store, &offer.server, offer.pin.as_deref(), &offer.code, device_name)
+}
+
+/// Registers this device with a one-time code, trusting the server's certificate when it is `pin`.
+pub fn enrol_pinned(
+    store: &mut Store,
+    server_url: &str,
+    pin: Option<&str>,
+    code: &str,
+    device_name: &str,
+) -> Result<zoufang_store::Enrolment> {
+    let client = Client::pinned(server_url, pin);
     let proof = store.enrolment_proof()?;
     let r = client.enrol_proving(code, store.device_id(), device_name, proof.as_deref())?;
-    keep_enrolment(store, &client, device_name, r)
+    keep_enrolment(store, &client, pin, device_name, r)
 }
 
 /// Registers this device by signing in as a user; the device takes the user's role and scope.
@@ -127,15 +178,18 @@ pub fn login(
     password: &str,
     device_name: &str,
 ) -> Result<zoufang_store::Enrolment> {
-    let client = Client::new(server_url);
+    // Signing in again keeps the certificate pinned at the first enrolment with this server.
+    let pin = store.enrolment()?.filter(|e| e.server_url == server_url.trim_end_matches('/')).and_then(|e| e.cert_pin);
+    let client = Client::pinned(server_url, pin.as_deref());
     let proof = store.enrolment_proof()?;
     let r = client.login_proving(login, password, store.device_id(), device_name, proof.as_deref())?;
-    keep_enrolment(store, &client, device_name, r)
+    keep_enrolment(store, &client, pin.as_deref(), device_name, r)
 }
 
 fn keep_enrolment(
     store: &mut Store,
     client: &Client,
+    pin: Option<&str>,
     device_name: &str,
     r: zoufang_sync::EnrolResponse,
 ) -> Result<zoufang_store::Enrolment> {
@@ -147,6 +201,7 @@ fn keep_enrolment(
         scope: r.scope,
         role: r.role,
         expires_at: Some(r.expires_at).filter(|s| !s.is_empty()),
+        cert_pin: pin.map(str::to_string),
     };
     store.set_enrolment(&e)?;
     Ok(e)
@@ -159,8 +214,7 @@ pub fn sync(store: &mut Store) -> Result<SyncReport> {
 
 pub fn sync_with(store: &mut Store, opts: SyncOptions, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
     let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
-    let client = Client::new(&e.server_url).with_token(&e.token);
-    sync_client(&client, store, opts, progress)
+    sync_client(&Client::enrolled(&e), store, opts, progress)
 }
 
 /// A sync through a given client (tests use it to point at a proxy that cuts connections).

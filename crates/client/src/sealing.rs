@@ -21,7 +21,7 @@ pub fn new_sealing_key(store: &mut Store) -> Result<OpeningKey> {
         return Err(StoreError::Refused(format!("只有县扶贫办能设置暗访密封密钥（本机为{}）", e.role.label())).into());
     }
     let key = OpeningKey::generate();
-    let info = Client::new(&e.server_url).with_token(&e.token).set_sealing_key(&key.sealing_key().to_string())?;
+    let info = Client::enrolled(&e).set_sealing_key(&key.sealing_key().to_string())?;
     if info.fingerprint != key.sealing_key().fingerprint() {
         return Err(SyncError::Protocol("服务器保存的公钥与本机生成的不一致".into()));
     }

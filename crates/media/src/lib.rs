@@ -11,6 +11,7 @@
 //! large allocation.
 
 pub mod exif_meta;
+pub mod qr;
 pub mod sample;
 mod sniff;
 

@@ -23,12 +23,14 @@ use zoufang_sync::{
 
 pub type Shared = Arc<dyn Storage>;
 
-/// What the API trusts about the network in front of it.
+/// How the server meets the network: what it trusts in front of it, and its TLS.
 #[derive(Debug, Clone, Default)]
 pub struct ApiOptions {
     /// Reverse proxies (addresses or networks, e.g. `10.0.0.5` or `10.0.0.0/8`) whose `X-Forwarded-For`
     /// header names the client. From anyone else the header is ignored: the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve HTTPS with this configuration (see `tls`); `None`: plain HTTP.
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl ApiOptions {
@@ -44,7 +46,7 @@ impl ApiOptions {
                     .map_err(|_| format!("无法识别的代理地址：{s}（应为 IP 地址或网段，如 10.0.0.5 或 10.0.0.0/8）"))
             })
             .collect::<Result<_, _>>()?;
-        Ok(ApiOptions { trusted_proxies })
+        Ok(ApiOptions { trusted_proxies, tls: None })
     }
 }
 
@@ -76,6 +78,12 @@ pub fn router_with(storage: Shared, blobs: BlobStore, options: ApiOptions) -> Ro
         .merge(photos)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Compressed sync over slow township links, negotiated with the standard headers so proxies and
+        // older clients still work: answers (pull pages) in zstd or gzip when the client asks for it
+        // (not JPEG photos, which are compressed already), request bodies (pushes) taken in either
+        // (an unknown encoding is 415). The body limit applies to what a body decompresses to.
+        .layer(tower_http::compression::CompressionLayer::new().no_br().no_deflate())
+        .layer(tower_http::decompression::RequestDecompressionLayer::new().no_br().no_deflate())
         .layer(axum::middleware::from_fn(request_limits))
         .layer(axum::Extension(Arc::new(options)))
         .with_state(storage)
@@ -117,7 +125,20 @@ async fn request_limits(req: axum::extract::Request, next: axum::middleware::Nex
         )
         .into_response();
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    // Answers made below the handlers without a body (a request body in an encoding the server does
+    // not take): the JSON error body too.
+    if resp.status().is_client_error() && !resp.headers().contains_key(axum::http::header::CONTENT_TYPE) {
+        let status = resp.status();
+        let (code, message) = match status {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported_encoding", "请求体的压缩方式服务器不支持（可用 zstd、gzip 或不压缩）")
+            }
+            _ => ("bad_request", "请求无法处理"),
+        };
+        return ApiError::new(status, code, message).into_response();
+    }
+    resp
 }
 
 /// The API as an OpenAPI 3.1 document, generated from the handlers and the protocol types.

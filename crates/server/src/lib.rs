@@ -9,11 +9,13 @@ mod batch;
 pub mod blobs;
 pub mod check;
 pub mod error;
+pub mod listen;
 mod page;
 pub mod pg;
 pub mod reports;
 pub mod sqlite;
 pub mod storage;
+pub mod tls;
 pub mod tokens;
 
 pub use api::{router, router_with, ApiOptions};
@@ -25,10 +27,10 @@ pub use storage::{
     AuditReport, DeviceAuth, DeviceInfo, FileRights, RevokeMode, Stats, Storage, UserInfo, VillageInfo, TOKEN_DAYS,
 };
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Serves the API on an already-bound listener until `shutdown` resolves.
+/// Serves the API on an already-bound listener until `shutdown` resolves: over HTTPS when
+/// `options.tls` holds a certificate, plain HTTP otherwise.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     storage: Arc<dyn Storage>,
@@ -36,7 +38,6 @@ pub async fn serve(
     options: ApiOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router_with(storage, blobs, options).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let tls = options.tls.clone();
+    listen::serve(listener, router_with(storage, blobs, options), tls, shutdown).await
 }

@@ -43,12 +43,38 @@ enum Cmd {
         /// is then counted per client, not per proxy.
         #[arg(long, default_value = "", env = "ZOUFANG_TRUSTED_PROXIES")]
         trusted_proxies: String,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Administer the server database.
     Admin {
         #[command(subcommand)]
         cmd: Admin,
     },
+}
+
+/// How the server speaks TLS. Listening beyond loopback without a certificate, it makes its own (kept
+/// beside the database) and devices pin it at enrolment.
+#[derive(clap::Args)]
+struct TlsArgs {
+    /// The certificate chain (PEM) to serve, e.g. from the county's CA or Let's Encrypt.
+    #[arg(long, env = "ZOUFANG_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    #[arg(long, env = "ZOUFANG_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Where the server keeps its own certificate (default: `tls/` beside a SQLite database, or
+    /// `data/tls` with PostgreSQL).
+    #[arg(long, env = "ZOUFANG_TLS_DIR")]
+    tls_dir: Option<PathBuf>,
+    /// The address devices use to reach this server, as it goes into enrolment codes (default: the
+    /// address it listens on, or the one it reaches the network from).
+    #[arg(long, env = "ZOUFANG_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Serve plain, unencrypted HTTP beyond loopback. Household data then crosses the network in
+    /// clear: only behind a TLS proxy on a trusted network.
+    #[arg(long = "insecure-plain-http")]
+    insecure_plain_http: bool,
 }
 
 #[derive(Subcommand)]
@@ -69,6 +95,16 @@ enum Admin {
         /// How long the device's token lasts once enrolled.
         #[arg(long, default_value_t = zoufang_server::TOKEN_DAYS)]
         token_days: u32,
+        /// Also print the enrolment QR code (server address, code, certificate fingerprint, scope and
+        /// role) in the terminal.
+        #[arg(long)]
+        qr: bool,
+        /// Write the QR code as a PNG (for printing) …
+        #[arg(long)]
+        qr_png: Option<PathBuf>,
+        /// … or as an SVG.
+        #[arg(long)]
+        qr_svg: Option<PathBuf>,
     },
     /// Add a user who enrols devices by signing in. The password is read from ZOUFANG_PASSWORD or stdin.
     UserAdd {
@@ -157,6 +193,18 @@ impl Db {
         }
     }
 
+    /// A path beside the database (a SQLite file's directory; `data/` for PostgreSQL).
+    fn beside(db: &str, name: &str) -> PathBuf {
+        if Self::is_url(db) {
+            return PathBuf::from("data").join(name);
+        }
+        std::path::Path::new(db)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join(name)
+    }
+
     /// Names the database for people (a PostgreSQL URL without its password).
     fn describe(db: &str) -> String {
         if Self::is_url(db) {
@@ -191,15 +239,56 @@ fn seed(s: &dyn Storage, size: &str, blobs: Option<&zoufang_server::BlobStore>) 
     Ok(s.ingest_trusted("演示数据导入", &changes)?)
 }
 
+/// The enrolment offer for a new code: how devices reach this server (as `serve` last recorded it),
+/// the certificate to pin, and where the device will work.
+fn offer_for(storage: &dyn Storage, scope: &Scope, role: Role, code: &str) -> Result<zoufang_sync::EnrolmentOffer> {
+    let Some(server) = storage.meta(zoufang_server::storage::PUBLIC_URL)? else {
+        bail!("还不知道设备应连接的地址：请先运行一次 serve（它会记下自己的地址和证书指纹），或用 serve --public-url 指定");
+    };
+    let pin = storage.meta(zoufang_server::storage::TLS_PIN)?.filter(|p| !p.is_empty());
+    let villages = storage.villages()?;
+    let place = match scope {
+        Scope::Village(v) => villages.iter().find(|x| x.id == *v).map(|x| x.name.clone()),
+        Scope::Township(t) => villages.iter().find(|x| x.code.starts_with(t.as_str())).map(|x| x.township.clone()),
+        Scope::County(_) => None,
+    }
+    .filter(|n| !n.is_empty())
+    .unwrap_or_else(|| scope.to_string());
+    Ok(zoufang_sync::EnrolmentOffer { server, code: code.to_string(), pin, place, role })
+}
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt().with_target(false).init();
     let cli = Cli::parse();
     let db = Db::open(&cli.db)?;
     let storage = db.storage();
     match cli.cmd {
-        Cmd::Serve { listen, blobs, demo, trusted_proxies } => {
-            let options =
+        Cmd::Serve { listen, blobs, demo, trusted_proxies, tls } => {
+            let mut options =
                 zoufang_server::ApiOptions::with_trusted_proxies(&trusted_proxies).map_err(anyhow::Error::msg)?;
+            let addr = std::net::ToSocketAddrs::to_socket_addrs(&listen)
+                .with_context(|| format!("监听地址 {listen} 无效"))?
+                .next()
+                .with_context(|| format!("监听地址 {listen} 无效"))?;
+            let own_dir = tls.tls_dir.clone().unwrap_or_else(|| Db::beside(&cli.db, "tls"));
+            let given = tls.tls_cert.as_deref().zip(tls.tls_key.as_deref());
+            let server_tls = zoufang_server::tls::plan(addr, given, &own_dir, tls.insecure_plain_http)?;
+            let scheme = if server_tls.is_some() { "https" } else { "http" };
+            let public_url = match &tls.public_url {
+                Some(u) => u.trim_end_matches('/').to_string(),
+                None => {
+                    let ip = if addr.ip().is_unspecified() {
+                        zoufang_server::tls::outward_ip().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into())
+                    } else {
+                        addr.ip()
+                    };
+                    format!("{scheme}://{}", std::net::SocketAddr::new(ip, addr.port()))
+                }
+            };
+            storage.set_meta(zoufang_server::storage::PUBLIC_URL, &public_url)?;
+            let pin = server_tls.as_ref().map(|t| t.fingerprint.clone()).unwrap_or_default();
+            storage.set_meta(zoufang_server::storage::TLS_PIN, &pin)?;
+            options.tls = server_tls.as_ref().map(|t| t.config.clone());
             let blobs = zoufang_server::BlobStore::from_config(&blobs)
                 .map_err(|e| anyhow::anyhow!("照片存储 {blobs} 无法使用：{e}"))?;
             if demo && storage.stats()?.villages == 0 {
@@ -210,26 +299,39 @@ fn main() -> Result<()> {
             // client blocks, and blocking calls belong on the blocking pool once serving.
             let st = storage.stats()?;
             let demo_code = match storage.villages()?.first().filter(|_| demo) {
-                Some(v) => Some((
-                    v.name.clone(),
-                    storage.create_enrol_code(&format!("{} 演示平板", v.name), &Scope::Village(v.id), 168)?,
-                )),
+                Some(v) => {
+                    let scope = Scope::Village(v.id);
+                    let code = storage.create_enrol_code(&format!("{} 演示平板", v.name), &scope, 168)?;
+                    Some((v.name.clone(), offer_for(&*storage, &scope, Role::WorkTeam, &code)?))
+                }
                 None => None,
             };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let listener =
-                    tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("无法监听 {listen}"))?;
-                let addr = listener.local_addr()?;
-                println!("走访同步服务已启动：http://{addr}");
+                    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {listen}"))?;
+                let bound = listener.local_addr()?;
+                println!("走访同步服务已启动：{scheme}://{bound}（设备使用 {public_url}）");
+                match &server_tls {
+                    Some(t) => {
+                        let whose = if t.own { "本服务器自签名证书" } else { "证书" };
+                        println!("  {whose} {}", t.cert_path.display());
+                        println!("  证书 SHA-256 指纹：{}", zoufang_server::tls::display_fingerprint(&t.fingerprint));
+                    }
+                    None if bound.ip().is_loopback() => println!("  仅本机可访问（明文 HTTP，仅供本机或同机的 TLS 代理使用）"),
+                    None => eprintln!(
+                        "  警告：以明文 HTTP 对外服务（--insecure-plain-http）。户数据将不加密地经过网络，只应在可信网络中、由 TLS 代理转发时使用"
+                    ),
+                }
                 println!("  数据库 {}，照片存储 {}", Db::describe(&cli.db), blobs.describe);
                 println!(
                     "  {} 个村，{} 户，{} 名成员，{} 条走访记录",
                     st.villages, st.households, st.members, st.visits
                 );
-                if let Some((village, code)) = demo_code {
-                    println!("  演示注册码（{village}，7 天内有效）：{code}");
-                    println!("  试一试：./target/release/zoufang-cli --db data/device.db init --server http://{addr} --code {code}");
+                if let Some((village, offer)) = demo_code {
+                    println!("  演示注册码（{village}，7 天内有效）：{}", offer.code);
+                    println!("  注册内容（可粘贴到应用的「注册本机」）：{}", offer.to_text());
+                    println!("  试一试：./target/release/zoufang-cli --db data/device.db init --offer '{}'", offer.to_text());
                 }
                 println!("  按 Ctrl-C 停止");
                 zoufang_server::serve(listener, storage, blobs, options, async {
@@ -240,17 +342,37 @@ fn main() -> Result<()> {
             })?;
         }
         Cmd::Admin { cmd } => match cmd {
-            Admin::Enrol { scope, name, role, ttl_hours, token_days } => {
+            Admin::Enrol { scope, name, role, ttl_hours, token_days, qr, qr_png, qr_svg } => {
                 let scope = Scope::parse(&scope).map_err(|e| anyhow::anyhow!("范围无效：{e}"))?;
-                let code = match role {
-                    Some(r) => {
-                        let role = Role::parse(&r).map_err(|e| anyhow::anyhow!("{e}"))?;
-                        storage.create_enrol_code_for(&name, &scope, role, ttl_hours, token_days)?
-                    }
-                    None => storage.create_enrol_code(&name, &scope, ttl_hours)?,
+                let role = match role {
+                    Some(r) => Role::parse(&r).map_err(|e| anyhow::anyhow!("{e}"))?,
+                    None => match scope {
+                        Scope::Village(_) => Role::WorkTeam,
+                        Scope::Township(_) => Role::Township,
+                        Scope::County(_) => Role::County,
+                    },
                 };
+                let code = storage.create_enrol_code_for(&name, &scope, role, ttl_hours, token_days)?;
                 println!("{code}");
                 eprintln!("注册码已生成：设备「{name}」，范围 {scope}，{ttl_hours} 小时内有效，只能使用一次。");
+                if qr || qr_png.is_some() || qr_svg.is_some() {
+                    let offer = offer_for(&*storage, &scope, role, &code)?;
+                    let text = offer.to_text();
+                    if qr {
+                        eprintln!("{}", zoufang_media::qr::terminal(&text)?);
+                        eprintln!("用新平板的「注册本机 › 扫描二维码」扫描上面的二维码，或粘贴：\n{text}");
+                    }
+                    if let Some(path) = qr_png {
+                        std::fs::write(&path, zoufang_media::qr::png(&text, 8)?)
+                            .with_context(|| format!("无法写入 {}", path.display()))?;
+                        eprintln!("二维码图片：{}", path.display());
+                    }
+                    if let Some(path) = qr_svg {
+                        std::fs::write(&path, zoufang_media::qr::svg(&text, 600)?)
+                            .with_context(|| format!("无法写入 {}", path.display()))?;
+                        eprintln!("二维码图片：{}", path.display());
+                    }
+                }
             }
             Admin::UserAdd { login, name, role, scope } => {
                 let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -9,6 +9,12 @@ use uuid::Uuid;
 use zoufang_model::{Role, Scope};
 use zoufang_sync::{Change, EnrolResponse, LoginRequest, PushRequest, PushResponse};
 
+/// The address devices reach this server at (`serve --public-url`, or what it listens on).
+pub const PUBLIC_URL: &str = "public_url";
+/// The SHA-256 fingerprint of the certificate the server serves, which devices pin at enrolment
+/// (empty: plain HTTP, or a certificate from a CA the devices trust anyway).
+pub const TLS_PIN: &str = "tls_pin";
+
 /// How long a device token lasts unless the code or user says otherwise.
 pub const TOKEN_DAYS: u32 = 180;
 
@@ -189,4 +195,8 @@ pub trait Storage: Send + Sync + 'static {
     fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError>;
     /// Takes back an attempt counted by `guard_take` that turned out not to be a wrong secret.
     fn guard_release(&self, keys: &[String]) -> Result<(), ApiError>;
+    /// Something the server keeps about itself (`PUBLIC_URL`, `TLS_PIN`: how devices reach it, written
+    /// by `serve` and read by `admin enrol --qr`).
+    fn meta(&self, key: &str) -> Result<Option<String>, ApiError>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ApiError>;
 }

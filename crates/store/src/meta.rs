@@ -64,6 +64,10 @@ pub struct Enrolment {
     /// When the token stops working (RFC 3339), if it does.
     #[serde(default)]
     pub expires_at: Option<String>,
+    /// The SHA-256 of the server's certificate, pinned at enrolment (from the QR code): the server is
+    /// trusted when it shows exactly this certificate, even one no authority signed.
+    #[serde(default)]
+    pub cert_pin: Option<String>,
 }
 
 impl Store {

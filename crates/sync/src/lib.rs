@@ -5,9 +5,11 @@ pub mod chain;
 pub mod hlc;
 pub mod memory;
 pub mod merge;
+pub mod offer;
 pub mod protocol;
 pub mod replica;
 
 pub use hlc::{Clock, Hlc};
 pub use merge::{apply, Applied, FieldState, Ledger, Minter, Outcome, Place};
+pub use offer::{EnrolmentOffer, OfferError};
 pub use protocol::*;

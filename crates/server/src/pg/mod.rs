@@ -512,4 +512,17 @@ impl Storage for PgStorage {
     fn guard_release(&self, keys: &[String]) -> Result<(), ApiError> {
         self.release_guard(keys)
     }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {
+        let row = self.reader()?.query_opt("SELECT value FROM server_meta WHERE key = $1", &[&key])?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ApiError> {
+        self.writer()?.execute(
+            "INSERT INTO server_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
 }

@@ -479,6 +479,22 @@ impl Storage for SqliteStorage {
         self.release_guard(keys)
     }
 
+    fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT value FROM server_meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ApiError> {
+        lock(&self.writer).execute(
+            "INSERT INTO server_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
     fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {
         let conn = self.reader();
         let devices: Vec<(Vec<u8>, String, Option<Vec<u8>>)> = conn
