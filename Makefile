@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 LISTEN ?= 127.0.0.1:8470
 
-.PHONY: run serve test setup build bench fmt lint clean
+.PHONY: run serve test setup build bench package fmt lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -23,6 +23,10 @@ serve: build
 test:
 	./scripts/test.sh
 
+# The .deb packages of the app and the server, into dist/ (see docs/packages.md).
+package: setup
+	./scripts/package.sh release
+
 bench: setup
 	cargo run --release -p zoufang-bench -- $(BENCH)
 
@@ -31,4 +35,4 @@ fmt:
 
 clean:
 	cargo clean
-	rm -rf data
+	rm -rf data dist

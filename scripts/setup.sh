@@ -41,6 +41,12 @@ if ! have tauri-driver && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   cargo install tauri-driver --locked --quiet
 fi
 
+# cargo-deb packages the server (`make package`, and the package test in `make test`).
+if ! have cargo-deb && [ ! -x "$HOME/.cargo/bin/cargo-deb" ]; then
+  echo "setup: installing cargo-deb"
+  cargo install cargo-deb --locked --quiet
+fi
+
 # The UI's packages, as locked. (`npm install`, not `npm ci`: this registry mirror lists no versions for
 # other platforms' optional packages, so npm 11 records them without one and `npm ci` refuses the lock;
 # `npm install` installs exactly the locked versions and leaves the lock as it is.)

@@ -15,6 +15,8 @@ ui_passed=$(sed 's/\x1b\[[0-9;]*m//g' "$ui_log" | awk '/^ *Tests +/ && match($0,
 rm -f "$ui_log"
 echo "== build (binaries the scenario and end-to-end tests drive)"
 cargo build --workspace --bins
+echo "== packages (the .deb files the package test installs, from the debug builds)"
+./scripts/package.sh debug
 echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests"

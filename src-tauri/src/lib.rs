@@ -74,6 +74,8 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
     ])
 }
 
+/// Runs the app: `main` on desktops; on Android and iOS the entry point Tauri's mobile shell calls.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let app = builder(tauri::Builder::default())
         .setup(|app| {

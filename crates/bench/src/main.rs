@@ -464,7 +464,7 @@ fn initial_sync(quick: bool, backend: BackendArg) -> Result<()> {
         zoufang_demo::Size::county(today())
     };
     println!(
-        "\n## Initial sync of a county to a new device ({} households, over loopback HTTP)",
+        "\n## Initial sync of a county to a new device ({} households, over loopback HTTP, pages in zstd)",
         size.townships * size.villages_per_township * size.households_per_village
     );
     let dir = tempfile::tempdir()?;
