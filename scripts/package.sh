@@ -17,9 +17,9 @@ if [ "$profile" = release ]; then
   cargo deb -p zoufang-server --output dist/
   cp target/release/bundle/deb/*.deb dist/
 else
-  "$tauri" build --debug --bundles deb --ci
-  # The workspace's own debug build of the server (built with the same features as the tests').
-  [ -x target/debug/zoufang-server ] || cargo build --workspace --bins
+  # The workspace's own debug builds (the ones the tests run), bundled as they are.
+  [ -x target/debug/zoufang-server ] && [ -x target/debug/zoufang-app ] || cargo build --workspace --bins
+  "$tauri" bundle --debug --bundles deb --ci
   cargo deb -p zoufang-server --no-build --profile dev --output dist/
   cp target/debug/bundle/deb/*.deb dist/
 fi

@@ -140,6 +140,13 @@ fn every_command_over_a_real_store_and_server() {
     assert_eq!(info["villages"].as_array().unwrap().len(), 1, "only the enrolled village arrives");
     let (_, msg) = app.err("enrol", json!({"serverUrl": server.url, "code": code, "deviceName": "x"}));
     assert!(msg.contains("已注册"), "{msg}");
+    // The background sync starts with a sync of its own; once it has run, what is written next stays
+    // pending until the next interval or 立即同步.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.ok("sync_status", json!({}))["last_report"].is_null() {
+        assert!(std::time::Instant::now() < deadline, "the background sync's first run did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 
     // set_operator: a name with digits is refused at the field.
     let (field, _) = app.err("set_operator", json!({"name": "张三3"}));

@@ -10,7 +10,6 @@ mod desktop;
 mod webdriver;
 
 use desktop::{driver, free_port, xvfb, Proc, ONE_AT_A_TIME};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -79,21 +78,8 @@ fn serve(port: u16) -> (Proc, String) {
         .process_group(0)
         .spawn()
         .expect("start the installed server");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut banner = String::new();
-    for line in lines.by_ref() {
-        let line = line.expect("banner");
-        banner.push_str(&line);
-        banner.push('\n');
-        if line.contains("按 Ctrl-C 停止") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    let fp = banner
-        .lines()
-        .find_map(|l| l.split_once("证书 SHA-256 指纹：").map(|x| x.1.replace(' ', "").to_lowercase()))
-        .unwrap_or_else(|| panic!("the installed server printed no fingerprint:\n{banner}"));
+    let (banner, fp) = zoufang_scenarios::server_banner(&mut child);
+    let fp = fp.unwrap_or_else(|| panic!("the installed server printed no fingerprint:\n{banner}"));
     (Proc(child), fp)
 }
 

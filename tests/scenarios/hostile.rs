@@ -378,7 +378,8 @@ fn naming_a_hash_seen_elsewhere_gives_nothing() {
 
 /// Class 7: wrong passwords and codes are counted per client (the address a trusted proxy forwards)
 /// and per account, before they are checked, in the database: 40 concurrent guesses get at most the
-/// allowed number of answers, another client behind the same proxy is not locked out, and a restart
+/// allowed number of answers, a burst of honest enrolments from one client waits its turn instead of
+/// being refused, another client behind the same proxy is not locked out, and a restart
 /// does not reset the count.
 #[test]
 fn guessing_is_counted_per_client_and_account_and_survives_a_restart() {
@@ -391,6 +392,17 @@ fn guessing_is_counted_per_client_and_account_and_survives_a_restart() {
     server.storage.create_user("wangfang", "王芳", Role::WorkTeam, &scope, "王芳的密码2026").unwrap();
     let guesser = ForwardingProxy::start(server.addr, "203.0.113.7".parse().unwrap());
     let honest = ForwardingProxy::start(server.addr, "198.51.100.2".parse().unwrap());
+
+    // A township enrolling a room of tablets at once from one address: attempts in flight are waited
+    // out, not refused.
+    let codes: Vec<String> =
+        (0..25).map(|i| server.storage.create_enrol_code(&format!("平板{i}"), &scope, 1).unwrap()).collect();
+    std::thread::scope(|s| {
+        for (i, code) in codes.iter().enumerate() {
+            let url = honest.url.clone();
+            s.spawn(move || Client::new(&url).enrol(code, Uuid::now_v7(), &format!("平板{i}")).unwrap());
+        }
+    });
 
     let answers: Vec<u16> = std::thread::scope(|s| {
         let threads: Vec<_> = (0..40)

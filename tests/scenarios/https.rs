@@ -3,13 +3,12 @@
 //! an unpinned self-signed server refused before anything is sent; plain HTTP beyond this machine
 //! refused; the server binary making its own certificate when it listens beyond loopback.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use uuid::Uuid;
 use zoufang_client::tls::CertRefusal;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{ArchiveKind, Role, Scope};
-use zoufang_scenarios::{cli_binary, cli_on, open_device, TestServer};
+use zoufang_scenarios::{cli_binary, cli_on, open_device, server_banner, TestServer};
 use zoufang_store::{HouseholdQuery, NewDocument, PhotoTarget};
 use zoufang_sync::EnrolmentOffer;
 
@@ -136,22 +135,8 @@ fn serve_on_all(db: &std::path::Path, port: u16) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut banner = String::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        banner.push_str(&line);
-        banner.push('\n');
-        if line.contains("按 Ctrl-C 停止") {
-            break;
-        }
-    }
-    // Keep the pipe drained.
-    std::thread::spawn(move || for _ in lines {});
-    let fp = banner
-        .lines()
-        .find_map(|l| l.split_once("证书 SHA-256 指纹：").map(|x| x.1.replace(' ', "").to_lowercase()))
-        .unwrap_or_else(|| panic!("no fingerprint in the banner:\n{banner}"));
+    let (banner, fp) = server_banner(&mut child);
+    let fp = fp.unwrap_or_else(|| panic!("no fingerprint in the banner:\n{banner}"));
     (child, fp)
 }
 

@@ -201,8 +201,11 @@ fn two_replicas_over_one_database_keep_one_log() {
                 })
             })
             .collect();
-        let pushed: Vec<Uuid> = tablets.into_iter().flat_map(|t| t.join().unwrap()).collect();
+        // The offices stop pulling once every tablet is done, however it ended (a failed tablet must not
+        // leave them pulling forever).
+        let joined: Vec<_> = tablets.into_iter().map(|t| t.join()).collect();
         done.store(true, Ordering::SeqCst);
+        let pushed: Vec<Uuid> = joined.into_iter().flat_map(|t| t.unwrap()).collect();
         let offices: Vec<Store> = office_threads.into_iter().map(|t| t.join().unwrap()).collect();
         (pushed, offices)
     });

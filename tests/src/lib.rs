@@ -697,6 +697,27 @@ impl RawDevice {
     }
 }
 
+/// Reads a started `zoufang-server serve`'s banner from its standard output (piped) up to the line
+/// that says it is serving, keeps draining the rest, and returns the certificate fingerprint it printed
+/// (lowercase hex), if it serves HTTPS.
+pub fn server_banner(child: &mut std::process::Child) -> (String, Option<String>) {
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut banner = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("banner");
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("按 Ctrl-C 停止") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let fp =
+        banner.lines().find_map(|l| l.split_once("证书 SHA-256 指纹：").map(|x| x.1.replace(' ', "").to_lowercase()));
+    (banner, fp)
+}
+
 /// The unlock secret of every test device's database (devices are encrypted at rest, as in the field).
 pub const UNLOCK: &str = "测试平板密码";
 

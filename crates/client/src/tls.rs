@@ -172,10 +172,20 @@ fn validity(der: &[u8]) -> Option<(i64, i64)> {
     Some((time(t1, v1)?, time(t2, v2)?))
 }
 
+/// The platform's verifier, made once per process (it reads the system's root certificates).
+fn platform() -> Result<Arc<dyn ServerCertVerifier>, rustls::Error> {
+    static PLATFORM: std::sync::OnceLock<Arc<dyn ServerCertVerifier>> = std::sync::OnceLock::new();
+    if let Some(v) = PLATFORM.get() {
+        return Ok(v.clone());
+    }
+    let v: Arc<dyn ServerCertVerifier> = Arc::new(rustls_platform_verifier::Verifier::new(provider())?);
+    Ok(PLATFORM.get_or_init(|| v).clone())
+}
+
 /// The rustls configuration for a client trusting the platform and `pin`.
 pub fn client_config(pin: Option<&str>) -> Result<Arc<ClientConfig>, rustls::Error> {
     let provider = provider();
-    let platform: Arc<dyn ServerCertVerifier> = Arc::new(rustls_platform_verifier::Verifier::new(provider.clone())?);
+    let platform = platform()?;
     let schemes = platform.supported_verify_schemes();
     let verifier = PinnedOrPlatform { platform, pin: pin.and_then(parse_pin), schemes };
     let config = ClientConfig::builder_with_provider(provider)

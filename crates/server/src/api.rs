@@ -4,6 +4,7 @@
 
 use crate::blobs::BlobStore;
 use crate::error::ApiError;
+use crate::guard::Admit;
 use crate::storage::{DeviceAuth, FileRights, Storage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -174,6 +175,9 @@ async fn openapi_json() -> impl IntoResponse {
 /// `GUARD_WINDOW_MS` before further attempts are refused until the window is over.
 pub const ENROL_FAILURES_ALLOWED: u32 = 10;
 const GUARD_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// How long an attempt waits for others from the same address to be checked, and how often it looks.
+const GUARD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+const GUARD_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The client's address: the TCP peer, or, when the peer is a trusted proxy, the right-most address in
 /// `X-Forwarded-For` that is not one of the trusted proxies (what the outermost trusted proxy saw).
@@ -272,9 +276,9 @@ struct EnrolBody {
 type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
 
 /// Runs an enrolment (by code or by password) under the guess guard: each attempt is counted, before
-/// the secret is checked, against the client's address (and, for a password, the account); a key with
-/// too many wrong secrets in the window is refused with 429. An attempt that was not a wrong secret
-/// (`failure` code) is taken back. The counts live in the database: restarts and replicas share them.
+/// the secret is checked, against the client's address (and, for a password, the account), by the
+/// rule in `guard`: a key with too many wrong secrets (`failure` code) in the window is refused with
+/// 429. The counts live in the database: restarts and replicas share them.
 /// `check` refuses oversized fields and returns the protocol the device speaks and, for a password,
 /// the account it is tried against.
 #[allow(clippy::too_many_arguments)]
@@ -301,19 +305,34 @@ async fn guarded<B: DeserializeOwned + Send + 'static>(
     }
     let mut keys = vec![format!("addr:{client}")];
     keys.extend(account.map(|a| format!("login:{}", a.trim().to_lowercase())));
-    let (st, k) = (storage.clone(), keys.clone());
-    if !blocking(move || st.guard_take(&k, ENROL_FAILURES_ALLOWED, GUARD_WINDOW_MS)).await? {
-        tracing::warn!("too many wrong {what} from {client}");
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("{what}输错次数过多，请十分钟后再试"),
-        ));
-    }
-    let result = blocking(move || run(b)).await;
-    if !matches!(&result, Err(e) if e.code == failure) {
-        blocking(move || storage.guard_release(&keys)).await?;
-    }
+    // Run to the end in a task of its own, so that a client hanging up cannot leave its attempt pending.
+    // Attempts in flight that fill the limit are waited out (a room of tablets enrolling at once behind
+    // one address); wrong secrets that fill it refuse until the window is over.
+    let attempt = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        loop {
+            let (st, k) = (storage.clone(), keys.clone());
+            match blocking(move || st.guard_take(&k, ENROL_FAILURES_ALLOWED, GUARD_WINDOW_MS)).await? {
+                Admit::Go => break,
+                Admit::Wait if started.elapsed() < GUARD_WAIT => tokio::time::sleep(GUARD_POLL).await,
+                Admit::Wait | Admit::Refuse => {
+                    tracing::warn!("too many wrong {what} from {client}");
+                    return Err(ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too_many_attempts",
+                        format!("{what}输错次数过多，请十分钟后再试"),
+                    ));
+                }
+            }
+        }
+        blocking(move || {
+            let result = run(b);
+            storage.guard_release(&keys, matches!(&result, Err(e) if e.code == failure))?;
+            result
+        })
+        .await
+    });
+    let result = attempt.await.map_err(ApiError::internal)?;
     result.map(Json)
 }
 

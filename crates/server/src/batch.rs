@@ -349,10 +349,15 @@ where
             continue;
         }
         // What the entry is about: a conflict is read by those who may read the record it concerns.
-        let about = if c.entity == Entity::Conflict && !is_new {
-            conflict_subject(b, c.row)?.unwrap_or(Entity::Conflict)
-        } else {
-            c.entity
+        let about = match (c.entity, is_new) {
+            (Entity::Conflict, false) => match conflict_subject(b, c.row)? {
+                Some(subject) => subject,
+                None => {
+                    rejected(b, reject(&c.field, "无法确定这条编辑冲突涉及哪类记录"))?;
+                    continue;
+                }
+            },
+            (entity, _) => entity,
         };
         if let Some(d) = device {
             let inside = match &d.scope {

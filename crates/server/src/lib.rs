@@ -9,6 +9,7 @@ mod batch;
 pub mod blobs;
 pub mod check;
 pub mod error;
+pub mod guard;
 pub mod listen;
 mod page;
 pub mod pg;

@@ -4,6 +4,7 @@
 
 pub use crate::access::FileRights;
 use crate::error::ApiError;
+use crate::guard::Admit;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zoufang_model::{Role, Scope};
@@ -188,13 +189,14 @@ pub trait Storage: Send + Sync + 'static {
     /// The device uploaded the whole file `hash` and its bytes matched the name: the records naming it
     /// that the device may read now count as holding it, so their villages' devices may read it.
     fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ApiError>;
-    /// Counts one attempt at a secret (an enrolment code, a password) against each key (a client
-    /// address, an account) before it is checked, atomically: `false` when a key already has `limit`
-    /// failures within `window_ms` (the attempt is then not counted). Kept in the database, so restarts
-    /// and replicas share it.
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError>;
-    /// Takes back an attempt counted by `guard_take` that turned out not to be a wrong secret.
-    fn guard_release(&self, keys: &[String]) -> Result<(), ApiError>;
+    /// Admits one attempt at a secret (an enrolment code, a password) on each key (a client address, an
+    /// account) before it is checked, atomically, by `guard::admit` over every key: on `Go` the attempt
+    /// is counted as pending on each key; otherwise nothing is counted. Kept in the database, so
+    /// restarts and replicas share it; a key's counts are forgotten `window_ms` after its first attempt.
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ApiError>;
+    /// Ends an attempt admitted by `guard_take`: no longer pending, and counted as a failure when its
+    /// secret was wrong.
+    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError>;
     /// Something the server keeps about itself (`PUBLIC_URL`, `TLS_PIN`: how devices reach it, written
     /// by `serve` and read by `admin enrol --qr`).
     fn meta(&self, key: &str) -> Result<Option<String>, ApiError>;

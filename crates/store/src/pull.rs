@@ -27,7 +27,57 @@ impl PullSummary {
     }
 }
 
+/// Consecutive pulled records of one kind with the same fields, written by one statement.
+struct Run {
+    key: (zoufang_model::Entity, u64),
+    cols: Vec<&'static str>,
+    vals: Vec<SqlValue>,
+    rows: usize,
+    /// Most records one statement takes (SQLite binds at most 32,766 parameters).
+    max: usize,
+}
+
+impl Run {
+    fn new(key: (zoufang_model::Entity, u64), cols: Vec<&'static str>) -> Run {
+        let max = (32_766 / (cols.len() + 2)).clamp(1, 256);
+        Run { key, cols, vals: Vec::new(), rows: 0, max }
+    }
+}
+
 impl Store {
+    /// Writes a run of pulled records: inserted when new, otherwise their fields set and their
+    /// versions merged into the stored ones, inside SQLite. Records follow one another in the
+    /// statement as they did in the page, so a record twice in a run ends as its last delta says.
+    fn upsert(
+        upserts: &mut std::collections::HashMap<(zoufang_model::Entity, u64, usize), String>,
+        tx: &rusqlite::Transaction<'_>,
+        run: Run,
+    ) -> Result<()> {
+        let (entity, mask) = run.key;
+        let table = entity.ident();
+        let n = run.cols.len() + 2;
+        let mut vals = run.vals.into_iter();
+        let mut left = run.rows;
+        while left > 0 {
+            // Statements for runs of 1, 2, 4 … records only, so that a few are prepared and kept.
+            let rows = 1usize << (usize::BITS - 1 - left.leading_zeros());
+            let sql = upserts.entry((entity, mask, rows)).or_insert_with(|| {
+                let one = format!("({})", vec!["?"; n].join(", "));
+                let sets: Vec<String> = run.cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                format!(
+                    "INSERT INTO {table} ({}, _clock, id) VALUES {} ON CONFLICT(id) DO UPDATE SET {}, \
+                     _clock = json_patch({table}._clock, excluded._clock)",
+                    run.cols.join(", "),
+                    vec![one.as_str(); rows].join(", "),
+                    sets.join(", ")
+                )
+            });
+            tx.prepare_cached(sql)?.execute(rusqlite::params_from_iter(vals.by_ref().take(rows * n)))?;
+            left -= rows;
+        }
+        Ok(())
+    }
+
     /// Applies one pulled page and moves the cursor past it, in one transaction: a kill leaves either
     /// the whole page applied or none of it, and the next pull starts from the right place.
     pub fn apply_pull(&mut self, page: &PullResponse) -> Result<PullSummary> {
@@ -43,8 +93,10 @@ impl Store {
             }
             set
         };
+        // Records with the same kind and the same set of fields, one after another in the page (a first
+        // sync is almost all of them), go into one multi-row upsert.
+        let mut run: Option<Run> = None;
         for delta in &page.rows {
-            let table = delta.entity.ident();
             let mut clock = sql::FieldClock::new();
             let mut cols: Vec<&'static str> = Vec::with_capacity(delta.fields.len());
             let mut vals: Vec<SqlValue> = Vec::with_capacity(delta.fields.len() + 2);
@@ -73,23 +125,19 @@ impl Store {
             let mut pairs: Vec<(&'static str, SqlValue)> = cols.into_iter().zip(vals).collect();
             pairs.sort_by_key(|(c, _)| index(c));
             let (cols, mut vals): (Vec<&'static str>, Vec<SqlValue>) = pairs.into_iter().unzip();
-            let n = cols.len();
             vals.push(SqlValue::Text(sql::clock_json(&clock)));
             vals.push(sql::uuid_blob(delta.row));
-            // One upsert per record; the versions merge into the stored ones inside SQLite.
             let mask = cols.iter().fold(0u64, |m, c| m | 1 << index(c));
-            let q = self.upserts.entry((delta.entity, mask)).or_insert_with(|| {
-                let marks: Vec<String> = (1..=n + 2).map(|i| format!("?{i}")).collect();
-                let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-                format!(
-                    "INSERT INTO {table} ({}, _clock, id) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}, \
-                     _clock = json_patch({table}._clock, excluded._clock)",
-                    cols.join(", "),
-                    marks.join(", "),
-                    sets.join(", ")
-                )
-            });
-            tx.prepare_cached(q)?.execute(rusqlite::params_from_iter(vals))?;
+            let key = (delta.entity, mask);
+            if run.as_ref().is_some_and(|r| r.key != key || r.rows == r.max) {
+                Self::upsert(&mut self.upserts, &tx, run.take().expect("a run"))?;
+            }
+            let r = run.get_or_insert_with(|| Run::new(key, cols.clone()));
+            r.vals.extend(vals);
+            r.rows += 1;
+        }
+        if let Some(r) = run.take() {
+            Self::upsert(&mut self.upserts, &tx, r)?;
         }
         meta::set(&tx, CURSOR, &page.cursor.to_string())?;
         self.clock.observe(page.max_hlc, zoufang_sync::hlc::now_ms());

@@ -9,6 +9,7 @@ use crate::access::{
     RegisteredDevice, TokenRow,
 };
 use crate::error::ApiError;
+use crate::guard::{self, Admit};
 use crate::storage::{DeviceAuth, DeviceInfo, RevokeMode, UserInfo};
 use crate::tokens;
 use uuid::Uuid;
@@ -281,33 +282,40 @@ impl PgStorage {
             .collect()
     }
 
-    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ApiError> {
         let now = chrono::Utc::now().timestamp_millis();
         let mut conn = self.writer()?;
         let mut tx = conn.tx()?;
         tx.execute("DELETE FROM guard WHERE since < $1", &[&(now - window_ms)])?;
+        let mut answers = Vec::with_capacity(keys.len());
         for k in keys {
-            // The row lock taken by the upsert makes concurrent attempts (on any replica) count one by one.
-            let n: i32 = tx
-                .query_one(
-                    "INSERT INTO guard(key, since, failures) VALUES ($1, $2, 1) \
-                     ON CONFLICT (key) DO UPDATE SET failures = guard.failures + 1 RETURNING failures",
-                    &[k, &now],
-                )?
-                .try_get(0)?;
-            if i64::from(n) > i64::from(limit) {
-                // Rolled back: an attempt refused outright does not count.
-                return Ok(false);
-            }
+            // The row lock (the upsert's, then FOR UPDATE) makes concurrent attempts on any replica
+            // take their turn.
+            tx.execute(
+                "INSERT INTO guard(key, since, failures, pending) VALUES ($1, $2, 0, 0) ON CONFLICT (key) DO NOTHING",
+                &[k, &now],
+            )?;
+            let row = tx.query_one("SELECT failures, pending FROM guard WHERE key = $1 FOR UPDATE", &[k])?;
+            let (failures, pending): (i32, i32) = (row.try_get(0)?, row.try_get(1)?);
+            answers.push(guard::admit(failures.into(), pending.into(), limit));
         }
-        tx.commit()?;
-        Ok(true)
+        let answer = guard::strictest(answers);
+        if answer == Admit::Go {
+            for k in keys {
+                tx.execute("UPDATE guard SET pending = pending + 1 WHERE key = $1", &[k])?;
+            }
+            tx.commit()?;
+        }
+        Ok(answer)
     }
 
-    pub(super) fn release_guard(&self, keys: &[String]) -> Result<(), ApiError> {
+    pub(super) fn release_guard(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
         let mut conn = self.writer()?;
         for k in keys {
-            conn.execute("UPDATE guard SET failures = greatest(failures - 1, 0) WHERE key = $1", &[k])?;
+            conn.execute(
+                "UPDATE guard SET pending = greatest(pending - 1, 0), failures = failures + $2 WHERE key = $1",
+                &[k, &i32::from(wrong_secret)],
+            )?;
         }
         Ok(())
     }

@@ -35,6 +35,7 @@ use zoufang_sync::{
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../schema/server-pg/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../schema/server-pg/0002_hostile_devices.sql") },
+    Migration { version: 3, sql: include_str!("../../../../schema/server-pg/0003_guard_pending.sql") },
 ];
 
 /// Advisory lock keys: one serialises writes to the log, one serialises migrations across replicas.
@@ -505,12 +506,12 @@ impl Storage for PgStorage {
         Ok(())
     }
 
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ApiError> {
         self.take_guard(keys, limit, window_ms)
     }
 
-    fn guard_release(&self, keys: &[String]) -> Result<(), ApiError> {
-        self.release_guard(keys)
+    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
+        self.release_guard(keys, wrong_secret)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {

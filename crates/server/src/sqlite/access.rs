@@ -8,6 +8,7 @@ use crate::access::{
     RegisteredDevice, TokenRow,
 };
 use crate::error::ApiError;
+use crate::guard::{self, Admit};
 use crate::storage::{DeviceAuth, DeviceInfo, RevokeMode, UserInfo};
 use crate::tokens;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior};
@@ -307,32 +308,41 @@ impl SqliteStorage {
         Ok(out)
     }
 
-    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ApiError> {
         let now = chrono::Utc::now().timestamp_millis();
-        let cut = now - window_ms;
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute("DELETE FROM guard WHERE since < ?1", [cut])?;
+        tx.execute("DELETE FROM guard WHERE since < ?1", [now - window_ms])?;
+        let mut answers = Vec::with_capacity(keys.len());
         for k in keys {
-            let n: i64 = tx.query_row(
-                "INSERT INTO guard(key, since, failures) VALUES (?1, ?2, 1) \
-                 ON CONFLICT(key) DO UPDATE SET failures = failures + 1 RETURNING failures",
-                rusqlite::params![k, now],
-                |r| r.get(0),
-            )?;
-            if n > i64::from(limit) {
-                // Rolled back: an attempt refused outright does not count.
-                return Ok(false);
-            }
+            let (failures, pending): (i64, i64) = tx
+                .prepare_cached("SELECT failures, pending FROM guard WHERE key = ?1")?
+                .query_row([k], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?
+                .unwrap_or((0, 0));
+            answers.push(guard::admit(failures, pending, limit));
         }
-        tx.commit()?;
-        Ok(true)
+        let answer = guard::strictest(answers);
+        if answer == Admit::Go {
+            for k in keys {
+                tx.execute(
+                    "INSERT INTO guard(key, since, failures, pending) VALUES (?1, ?2, 0, 1) \
+                     ON CONFLICT(key) DO UPDATE SET pending = pending + 1",
+                    rusqlite::params![k, now],
+                )?;
+            }
+            tx.commit()?;
+        }
+        Ok(answer)
     }
 
-    pub(super) fn release_guard(&self, keys: &[String]) -> Result<(), ApiError> {
+    pub(super) fn release_guard(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
         let conn = lock(&self.writer);
         for k in keys {
-            conn.execute("UPDATE guard SET failures = max(failures - 1, 0) WHERE key = ?1", [k])?;
+            conn.execute(
+                "UPDATE guard SET pending = max(pending - 1, 0), failures = failures + ?2 WHERE key = ?1",
+                rusqlite::params![k, i64::from(wrong_secret)],
+            )?;
         }
         Ok(())
     }

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, sql: include_str!("../../../../schema/server/0006_sealing_key.sql") },
     Migration { version: 7, sql: include_str!("../../../../schema/server/0007_sealed_blobs.sql") },
     Migration { version: 8, sql: include_str!("../../../../schema/server/0008_hostile_devices.sql") },
+    Migration { version: 9, sql: include_str!("../../../../schema/server/0009_guard_pending.sql") },
 ];
 
 const READERS: usize = 4;
@@ -471,12 +472,12 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<bool, ApiError> {
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ApiError> {
         self.take_guard(keys, limit, window_ms)
     }
 
-    fn guard_release(&self, keys: &[String]) -> Result<(), ApiError> {
-        self.release_guard(keys)
+    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
+        self.release_guard(keys, wrong_secret)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {
