@@ -547,10 +547,15 @@ fn initial_sync(quick: bool, backend: BackendArg) -> Result<()> {
     );
     println!("  {} pages, {} field values", report.pages, report.pulled.fields);
     // The floor: the same final rows written straight into a new encrypted database.
+    // Best of three: the lowest floor is the strictest ratio (a run next to the device database's
+    // last checkpoint is slower).
     let rows = floor::read(&store)?;
-    let floor_time = floor::write(&rows, &dir.path().join("floor.db"), DEVICE_SECRET)?;
+    let mut floor_time = Duration::MAX;
+    for i in 0..3 {
+        floor_time = floor_time.min(floor::write(&rows, &dir.path().join(format!("floor{i}.db")), DEVICE_SECRET)?);
+    }
     println!(
-        "  floor (the same {} rows inserted directly into an encrypted database, unlock included): {:.2} s | initial sync / floor = {:.2}× (goal ≤ 2×)",
+        "  floor (the same {} rows inserted directly into an encrypted database, unlock included, best of 3): {:.2} s | initial sync / floor = {:.2}× (goal ≤ 2×)",
         rows.count,
         floor_time.as_secs_f64(),
         secs / floor_time.as_secs_f64()

@@ -67,6 +67,10 @@ pub struct SyncOptions {
     pub page: usize,
 }
 
+/// Pulled pages the device may hold while it writes one: they are fetched meanwhile and written
+/// together in the next transaction.
+const PAGES_AHEAD: usize = 4;
+
 impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions { batch: 1000, page: 5000 }
@@ -284,11 +288,12 @@ fn sync_once(
     // Files no record names (a 暗访 photo sealed for a draft never saved, an interrupted import), kept a
     // week in case the draft is still open.
     store.discard_unreferenced_files(chrono::Duration::days(7))?;
-    // Fetch the next page while this one is applied: the server builds page n+1 while the device
-    // writes page n. Each page is applied with its cursor in one transaction, so stopping anywhere is safe.
+    // Fetch the next pages while one is applied: the server builds page n+1 while the device writes
+    // page n. The pages that arrived meanwhile (up to `PAGES_AHEAD`) are applied together, with the
+    // cursor of the last, in one transaction, so stopping anywhere is safe.
     let start_cursor = store.cursor()?;
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(zoufang_sync::PullResponse, u64)>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(zoufang_sync::PullResponse, u64)>>(PAGES_AHEAD);
         let fetcher = client.clone();
         scope.spawn(move || {
             let mut after = start_cursor;
@@ -304,15 +309,25 @@ fn sync_once(
                 }
             }
         });
-        for page in rx {
-            let (page, bytes) = page?;
-            report.bytes_received += bytes;
+        while let Ok(first) = rx.recv() {
+            let mut pages = vec![first?];
+            while let Ok(next) = rx.try_recv() {
+                pages.push(next?);
+            }
             let t = Instant::now();
-            let sum = store.apply_pull(&page)?;
+            let pages: Vec<zoufang_sync::PullResponse> = pages
+                .into_iter()
+                .map(|(page, bytes)| {
+                    report.bytes_received += bytes;
+                    page
+                })
+                .collect();
+            let sum = store.apply_pulls(&pages)?;
             report.apply_millis += t.elapsed().as_millis() as u64;
             report.pulled.add(&sum);
-            report.pages += 1;
-            progress(Progress::Pull { cursor: page.cursor, head: page.head });
+            report.pages += pages.len();
+            let last = pages.last().expect("one page at least");
+            progress(Progress::Pull { cursor: last.cursor, head: last.head });
         }
         Ok(())
     })?;

@@ -69,7 +69,7 @@ pub struct Store {
     device: Uuid,
     clock: Clock,
     /// Upsert statements by record kind, set of columns (a bit per schema field) and number of records.
-    upserts: std::collections::HashMap<(zoufang_model::Entity, u64, usize), String>,
+    upserts: pull::Upserts,
     /// Where photo files live (`<database stem>.photos/` beside the database); none in memory.
     photo_dir: Option<std::path::PathBuf>,
     /// Encrypts photo files at rest; `None` for a plain database (tests, the unencrypted baseline).

@@ -27,6 +27,9 @@ impl PullSummary {
     }
 }
 
+/// Prepared upsert statements' text by kind of record, set of fields (a bit mask) and number of records.
+pub(crate) type Upserts = std::collections::HashMap<(zoufang_model::Entity, u64, usize), String>;
+
 /// Consecutive pulled records of one kind with the same fields, written by one statement.
 struct Run {
     key: (zoufang_model::Entity, u64),
@@ -48,11 +51,7 @@ impl Store {
     /// Writes a run of pulled records: inserted when new, otherwise their fields set and their
     /// versions merged into the stored ones, inside SQLite. Records follow one another in the
     /// statement as they did in the page, so a record twice in a run ends as its last delta says.
-    fn upsert(
-        upserts: &mut std::collections::HashMap<(zoufang_model::Entity, u64, usize), String>,
-        tx: &rusqlite::Transaction<'_>,
-        run: Run,
-    ) -> Result<()> {
+    fn upsert(upserts: &mut Upserts, tx: &rusqlite::Transaction<'_>, run: Run) -> Result<()> {
         let (entity, mask) = run.key;
         let table = entity.ident();
         let n = run.cols.len() + 2;
@@ -81,7 +80,16 @@ impl Store {
     /// Applies one pulled page and moves the cursor past it, in one transaction: a kill leaves either
     /// the whole page applied or none of it, and the next pull starts from the right place.
     pub fn apply_pull(&mut self, page: &PullResponse) -> Result<PullSummary> {
+        self.apply_pulls(std::slice::from_ref(page))
+    }
+
+    /// Applies consecutive pulled pages, in order, and moves the cursor past the last, in one
+    /// transaction: a kill leaves all of them applied or none. A sync that has several pages in hand
+    /// (an initial sync: the next pages arrive while one is written) writes them together, so the
+    /// indexes' pages are written out once rather than once a page.
+    pub fn apply_pulls(&mut self, pages: &[PullResponse]) -> Result<PullSummary> {
         let mut sum = PullSummary::default();
+        let Some(last) = pages.last() else { return Ok(sum) };
         let tx = crate::write_tx(&mut self.conn)?;
         let acked = meta::get_i64(&tx, ACKED)?;
         let pending: HashSet<(Uuid, String)> = {
@@ -93,6 +101,25 @@ impl Store {
             }
             set
         };
+        for page in pages {
+            Self::apply_page(&mut self.upserts, &tx, page, &pending, &mut sum)?;
+            self.clock.observe(page.max_hlc, zoufang_sync::hlc::now_ms());
+        }
+        meta::set(&tx, CURSOR, &last.cursor.to_string())?;
+        meta::set(&tx, HLC_SEEN, &self.clock.last().0.to_string())?;
+        tx.commit()?;
+        Ok(sum)
+    }
+
+    /// Writes one page's records inside `tx`, leaving alone the fields with unsent local edits
+    /// (`pending`).
+    fn apply_page(
+        upserts: &mut Upserts,
+        tx: &rusqlite::Transaction<'_>,
+        page: &PullResponse,
+        pending: &HashSet<(Uuid, String)>,
+        sum: &mut PullSummary,
+    ) -> Result<()> {
         // Records with the same kind and the same set of fields, one after another in the page (a first
         // sync is almost all of them), go into one multi-row upsert.
         let mut run: Option<Run> = None;
@@ -130,19 +157,118 @@ impl Store {
             let mask = cols.iter().fold(0u64, |m, c| m | 1 << index(c));
             let key = (delta.entity, mask);
             if run.as_ref().is_some_and(|r| r.key != key || r.rows == r.max) {
-                Self::upsert(&mut self.upserts, &tx, run.take().expect("a run"))?;
+                Self::upsert(upserts, tx, run.take().expect("a run"))?;
             }
             let r = run.get_or_insert_with(|| Run::new(key, cols.clone()));
             r.vals.extend(vals);
             r.rows += 1;
         }
         if let Some(r) = run.take() {
-            Self::upsert(&mut self.upserts, &tx, r)?;
+            Self::upsert(upserts, tx, r)?;
         }
-        meta::set(&tx, CURSOR, &page.cursor.to_string())?;
-        self.clock.observe(page.max_hlc, zoufang_sync::hlc::now_ms());
-        meta::set(&tx, HLC_SEEN, &self.clock.last().0.to_string())?;
-        tx.commit()?;
-        Ok(sum)
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+    use zoufang_model::Entity;
+    use zoufang_sync::RowDelta;
+
+    const FIELDS: [&str; 4] = ["name", "code", "township", "county"];
+
+    /// Village records pulled in pages: each delta names a record (0..4) and some of its fields; a
+    /// record's first delta carries every field (as the server sends a new record).
+    fn deltas() -> impl Strategy<Value = Vec<(u8, u8, u8)>> {
+        proptest::collection::vec((0u8..4, 1u8..16, 0u8..3), 1..60)
+    }
+
+    fn pages(ops: &[(u8, u8, u8)], cuts: &[usize]) -> Vec<PullResponse> {
+        let mut seen = HashSet::new();
+        let rows: Vec<RowDelta> = ops
+            .iter()
+            .enumerate()
+            .map(|(seq, &(row, mask, value))| {
+                let mask = if seen.insert(row) { 0b1111 } else { mask };
+                let fields = FIELDS
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, f)| {
+                        FieldValue(f.to_string(), serde_json::json!(format!("{f}{value}-{seq}")), seq as u64 + 1)
+                    })
+                    .collect();
+                RowDelta { entity: Entity::Village, row: Uuid::from_u128(u128::from(row) + 1), fields }
+            })
+            .collect();
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (rows.len() + 1)).collect();
+        bounds.extend([0, rows.len()]);
+        bounds.sort_unstable();
+        bounds.dedup();
+        bounds
+            .windows(2)
+            .map(|w| PullResponse {
+                rows: rows[w[0]..w[1]].to_vec(),
+                cursor: w[1] as u64,
+                more: w[1] < rows.len(),
+                head: rows.len() as u64,
+                max_hlc: Default::default(),
+            })
+            .collect()
+    }
+
+    /// Every village's fields and versions as stored.
+    fn stored(s: &Store) -> Vec<(Vec<u8>, String, String, String, String, String)> {
+        s.conn
+            .prepare("SELECT id, name, code, township, county, _clock FROM village ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    proptest! {
+        /// Pages applied one transaction each, all in one transaction, or as one page end the same,
+        /// and each field holds the last value pulled for it (records repeated within one multi-row
+        /// statement included).
+        #[test]
+        fn pages_applied_together_or_one_by_one_end_the_same(
+            ops in deltas(),
+            cuts in proptest::collection::vec(0usize..64, 0..6),
+        ) {
+            let paged = pages(&ops, &cuts);
+            let mut one_by_one = Store::open_in_memory().unwrap();
+            for p in &paged {
+                one_by_one.apply_pull(p).unwrap();
+            }
+            let mut together = Store::open_in_memory().unwrap();
+            together.apply_pulls(&paged).unwrap();
+            let mut single = Store::open_in_memory().unwrap();
+            single.apply_pull(&pages(&ops, &[])[0]).unwrap();
+            prop_assert_eq!(stored(&one_by_one), stored(&together));
+            prop_assert_eq!(stored(&one_by_one), stored(&single));
+            prop_assert_eq!(together.cursor().unwrap(), ops.len() as u64);
+
+            // The expected last value of every field.
+            let mut expected: BTreeMap<(Uuid, &str), String> = BTreeMap::new();
+            for p in &paged {
+                for r in &p.rows {
+                    for FieldValue(f, v, _) in &r.fields {
+                        let f = FIELDS.iter().find(|x| *x == f).unwrap();
+                        expected.insert((r.row, f), v.as_str().unwrap().to_string());
+                    }
+                }
+            }
+            for (id, name, code, township, county, _) in stored(&together) {
+                let id = sql::blob_uuid(&id).unwrap();
+                for (f, got) in FIELDS.iter().zip([name, code, township, county]) {
+                    prop_assert_eq!(&expected[&(id, *f)], &got);
+                }
+            }
+        }
     }
 }
