@@ -8,10 +8,11 @@ have() { command -v "$1" >/dev/null 2>&1; }
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 # A C compiler for the bundled SQLite, pkg-config for -sys crates; WebKitGTK and friends for the Tauri
-# app; Xvfb and WebKitWebDriver for its end-to-end tests; Node.js and npm for the UI.
+# app; Xvfb, WebKitWebDriver and xdotool (answering the platform's file dialogs) for its end-to-end
+# tests; Node.js and npm for the UI.
 for p in build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev \
   libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev \
-  webkit2gtk-driver xvfb xauth imagemagick fonts-noto-cjk; do
+  webkit2gtk-driver xvfb xauth imagemagick xdotool fonts-noto-cjk; do
   pkg_installed "$p" || need_apt+=("$p")
 done
 if ! have cargo && [ ! -x "$HOME/.cargo/bin/cargo" ]; then

@@ -38,7 +38,7 @@ pub fn typescript() -> String {
         // shell
         crate::commands::AppInfo, crate::commands::LockState, zoufang_sync::EnrolmentOffer,
         crate::enrolment_commands::IssuedCode,
-        crate::inspection_commands::SealingStatus, crate::inspection_commands::NewSealingKey, crate::sync_worker::SyncStatus, crate::error::CmdError,
+        crate::inspection_commands::SealingStatus, crate::key_commands::KeyBackup, crate::sync_worker::SyncStatus, crate::error::CmdError,
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs (ts-rs). Do not edit by hand.\n\

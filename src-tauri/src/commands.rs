@@ -280,11 +280,12 @@ pub fn dashboard(state: State<'_, AppState>) -> CmdResult<Dashboard> {
     Ok(state.store()?.dashboard(today(), &zoufang_model::calendar::WorkCalendar::national())?)
 }
 
-/// What a roster import did, and where its report of rejected rows was saved.
+/// What a roster import did. Rejected rows are kept in memory for [`crate::export_commands::save_rejections`].
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ImportResult {
     pub summary: zoufang_office::ImportSummary,
-    pub report_path: Option<String>,
+    /// The file name to suggest for the rejection report, when rows were refused.
+    pub rejections_name: Option<String>,
 }
 
 /// Imports a roster sent as the raw request body (header `x-file-name`: the file's URI-encoded name).
@@ -310,39 +311,28 @@ pub async fn import_roster<R: tauri::Runtime>(
     let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let state = handle.state::<AppState>();
-        let dir = state.db.parent().map(|p| p.join("exports")).unwrap_or_default();
-        let (summary, report) = {
+        state.set_rejections(None);
+        let (summary, rejections) = {
             let mut store = state.store()?;
             zoufang_office::import_roster(&mut store, &name, bytes, today(), &mut |p| {
                 let _ = handle.emit("import-progress", p);
             })
             .map_err(office_error)?
         };
-        let report_path = match report {
-            Some(bytes) => {
-                let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name).to_string();
-                Some(save(&dir, &format!("{stem}-未导入的行.xlsx"), &bytes)?)
-            }
-            None => None,
-        };
-        Ok(ImportResult { summary, report_path })
+        let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name).to_string();
+        let rejections_name = rejections.as_ref().map(|_| format!("{stem}-未导入的行.xlsx"));
+        state.set_rejections(rejections.zip(rejections_name.clone()));
+        Ok(ImportResult { summary, rejections_name })
     })
     .await
     .map_err(|e| CmdError::msg(format!("导入中断：{e}")))?
 }
 
-fn office_error(e: zoufang_office::OfficeError) -> CmdError {
+pub(crate) fn office_error(e: zoufang_office::OfficeError) -> CmdError {
     match e {
         zoufang_office::OfficeError::Store(s) => s.into(),
         other => CmdError::msg(other.to_string()),
     }
-}
-
-fn save(dir: &std::path::Path, name: &str, bytes: &[u8]) -> CmdResult<String> {
-    std::fs::create_dir_all(dir).map_err(|e| CmdError::msg(format!("无法创建目录 {}：{e}", dir.display())))?;
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).map_err(|e| CmdError::msg(format!("无法保存 {}：{e}", path.display())))?;
-    Ok(path.display().to_string())
 }
 
 /// `%E8%8A%B1…` → the file name (the header carries it URI-encoded).
@@ -364,25 +354,6 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Writes `monthly` (月报表) or `ledger` (整改台账) as .xlsx into the data directory's `exports/`;
-/// returns the file's path.
-#[tauri::command]
-pub fn export_report(state: State<'_, AppState>, kind: String) -> CmdResult<String> {
-    let store = state.store()?;
-    let t = today();
-    let (bytes, name) = match kind.as_str() {
-        "monthly" => (
-            zoufang_office::export::monthly_report_xlsx(&store, t, &zoufang_model::calendar::WorkCalendar::national()),
-            format!("月报表-{}.xlsx", t.format("%Y-%m")),
-        ),
-        "ledger" => (zoufang_office::export::ledger_xlsx(&store, t), format!("问题整改台账-{t}.xlsx")),
-        other => return Err(CmdError::msg(format!("未知的报表「{other}」"))),
-    };
-    let bytes = bytes.map_err(office_error)?;
-    let dir = state.db.parent().map(|p| p.join("exports")).unwrap_or_default();
-    save(&dir, &name, &bytes)
 }
 
 #[tauri::command]

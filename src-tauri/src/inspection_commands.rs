@@ -21,14 +21,6 @@ pub struct SealingStatus {
     pub opening_fingerprint: Option<String>,
 }
 
-/// A new key pair made by the county office: the private key to back up, and where a copy was written.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-pub struct NewSealingKey {
-    pub private_key: String,
-    pub fingerprint: String,
-    pub backup_path: String,
-}
-
 fn date(field: &str, s: &str) -> CmdResult<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| ValidationError::new(field, Problem::DateFormat).into())
 }
@@ -132,29 +124,4 @@ pub fn rectify_inspection(
     let deadline = date("deadline", &deadline)?;
     let responsible = responsible.as_deref().map(str::trim).filter(|r| !r.is_empty());
     Ok(state.store()?.rectify_inspection(id, &key, deadline, responsible)?.len() as u32)
-}
-
-/// Makes the county's key pair (county office): the public key goes to the server, the private key
-/// stays in the encrypted database and a copy is written to `keys/` in the data directory for the
-/// office to move onto a backup medium.
-#[tauri::command]
-pub fn sealing_key_generate(state: State<'_, AppState>) -> CmdResult<NewSealingKey> {
-    let key = zoufang_client::new_sealing_key(&mut *state.store()?)?;
-    let fingerprint = key.sealing_key().fingerprint();
-    let dir = state.db.parent().map(|p| p.join("keys")).unwrap_or_default();
-    let path = dir.join(format!("县扶贫办暗访私钥-{fingerprint}.txt"));
-    zoufang_client::create_key_backup(&path)
-        .and_then(|f| zoufang_client::write_key_backup(f, &key))
-        .map_err(|e| CmdError::msg(format!("密钥已生成，但备份文件写入失败（{e}）：请立即抄下私钥")))?;
-    Ok(NewSealingKey { private_key: key.to_string(), fingerprint, backup_path: path.display().to_string() })
-}
-
-/// Uses a private key from a backup on this county-office device.
-#[tauri::command]
-pub fn sealing_key_import(state: State<'_, AppState>, key: String) -> CmdResult<SealingStatus> {
-    let parsed: OpeningKey = key
-        .parse()
-        .map_err(|e: zoufang_vault::VaultError| CmdError { message: e.to_string(), field: Some("key".into()) })?;
-    state.store()?.set_opening_key(&parsed)?;
-    sealing_status(state)
 }

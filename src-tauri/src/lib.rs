@@ -6,7 +6,9 @@ mod command_names;
 pub mod commands;
 mod enrolment_commands;
 pub mod error;
+mod export_commands;
 mod inspection_commands;
+mod key_commands;
 pub mod state;
 pub mod sync_worker;
 
@@ -24,6 +26,18 @@ fn data_dir<R: tauri::Runtime>(app: &tauri::App<R>) -> Result<PathBuf, String> {
     }
     app.path().app_data_dir().map_err(|e| format!("找不到应用数据目录：{e}"))
 }
+
+/// The window, with the WebView's storage and caches inside the data directory (`webview/`), where
+/// the whole-device scan looks and a revocation's wipe erases them, rather than in the platform's
+/// per-user directories.
+fn main_window<R: tauri::Runtime>(app: &tauri::App<R>, dir: &std::path::Path) -> tauri::Result<()> {
+    let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned().unwrap_or_default();
+    tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.data_directory(dir.join(WEBVIEW_DIR)).build()?;
+    Ok(())
+}
+
+/// The WebView's directory inside the data directory.
+pub const WEBVIEW_DIR: &str = "webview";
 
 /// The builder with every command registered; `run` adds the real runtime, tests a mock one.
 pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -48,7 +62,9 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::record_exit_decision,
         commands::dashboard,
         commands::import_roster,
-        commands::export_report,
+        export_commands::export_report,
+        export_commands::export_file_name,
+        export_commands::save_rejections,
         commands::conflicts,
         commands::resolve_conflict,
         commands::sync_status,
@@ -66,8 +82,11 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         inspection_commands::inspection_coverage,
         inspection_commands::open_inspection,
         inspection_commands::rectify_inspection,
-        inspection_commands::sealing_key_generate,
-        inspection_commands::sealing_key_import,
+        key_commands::sealing_key_generate,
+        key_commands::sealing_key_backup,
+        key_commands::sealing_key_import,
+        key_commands::clear_key_backups,
+        key_commands::protect_key_backups,
         enrolment_commands::read_offer_text,
         enrolment_commands::read_offer_image,
         enrolment_commands::issue_enrolment_code,
@@ -78,10 +97,12 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let app = builder(tauri::Builder::default())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let dir = data_dir(app)?;
             // The database opens (and the background sync starts) when the user unlocks it.
             app.manage(AppState::new(&dir)?);
+            main_window(app, &dir)?;
             Ok(())
         })
         .build(tauri::generate_context!());

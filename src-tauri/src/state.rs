@@ -13,6 +13,9 @@ pub struct AppState {
     store: Mutex<Option<Store>>,
     key: Mutex<Option<DeviceKey>>,
     pub sync: Arc<SyncShared>,
+    /// The last import's rejected rows and the file name to suggest for them: in memory only, until
+    /// saved where the person chooses; dropped on lock and on the next import.
+    rejections: Mutex<Option<(zoufang_office::Rejections, String)>>,
 }
 
 /// The open store, for one command.
@@ -46,6 +49,7 @@ impl AppState {
             store: Mutex::new(None),
             key: Mutex::new(None),
             sync: Arc::new(SyncShared::default()),
+            rejections: Mutex::new(None),
         })
     }
 
@@ -74,6 +78,7 @@ impl AppState {
     /// needs the secret again. The background sync keeps its own connection and goes on, so a locked
     /// tablet still syncs at the township office.
     pub fn lock(&self) {
+        self.set_rejections(None);
         *self.store.lock().unwrap_or_else(|p| p.into_inner()) = None;
         *self.key.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
@@ -100,5 +105,22 @@ impl AppState {
     /// The operator's name, required for anything that records who did it.
     pub fn operator(&self) -> CmdResult<String> {
         self.store()?.operator().map_err(CmdError::from)?.ok_or_else(|| CmdError::msg("请先在「设置」中填写使用人姓名"))
+    }
+
+    /// The app's data directory: the database, its photos and the WebView's storage.
+    pub fn data_dir(&self) -> &Path {
+        self.db.parent().unwrap_or(Path::new("."))
+    }
+
+    pub fn set_rejections(&self, r: Option<(zoufang_office::Rejections, String)>) {
+        *self.rejections.lock().unwrap_or_else(|p| p.into_inner()) = r;
+    }
+
+    pub fn rejections_name(&self) -> Option<String> {
+        self.rejections.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(_, n)| n.clone())
+    }
+
+    pub fn with_rejections<T>(&self, f: impl FnOnce(&zoufang_office::Rejections) -> T) -> Option<T> {
+        self.rejections.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(r, _)| f(r))
     }
 }

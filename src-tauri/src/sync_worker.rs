@@ -81,6 +81,19 @@ fn percent(p: Progress) -> (u8, String) {
     }
 }
 
+/// After a revocation's wipe: every other file of the data directory (the WebView's storage among
+/// them), and what the WebView holds in memory.
+fn erase_the_rest<R: tauri::Runtime>(app: &tauri::AppHandle<R>, db: &std::path::Path) -> zoufang_client::Erased {
+    use tauri::Manager;
+    for w in app.webview_windows().values() {
+        let _ = w.clear_all_browsing_data();
+    }
+    if let Some(state) = app.try_state::<AppState>() {
+        state.set_rejections(None);
+    }
+    zoufang_client::erase_device_files(db, zoufang_client::DeviceDir::Own)
+}
+
 impl AppState {
     /// Starts the background sync once the device is enrolled (again after enrolment).
     pub fn start_sync<R: tauri::Runtime>(&self, app: tauri::AppHandle<R>) {
@@ -141,14 +154,23 @@ impl AppState {
                         s.last_error_detail = detail;
                         s.retry_in_seconds = Some(wait.as_secs().max(1));
                     }),
-                    AutoEvent::Stopped(error) => shared.update(|s| {
-                        s.running = false;
-                        s.percent = None;
-                        s.phase = None;
-                        let (text, detail) = explain(&error);
-                        s.last_error = Some(format!("{text}。同步已暂停，请联系乡镇管理员"));
-                        s.last_error_detail = detail;
-                    }),
+                    AutoEvent::Stopped(error) => {
+                        // Revoked: the store has emptied the database; everything else the app wrote
+                        // goes too.
+                        let erased =
+                            matches!(error, zoufang_client::SyncError::Wiped { .. }).then(|| erase_the_rest(&app, &db));
+                        shared.update(|s| {
+                            s.running = false;
+                            s.percent = None;
+                            s.phase = None;
+                            let (text, detail) = explain(&error);
+                            s.last_error = Some(match &erased {
+                                Some(e) => format!("{text}。{}", e.summary()),
+                                None => format!("{text}。同步已暂停，请联系乡镇管理员"),
+                            });
+                            s.last_error_detail = detail;
+                        })
+                    }
                 };
                 emit(s);
             });

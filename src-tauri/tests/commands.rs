@@ -2,78 +2,12 @@
 //! parsing and error serialisation, without a window), over a real device database in a temp directory
 //! and a real server on loopback.
 
+mod common;
+
+use common::App;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
-use zoufang_app::AppState;
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{TestServer, UNLOCK};
-
-struct App {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-}
-
-impl App {
-    /// The app as it starts: locked.
-    fn locked(dir: &std::path::Path) -> App {
-        let app = zoufang_app::builder(mock_builder()).build(mock_context(noop_assets())).expect("mock app");
-        app.manage(AppState::new(dir).expect("state"));
-        let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("window");
-        App { _app: app, window }
-    }
-
-    /// The app unlocked with the test devices' secret.
-    fn new(dir: &std::path::Path) -> App {
-        let app = App::locked(dir);
-        app.ok("unlock", json!({ "secret": UNLOCK }));
-        app
-    }
-
-    /// Calls a command; `Err` holds the serialised `CmdError`.
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let req = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, req).map(|b| b.deserialize::<Value>().expect("json response"))
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    /// Calls a command with a raw body (a file) and headers.
-    fn call_raw(&self, cmd: &str, body: Vec<u8>, headers: &[(&'static str, &str)]) -> Result<Value, Value> {
-        let mut map = tauri::http::HeaderMap::new();
-        for (k, v) in headers {
-            map.insert(*k, v.parse().expect("header value"));
-        }
-        let req = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Raw(body),
-            headers: map,
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, req).map(|b| b.deserialize::<Value>().expect("json response"))
-    }
-
-    /// The error of a command expected to fail: (field, message).
-    fn err(&self, cmd: &str, args: Value) -> (Option<String>, String) {
-        let e = self.call(cmd, args).expect_err(cmd);
-        (e["field"].as_str().map(str::to_string), e["message"].as_str().unwrap_or_default().to_string())
-    }
-}
+use zoufang_scenarios::TestServer;
 
 #[test]
 fn the_app_opens_its_data_only_with_the_unlock_secret() {
@@ -262,7 +196,8 @@ fn every_command_over_a_real_store_and_server() {
     assert_eq!(dash["coverage"]["households"], 30);
 
     // import_roster: a CSV roster as the raw body; one household in, one refused; the same file again
-    // changes nothing. export_report writes .xlsx files into the data directory.
+    // changes nothing. The refused rows wait in memory; they and the reports are written only where
+    // the person chose (never into the data directory).
     let village_name = info["villages"][0]["name"].as_str().unwrap().to_string();
     let csv = format!(
         "户编号,村,姓名,与户主关系\n8001,{village_name},欧阳明,户主\n8001,{village_name},龙秀英,配偶\n8002,不存在村,李四,户主\n"
@@ -272,9 +207,17 @@ fn every_command_over_a_real_store_and_server() {
     assert_eq!(r["summary"]["households_created"], 1);
     assert_eq!(r["summary"]["rows_rejected"], 1);
     assert_eq!(r["summary"]["rejected"][0]["column"], "村");
-    let report = r["report_path"].as_str().expect("a rejection report");
-    assert!(report.ends_with("花名册-未导入的行.xlsx"), "{report}");
-    assert!(std::fs::read(report).unwrap().starts_with(b"PK"));
+    assert_eq!(r["rejections_name"], "花名册-未导入的行.xlsx");
+    assert_eq!(app.ok("export_file_name", json!({"kind": "rejections"})), "花名册-未导入的行.xlsx");
+    let chosen = tempfile::tempdir().unwrap();
+    let inside = dir.path().join("device").join("花名册-未导入的行.xlsx");
+    let (field, msg) = app.err("save_rejections", json!({"path": inside, "fullIds": false}));
+    assert_eq!(field.as_deref(), Some("path"));
+    assert!(msg.contains("数据目录"), "{msg}");
+    let (field, _) = app.err("save_rejections", json!({"path": chosen.path(), "fullIds": false}));
+    assert_eq!(field.as_deref(), Some("path"), "a folder is not a file name");
+    let report = app.ok("save_rejections", json!({"path": chosen.path().join("未导入.xlsx"), "fullIds": false}));
+    assert!(std::fs::read(report.as_str().unwrap()).unwrap().starts_with(b"PK"));
     let again = app.call_raw("import_roster", csv.into_bytes(), &[("x-file-name", name)]).expect("import");
     assert_eq!(again["summary"]["households_created"], 0);
     assert_eq!(again["summary"]["members_created"], 0);
@@ -282,12 +225,18 @@ fn every_command_over_a_real_store_and_server() {
     assert!(e["message"].as_str().unwrap().contains("Excel"), "{e}");
     let e = app.call_raw("import_roster", Vec::new(), &[]).expect_err("empty");
     assert!(e["message"].as_str().unwrap().contains("空"), "{e}");
+    let (_, msg) = app.err("save_rejections", json!({"path": chosen.path().join("x.xlsx"), "fullIds": true}));
+    assert!(msg.contains("没有未导入的行"), "a failed import drops the last one's rows: {msg}");
     for kind in ["monthly", "ledger"] {
-        let path = app.ok("export_report", json!({"kind": kind}));
+        let file = app.ok("export_file_name", json!({"kind": kind}));
+        let path = app.ok("export_report", json!({"kind": kind, "path": chosen.path().join(file.as_str().unwrap())}));
         assert!(std::fs::read(path.as_str().unwrap()).unwrap().starts_with(b"PK"));
     }
-    let (_, msg) = app.err("export_report", json!({"kind": "weekly"}));
+    let (_, msg) = app.err("export_report", json!({"kind": "weekly", "path": chosen.path().join("w.xlsx")}));
     assert!(msg.contains("未知"), "{msg}");
+    let (field, _) = app.err("export_report", json!({"kind": "monthly", "path": " "}));
+    assert_eq!(field.as_deref(), Some("path"));
+    assert!(!dir.path().join("device").join("exports").exists(), "nothing written into the data directory");
 
     // sync_status / sync_now: local changes are pending until the background sync sends them.
     let st = app.ok("sync_status", json!({}));
@@ -490,6 +439,14 @@ fn sign_in_and_a_revocation_that_erases_the_tablet() {
     assert_eq!((info["enrolled"].as_bool(), info["role"].as_str()), (Some(true), Some("第一书记")));
     let device: uuid::Uuid = info["device_id"].as_str().unwrap().parse().unwrap();
 
+    // What earlier versions left in the data directory, and the WebView's storage.
+    let data = dir.path().join("device");
+    for f in ["exports/月报表-2026-10.xlsx", "keys/县扶贫办暗访私钥-0123.txt", "webview/localstorage/x.localstorage"]
+    {
+        std::fs::create_dir_all(data.join(f).parent().unwrap()).unwrap();
+        std::fs::write(data.join(f), "龙国富 522630198001010011").unwrap();
+    }
+
     // Revoked for handover: the next sync hands in and erases; the app is back at enrolment and says why.
     assert!(server.storage.revoke(device, zoufang_server::RevokeMode::Handover).unwrap());
     app.ok("sync_now", json!({}));
@@ -498,6 +455,7 @@ fn sign_in_and_a_revocation_that_erases_the_tablet() {
         let st = app.ok("sync_status", json!({}));
         if !st["running"].as_bool().unwrap_or(false) && st["last_error"].is_string() {
             assert!(st["last_error"].as_str().unwrap().contains("已清除"), "{st}");
+            assert!(st["last_error"].as_str().unwrap().contains("已清除本机其余 3 个文件"), "{st}");
             break;
         }
         assert!(std::time::Instant::now() < deadline, "sync did not finish: {st}");
@@ -507,6 +465,11 @@ fn sign_in_and_a_revocation_that_erases_the_tablet() {
     assert_eq!(info["enrolled"], false);
     assert!(info["villages"].as_array().unwrap().is_empty());
     assert_ne!(info["device_id"].as_str().unwrap(), device.to_string());
+    let left: Vec<String> = zoufang_scenarios::leaks::files_under(&data)
+        .iter()
+        .map(|p| p.strip_prefix(&data).unwrap().display().to_string())
+        .collect();
+    assert!(left.iter().all(|f| f.starts_with("zoufang.db")), "only the empty database remains: {left:?}");
 }
 
 /// The two 暗访 modes through the commands: an inspector's app seals, the county office's app makes its
@@ -534,17 +497,71 @@ fn inspector_and_county_office_modes() {
     assert_eq!((st["can_seal"].clone(), st["can_open"].clone()), (json!(false), json!(false)));
     let (_, msg) = office.err("open_inspection", json!({ "id": uuid::Uuid::now_v7() }));
     assert!(msg.contains("没有县扶贫办的私钥"), "{msg}");
-    let made = office.ok("sealing_key_generate", json!({}));
-    let private = made["private_key"].as_str().unwrap().to_string();
-    assert!(private.starts_with("ZOUFANG-OPEN-"));
-    assert_eq!(std::fs::read_to_string(made["backup_path"].as_str().unwrap()).unwrap().trim(), private);
-    let (_, msg) = office.err("sealing_key_generate", json!({}));
-    assert!(msg.contains("已有"), "{msg}");
+    // Its backup goes where the office chose, protected by a passphrase typed twice; a mismatch or a
+    // short one is refused before any key is made.
+    let media = tempfile::tempdir().unwrap();
+    let backup = media.path().join("县扶贫办私钥备份.zfkey");
+    let gen = |who: &App, pass: &str, again: &str, path: &std::path::Path| {
+        who.call("sealing_key_generate", json!({ "passphrase": pass, "again": again, "path": path }))
+    };
+    let e = gen(&office, "县扶贫办备份口令", "县扶贫办备份口令二", &backup).unwrap_err();
+    assert_eq!(e["field"], "again");
+    let e = gen(&office, "短口令", "短口令", &backup).unwrap_err();
+    assert_eq!(e["field"], "passphrase");
+    assert!(!backup.exists());
+    assert_eq!(office.ok("sealing_status", json!({}))["can_open"], false, "no key made");
+    let made = gen(&office, "县扶贫办备份口令", "县扶贫办备份口令", &backup).unwrap();
+    assert_eq!(made["backup_path"].as_str(), Some(backup.to_str().unwrap()));
+    let text = std::fs::read_to_string(&backup).unwrap();
+    assert!(!text.contains("ZOUFANG-OPEN-"), "the backup holds no key in clear");
+    assert!(text.contains(made["fingerprint"].as_str().unwrap()));
+    let e = gen(&office, "县扶贫办备份口令", "县扶贫办备份口令", &media.path().join("second.zfkey")).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("已有"), "{e}");
+    assert!(!media.path().join("second.zfkey").exists(), "a refused key leaves no file behind");
+    // A second backup of the key held; never over an existing file.
+    let again = media.path().join("第二份.zfkey");
+    office.ok(
+        "sealing_key_backup",
+        json!({ "passphrase": "另一份私钥的备份口令", "again": "另一份私钥的备份口令", "path": again }),
+    );
+    let e = office
+        .call(
+            "sealing_key_backup",
+            json!({ "passphrase": "另一份私钥的备份口令", "again": "另一份私钥的备份口令", "path": again }),
+        )
+        .unwrap_err();
+    assert_eq!(e["field"], "path");
     // An inspector cannot make the county's key; a bad import is refused at its field.
-    let (_, msg) = inspector.err("sealing_key_generate", json!({}));
-    assert!(msg.contains("只有县扶贫办"), "{msg}");
-    let (field, _) = office.err("sealing_key_import", json!({ "key": "not a key" }));
-    assert_eq!(field.as_deref(), Some("key"));
+    let e = gen(&inspector, "县扶贫办备份口令", "县扶贫办备份口令", &media.path().join("i.zfkey")).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("只有县扶贫办"), "{e}");
+    let (field, _) = office.err("sealing_key_import", json!({ "path": media.path().join("none"), "passphrase": "x" }));
+    assert_eq!(field.as_deref(), Some("path"));
+
+    // A second county-office device imports the backup: a wrong passphrase changes nothing.
+    let spare = enrol("县扶贫办备用机", Scope::County(county.clone()), zoufang_model::Role::County);
+    let (field, msg) = spare.err("sealing_key_import", json!({ "path": backup, "passphrase": "县扶贫办备份口令错" }));
+    assert_eq!((field.as_deref(), msg.as_str()), (Some("passphrase"), "备份口令不正确，私钥未导入"));
+    assert_eq!(spare.ok("sealing_status", json!({}))["can_open"], false);
+    let st = spare.ok("sealing_key_import", json!({ "path": backup, "passphrase": "县扶贫办备份口令" }));
+    assert_eq!(st["can_open"], true);
+    assert_eq!(st["opening_fingerprint"], made["fingerprint"]);
+
+    // A private key an earlier version left in clear in the data directory: found at unlock, protected
+    // with a passphrase, the clear file erased.
+    let keys = dir.path().join("县扶贫办").join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let old = zoufang_store::OpeningKey::generate();
+    std::fs::write(keys.join("县扶贫办暗访私钥-old.txt"), format!("{old}\n")).unwrap();
+    let clear = office.ok("clear_key_backups", json!({}));
+    assert_eq!(clear.as_array().unwrap().len(), 1);
+    let (field, _) = office.err("protect_key_backups", json!({ "passphrase": "县扶贫办备份口令", "again": "x" }));
+    assert_eq!(field.as_deref(), Some("again"));
+    let protected =
+        office.ok("protect_key_backups", json!({ "passphrase": "县扶贫办备份口令", "again": "县扶贫办备份口令" }));
+    assert_eq!(office.ok("clear_key_backups", json!({})), json!([]));
+    assert!(!keys.join("县扶贫办暗访私钥-old.txt").exists());
+    let p = std::path::PathBuf::from(protected[0].as_str().unwrap());
+    assert_eq!(zoufang_client::read_key_backup(&p, "县扶贫办备份口令").unwrap().to_string(), old.to_string());
 
     // The inspector syncs (gets the key), then seals findings about a household.
     inspector.ok("sync_now", json!({}));

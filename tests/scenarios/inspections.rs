@@ -180,6 +180,9 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
     assert_eq!(count(&village, "SELECT count(*) FROM inspection WHERE deleted = 0 AND inspector <> '村干部'"), 0);
 }
 
+/// The county office's private-key backup passphrase in the CLI tests.
+const PASSPHRASE: &str = "县扶贫办备份口令";
+
 #[test]
 fn the_inspection_commands() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,6 +193,13 @@ fn the_inspection_commands() {
         let code = server.storage.create_enrol_code_for(name, &Scope::County(county.clone()), role, 1, 30).unwrap();
         let out = cli_on(db).args(["init", "--server", &server.url, "--code", &code, "--name", name]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let run_with = |db: &std::path::Path, args: &[&str], passphrase: &str| {
+        let out = cli_on(db).args(args).env("ZOUFANG_BACKUP_PASSPHRASE", passphrase).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
     };
     let run = |db: &std::path::Path, args: &[&str]| {
         let out = cli_on(db).args(args).output().unwrap();
@@ -203,15 +213,21 @@ fn the_inspection_commands() {
     init(&office, Role::County, "县扶贫办");
     init(&inspector, Role::Inspector, "督查组平板");
     let backup = dir.path().join("county.key");
-    let (ok, text) = run(&office, &["sealing-key-new", "--backup", backup.to_str().unwrap()]);
+    // The backup passphrase is checked before anything is made.
+    let (ok, text) = run_with(&office, &["sealing-key-new", "--backup", backup.to_str().unwrap()], "short");
+    assert!(!ok && text.contains("至少需要 8"), "{text}");
+    assert!(!backup.exists());
+    let (ok, text) = run_with(&office, &["sealing-key-new", "--backup", backup.to_str().unwrap()], PASSPHRASE);
     assert!(ok && text.contains("指纹"), "{text}");
-    assert!(std::fs::read_to_string(&backup).unwrap().starts_with("ZOUFANG-OPEN-"));
+    let saved = std::fs::read_to_string(&backup).unwrap();
+    assert!(saved.contains("ZOUFANG-KEYBACKUP-1.") && !saved.contains("ZOUFANG-OPEN-"), "no key in clear: {saved}");
     #[cfg(unix)]
     assert_eq!(
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&backup).unwrap().permissions()) & 0o777,
         0o600
     );
-    let (ok, text) = run(&office, &["sealing-key-new", "--backup", dir.path().join("again.key").to_str().unwrap()]);
+    let (ok, text) =
+        run_with(&office, &["sealing-key-new", "--backup", dir.path().join("again.key").to_str().unwrap()], PASSPHRASE);
     assert!(!ok && text.contains("已有"), "a second key is not made over the first: {text}");
 
     // Before its first sync the inspector has no key: it says what to do.
@@ -272,11 +288,27 @@ fn the_inspection_commands() {
     run(&second, &["sync"]);
     let (ok, text) = run(&second, &["inspection-open", &id]);
     assert!(!ok && text.contains("sealing-key-import"), "{text}");
-    let (ok, text) = run(&second, &["sealing-key-import", backup.to_str().unwrap()]);
+    let (ok, text) = run_with(&second, &["sealing-key-import", backup.to_str().unwrap()], "县扶贫办备份口令错");
+    assert!(!ok && text.contains("备份口令不正确"), "a wrong passphrase imports nothing: {text}");
+    let (ok, text) = run(&second, &["inspection-open", &id]);
+    assert!(!ok && text.contains("sealing-key-import"), "{text}");
+    let (ok, text) = run_with(&second, &["sealing-key-import", backup.to_str().unwrap()], PASSPHRASE);
     assert!(ok, "{text}");
     let opened = dir.path().join("opened");
     let (ok, text) = run(&second, &["inspection-open", &id, "--photos", opened.to_str().unwrap()]);
     assert!(ok && text.contains(MARKER) && text.contains("照片 1：1600×1200"), "{text}");
     let image = std::fs::read(opened.join(format!("{id}-1.jpg"))).unwrap();
     assert_eq!(image, zoufang_media::process(&std::fs::read(&shot).unwrap()).unwrap().image);
+
+    // The spare device is lost: its next sync empties its database and erases its own files, and only
+    // those (the directory holds other devices' databases too).
+    assert!(dir.path().join("second.photos").exists(), "the sealed photo was fetched");
+    let spare = server.storage.devices().unwrap().into_iter().find(|d| d.name == "县扶贫办备用机").unwrap().id;
+    assert!(server.storage.revoke(spare, zoufang_server::RevokeMode::Lost).unwrap());
+    let (ok, text) = run(&second, &["sync"]);
+    assert!(!ok && text.contains("已清除本机其余"), "{text}");
+    assert!(!dir.path().join("second.photos").exists());
+    assert!(dir.path().join("second.db").exists() && office.exists() && inspector.exists());
+    let (_, text) = run(&second, &["--json", "households", "--limit", "1"]);
+    assert_eq!(text.trim(), "[]");
 }

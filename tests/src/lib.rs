@@ -11,6 +11,7 @@ use uuid::Uuid;
 use zoufang_model::Scope;
 pub use zoufang_server::Storage;
 
+pub mod leaks;
 pub mod world;
 use zoufang_server::{PgStorage, SqliteStorage};
 use zoufang_store::Store;

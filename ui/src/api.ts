@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, NewSealingKey, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
@@ -67,7 +67,9 @@ export const api = {
   importRoster: (fileName: string, bytes: Uint8Array) =>
     call<ImportResult>('import_roster', bytes, { 'x-file-name': encodeURIComponent(fileName) }),
   onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> => listen<ImportProgress>('import-progress', (e) => f(e.payload)),
-  exportReport: (kind: 'monthly' | 'ledger') => call<string>('export_report', { kind }),
+  exportFileName: (kind: 'monthly' | 'ledger' | 'rejections') => call<string>('export_file_name', { kind }),
+  exportReport: (kind: 'monthly' | 'ledger', path: string) => call<string>('export_report', { kind, path }),
+  saveRejections: (path: string, fullIds: boolean) => call<string>('save_rejections', { path, fullIds }),
   conflicts: (openOnly: boolean) => call<ConflictView[]>('conflicts', { openOnly }),
   resolveConflict: (id: string, value: JsonValue) => call<null>('resolve_conflict', { id, value }),
   archiveStatus: (household: string) => call<ArchiveStatus>('archive_status', { household }),
@@ -86,8 +88,13 @@ export const api = {
   openInspection: (id: string) => call<InspectionFindings>('open_inspection', { id }),
   rectifyInspection: (id: string, deadline: string, responsible: string | null) =>
     call<number>('rectify_inspection', { id, deadline, responsible }),
-  sealingKeyGenerate: () => call<NewSealingKey>('sealing_key_generate'),
-  sealingKeyImport: (key: string) => call<SealingStatus>('sealing_key_import', { key }),
+  sealingKeyGenerate: (passphrase: string, again: string, path: string) =>
+    call<KeyBackup>('sealing_key_generate', { passphrase, again, path }),
+  sealingKeyBackup: (passphrase: string, again: string, path: string) =>
+    call<KeyBackup>('sealing_key_backup', { passphrase, again, path }),
+  sealingKeyImport: (path: string, passphrase: string) => call<SealingStatus>('sealing_key_import', { path, passphrase }),
+  clearKeyBackups: () => call<string[]>('clear_key_backups'),
+  protectKeyBackups: (passphrase: string, again: string) => call<string[]>('protect_key_backups', { passphrase, again }),
   syncStatus: () => call<SyncStatus>('sync_status'),
   syncNow: () => call<null>('sync_now'),
   onSyncStatus: (f: (s: SyncStatus) => void): Promise<UnlistenFn> => listen<SyncStatus>('sync-status', (e) => f(e.payload)),

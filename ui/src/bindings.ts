@@ -488,7 +488,11 @@ row: number,
  */
 column: string, reason: string, };
 
-export type ImportResult = { summary: ImportSummary, report_path: string | null, };
+export type ImportResult = { summary: ImportSummary, 
+/**
+ * The file name to suggest for the rejection report, when rows were refused.
+ */
+rejections_name: string | null, };
 
 export type AppInfo = { device_id: string, enrolled: boolean, server_url: string | null, device_name: string | null, 
 /**
@@ -569,7 +573,7 @@ can_seal: boolean, sealing_fingerprint: string | null,
  */
 can_open: boolean, opening_fingerprint: string | null, };
 
-export type NewSealingKey = { private_key: string, fingerprint: string, backup_path: string, };
+export type KeyBackup = { fingerprint: string, backup_path: string, };
 
 export type SyncStatus = { enrolled: boolean, running: boolean, 
 /**

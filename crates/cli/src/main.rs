@@ -166,9 +166,13 @@ enum Cmd {
     /// same file again changes nothing.
     Import {
         file: PathBuf,
-        /// Where to write the report of rejected rows (default: next to the file, *.未导入.xlsx).
+        /// Where to write the report of rejected rows (default: next to the file, *.未导入.xlsx). Its
+        /// 身份证号 are masked as lists show them unless --full-ids.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Write the full 身份证号 into the report, to correct them.
+        #[arg(long)]
+        full_ids: bool,
     },
     /// Write a report as .xlsx: `monthly` (月报表, every report on its own sheet) or `ledger` (整改台账).
     Export {
@@ -241,13 +245,15 @@ enum Cmd {
         scope: String,
     },
     /// (County office) make the key pair 暗访 inspections are sealed to: the private key is kept in this
-    /// device's encrypted database and written to `--backup` (keep it safe: without it no inspection
-    /// can be opened), the public key is sent to the server for the county's inspectors.
+    /// device's encrypted database and its backup, encrypted with a backup passphrase (asked for twice,
+    /// or ZOUFANG_BACKUP_PASSPHRASE), written to `--backup` (keep it safe: without it no inspection can
+    /// be opened); the public key is sent to the server for the county's inspectors.
     SealingKeyNew {
         #[arg(long)]
         backup: PathBuf,
     },
-    /// (County office) use a private key from a backup file on this device (a new or second device).
+    /// (County office) use a private key from a backup file on this device (a new or second device);
+    /// the backup passphrase is asked for (or ZOUFANG_BACKUP_PASSPHRASE).
     SealingKeyImport { file: PathBuf },
     /// (Inspector) record a 暗访 inspection, sealed at once to the county office's key.
     Inspect {
@@ -319,6 +325,23 @@ fn read_password(prompt: &str) -> Result<String> {
     read_secret_line(prompt)
 }
 
+/// The private-key backup's passphrase: ZOUFANG_BACKUP_PASSPHRASE, or asked for (twice for a new one,
+/// checked before anything is made).
+fn backup_passphrase(new: bool) -> Result<String> {
+    if let Ok(p) = std::env::var("ZOUFANG_BACKUP_PASSPHRASE") {
+        if new {
+            zoufang_vault::backup::check_new_passphrase(&p, &p)?;
+        }
+        return Ok(p);
+    }
+    let p = read_secret_line("请输入私钥备份口令（至少 8 个字符），回车结束：")?;
+    if new {
+        let again = read_secret_line("请再输入一次备份口令：")?;
+        zoufang_vault::backup::check_new_passphrase(&p, &again)?;
+    }
+    Ok(p)
+}
+
 /// One line from stdin, not echoed when stdin is a terminal.
 fn read_secret_line(prompt: &str) -> Result<String> {
     use std::io::IsTerminal;
@@ -372,7 +395,13 @@ enum ExportKind {
     Ledger,
 }
 
-fn import(store: &mut Store, json: bool, file: &std::path::Path, report: Option<PathBuf>) -> Result<()> {
+fn import(
+    store: &mut Store,
+    json: bool,
+    file: &std::path::Path,
+    report: Option<PathBuf>,
+    full_ids: bool,
+) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let today = chrono::Local::now().date_naive();
@@ -389,9 +418,9 @@ fn import(store: &mut Store, json: bool, file: &std::path::Path, report: Option<
         }
     })?;
     let report_path = match (&rejected, report) {
-        (Some(bytes), path) => {
+        (Some(rejected), path) => {
             let path = path.unwrap_or_else(|| file.with_extension("未导入.xlsx"));
-            std::fs::write(&path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            std::fs::write(&path, rejected.xlsx(full_ids)?).with_context(|| format!("无法写入 {}", path.display()))?;
             Some(path)
         }
         (None, _) => None,
@@ -813,7 +842,14 @@ fn run() -> Result<()> {
         }
         Cmd::Sync { watch, interval } => {
             if !watch {
-                let r = zoufang_client::sync(&mut store)?;
+                let r = match zoufang_client::sync(&mut store) {
+                    Err(e @ zoufang_client::SyncError::Wiped { .. }) => {
+                        // The store has emptied the database; the device's other files go too.
+                        let erased = zoufang_client::erase_device_files(&cli.db, zoufang_client::DeviceDir::Shared);
+                        return Err(anyhow!("{e}。{}", erased.summary()));
+                    }
+                    other => other?,
+                };
                 out(json, &r, |r| {
                     format!(
                         "同步完成：上传 {} 条（已生效 {}，被覆盖 {}，重复 {}，拒收 {}），新冲突 {}；下载 {} 条记录的 {} 个字段；照片上传 {} 个、下载 {} 个；用时 {} 毫秒",
@@ -842,6 +878,10 @@ fn run() -> Result<()> {
                         r.pulled.fields
                     ),
                     AutoEvent::Retrying { error, wait } => eprintln!("同步失败：{error}；{} 秒后重试", wait.as_secs()),
+                    AutoEvent::Stopped(e @ zoufang_client::SyncError::Wiped { .. }) => {
+                        let erased = zoufang_client::erase_device_files(&cli.db, zoufang_client::DeviceDir::Shared);
+                        eprintln!("同步已停止：{e}。{}", erased.summary())
+                    }
                     AutoEvent::Stopped(e) => eprintln!("同步已停止：{e}"),
                 });
             }
@@ -914,7 +954,7 @@ fn run() -> Result<()> {
             std::fs::write(&path, &bytes).with_context(|| format!("写入 {} 失败", path.display()))?;
             println!("已保存 {}（{} KB）", path.display(), bytes.len() / 1024);
         }
-        Cmd::Import { file, report } => import(&mut store, json, &file, report)?,
+        Cmd::Import { file, report, full_ids } => import(&mut store, json, &file, report, full_ids)?,
         Cmd::Export { kind, out: path } => {
             let today = chrono::Local::now().date_naive();
             let bytes = match kind {
@@ -1024,7 +1064,9 @@ fn run() -> Result<()> {
             out(json, &json!({ "id": id }), |_| format!("用户 {login}（{name}，{}）已添加", req.role.label()))?;
         }
         Cmd::SealingKeyNew { backup } => {
-            // The backup file is made first, so a key is never put to use without somewhere to keep it.
+            // The passphrase is settled and the backup file made first, so a key is never put to use
+            // without a backup that opens.
+            let passphrase = backup_passphrase(true)?;
             let file = zoufang_client::create_key_backup(&backup)
                 .with_context(|| format!("无法创建私钥备份 {}（已存在的文件不会被覆盖）", backup.display()))?;
             let made = match zoufang_client::new_sealing_key(&mut store) {
@@ -1035,7 +1077,10 @@ fn run() -> Result<()> {
                     return Err(e.into());
                 }
             };
-            zoufang_client::write_key_backup(file, &made)?;
+            if let Err(e) = zoufang_client::write_key_backup(file, &made, &passphrase) {
+                let _ = std::fs::remove_file(&backup);
+                return Err(anyhow!("密钥已生成，但备份未写成（{e}）：请立即用 sealing-key-backup 另存一份"));
+            }
             let fingerprint = made.sealing_key().fingerprint();
             out(json, &json!({ "fingerprint": fingerprint, "backup": backup }), |_| {
                 format!(
@@ -1046,7 +1091,12 @@ fn run() -> Result<()> {
         }
         Cmd::SealingKeyImport { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("读取 {} 失败", file.display()))?;
-            let key: zoufang_store::OpeningKey = text.parse()?;
+            let passphrase = if zoufang_vault::backup::is_protected_backup(&text) {
+                backup_passphrase(false)?
+            } else {
+                String::new()
+            };
+            let key = zoufang_client::read_key_backup(&file, &passphrase)?;
             store.set_opening_key(&key)?;
             out(json, &json!({ "fingerprint": key.sealing_key().fingerprint() }), |_| {
                 format!("已导入私钥（指纹 {}）", key.sealing_key().fingerprint())

@@ -6,15 +6,20 @@
 //! or duplicating anything.
 
 mod auto;
+pub mod erase;
 mod http;
 mod photos;
 mod sealing;
 pub mod tls;
 
 pub use auto::{run_auto, run_auto_waking, AutoEvent, AutoOptions};
+pub use erase::{erase_device_files, DeviceDir, Erased};
 pub use http::{Client, Health};
 pub use photos::{fetch_photo, fetch_thumbs, inspection_photo, photo_image, upload_photos, PhotoReport};
-pub use sealing::{create_key_backup, new_sealing_key, write_key_backup};
+pub use sealing::{
+    clear_key_backups, create_key_backup, key_backup_name, new_sealing_key, protect_clear_key_backups, read_key_backup,
+    write_key_backup,
+};
 
 use serde::{Deserialize, Serialize};
 use std::time::Instant;

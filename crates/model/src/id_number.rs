@@ -88,6 +88,39 @@ impl IdNumber {
     }
 }
 
+/// `text` with every 身份证号-like run masked the way [`IdNumber::masked`] does: any run of 15 or more
+/// digits (the last may be X), valid or not, keeps its first six and last four characters. For files
+/// that leave the device (an import's rejection report), where a number may sit in any cell and may be
+/// the very mistake that got its row refused.
+pub fn mask_id_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_ascii_digit() || (j > i && matches!(chars[j], 'X' | 'x'))) {
+            if !chars[j].is_ascii_digit() {
+                j += 1;
+                break;
+            }
+            j += 1;
+        }
+        if j - i >= 15 {
+            out.extend(&chars[i..i + 6]);
+            out.extend(std::iter::repeat_n('*', j - i - 10));
+            out.extend(&chars[j - 4..j]);
+            i = j;
+        } else if j > i {
+            out.extend(&chars[i..j]);
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 impl TryFrom<String> for IdNumber {
     type Error = Problem;
     fn try_from(s: String) -> Result<Self, Problem> {
@@ -114,6 +147,28 @@ mod tests {
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    #[test]
+    fn id_like_runs_are_masked_anywhere_in_a_text() {
+        assert_eq!(mask_id_numbers("11010519491231002X"), "110105********002X");
+        assert_eq!(mask_id_numbers("号码 110105194912310021 与第 3 行重复"), "号码 110105********0021 与第 3 行重复");
+        assert_eq!(mask_id_numbers("110105491231002"), "110105*****1002", "15-digit numbers too");
+        assert_eq!(mask_id_numbers("13800001111"), "13800001111", "phone numbers are not 身份证号");
+        assert_eq!(mask_id_numbers("第 12 行"), "第 12 行");
+    }
+
+    proptest! {
+        #[test]
+        fn no_run_of_15_digits_survives_masking(s in "[0-9Xx龙 ,]{0,60}") {
+            let m = mask_id_numbers(&s);
+            prop_assert_eq!(m.chars().count(), s.chars().count(), "masking keeps the length");
+            let mut run = 0;
+            for c in m.chars() {
+                run = if c.is_ascii_digit() { run + 1 } else { 0 };
+                prop_assert!(run < 15, "{} → {}", s, m);
+            }
+        }
     }
 
     #[test]

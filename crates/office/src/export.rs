@@ -100,21 +100,24 @@ pub fn add_sheet(book: &mut Workbook, name: &str, headers: &[&str], rows: Vec<Ve
     Ok(())
 }
 
-/// The rejection report of an import: row, column, reason, then the row as it was in the file.
-pub fn rejections_xlsx(
+/// The rejection report of an import: row, column, reason, then the row as it was in the file, with
+/// every 身份证号-like number masked unless `full_ids`.
+pub(crate) fn rejections_xlsx(
     rejected: &[RowError],
     header: &[String],
-    originals: &HashMap<usize, &Vec<String>>,
+    originals: &HashMap<usize, Vec<String>>,
+    full_ids: bool,
 ) -> Result<Vec<u8>> {
+    let shown = |t: &str| if full_ids { t.to_string() } else { zoufang_model::id_number::mask_id_numbers(t) };
     let mut book = Workbook::new();
     let mut headers: Vec<&str> = vec!["行号", "列", "原因"];
     headers.extend(header.iter().map(String::as_str));
     let rows = rejected
         .iter()
         .map(|e| {
-            let mut row: Vec<Cell> = vec![Cell::Num(e.row as f64), e.column.as_str().into(), e.reason.as_str().into()];
+            let mut row: Vec<Cell> = vec![Cell::Num(e.row as f64), e.column.as_str().into(), shown(&e.reason).into()];
             if let Some(cells) = originals.get(&e.row) {
-                row.extend(cells.iter().map(|c| Cell::Text(c.clone())));
+                row.extend(cells.iter().map(|c| Cell::Text(shown(c))));
             }
             row
         })

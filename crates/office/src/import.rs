@@ -80,6 +80,29 @@ fn data_rows(sheet: &Sheet, header_row: usize) -> Vec<(usize, &Vec<String>)> {
         .collect()
 }
 
+/// The rows an import refused, held in memory (never written to the device) until the person saves
+/// the report where they choose, or leaves the screen.
+#[derive(Debug, Clone)]
+pub struct Rejections {
+    header: Vec<String>,
+    rejected: Vec<RowError>,
+    originals: HashMap<usize, Vec<String>>,
+}
+
+impl Rejections {
+    /// The report as .xlsx: row, column, reason, then the row as it was in the file. 身份证号 are masked
+    /// as the app's lists show them unless `full_ids` (the person asked for the full numbers to correct
+    /// them).
+    pub fn xlsx(&self, full_ids: bool) -> Result<Vec<u8>> {
+        crate::export::rejections_xlsx(&self.rejected, &self.header, &self.originals, full_ids)
+    }
+
+    /// How many rows were refused.
+    pub fn rows(&self) -> usize {
+        self.originals.len()
+    }
+}
+
 /// Imports a roster file. Returns what was done and, when rows were refused, the rejection report as
 /// .xlsx bytes (row, column, reason and the row as it was).
 pub fn import_roster(
@@ -88,7 +111,7 @@ pub fn import_roster(
     bytes: Vec<u8>,
     today: NaiveDate,
     progress: &mut dyn FnMut(ImportProgress),
-) -> Result<(ImportSummary, Option<Vec<u8>>)> {
+) -> Result<(ImportSummary, Option<Rejections>)> {
     let started = Instant::now();
     let sheet = read(file_name, bytes)?;
     let header = find_header(&sheet.rows).ok_or(OfficeError::NoHeader)?;
@@ -200,9 +223,12 @@ pub fn import_roster(
     let report = if p.rejected.is_empty() {
         None
     } else {
-        let header_names = sheet.rows.get(header.row).cloned().unwrap_or_default();
-        let originals: HashMap<usize, &Vec<String>> = rows.iter().map(|(r, c)| (*r, *c)).collect();
-        Some(crate::export::rejections_xlsx(&p.rejected, &header_names, &originals)?)
+        let refused: std::collections::HashSet<usize> = p.rejected.iter().map(|e| e.row).collect();
+        Some(Rejections {
+            header: sheet.rows.get(header.row).cloned().unwrap_or_default(),
+            rejected: p.rejected.clone(),
+            originals: rows.iter().filter(|(r, _)| refused.contains(r)).map(|(r, c)| (*r, (*c).clone())).collect(),
+        })
     };
     s.rejected = p.rejected;
     s.millis = started.elapsed().as_millis() as u64;

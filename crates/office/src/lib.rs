@@ -12,7 +12,7 @@ pub mod read;
 pub mod rows;
 pub mod sample;
 
-pub use import::{import_roster, ImportProgress, ImportSummary};
+pub use import::{import_roster, ImportProgress, ImportSummary, Rejections};
 pub use plan::RowError;
 
 /// What can go wrong reading or writing an office file (row problems are `RowError`s, not this).

@@ -55,7 +55,23 @@ fn roster_of_30000_households_with_errors() {
     assert_eq!(reasons("不存在村"), 600);
     assert_eq!(reasons("没有户主行"), exp.rows_rejected - 4 * 600);
     assert_eq!(s.rejected.iter().filter(|e| e.column == "姓名").count(), 600);
-    let mut report = read_back(&report.expect("a rejection report"));
+    let report = report.expect("a rejection report");
+    assert_eq!(report.rows(), s.rows_rejected);
+    // 身份证号 are masked as the lists show them, unless the full numbers are asked for to correct them.
+    let id_runs = |bytes: &[u8]| {
+        let mut book = read_back(bytes);
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        sheet
+            .cells()
+            .filter(|(_, _, c)| {
+                let t = c.to_string();
+                t.len() >= 15 && t.chars().filter(char::is_ascii_digit).count() >= 15
+            })
+            .count()
+    };
+    assert_eq!(id_runs(&report.xlsx(false).unwrap()), 0, "no full 身份证号 in the masked report");
+    assert!(id_runs(&report.xlsx(true).unwrap()) >= 600, "the full numbers when asked for");
+    let mut report = read_back(&report.xlsx(false).unwrap());
     let sheet = report.worksheet_range_at(0).unwrap().unwrap();
     assert_eq!(sheet.get((0, 0)).unwrap().to_string(), "行号");
     assert_eq!(sheet.get((0, 3)).unwrap().to_string(), "户编号", "the roster's own columns follow");

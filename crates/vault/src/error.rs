@@ -9,6 +9,12 @@ pub enum VaultError {
     Undecryptable,
     #[error("密封内容无法打开：密钥不对，或内容已损坏")]
     Unsealable,
+    #[error("备份口令至少需要 {0} 个字符")]
+    PassphraseTooShort(usize),
+    #[error("两次输入的备份口令不一致")]
+    PassphraseMismatch,
+    #[error("备份口令不正确，私钥未导入")]
+    WrongPassphrase,
     #[error("密钥格式无效：{0}")]
     BadKey(String),
 }

@@ -6,7 +6,9 @@
 //! - [`SealingKey`] / [`OpeningKey`]: 暗访 inspections are sealed to the county office's X25519 public key
 //!   (libsodium's sealed box: an ephemeral key pair per message, XSalsa20-Poly1305). Whoever holds only
 //!   the public key — the inspector's device, the server, a township — can seal but never open.
+//! - [`backup`]: the county office's private key in a file of its own, encrypted with a passphrase.
 
+pub mod backup;
 mod error;
 mod files;
 mod seal;

@@ -31,6 +31,15 @@ impl OpeningKey {
         SealingKey(self.0.public_key())
     }
 
+    /// The raw secret, for [`crate::backup`] to encrypt (the caller zeroes its copy).
+    pub(crate) fn secret_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    pub(crate) fn from_secret_bytes(bytes: [u8; 32]) -> OpeningKey {
+        OpeningKey(SecretKey::from(bytes))
+    }
+
     /// Opens what was sealed to this key's public half.
     pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>> {
         self.0.unseal(sealed).map_err(|_| VaultError::Unsealable)

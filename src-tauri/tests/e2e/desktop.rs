@@ -60,6 +60,11 @@ pub fn xvfb() -> Display {
 
 /// tauri-driver with the app's environment (data directory, server to suggest, enrolment code).
 pub fn driver(display: &Display, env: &[(&str, String)]) -> (Proc, String) {
+    driver_logged(display, env, None)
+}
+
+/// The same, with the driver's and the app's output written to `log`.
+pub fn driver_logged(display: &Display, env: &[(&str, String)], log: Option<&std::path::Path>) -> (Proc, String) {
     let port = free_port();
     let native = free_port();
     let webkit = tool("WebKitWebDriver");
@@ -75,7 +80,8 @@ pub fn driver(display: &Display, env: &[(&str, String)]) -> (Proc, String) {
         .process_group(0)
         .stdout(Stdio::null());
     // ZOUFANG_E2E_LOG=<file>: the driver's and the app's output, for looking into a failure.
-    match std::env::var_os("ZOUFANG_E2E_LOG").and_then(|p| std::fs::File::create(p).ok()) {
+    let log = log.map(|p| p.as_os_str().to_owned()).or_else(|| std::env::var_os("ZOUFANG_E2E_LOG"));
+    match log.and_then(|p| std::fs::File::create(p).ok()) {
         Some(f) => cmd.stderr(f),
         None => cmd.stderr(Stdio::null()),
     };

@@ -9,7 +9,7 @@
 mod desktop;
 mod webdriver;
 
-use desktop::{driver, tool, xvfb, Display, ONE_AT_A_TIME};
+use desktop::{driver, driver_logged, tool, xvfb, Display, ONE_AT_A_TIME};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -58,13 +58,29 @@ fn the_app_end_to_end() {
     let village = villages[0];
     let code = server.storage.create_enrol_code("花桥村工作队平板", &Scope::Village(village), 1).unwrap();
     let display = xvfb();
-    let (_driver, url) = driver(
+    // The app's whole footprint lands in directories of this test: its home (the WebView's and the
+    // platform's per-user directories under it) and its temporary directory, for the scan at the end.
+    let home = dir.path().join("home");
+    let tmp = dir.path().join("tmp");
+    let chosen = dir.path().join("chosen");
+    for d in [&home, &tmp, &chosen] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let log = dir.path().join("app.log");
+    let data = dir.path().join("device");
+    let (_driver, url) = driver_logged(
         &display,
         &[
-            ("ZOUFANG_DATA_DIR", dir.path().join("device").display().to_string()),
+            ("ZOUFANG_DATA_DIR", data.display().to_string()),
             ("ZOUFANG_SERVER", server.url.clone()),
             ("ZOUFANG_ENROL_CODE", code),
+            ("HOME", home.display().to_string()),
+            ("XDG_DATA_HOME", home.join(".local/share").display().to_string()),
+            ("XDG_CACHE_HOME", home.join(".cache").display().to_string()),
+            ("XDG_CONFIG_HOME", home.join(".config").display().to_string()),
+            ("TMPDIR", tmp.display().to_string()),
         ],
+        Some(&log),
     );
     let s = ok(Session::start(&url, &app_binary()));
 
@@ -254,9 +270,16 @@ fn the_app_end_to_end() {
     ok(s.wait("[data-testid=gap-count]", LONG));
     ok(s.wait_text("未达标户数", LONG));
     shot(&display, "12-reports");
+    // Exports leave through the save dialog, after the personal-data warning (the platform's dialog
+    // answered here with a place outside the data directory, as the person would choose).
     ok(s.click("[data-testid=export-monthly]"));
+    ok(s.wait_text("个人信息", LONG));
+    shot(&display, "12b-export-warning");
+    ok(s.click(".van-dialog__confirm"));
+    answer_save_dialog(&display, &chosen.join("monthly-report.xlsx"));
     ok(s.wait_text("已导出", LONG));
-    ok(s.wait_text("月报表-", LONG));
+    ok(s.wait_text("monthly-report.xlsx", LONG));
+    assert!(std::fs::read(chosen.join("monthly-report.xlsx")).unwrap().starts_with(b"PK"));
 
     // Import a roster chosen in the file picker (set here as the picker would), with one bad row.
     ok(s.click("[data-testid=open-import]"));
@@ -272,6 +295,12 @@ fn the_app_end_to_end() {
     ok(s.wait("[data-testid=import-result]", LONG));
     ok(s.wait_text("没有户主行", LONG));
     shot(&display, "13-import");
+    ok(s.click("[data-testid=save-rejections]"));
+    ok(s.wait(".van-dialog__confirm", LONG));
+    ok(s.click(".van-dialog__confirm"));
+    answer_save_dialog(&display, &chosen.join("rejected-rows.xlsx"));
+    ok(s.wait("[data-testid=rejections-saved]", LONG));
+    assert!(chosen.join("rejected-rows.xlsx").exists());
 
     // 一户一档: photograph a page (a JPEG drawn here, set in the picker as the camera would), then a PDF
     // the same way, which is refused with a reason; the page shows as waiting for upload or uploaded.
@@ -302,8 +331,83 @@ fn the_app_end_to_end() {
     ok(s.click("[data-testid=exit-pass]"));
     ok(s.wait_text("不符合退出标准", LONG));
     shot(&display, "11-exit");
+
+    // 10. Nothing personal in clear anywhere the app wrote: its data directory (the WebView's storage
+    // inside it), its home and temporary directories, its log.
+    let head = other.household(h).unwrap().unwrap();
+    let mut texts = vec![head.head_name.clone(), "龙小凤".to_string(), good.as_str().to_string(), "欧阳明".into()];
+    texts.extend(head.head_id_number.as_ref().map(|i| i.as_str().to_string()));
+    texts.push("户主在家，反映冬季取暖困难".into());
+    let needles = zoufang_scenarios::leaks::Needles::new(&texts);
+    let scanned = [data.as_path(), home.as_path(), tmp.as_path(), log.as_path()];
+    assert!(
+        zoufang_scenarios::leaks::files_under(&data.join("webview")).len() > 1,
+        "the WebView keeps its files in the data directory"
+    );
+    let hits: Vec<String> = needles.scan(&scanned).iter().map(|h| h.to_string()).collect();
+    assert_eq!(hits, Vec::<String>::new(), "personal data in clear");
+    needles.control(&dir.path().join("control"));
+    assert_eq!(needles.missed(&[dir.path().join("control").as_path()]), Vec::<String>::new());
+
+    // 11. The tablet is lost: revoked, its next sync erases it and the app is back at enrolment.
+    let device = server.storage.devices().unwrap().into_iter().find(|d| d.name == "花桥村工作队平板").unwrap().id;
+    assert!(server.storage.revoke(device, zoufang_server::RevokeMode::Lost).unwrap());
+    ok(s.navigate_hash("#/sync"));
+    ok(s.click("[data-testid=sync-now]"));
+    ok(s.wait("[data-testid=enrol-submit]", LONG));
+    ok(s.wait_text("已清除本机其余", LONG));
+    shot(&display, "20-wiped");
     s.quit();
+    drop(_driver);
+    std::thread::sleep(Duration::from_millis(500));
+    // Besides the emptied database, only what the WebView wrote for the enrolment screen after the wipe.
+    let left: Vec<String> = zoufang_scenarios::leaks::files_under(&data)
+        .iter()
+        .map(|p| p.strip_prefix(&data).unwrap().display().to_string())
+        .filter(|f| !f.starts_with("zoufang.db"))
+        .collect();
+    assert!(left.iter().all(|f| f.starts_with(zoufang_app::WEBVIEW_DIR)), "{left:?}");
+    let hits: Vec<String> = needles.scan(&scanned).iter().map(|h| h.to_string()).collect();
+    assert_eq!(hits, Vec::<String>::new(), "personal data left after the wipe");
     drop(server);
+}
+
+/// Answers the platform's save dialog (GTK's file chooser, found by its title) with `path`, as a person
+/// typing it would.
+fn answer_save_dialog(d: &Display, path: &Path) {
+    let run = |args: &[&str]| {
+        Command::new(tool("xdotool"))
+            .args(args)
+            .env("DISPLAY", &d.name)
+            .env("LC_ALL", "C.UTF-8")
+            .output()
+            .expect("run xdotool")
+    };
+    let xdo = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "xdotool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let name = |w: &str| String::from_utf8_lossy(&run(&["getwindowname", w]).stdout).trim().to_string();
+    // Matched by name in Rust: xdotool's own search does not match non-ASCII titles.
+    let end = Instant::now() + LONG;
+    loop {
+        let all = xdo(&["search", "--name", ".*"]);
+        if all.lines().any(|w| name(w) == "选择保存位置") {
+            break;
+        }
+        assert!(Instant::now() < end, "the save dialog did not open");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Without a window manager the dialog opens at the top left and is focused by clicking into its
+    // name field (X refuses to give it the focus directly).
+    std::thread::sleep(Duration::from_millis(1000));
+    xdo(&["mousemove", "--sync", "570", "27", "click", "1"]);
+    std::thread::sleep(Duration::from_millis(300));
+    // Typed into the focused dialog through the X test extension (GTK ignores synthetic events).
+    xdo(&["key", "ctrl+a"]);
+    xdo(&["type", "--delay", "20", &path.display().to_string()]);
+    xdo(&["key", "Return"]);
 }
 
 /// Script that sets a file built by `make` (which defines `bytes`) in a file input, as a camera or a
