@@ -41,6 +41,7 @@ pub const COMMANDS: &[&str] = &[
     "inspection_coverage",
     "open_inspection",
     "rectify_inspection",
+    "check_backup_passphrase",
     "sealing_key_generate",
     "sealing_key_import",
     "sealing_key_backup",

@@ -51,6 +51,12 @@ fn backed_up(path: PathBuf, file: std::fs::File, key: &OpeningKey, passphrase: &
     Ok(KeyBackup { fingerprint: key.sealing_key().fingerprint(), backup_path: path.display().to_string() })
 }
 
+/// Checks a new backup passphrase, typed twice, before the window opens the save dialog.
+#[tauri::command]
+pub fn check_backup_passphrase(passphrase: String, again: String) -> CmdResult<()> {
+    zoufang_vault::backup::check_new_passphrase(&passphrase, &again).map_err(passphrase_error)
+}
+
 /// Makes the county's key pair (county office): the public key goes to the server, the private key
 /// stays in the encrypted database and its backup, encrypted with `passphrase`, is written to `path`.
 #[tauri::command]

@@ -82,6 +82,7 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
         inspection_commands::inspection_coverage,
         inspection_commands::open_inspection,
         inspection_commands::rectify_inspection,
+        key_commands::check_backup_passphrase,
         key_commands::sealing_key_generate,
         key_commands::sealing_key_backup,
         key_commands::sealing_key_import,

@@ -504,6 +504,12 @@ fn inspector_and_county_office_modes() {
     let gen = |who: &App, pass: &str, again: &str, path: &std::path::Path| {
         who.call("sealing_key_generate", json!({ "passphrase": pass, "again": again, "path": path }))
     };
+    let (field, _) = office.err("check_backup_passphrase", json!({ "passphrase": "县扶贫办备份口令", "again": "x" }));
+    assert_eq!(field.as_deref(), Some("again"));
+    assert_eq!(
+        office.ok("check_backup_passphrase", json!({ "passphrase": "县扶贫办备份口令", "again": "县扶贫办备份口令" })),
+        Value::Null
+    );
     let e = gen(&office, "县扶贫办备份口令", "县扶贫办备份口令二", &backup).unwrap_err();
     assert_eq!(e["field"], "again");
     let e = gen(&office, "短口令", "短口令", &backup).unwrap_err();

@@ -88,6 +88,7 @@ export const api = {
   openInspection: (id: string) => call<InspectionFindings>('open_inspection', { id }),
   rectifyInspection: (id: string, deadline: string, responsible: string | null) =>
     call<number>('rectify_inspection', { id, deadline, responsible }),
+  checkBackupPassphrase: (passphrase: string, again: string) => call<null>('check_backup_passphrase', { passphrase, again }),
   sealingKeyGenerate: (passphrase: string, again: string, path: string) =>
     call<KeyBackup>('sealing_key_generate', { passphrase, again, path }),
   sealingKeyBackup: (passphrase: string, again: string, path: string) =>

@@ -503,9 +503,6 @@ fn inspector_and_county_office_in_the_app() {
     ] {
         std::fs::create_dir_all(d).unwrap();
         let mut store = server.device_as(&d.join("zoufang.db"), who, Scope::County(county.clone()), role);
-        if role == zoufang_model::Role::County {
-            zoufang_client::new_sealing_key(&mut store).unwrap();
-        }
         zoufang_client::sync(&mut store).unwrap();
         store.set_operator(who).unwrap();
     }
@@ -515,6 +512,38 @@ fn inspector_and_county_office_in_the_app() {
         ok(s.fill("input[name=secret]", zoufang_scenarios::UNLOCK));
         ok(s.click("[data-testid=unlock-submit]"));
     };
+
+    // The county office makes its key pair: the backup passphrase twice (a mismatch refused), the
+    // personal-data warning, then the backup saved through the platform's dialog onto "its USB stick".
+    let usb = dir.path().join("usb");
+    std::fs::create_dir_all(&usb).unwrap();
+    let (driver_proc, url) = driver(&display, &[("ZOUFANG_DATA_DIR", office_dir.display().to_string())]);
+    let s = ok(Session::start(&url, &app_binary()));
+    unlock(&s);
+    ok(s.wait("[data-nav='/inspections']", LONG));
+    ok(s.click("[data-nav='/inspections']"));
+    ok(s.wait("[data-testid=key-panel]", LONG));
+    ok(s.fill("input[name=passphrase]", "县扶贫办备份口令"));
+    ok(s.fill("input[name=again]", "县扶贫办备份口令二"));
+    ok(s.click("[data-testid=key-generate]"));
+    ok(s.wait_text("两次输入的备份口令不一致", LONG));
+    ok(s.fill("input[name=again]", "县扶贫办备份口令"));
+    shot(&display, "16a-county-key");
+    ok(s.click("[data-testid=key-generate]"));
+    ok(s.wait(".van-dialog__confirm", LONG));
+    ok(s.wait_text("全县所有暗访记录", LONG));
+    ok(s.click(".van-dialog__confirm"));
+    answer_save_dialog(&display, &usb.join("county-key.zfkey"));
+    ok(s.wait("[data-testid=backup-path]", LONG));
+    shot(&display, "16b-county-key-saved");
+    let backup = std::fs::read_to_string(usb.join("county-key.zfkey")).unwrap();
+    assert!(backup.contains("ZOUFANG-KEYBACKUP-1.") && !backup.contains("ZOUFANG-OPEN-"));
+    s.quit();
+    drop(driver_proc);
+    let mut inspector = zoufang_scenarios::open_device(&inspector_dir.join("zoufang.db"));
+    zoufang_client::sync(&mut inspector).unwrap();
+    assert!(inspector.sealing_key().unwrap().is_some(), "the inspector has the county's public key");
+    drop(inspector);
 
     // The inspector: households only, a hint, no village screens.
     let (driver_proc, url) = driver(&display, &[("ZOUFANG_DATA_DIR", inspector_dir.display().to_string())]);
