@@ -82,7 +82,7 @@ fn percent(p: Progress) -> (u8, String) {
 }
 
 /// After a revocation's wipe: every other file of the data directory (the WebView's storage among
-/// them), and what the WebView holds in memory.
+/// them), the platform's directories for the app's identifier, and what the WebView holds in memory.
 fn erase_the_rest<R: tauri::Runtime>(app: &tauri::AppHandle<R>, db: &std::path::Path) -> zoufang_client::Erased {
     use tauri::Manager;
     for w in app.webview_windows().values() {
@@ -91,7 +91,17 @@ fn erase_the_rest<R: tauri::Runtime>(app: &tauri::AppHandle<R>, db: &std::path::
     if let Some(state) = app.try_state::<AppState>() {
         state.set_rejections(None);
     }
-    zoufang_client::erase_device_files(db, zoufang_client::DeviceDir::Own)
+    let mut erased = zoufang_client::erase_device_files(db, zoufang_client::DeviceDir::Own);
+    // The platform's per-user directories for the app's identifier, where earlier versions' WebView
+    // kept its storage and WebKit may keep caches: emptied too, unless the data directory is inside one.
+    let data = db.parent().unwrap_or(std::path::Path::new("."));
+    let path = app.path();
+    for dir in [path.app_data_dir(), path.app_local_data_dir(), path.app_cache_dir()].into_iter().flatten() {
+        if dir.exists() && !data.starts_with(&dir) {
+            zoufang_client::erase::erase_contents(&dir, &mut erased);
+        }
+    }
+    erased
 }
 
 impl AppState {

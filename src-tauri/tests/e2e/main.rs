@@ -367,6 +367,11 @@ fn the_app_end_to_end() {
         .filter(|f| !f.starts_with("zoufang.db"))
         .collect();
     assert!(left.iter().all(|f| f.starts_with(zoufang_app::WEBVIEW_DIR)), "{left:?}");
+    // The platform's directories for the app's identifier hold nothing either.
+    for d in [home.join(".local/share/cn.zoufang.app"), home.join(".cache/cn.zoufang.app")] {
+        let files = zoufang_scenarios::leaks::files_under(&d);
+        assert!(files.is_empty(), "{files:?}");
+    }
     let hits: Vec<String> = needles.scan(&scanned).iter().map(|h| h.to_string()).collect();
     assert_eq!(hits, Vec::<String>::new(), "personal data left after the wipe");
     drop(server);
