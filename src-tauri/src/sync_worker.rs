@@ -94,10 +94,13 @@ fn erase_the_rest<R: tauri::Runtime>(app: &tauri::AppHandle<R>, db: &std::path::
     let mut erased = zoufang_client::erase_device_files(db, zoufang_client::DeviceDir::Own);
     // The platform's per-user directories for the app's identifier, where earlier versions' WebView
     // kept its storage and WebKit may keep caches: emptied too, unless the data directory is inside one.
+    // Only a directory named after the identifier: never a parent such as `~/.local/share` itself.
     let data = db.parent().unwrap_or(std::path::Path::new("."));
+    let id = app.config().identifier.clone();
     let path = app.path();
     for dir in [path.app_data_dir(), path.app_local_data_dir(), path.app_cache_dir()].into_iter().flatten() {
-        if dir.exists() && !data.starts_with(&dir) {
+        let named = !id.is_empty() && dir.file_name().is_some_and(|n| n == id.as_str());
+        if named && dir.exists() && !data.starts_with(&dir) {
             zoufang_client::erase::erase_contents(&dir, &mut erased);
         }
     }
