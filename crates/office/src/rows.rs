@@ -83,13 +83,27 @@ fn schooling(s: &str) -> Option<Schooling> {
     })
 }
 
+/// 贫困户属性 as registers and the provinces' exports write it: the national register's own
+/// 「特困供养贫困户」 and the older 扶贫户 / 五保 forms among them.
 fn attribute(s: &str) -> Option<Attribute> {
     Attribute::parse(s).or(match s {
-        "一般户" => Some(Attribute::General),
-        "低保户" | "低保" => Some(Attribute::Dibao),
-        "特困户" | "五保户" | "五保贫困户" | "特困" => Some(Attribute::Tekun),
+        "一般户" | "一般扶贫户" => Some(Attribute::General),
+        "低保户" | "低保" | "低保扶贫户" | "低保贫困户" => Some(Attribute::Dibao),
+        "特困户"
+        | "特困"
+        | "特困供养"
+        | "特困供养贫困户"
+        | "特困供养扶贫户"
+        | "五保户"
+        | "五保贫困户"
+        | "五保扶贫户" => Some(Attribute::Tekun),
         _ => None,
     })
+}
+
+/// The words a vocabulary accepts, for the message that refuses another one.
+fn allowed<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> String {
+    all.iter().map(|v| label(*v)).collect::<Vec<_>>().join("、")
 }
 
 fn status(s: &str) -> Option<HouseholdStatus> {
@@ -172,23 +186,24 @@ pub fn parse_row(header: &Header, cells: &[String], row: usize, today: NaiveDate
     let relation = match relation_raw.as_str() {
         "" => None,
         r => relation(r).or_else(|| {
-            err(Column::Relation, format!("无法识别的与户主关系「{r}」"));
+            let words = allowed(Relation::ALL, Relation::label);
+            err(Column::Relation, format!("无法识别的与户主关系「{r}」，应为：{words}"));
             None
         }),
     };
-    let mut vocab = |c: Column, f: &dyn Fn(&str) -> Option<()>| {
+    let mut vocab = |c: Column, f: &dyn Fn(&str) -> Option<()>, words: String| {
         if let Some(v) = cell(c) {
             if f(&v).is_none() {
-                err(c, format!("无法识别的取值「{v}」"));
+                err(c, format!("无法识别的取值「{v}」，应为：{words}"));
             }
         }
     };
-    vocab(Column::Sex, &|v| Sex::parse(v).map(|_| ()));
-    vocab(Column::Health, &|v| health(v).map(|_| ()));
-    vocab(Column::Labor, &|v| labor(v).map(|_| ()));
-    vocab(Column::Schooling, &|v| schooling(v).map(|_| ()));
-    vocab(Column::Attribute, &|v| attribute(v).map(|_| ()));
-    vocab(Column::Status, &|v| status(v).map(|_| ()));
+    vocab(Column::Sex, &|v| Sex::parse(v).map(|_| ()), allowed(Sex::ALL, Sex::label));
+    vocab(Column::Health, &|v| health(v).map(|_| ()), allowed(Health::ALL, Health::label));
+    vocab(Column::Labor, &|v| labor(v).map(|_| ()), allowed(Labor::ALL, Labor::label));
+    vocab(Column::Schooling, &|v| schooling(v).map(|_| ()), allowed(Schooling::ALL, Schooling::label));
+    vocab(Column::Attribute, &|v| attribute(v).map(|_| ()), allowed(Attribute::ALL, Attribute::label));
+    vocab(Column::Status, &|v| status(v).map(|_| ()), allowed(HouseholdStatus::ALL, HouseholdStatus::label));
     let mut causes = Vec::new();
     if let Some(v) = cell(Column::Causes) {
         for part in v.split([',', '，', '、', '/', ';', '；', ' ']).filter(|p| !p.trim().is_empty()) {
@@ -198,7 +213,10 @@ pub fn parse_row(header: &Header, cells: &[String], row: usize, today: NaiveDate
                 None => errors.push(RowError {
                     row,
                     column: Column::Causes.label().into(),
-                    reason: format!("无法识别的致贫原因「{part}」"),
+                    reason: format!(
+                        "无法识别的致贫原因「{part}」，应为：{}",
+                        allowed(PovertyCause::ALL, PovertyCause::label)
+                    ),
                 }),
             }
         }
@@ -278,6 +296,35 @@ mod tests {
     }
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    #[test]
+    fn the_registers_words_for_the_household_attribute() {
+        for (word, want) in [
+            ("一般贫困户", Attribute::General),
+            ("一般扶贫户", Attribute::General),
+            ("低保贫困户", Attribute::Dibao),
+            ("低保扶贫户", Attribute::Dibao),
+            ("特困供养贫困户", Attribute::Tekun),
+            ("特困供养户", Attribute::Tekun),
+            ("五保贫困户", Attribute::Tekun),
+        ] {
+            assert_eq!(attribute(word), Some(want), "{word}");
+        }
+        assert_eq!(attribute("贫困户"), None);
+    }
+
+    #[test]
+    fn an_unknown_word_is_refused_with_the_words_allowed() {
+        let cells: Vec<String> = ["7001", "红阳村/一组", "龙国富", "户主", "", "很好", "特别户", "因病", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let errors = parse_row(&header(), &cells, 4, today()).unwrap_err();
+        let health = errors.iter().find(|e| e.column == "健康状况").unwrap();
+        assert!(health.reason.contains("「很好」") && health.reason.contains("长期慢性病"), "{}", health.reason);
+        let attr = errors.iter().find(|e| e.column == "贫困户属性").unwrap();
+        assert!(attr.reason.contains("一般贫困户、低保贫困户、特困供养户"), "{}", attr.reason);
     }
     fn cells(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
