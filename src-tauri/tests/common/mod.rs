@@ -34,16 +34,7 @@ impl App {
 
     /// Calls a command; `Err` holds the serialised `CmdError`.
     pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let req = InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.window, req).map(|b| b.deserialize::<Value>().expect("json response"))
+        self.invoke(cmd, InvokeBody::Json(args), Default::default())
     }
 
     pub fn ok(&self, cmd: &str, args: Value) -> Value {
@@ -56,13 +47,18 @@ impl App {
         for (k, v) in headers {
             map.insert(*k, v.parse().expect("header value"));
         }
+        self.invoke(cmd, InvokeBody::Raw(body), map)
+    }
+
+    /// One request through the IPC layer, as the window sends it.
+    fn invoke(&self, cmd: &str, body: InvokeBody, headers: tauri::http::HeaderMap) -> Result<Value, Value> {
         let req = InvokeRequest {
             cmd: cmd.into(),
             callback: CallbackFn(0),
             error: CallbackFn(1),
             url: "tauri://localhost".parse().expect("url"),
-            body: InvokeBody::Raw(body),
-            headers: map,
+            body,
+            headers,
             invoke_key: INVOKE_KEY.to_string(),
         };
         get_ipc_response(&self.window, req).map(|b| b.deserialize::<Value>().expect("json response"))
