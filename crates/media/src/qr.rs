@@ -90,6 +90,11 @@ pub fn read_image(img: &GrayImage) -> Result<String, QrError> {
     if let Some(t) = attempt(img) {
         return Ok(t);
     }
+    // Sensor noise on a blurred print breaks the finder patterns apart under a local threshold;
+    // smoothed and cut at one global level (Otsu's) they come back whole.
+    if let Some(t) = attempt(&binarized(&image::imageops::blur(img, 1.5))) {
+        return Ok(t);
+    }
     let longest = img.width().max(img.height());
     for target in [1600u32, 1000, 640] {
         if longest > target {
@@ -102,6 +107,36 @@ pub fn read_image(img: &GrayImage) -> Result<String, QrError> {
         }
     }
     Err(if found { QrError::Unreadable } else { QrError::NotFound })
+}
+
+/// The image cut into black and white at the level that best separates its two tones (Otsu's
+/// method: the level maximising the variance between the darker and the lighter pixels).
+fn binarized(img: &GrayImage) -> GrayImage {
+    let mut histogram = [0u64; 256];
+    for p in img.pixels() {
+        histogram[p.0[0] as usize] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let sum_all: f64 = histogram.iter().enumerate().map(|(v, &n)| v as f64 * n as f64).sum();
+    let (mut dark, mut dark_sum, mut best, mut level) = (0u64, 0f64, -1f64, 128u8);
+    for (v, &n) in histogram.iter().enumerate() {
+        dark += n;
+        dark_sum += v as f64 * n as f64;
+        let light = total - dark;
+        if dark == 0 || light == 0 {
+            continue;
+        }
+        let (dark_mean, light_mean) = (dark_sum / dark as f64, (sum_all - dark_sum) / light as f64);
+        let between = dark as f64 * light as f64 * (dark_mean - light_mean).powi(2);
+        if between > best {
+            (best, level) = (between, v as u8);
+        }
+    }
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        p.0[0] = if p.0[0] > level { 255 } else { 0 };
+    }
+    out
 }
 
 #[cfg(test)]
