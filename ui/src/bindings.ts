@@ -470,13 +470,21 @@ export type ImportSummary = {
 /**
  * Data rows read (one per member).
  */
-rows: number, rows_imported: number, rows_rejected: number, households: number, households_created: number, households_updated: number, members_created: number, members_updated: number, rejected: Array<RowError>, millis: number, };
+rows: number, rows_imported: number, rows_rejected: number, 
+/**
+ * Households refused whole (one of their rows was wrong).
+ */
+households_rejected: number, households: number, households_created: number, households_updated: number, members_created: number, members_updated: number, rejected: Array<RowError>, millis: number, };
 
 export type ImportProgress = { 
 /**
  * 1 reading and checking rows, 2 writing households.
  */
-phase: number, done: number, total: number, };
+phase: number, done: number, 
+/**
+ * 0 while reading: how many rows a file holds is known only at its end.
+ */
+total: number, };
 
 export type RowError = { 
 /**

@@ -3,6 +3,7 @@
 
 mod at_rest;
 mod floor;
+mod import;
 mod load;
 mod peer;
 mod photos;
@@ -104,7 +105,7 @@ enum Which {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     if cli.which == Which::ImportChild {
-        return import_child();
+        return import::child();
     }
     if cli.which == Which::UploadChild {
         return photos::upload_child();
@@ -130,7 +131,7 @@ fn main() -> Result<()> {
         initial_sync(cli.quick, cli.backend)?;
     }
     if matches!(cli.which, Which::All | Which::Import) {
-        import(if cli.quick { 3_000 } else { 30_000 })?;
+        import::run(if cli.quick { 3_000 } else { 30_000 })?;
     }
     if matches!(cli.which, Which::All | Which::Photos) {
         photos::run(cli.quick)?;
@@ -157,7 +158,7 @@ fn main() -> Result<()> {
 /// The unlock secret of the benchmarks' encrypted device databases (a kept database opens with it).
 const DEVICE_SECRET: &str = "花桥村2026";
 
-fn today() -> chrono::NaiveDate {
+pub(crate) fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
@@ -612,68 +613,11 @@ fn time_reports(store: &Store, households: i64) -> Result<()> {
 }
 
 /// Peak resident memory of this process so far, from /proc (Linux).
-fn peak_rss_mb() -> f64 {
+pub(crate) fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
-}
-
-/// Roster import (issue 7's figure: 30,000 households / 100,000 members in ≤ 20 s, memory bounded).
-fn import(households: usize) -> Result<()> {
-    println!("\n## Roster import ({households} households, generated .xlsx with deliberate errors)");
-    let dir = tempfile::tempdir()?;
-    let mut store = Store::open(dir.path().join("device.db"))?;
-    let names: Vec<String> = (0..30)
-        .map(|i| {
-            let v = zoufang_model::Village {
-                id: Uuid::now_v7(),
-                name: format!("第{i}村"),
-                code: format!("5226301010{i:02}"),
-                township: "台拱镇".into(),
-                county: "台江县".into(),
-            };
-            store.create(&v).map(|_| v.name)
-        })
-        .collect::<std::result::Result<_, _>>()?;
-    let (file, exp) = zoufang_office::sample::roster(&names, households)?;
-    println!(
-        "  file: {:.1} MB, {} rows, {} of them with a deliberate error",
-        file.len() as f64 / 1e6,
-        exp.rows,
-        exp.rows_rejected
-    );
-    let path = dir.path().join("花名册.xlsx");
-    std::fs::write(&path, &file)?;
-    drop(store);
-    let out = std::process::Command::new(std::env::current_exe()?)
-        .arg("import-child")
-        .env("ZOUFANG_BENCH_DB", dir.path().join("device.db"))
-        .env("ZOUFANG_BENCH_FILE", &path)
-        .output()?;
-    print!("{}", String::from_utf8_lossy(&out.stdout));
-    anyhow::ensure!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
-    Ok(())
-}
-
-fn import_child() -> Result<()> {
-    let db = std::env::var("ZOUFANG_BENCH_DB")?;
-    let file = std::fs::read(std::env::var("ZOUFANG_BENCH_FILE")?)?;
-    let mut store = Store::open(db)?;
-    let t = Instant::now();
-    let (s, _) = zoufang_office::import_roster(&mut store, "花名册.xlsx", file.clone(), today(), &mut |_| {})?;
-    println!(
-        "  first import: {:.1} s (goal ≤ 20 s) — {} households and {} members created, {} rows rejected; peak resident memory of the importing process {:.0} MB",
-        t.elapsed().as_secs_f64(),
-        s.households_created,
-        s.members_created,
-        s.rows_rejected,
-        peak_rss_mb()
-    );
-    let t = Instant::now();
-    let (again, _) = zoufang_office::import_roster(&mut store, "花名册.xlsx", file, today(), &mut |_| {})?;
-    println!("  same file again: {:.1} s, changed nothing: {}", t.elapsed().as_secs_f64(), again.changed_nothing());
-    Ok(())
 }

@@ -407,14 +407,21 @@ fn import(
     let today = chrono::Local::now().date_naive();
     let mut last = 0u8;
     let (s, rejected) = zoufang_office::import_roster(store, &name, bytes, today, &mut |p| {
-        if !json {
-            let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
-            let step = if p.phase == 1 { "核对" } else { "写入" };
-            let bucket = (p.phase - 1) * 10 + (pct / 10) as u8;
-            if bucket != last {
-                last = bucket;
-                eprintln!("{step} {pct}%（{}/{}）", p.done, p.total);
+        if json {
+            return;
+        }
+        if p.phase == 1 {
+            // How many rows a file holds is known only at its end.
+            if p.done.is_multiple_of(20_000) {
+                eprintln!("已读取并核对 {} 行", p.done);
             }
+            return;
+        }
+        let pct = (p.done * 100).checked_div(p.total).unwrap_or(100);
+        let bucket = 10 + (pct / 10) as u8;
+        if bucket != last {
+            last = bucket;
+            eprintln!("写入 {pct}%（{}/{} 户）", p.done, p.total);
         }
     })?;
     let report_path = match (&rejected, report) {
@@ -427,10 +434,11 @@ fn import(
     };
     out(json, &s, |s| {
         let mut lines = vec![format!(
-            "读取 {} 行：导入 {} 行，拒绝 {} 行。新建 {} 户、{} 人；更新 {} 户、{} 人。用时 {:.1} 秒",
+            "读取 {} 行：导入 {} 行，拒绝 {} 行（{} 户整户未导入）。新建 {} 户、{} 人；更新 {} 户、{} 人。用时 {:.1} 秒",
             s.rows,
             s.rows_imported,
             s.rows_rejected,
+            s.households_rejected,
             s.households_created,
             s.members_created,
             s.households_updated,

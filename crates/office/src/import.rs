@@ -1,12 +1,21 @@
-//! Importing a roster into the device store: read, check every row, then create or bring up to date the
-//! households and members in batches (each batch one transaction with its change-log entries). A
-//! household is matched by village and 户编号, a member by 身份证号 (or name when it has none), and only
-//! fields that differ are written, so importing the same file again changes nothing.
+//! Importing a roster into the device store in three steps: read and check every row as the file is
+//! streamed, check across rows (households whole, duplicates, villages), and only then create or
+//! bring up to date the households and members in batches (each batch one transaction with its
+//! change-log entries). A household is matched by village and 户编号, a member by 身份证号 (or name
+//! when it has none), and only fields that differ are written, so importing the same file again
+//! changes nothing.
+//!
+//! Rules, and why:
+//! - Nothing is written before the whole file has been read and checked: a file that turns out to be
+//!   unreadable, too wide or too long half-way leaves the device as it was.
+//! - What is kept while checking is the typed rows, so memory follows the rows with content, never the
+//!   sheet's claimed size. The refused rows' cells for the report are read again from the file (which
+//!   is in memory anyway) once the refusals are known, rather than every row's cells kept.
 
-use crate::columns::find_header;
-use crate::plan::{plan, PlannedHousehold, RowError};
-use crate::read::{read, Sheet};
-use crate::rows::parse_row;
+use crate::columns::{find_header, Header};
+use crate::plan::{household_fields, plan, PlannedHousehold, RowError};
+use crate::read::for_each_row;
+use crate::rows::{parse_row, ParsedRow, RosterRow};
 use crate::{OfficeError, Result};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -14,8 +23,7 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::time::Instant;
 use uuid::Uuid;
-use zoufang_model::schema::validate_new;
-use zoufang_model::{Entity, Household, Member, Record};
+use zoufang_model::{Entity, Record};
 use zoufang_store::{Store, WriteOp};
 
 /// Records written per transaction.
@@ -28,6 +36,7 @@ pub struct ImportProgress {
     /// 1 reading and checking rows, 2 writing households.
     pub phase: u8,
     pub done: usize,
+    /// 0 while reading: how many rows a file holds is known only at its end.
     pub total: usize,
 }
 
@@ -39,6 +48,8 @@ pub struct ImportSummary {
     pub rows: usize,
     pub rows_imported: usize,
     pub rows_rejected: usize,
+    /// Households refused whole (one of their rows was wrong).
+    pub households_rejected: usize,
     pub households: usize,
     pub households_created: usize,
     pub households_updated: usize,
@@ -68,16 +79,54 @@ fn diff(planned: &Map<String, Value>, current: &Map<String, Value>) -> Map<Strin
         .collect()
 }
 
-/// The sheet's data rows with their spreadsheet row numbers (blank rows left out).
-fn data_rows(sheet: &Sheet, header_row: usize) -> Vec<(usize, &Vec<String>)> {
-    sheet
-        .rows
-        .iter()
-        .enumerate()
-        .skip(header_row + 1)
-        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, r)| (sheet.first_row + i, r))
-        .collect()
+/// Rows looked at for the header: it may sit under a title and rows of merged group headers.
+const HEADER_ROWS: usize = 15;
+
+/// The file as it is being read: the first rows until the header is found, then every data row
+/// checked as it arrives.
+struct Reading<'p> {
+    today: NaiveDate,
+    first: Vec<(usize, Vec<String>)>,
+    header: Option<(Header, Vec<String>)>,
+    parsed: Vec<ParsedRow>,
+    progress: &'p mut dyn FnMut(ImportProgress),
+}
+
+impl Reading<'_> {
+    fn push(&mut self, row: usize, cells: Vec<String>) -> Result<()> {
+        if self.header.is_none() {
+            self.first.push((row, cells));
+            if self.first.len() == HEADER_ROWS {
+                self.settle()?;
+            }
+            return Ok(());
+        }
+        self.check(row, cells);
+        Ok(())
+    }
+
+    /// Finds the header among the first rows and checks the rows after it.
+    fn settle(&mut self) -> Result<()> {
+        let first = std::mem::take(&mut self.first);
+        let texts: Vec<Vec<String>> = first.iter().map(|(_, c)| c.clone()).collect();
+        let header = find_header(&texts).ok_or(OfficeError::NoHeader)?;
+        let at = header.row;
+        let mut rows = first.into_iter().skip(at);
+        let (_, header_cells) = rows.next().expect("the header is among the first rows");
+        self.header = Some((header, header_cells));
+        for (row, cells) in rows {
+            self.check(row, cells);
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, row: usize, cells: Vec<String>) {
+        let (header, _) = self.header.as_ref().expect("checked after the header");
+        self.parsed.push(parse_row(header, &cells, row, self.today));
+        if self.parsed.len().is_multiple_of(2000) {
+            (self.progress)(ImportProgress { phase: 1, done: self.parsed.len(), total: 0 });
+        }
+    }
 }
 
 /// The rows an import refused, held in memory (never written to the device) until the person saves
@@ -103,8 +152,8 @@ impl Rejections {
     }
 }
 
-/// Imports a roster file. Returns what was done and, when rows were refused, the rejection report as
-/// .xlsx bytes (row, column, reason and the row as it was).
+/// Imports a roster file. Returns what was done and, when rows were refused, the refused rows for the
+/// rejection report.
 pub fn import_roster(
     store: &mut Store,
     file_name: &str,
@@ -113,68 +162,65 @@ pub fn import_roster(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<(ImportSummary, Option<Rejections>)> {
     let started = Instant::now();
-    let sheet = read(file_name, bytes)?;
-    let header = find_header(&sheet.rows).ok_or(OfficeError::NoHeader)?;
-    let rows = data_rows(&sheet, header.row);
-    if rows.is_empty() {
-        return Err(OfficeError::Empty);
-    }
-    let total = rows.len();
-    let mut parsed = Vec::with_capacity(total);
-    for (n, (row, cells)) in rows.iter().enumerate() {
-        parsed.push(parse_row(&header, cells, *row, today));
-        if n % 2000 == 0 {
-            progress(ImportProgress { phase: 1, done: n, total });
+    let mut reading = Reading { today, first: Vec::new(), header: None, parsed: Vec::new(), progress };
+    for_each_row(file_name, &bytes, &mut |row, cells| reading.push(row, cells))?;
+    if reading.header.is_none() {
+        if reading.first.is_empty() {
+            return Err(OfficeError::Empty);
         }
+        reading.settle()?;
+    }
+    let Reading { header, parsed, progress, .. } = reading;
+    let header_cells = header.map(|(_, cells)| cells).unwrap_or_default();
+    if parsed.is_empty() {
+        return Err(OfficeError::Empty);
     }
 
     let villages: HashMap<String, Uuid> = store.villages()?.into_iter().map(|v| (v.name, v.id)).collect();
-    let households: Vec<Household> = store.all_households()?;
-    let members: Vec<Member> = store.all_members()?;
-    let by_id: HashMap<Uuid, &Household> = households.iter().map(|h| (h.id, h)).collect();
-    let mut known_ids = HashMap::new();
-    let mut members_of: HashMap<Uuid, Vec<&Member>> = HashMap::new();
-    for m in &members {
-        members_of.entry(m.household_id).or_default().push(m);
-        if let (Some(id), Some(h)) = (&m.id_number, by_id.get(&m.household_id)) {
-            known_ids.insert(id.to_string(), (h.village_id, h.household_no.clone()));
-        }
-    }
-    let existing: HashMap<(Uuid, &str), &Household> =
-        households.iter().map(|h| ((h.village_id, h.household_no.as_str()), h)).collect();
+    let known_ids: HashMap<String, (Uuid, String)> =
+        store.member_id_numbers()?.into_iter().map(|(id, v, no)| (id, (v, no))).collect();
+    let p = plan(&parsed, &villages, &known_ids, today);
+    drop(known_ids);
+    // The households already here, by village and 户编号; each is loaded when the file names it.
+    let existing: HashMap<(Uuid, String), Uuid> =
+        store.household_keys()?.into_iter().map(|(village, no, id)| ((village, no), id)).collect();
 
-    let mut p = plan(parsed, &villages, &known_ids);
-    let mut s = ImportSummary { rows: p.rows, ..Default::default() };
+    let mut s = ImportSummary { rows: p.rows, households_rejected: p.households_rejected, ..Default::default() };
     let mut ops: Vec<WriteOp> = Vec::new();
-    let planned = std::mem::take(&mut p.households);
-    let count = planned.len();
-    for (n, h) in planned.into_iter().enumerate() {
-        let PlannedHousehold { village_id, household_no, mut fields, members } = h;
-        match existing.get(&(village_id, household_no.as_str())) {
+    let count = p.households.len();
+    for (n, h) in p.households.iter().enumerate() {
+        let PlannedHousehold { village_id, household_no, rows } = h;
+        let read: Vec<&RosterRow> = rows.iter().filter_map(|&i| parsed[i].read.as_ref().ok()).collect();
+        let (fields, members) = household_fields(*village_id, household_no, &read);
+        let current = match existing.get(&(*village_id, household_no.clone())) {
+            Some(id) => store.household(*id)?,
+            None => None,
+        };
+        match current {
             Some(current) => {
                 let patch = diff(&fields, &current.to_fields());
                 if !patch.is_empty() {
                     ops.push(WriteOp::Update(Entity::Household, current.id, patch));
                     s.households_updated += 1;
                 }
-                let stored = members_of.get(&current.id).map(Vec::as_slice).unwrap_or(&[]);
+                let stored = store.members_of(current.id)?;
                 for m in members {
-                    let id = m.fields.get("id_number").and_then(Value::as_str);
-                    let name = m.fields.get("name").and_then(Value::as_str);
+                    let id = m.get("id_number").and_then(Value::as_str);
+                    let name = m.get("name").and_then(Value::as_str);
                     let found = stored.iter().find(|x| match id {
                         Some(id) => x.id_number.as_ref().map(|i| i.as_str()) == Some(id),
                         None => x.id_number.is_none() && Some(x.name.as_str()) == name,
                     });
                     match found {
                         Some(x) => {
-                            let patch = diff(&m.fields, &x.to_fields());
+                            let patch = diff(&m, &x.to_fields());
                             if !patch.is_empty() {
                                 ops.push(WriteOp::Update(Entity::Member, x.id, patch));
                                 s.members_updated += 1;
                             }
                         }
                         None => {
-                            let mut f = m.fields;
+                            let mut f = m;
                             f.insert("household_id".into(), Value::from(current.id.to_string()));
                             ops.push(WriteOp::Create(Entity::Member, Uuid::now_v7(), f));
                             s.members_created += 1;
@@ -183,19 +229,10 @@ pub fn import_roster(
                 }
             }
             None => {
-                fields.insert("village_id".into(), Value::from(village_id.to_string()));
-                if let Err(e) = validate_new(Entity::Household, &fields, today) {
-                    let column = Entity::Household.field(&e.field).map(|d| d.label).unwrap_or("户信息");
-                    for m in &members {
-                        p.rejected.push(RowError { row: m.row, column: column.into(), reason: e.message() });
-                    }
-                    continue;
-                }
                 let hid = Uuid::now_v7();
                 ops.push(WriteOp::Create(Entity::Household, hid, fields));
                 s.households_created += 1;
-                for m in members {
-                    let mut f = m.fields;
+                for mut f in members {
                     f.insert("household_id".into(), Value::from(hid.to_string()));
                     ops.push(WriteOp::Create(Entity::Member, Uuid::now_v7(), f));
                     s.members_created += 1;
@@ -213,22 +250,20 @@ pub fn import_roster(
         store.write_all(&ops)?;
     }
     progress(ImportProgress { phase: 2, done: count, total: count });
-    p.rejected.sort_by_key(|e| e.row);
-    s.rows_rejected = {
-        let mut r: Vec<usize> = p.rejected.iter().map(|e| e.row).collect();
-        r.dedup();
-        r.len()
-    };
+    s.rows_rejected = p.rejected_rows();
     s.rows_imported = s.rows - s.rows_rejected;
     let report = if p.rejected.is_empty() {
         None
     } else {
         let refused: std::collections::HashSet<usize> = p.rejected.iter().map(|e| e.row).collect();
-        Some(Rejections {
-            header: sheet.rows.get(header.row).cloned().unwrap_or_default(),
-            rejected: p.rejected.clone(),
-            originals: rows.iter().filter(|(r, _)| refused.contains(r)).map(|(r, c)| (*r, (*c).clone())).collect(),
-        })
+        let mut originals = HashMap::new();
+        for_each_row(file_name, &bytes, &mut |row, cells| {
+            if refused.contains(&row) {
+                originals.insert(row, cells);
+            }
+            Ok(())
+        })?;
+        Some(Rejections { header: header_cells, rejected: p.rejected.clone(), originals })
     };
     s.rejected = p.rejected;
     s.millis = started.elapsed().as_millis() as u64;

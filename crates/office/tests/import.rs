@@ -43,18 +43,27 @@ fn roster_of_30000_households_with_errors() {
     assert_eq!(s.rows_imported, exp.rows - exp.rows_rejected);
     assert_eq!(s.households_created, exp.households_imported);
     assert_eq!(s.members_created, exp.members_imported);
+    let members: i64 = store.conn().query_row("SELECT count(*) FROM member", [], |r| r.get(0)).unwrap();
+    assert_eq!(members as usize, exp.members_imported, "no household is written without one of its members");
     assert!(exp.rows >= 100_000 - 5_000, "about 100,000 members ({})", exp.rows);
     assert!(phases.iter().any(|p| p.phase == 2 && p.done == p.total), "progress reaches the end");
     let households: i64 = store.conn().query_row("SELECT count(*) FROM household", [], |r| r.get(0)).unwrap();
     assert_eq!(households as usize, exp.households_imported);
 
-    // Every kind of error is reported, in Chinese, with its row and column.
+    // Every kind of error is reported, in Chinese, with its row and column; a household with one wrong
+    // row is refused whole, each of its rows saying why.
+    assert_eq!(s.households_rejected, exp.households_rejected);
     let reasons = |needle: &str| s.rejected.iter().filter(|e| e.reason.contains(needle)).count();
     assert_eq!(reasons("校验位"), 600);
-    assert_eq!(reasons("重复"), 600);
-    assert_eq!(reasons("不存在村"), 600);
-    assert_eq!(reasons("没有户主行"), exp.rows_rejected - 4 * 600);
+    assert_eq!(reasons("身份证号与第"), 600);
+    assert_eq!(reasons("本机没有「不存在村」"), 600);
     assert_eq!(s.rejected.iter().filter(|e| e.column == "姓名").count(), 600);
+    let headless: usize = s.rejected.iter().filter(|e| e.reason.contains("没有户主行")).count();
+    assert_eq!(reasons("整户未导入") + headless + 4 * 600 + reasons("的村「"), s.rejected.len());
+    assert_eq!(reasons("的村「"), 600, "the member in an unknown village differs from its household's village");
+    let mut refused_rows: Vec<usize> = s.rejected.iter().map(|e| e.row).collect();
+    refused_rows.dedup();
+    assert_eq!(refused_rows.len(), exp.rows_rejected, "every row of a refused household, each once in order");
     let report = report.expect("a rejection report");
     assert_eq!(report.rows(), s.rows_rejected);
     // 身份证号 are masked as the lists show them, unless the full numbers are asked for to correct them.

@@ -141,6 +141,35 @@ impl Store {
         self.list("1", "household_id", &[])
     }
 
+    /// (village, 户编号, id) of every live household: an import matches its rows against them and loads
+    /// only the households it names.
+    pub fn household_keys(&self) -> Result<Vec<(Uuid, String, Uuid)>> {
+        let mut stmt = self.conn().prepare("SELECT village_id, household_no, id FROM household WHERE deleted = 0")?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?)))?;
+        rows.map(|r| {
+            let (village, no, id) = r?;
+            Ok((sql::blob_uuid(&village)?, no, sql::blob_uuid(&id)?))
+        })
+        .collect()
+    }
+
+    /// (身份证号, village, 户编号) of every live member that has one: an import refuses a person
+    /// already registered in another household, without loading every member.
+    pub fn member_id_numbers(&self) -> Result<Vec<(String, Uuid, String)>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT m.id_number, h.village_id, h.household_no FROM member m JOIN household h ON h.id = m.household_id
+             WHERE m.deleted = 0 AND h.deleted = 0 AND m.id_number IS NOT NULL",
+        )?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, String>(2)?)))?;
+        rows.map(|r| {
+            let (id, village, no) = r?;
+            Ok((id, sql::blob_uuid(&village)?, no))
+        })
+        .collect()
+    }
+
     pub fn villages(&self) -> Result<Vec<Village>> {
         self.list("1", "code", &[])
     }

@@ -285,7 +285,7 @@ fn the_app_end_to_end() {
     ok(s.click("[data-testid=open-import]"));
     ok(s.wait("[data-testid=import-run]", LONG));
     ok(s.script(
-        "const csv = '户编号,村,姓名,与户主关系,身份证号码\\n7001,红阳村,欧阳明,户主,\\n7001,红阳村,龙秀英,配偶,\\n7002,红阳村,李四,之子,\\n'; \
+        "const csv = '户编号,村,姓名,与户主关系,身份证号码\\n7001,红阳村,欧阳明,户主,\\n7001,红阳村,龙秀英,配偶,\\n7002,红阳村,李四,之子,\\n7002,红阳村,李五,配偶,\\n'; \
          const dt = new DataTransfer(); dt.items.add(new File([csv], '花名册.csv', {type: 'text/csv'})); \
          const input = document.querySelector('[data-testid=import-file]'); input.files = dt.files; \
          input.dispatchEvent(new Event('change', {bubbles: true}));",
@@ -294,6 +294,7 @@ fn the_app_end_to_end() {
     ok(s.click("[data-testid=import-run]"));
     ok(s.wait("[data-testid=import-result]", LONG));
     ok(s.wait_text("没有户主行", LONG));
+    ok(s.wait("[data-testid=whole-households]", LONG));
     shot(&display, "13-import");
     ok(s.click("[data-testid=save-rejections]"));
     ok(s.wait(".van-dialog__confirm", LONG));
