@@ -151,6 +151,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
             (Labor::Lost, 10),
             (Labor::None, 5),
         ])),
+        education: Some(education((size.today - head_birth).num_days() / 365, Schooling::NotInSchool, head_birth)),
         schooling: Some(Schooling::NotInSchool),
         phone: None,
     }];
@@ -337,8 +338,40 @@ fn person(
             (Health::Disabled, 2),
         ])),
         labor: Some(labor),
+        education: Some(education(age, schooling, birth)),
         schooling: Some(schooling),
         phone: None,
+    }
+}
+
+/// 文化程度 from age and schooling: a pupil's is the stage they are in, as registers record it; an
+/// adult's is spread as in rural registers (older people less schooled), chosen from the birth date so
+/// that the generator's random stream, and so every other figure of the demo county, stays as it was.
+fn education(age: i64, schooling: Schooling, birth: NaiveDate) -> Education {
+    match schooling {
+        Schooling::Preschool => return Education::Preschool,
+        Schooling::Primary => return Education::Primary,
+        Schooling::Junior => return Education::Junior,
+        Schooling::Senior | Schooling::Vocational => return Education::Senior,
+        Schooling::Higher => return Education::College,
+        Schooling::NotInSchool => {}
+    }
+    let share = birth.ordinal() % 20;
+    match age {
+        0..=5 => Education::Preschool,
+        6..=17 => Education::Junior,
+        18..=59 => match share {
+            0 => Education::Illiterate,
+            1..=6 => Education::Primary,
+            7..=15 => Education::Junior,
+            16..=18 => Education::Senior,
+            _ => Education::College,
+        },
+        _ => match share {
+            0..=7 => Education::Illiterate,
+            8..=16 => Education::Primary,
+            _ => Education::Junior,
+        },
     }
 }
 

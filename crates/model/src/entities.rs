@@ -90,6 +90,9 @@ pub struct Member {
     pub birth_date: Option<NaiveDate>,
     pub health: Option<Health>,
     pub labor: Option<Labor>,
+    /// 文化程度; absent in records written before it was kept.
+    #[serde(default)]
+    pub education: Option<Education>,
     pub schooling: Option<Schooling>,
     pub phone: Option<Phone>,
 }
@@ -574,6 +577,7 @@ mod tests {
             birth_date: NaiveDate::from_ymd_opt(2012, 5, 1),
             health: Some(Health::Healthy),
             labor: None,
+            education: Some(Education::Primary),
             schooling: Some(Schooling::Junior),
             phone: None,
         });

@@ -72,6 +72,9 @@ vocab!(
         NoCapital = "no_capital": "缺资金",
         PoorTransport = "poor_transport": "交通条件落后",
         LowMotivation = "low_motivation": "自身发展动力不足",
+        Marriage = "marriage": "因婚",
+        Funeral = "funeral": "因丧",
+        Other = "other": "其他",
     }
 );
 
@@ -121,6 +124,19 @@ vocab!(
         Senior = "senior": "高中",
         Vocational = "vocational": "中职",
         Higher = "higher": "大专及以上",
+    }
+);
+
+vocab!(
+    /// 文化程度: the highest schooling a member finished (the register's five levels; a child not yet at
+    /// school is 学龄前儿童).
+    Education {
+        Illiterate = "illiterate": "文盲或半文盲",
+        Primary = "primary": "小学",
+        Junior = "junior": "初中",
+        Senior = "senior": "高中",
+        College = "college": "大专及以上",
+        Preschool = "preschool": "学龄前儿童",
     }
 );
 

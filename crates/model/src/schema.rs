@@ -196,6 +196,7 @@ const MEMBER: &[FieldDef] = &[
     f("birth_date", "出生日期", FieldKind::Date { past_only: true }),
     f("health", "健康状况", FieldKind::Enum(Health::IDENTS)),
     f("labor", "劳动技能", FieldKind::Enum(Labor::IDENTS)),
+    f("education", "文化程度", FieldKind::Enum(Education::IDENTS)),
     f("schooling", "在校生状况", FieldKind::Enum(Schooling::IDENTS)),
     f("phone", "联系电话", FieldKind::Phone),
 ];

@@ -105,6 +105,7 @@ pub fn household_fields(
                 "birth_date": m.birth_date.map(|d| d.to_string()),
                 "health": m.health.map(|h| h.ident()),
                 "labor": m.labor.map(|l| l.ident()),
+                "education": m.education.map(|e| e.ident()),
                 "schooling": m.schooling.map(|s| s.ident()),
                 "phone": m.phone,
             }))

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 use zoufang_model::schema::validate_field;
 use zoufang_model::{
-    Attribute, Entity, Health, HouseholdStatus, IdNumber, Labor, PovertyCause, Relation, Schooling, Sex,
+    Attribute, Education, Entity, Health, HouseholdStatus, IdNumber, Labor, PovertyCause, Relation, Schooling, Sex,
 };
 
 /// A member row as read.
@@ -22,6 +22,7 @@ pub struct RosterRow {
     pub birth_date: Option<NaiveDate>,
     pub health: Option<Health>,
     pub labor: Option<Labor>,
+    pub education: Option<Education>,
     pub schooling: Option<Schooling>,
     pub attribute: Option<Attribute>,
     pub status: Option<HouseholdStatus>,
@@ -118,6 +119,7 @@ pub fn parse_row(header: &Header, cells: &[String], row: usize, today: NaiveDate
     let sex = word(&vocabulary::SEX, cell(Column::Sex), Column::Sex, row, &mut errors);
     let health = word(&vocabulary::HEALTH, cell(Column::Health), Column::Health, row, &mut errors);
     let labor = word(&vocabulary::LABOR, cell(Column::Labor), Column::Labor, row, &mut errors);
+    let education = word(&vocabulary::EDUCATION, cell(Column::Education), Column::Education, row, &mut errors);
     let schooling = word(&vocabulary::SCHOOLING, cell(Column::Schooling), Column::Schooling, row, &mut errors);
     let attribute = word(&vocabulary::ATTRIBUTE, cell(Column::Attribute), Column::Attribute, row, &mut errors);
     let status = word(&vocabulary::STATUS, cell(Column::Status), Column::Status, row, &mut errors);
@@ -189,6 +191,7 @@ pub fn parse_row(header: &Header, cells: &[String], row: usize, today: NaiveDate
             birth_date,
             health,
             labor,
+            education,
             schooling,
             attribute,
             status,

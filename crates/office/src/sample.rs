@@ -45,6 +45,7 @@ pub fn roster(villages: &[String], households: usize) -> Result<(Vec<u8>, Expect
         "性别",
         "健康状况",
         "劳动技能",
+        "文化程度",
         "在校生状况",
         "贫困户属性",
         "致贫原因",
@@ -108,9 +109,15 @@ pub fn roster(villages: &[String], households: usize) -> Result<(Vec<u8>, Expect
                 String::new(),
                 ["健康", "长期慢性病", "残疾", "健康"][person % 4].into(),
                 ["普通劳动力", "弱劳动力或半劳动力", "无劳动力", "普通劳动力"][person % 4].into(),
+                if m >= 2 {
+                    "小学"
+                } else {
+                    ["文盲或半文盲", "初中", "高中（含中专、职高）", "小学"][person % 4]
+                }
+                .into(),
                 if m >= 2 { "小学" } else { "非在校生" }.into(),
                 ["一般贫困户", "低保贫困户", "特困供养贫困户"][i % 3].into(),
-                ["因病", "因残、缺技术", "缺资金", "因学"][i % 4].into(),
+                ["因病", "因残、缺技术", "缺资金、因婚", "因学"][i % 4].into(),
                 if i % 3 == 0 { String::new() } else { format!("{}", 2016 + i % 5) },
                 format!("139{:08}", person),
             ]);

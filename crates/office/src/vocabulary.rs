@@ -9,8 +9,10 @@
 //! - A word is matched after trimming, removing spaces and unifying full-width brackets, never by
 //!   guessing (a substring or edit distance could turn 低保 into 五保); a word not in the table is
 //!   refused with the words allowed, so the office can correct the file or ask for the word to be added.
+//! - A word that names something this column does not hold (突发严重困难户 is a 监测对象 type, not a
+//!   户状态) is refused with where it belongs, instead of being forced into the nearest value.
 
-use zoufang_model::{Attribute, Health, HouseholdStatus, Labor, PovertyCause, Relation, Schooling, Sex};
+use zoufang_model::{Attribute, Education, Health, HouseholdStatus, Labor, PovertyCause, Relation, Schooling, Sex};
 
 /// One vocabulary: its column's name, the app's values, and the other words each value is written with.
 pub struct Vocabulary<T: 'static> {
@@ -23,6 +25,8 @@ pub struct Vocabulary<T: 'static> {
     prefix: &'static str,
     suffix: &'static str,
     words: &'static [(T, &'static [&'static str])],
+    /// Words this column is known to carry that name no value of it, each with the reason shown.
+    elsewhere: &'static [(&'static str, &'static str)],
 }
 
 /// Spaces removed, full-width brackets and commas as half-width.
@@ -46,6 +50,9 @@ impl<T: Copy + PartialEq + 'static> Vocabulary<T> {
             |w: &str| (self.parse)(w).or_else(|| self.words.iter().find(|(_, ws)| ws.contains(&w)).map(|(v, _)| *v));
         let trimmed = word.strip_prefix(self.prefix).unwrap_or(&word);
         let trimmed = trimmed.strip_suffix(self.suffix).filter(|t| !t.is_empty()).unwrap_or(trimmed);
+        if let Some((_, reason)) = self.elsewhere.iter().find(|(w, _)| *w == word) {
+            return Err((*reason).to_string());
+        }
         find(&word)
             .or_else(|| find(trimmed))
             .ok_or_else(|| format!("无法识别的{}「{}」，应为：{}", self.name, raw.trim(), self.allowed()))
@@ -75,6 +82,7 @@ pub const RELATION: Vocabulary<Relation> = Vocabulary {
     parse: Relation::parse,
     prefix: "之",
     suffix: "",
+    elsewhere: &[],
     words: &[
         (Relation::Head, &["本人", "户主本人"]),
         (Relation::Spouse, &["妻", "妻子", "夫", "丈夫"]),
@@ -123,6 +131,7 @@ pub const SEX: Vocabulary<Sex> = Vocabulary {
     prefix: "",
     suffix: "",
     // GB/T 2261.1 codes: 1 男, 2 女.
+    elsewhere: &[],
     words: &[(Sex::Male, &["男性", "1"]), (Sex::Female, &["女性", "2"])],
 };
 
@@ -133,6 +142,7 @@ pub const HEALTH: Vocabulary<Health> = Vocabulary {
     parse: Health::parse,
     prefix: "",
     suffix: "",
+    elsewhere: &[],
     words: &[
         (Health::Healthy, &["良好", "健康良好"]),
         (Health::Chronic, &["慢性病", "长期慢性疾病", "患有长期慢性病", "慢病"]),
@@ -151,6 +161,7 @@ pub const LABOR: Vocabulary<Labor> = Vocabulary {
     parse: Labor::parse,
     prefix: "",
     suffix: "",
+    elsewhere: &[],
     words: &[
         (Labor::Ordinary, &["普通劳力", "一般劳动力"]),
         (Labor::Skilled, &["技能劳力", "技能劳动力(有技能)", "有技能", "有技能劳动力"]),
@@ -167,6 +178,7 @@ pub const SCHOOLING: Vocabulary<Schooling> = Vocabulary {
     parse: Schooling::parse,
     prefix: "",
     suffix: "",
+    elsewhere: &[],
     words: &[
         (Schooling::NotInSchool, &["不在校", "非在校", "否", "无", "未在校"]),
         (Schooling::Preschool, &["学龄前", "学龄前儿童", "幼儿园", "学前班", "学前"]),
@@ -202,6 +214,59 @@ pub const SCHOOLING: Vocabulary<Schooling> = Vocabulary {
     ],
 };
 
+pub const EDUCATION: Vocabulary<Education> = Vocabulary {
+    name: "文化程度",
+    all: Education::ALL,
+    label: Education::label,
+    parse: Education::parse,
+    prefix: "",
+    suffix: "",
+    elsewhere: &[],
+    words: &[
+        (Education::Illiterate, &["文盲", "半文盲", "文盲半文盲", "文盲/半文盲", "不识字"]),
+        (Education::Primary, &["小学文化", "小学毕业", "小学文化程度"]),
+        (Education::Junior, &["初中文化", "初中毕业", "初级中学", "初中文化程度"]),
+        (
+            Education::Senior,
+            &[
+                "高中(含中专、职高)",
+                "高中(含中专,职高)",
+                "高中/中专",
+                "高中及中专",
+                "高中文化",
+                "高中毕业",
+                "中专",
+                "职高",
+                "技校",
+                "中职",
+                "中等专业学校",
+                "技工学校",
+            ],
+        ),
+        (
+            Education::College,
+            &[
+                "大专",
+                "专科",
+                "大学专科",
+                "高职",
+                "本科",
+                "大学本科",
+                "大学",
+                "本科及以上",
+                "大学及以上",
+                "大专及以上学历",
+                "研究生",
+                "研究生及以上",
+                "硕士",
+                "硕士及以上",
+                "博士",
+            ],
+        ),
+        (Education::Preschool, &["学龄前", "学前儿童"]),
+    ],
+};
+
 pub const ATTRIBUTE: Vocabulary<Attribute> = Vocabulary {
     name: "贫困户属性",
     all: Attribute::ALL,
@@ -209,6 +274,7 @@ pub const ATTRIBUTE: Vocabulary<Attribute> = Vocabulary {
     parse: Attribute::parse,
     prefix: "",
     suffix: "",
+    elsewhere: &[],
     words: &[
         (Attribute::General, &["一般户", "一般扶贫户", "一般农户"]),
         (Attribute::Dibao, &["低保户", "低保", "低保扶贫户", "低保对象"]),
@@ -238,6 +304,10 @@ pub const STATUS: Vocabulary<HouseholdStatus> = Vocabulary {
     parse: HouseholdStatus::parse,
     prefix: "",
     suffix: "",
+    elsewhere: &[(
+        "突发严重困难户",
+        "「突发严重困难户」是防返贫监测对象的类型，不是户状态：户状态请填 已脱贫（原脱贫户）或 边缘户（一般农户）",
+    )],
     words: &[
         (HouseholdStatus::Exited, &["脱贫", "已脱贫户", "脱贫户", "标注脱贫", "已标注脱贫"]),
         (HouseholdStatus::Poor, &["贫困", "贫困户", "未脱贫户", "贫困人口"]),
@@ -255,6 +325,7 @@ pub const CAUSE: Vocabulary<PovertyCause> = Vocabulary {
     parse: PovertyCause::parse,
     prefix: "",
     suffix: "致贫",
+    elsewhere: &[],
     words: &[
         (PovertyCause::Illness, &["病", "疾病", "因病返贫"]),
         (PovertyCause::Disability, &["残", "残疾"]),
@@ -267,6 +338,9 @@ pub const CAUSE: Vocabulary<PovertyCause> = Vocabulary {
         (PovertyCause::NoCapital, &["缺乏资金", "缺钱"]),
         (PovertyCause::PoorTransport, &["交通落后", "交通条件", "交通不便"]),
         (PovertyCause::LowMotivation, &["内生动力不足", "发展动力不足", "缺乏内生动力"]),
+        (PovertyCause::Marriage, &["婚", "婚姻"]),
+        (PovertyCause::Funeral, &["丧", "丧葬", "因丧葬"]),
+        (PovertyCause::Other, &["其它", "其他原因", "其它原因"]),
     ],
 };
 
@@ -290,6 +364,7 @@ mod tests {
         check(&SEX);
         check(&HEALTH);
         check(&LABOR);
+        check(&EDUCATION);
         check(&SCHOOLING);
         check(&ATTRIBUTE);
         check(&STATUS);
@@ -316,6 +391,11 @@ mod tests {
         assert_eq!(CAUSE.read("因病致贫"), Ok(PovertyCause::Illness));
         assert_eq!(CAUSE.read("缺劳力"), Ok(PovertyCause::NoLabor));
         assert_eq!(SCHOOLING.read("九年级"), Ok(Schooling::Junior));
+        assert_eq!(EDUCATION.read("文盲或半文盲"), Ok(Education::Illiterate));
+        assert_eq!(EDUCATION.read("高中（含中专、职高）"), Ok(Education::Senior));
+        assert_eq!(EDUCATION.read("本科及以上"), Ok(Education::College));
+        assert_eq!(CAUSE.read("因婚致贫"), Ok(PovertyCause::Marriage));
+        assert_eq!(CAUSE.read("因丧"), Ok(PovertyCause::Funeral));
         assert_eq!(SCHOOLING.read("学前教育"), Ok(Schooling::Preschool));
         assert_eq!(LABOR.read("弱劳动力或半劳动力"), Ok(Labor::Weak));
         assert_eq!(HEALTH.read("患有大病"), Ok(Health::Serious));
@@ -331,5 +411,15 @@ mod tests {
         assert!(HEALTH.read("很好").unwrap_err().contains("健康、长期慢性病、患有大病、残疾"));
         assert!(RELATION.read("之").is_err());
         assert!(CAUSE.read("致贫").is_err(), "the suffix alone is no cause");
+        assert!(EDUCATION
+            .read("小学及以下")
+            .unwrap_err()
+            .contains("文盲或半文盲、小学、初中、高中、大专及以上、学龄前儿童"));
+    }
+
+    #[test]
+    fn a_word_of_another_column_says_where_it_belongs() {
+        let e = STATUS.read(" 突发严重困难户 ").unwrap_err();
+        assert!(e.contains("监测对象") && e.contains("已脱贫") && e.contains("边缘户"), "{e}");
     }
 }

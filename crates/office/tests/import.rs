@@ -49,6 +49,11 @@ fn roster_of_30000_households_with_errors() {
     assert!(phases.iter().any(|p| p.phase == 2 && p.done == p.total), "progress reaches the end");
     let households: i64 = store.conn().query_row("SELECT count(*) FROM household", [], |r| r.get(0)).unwrap();
     assert_eq!(households as usize, exp.households_imported);
+    // 文化程度 and the register's 因婚 arrive as the app's values.
+    let count = |sql: &str| store.conn().query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(count("SELECT count(*) FROM member WHERE education IS NULL"), 0);
+    assert!(count("SELECT count(*) FROM member WHERE education = 'senior'") > 1_000);
+    assert!(count("SELECT count(*) FROM household WHERE poverty_causes LIKE '%\"marriage\"%'") > 1_000);
 
     // Every kind of error is reported, in Chinese, with its row and column; a household with one wrong
     // row is refused whole, each of its rows saying why.

@@ -61,6 +61,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, sql: include_str!("../../../schema/device/0006_photos.sql") },
     Migration { version: 7, sql: include_str!("../../../schema/device/0007_inspection.sql") },
     Migration { version: 8, sql: include_str!("../../../schema/device/0008_inspection_photos.sql") },
+    Migration { version: 9, sql: include_str!("../../../schema/device/0009_member_education.sql") },
 ];
 
 /// An open device database.

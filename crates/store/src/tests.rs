@@ -177,6 +177,7 @@ fn household_search_and_filters() {
         birth_date: NaiveDate::from_ymd_opt(2012, 5, 1),
         health: Some(Health::Healthy),
         labor: None,
+        education: Some(Education::Primary),
         schooling: Some(Schooling::Junior),
         phone: None,
     };
@@ -505,6 +506,7 @@ mod reports {
             birth_date: None,
             health: None,
             labor: None,
+            education: None,
             schooling: None,
             phone: None,
         };
