@@ -8,6 +8,7 @@ mod hostile;
 mod https;
 mod inspections;
 mod interrupted;
+mod layering;
 mod openapi;
 mod photos;
 mod postgres_backend;

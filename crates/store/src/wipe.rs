@@ -15,7 +15,11 @@ impl Store {
         self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         let tables: Vec<String> = self
             .conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?
+            // The migrations' checksums are the schema's, not data: they stay.
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+                 AND name <> 'schema_migration'",
+            )?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let tx = write_tx(&mut self.conn)?;
