@@ -54,7 +54,11 @@ pub fn unlock<R: tauri::Runtime>(
     secret: String,
 ) -> CmdResult<AppInfo> {
     if secret.is_empty() {
-        return Err(CmdError { message: "请输入解锁密码".into(), field: Some("secret".into()) });
+        return Err(CmdError {
+            code: "invalid".into(),
+            message: "请输入解锁密码".into(),
+            field: Some("secret".into()),
+        });
     }
     state.unlock(&secret)?;
     state.start_sync(app);
@@ -141,18 +145,29 @@ pub fn enrol<R: tauri::Runtime>(
 ) -> CmdResult<AppInfo> {
     let server_url = server_url.trim();
     if server_url.is_empty() {
-        return Err(CmdError { message: "请填写服务器地址".into(), field: Some("server_url".into()) });
+        return Err(CmdError {
+            code: "invalid".into(),
+            message: "请填写服务器地址".into(),
+            field: Some("server_url".into()),
+        });
     }
     let login = login.as_deref().map(str::trim).filter(|l| !l.is_empty());
     if code.trim().is_empty() && login.is_none() {
-        return Err(CmdError { message: "请填写乡镇提供的注册码".into(), field: Some("code".into()) });
+        return Err(CmdError {
+            code: "invalid".into(),
+            message: "请填写乡镇提供的注册码".into(),
+            field: Some("code".into()),
+        });
     }
     let password = password.unwrap_or_default();
     if login.is_some() && password.is_empty() {
-        return Err(CmdError { message: "请填写密码".into(), field: Some("password".into()) });
+        return Err(CmdError {
+            code: "invalid".into(), message: "请填写密码".into(), field: Some("password".into())
+        });
     }
     if device_name.trim().is_empty() {
         return Err(CmdError {
+            code: "invalid".into(),
             message: "请给本机起个名字，如「张家村工作队平板」".into(),
             field: Some("device_name".into()),
         });
@@ -160,7 +175,7 @@ pub fn enrol<R: tauri::Runtime>(
     {
         let mut store = state.store()?;
         if store.enrolment()?.is_some() {
-            return Err(CmdError::msg("本机已注册，无需重复注册"));
+            return Err(CmdError::new("already_enrolled", "本机已注册，无需重复注册"));
         }
         store.refresh_identity()?;
         match login {
@@ -203,7 +218,7 @@ pub fn household_detail(state: State<'_, AppState>, id: Uuid) -> CmdResult<House
 fn entity(name: &str) -> CmdResult<Entity> {
     match Entity::parse(name) {
         Some(e @ (Entity::Household | Entity::Member | Entity::HandbookEntry | Entity::Rectification)) => Ok(e),
-        _ => Err(CmdError::msg(format!("不能在此新建或修改「{name}」记录"))),
+        _ => Err(CmdError::new("not_editable", format!("不能在此新建或修改「{name}」记录"))),
     }
 }
 
@@ -296,10 +311,10 @@ pub async fn import_roster<R: tauri::Runtime>(
     request: tauri::ipc::Request<'_>,
 ) -> CmdResult<ImportResult> {
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CmdError::msg("请选择要导入的花名册文件"));
+        return Err(CmdError::new("no_file", "请选择要导入的花名册文件"));
     };
     if bytes.is_empty() {
-        return Err(CmdError::msg("文件是空的"));
+        return Err(CmdError::new("empty_file", "文件是空的"));
     }
     let name = request
         .headers()
@@ -325,13 +340,13 @@ pub async fn import_roster<R: tauri::Runtime>(
         Ok(ImportResult { summary, rejections_name })
     })
     .await
-    .map_err(|e| CmdError::msg(format!("导入中断：{e}")))?
+    .map_err(|e| CmdError::new("interrupted", format!("导入中断：{e}")))?
 }
 
 pub(crate) fn office_error(e: zoufang_office::OfficeError) -> CmdError {
     match e {
         zoufang_office::OfficeError::Store(s) => s.into(),
-        other => CmdError::msg(other.to_string()),
+        other => CmdError::new(other.code(), other.to_string()),
     }
 }
 
@@ -387,7 +402,7 @@ pub fn sync_status(state: State<'_, AppState>) -> CmdResult<SyncStatus> {
 #[tauri::command]
 pub fn sync_now<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
     if state.store()?.enrolment()?.is_none() {
-        return Err(CmdError::msg("本机尚未注册，请先注册"));
+        return Err(CmdError::new("not_enrolled", "本机尚未注册，请先注册"));
     }
     state.start_sync(app);
     state.wake_sync();
@@ -422,7 +437,7 @@ pub async fn import_photo<R: tauri::Runtime>(
     request: tauri::ipc::Request<'_>,
 ) -> CmdResult<PhotoImported> {
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CmdError::msg("请拍摄或选择一张照片"));
+        return Err(CmdError::new("no_photo", "请拍摄或选择一张照片"));
     };
     let header = |k: &str| request.headers().get(k).and_then(|v| v.to_str().ok());
     let id = header("x-target-id").and_then(|v| Uuid::parse_str(v).ok());
@@ -430,7 +445,7 @@ pub async fn import_photo<R: tauri::Runtime>(
         (Some("archive_document"), Some(id)) => PhotoTarget::ArchiveDocument(id),
         (Some("visit"), Some(id)) => PhotoTarget::Visit(id),
         (Some("rectification"), Some(id)) => PhotoTarget::Rectification(id),
-        _ => return Err(CmdError::msg("没有指明照片属于哪条记录")),
+        _ => return Err(CmdError::new("no_photo_owner", "没有指明照片属于哪条记录")),
     };
     let bytes = bytes.clone();
     let handle = app.clone();
@@ -441,7 +456,7 @@ pub async fn import_photo<R: tauri::Runtime>(
         Ok(imported)
     })
     .await
-    .map_err(|e| CmdError::msg(format!("导入中断：{e}")))?
+    .map_err(|e| CmdError::new("interrupted", format!("导入中断：{e}")))?
 }
 
 /// A photo as a `data:` URL for an <img>: the thumbnail, or the full image (fetched from the server
@@ -451,9 +466,12 @@ pub fn photo_data(state: State<'_, AppState>, hash: String, full: bool) -> CmdRe
     let local = state.store()?.blob(&hash)?;
     let bytes = match local {
         Some(b) => b,
-        None if !full => return Err(CmdError::msg("缩略图尚未下载，同步后可见")),
+        None if !full => return Err(CmdError::new("thumbnail_missing", "缩略图尚未下载，同步后可见")),
         None => {
-            let e = state.store()?.enrolment()?.ok_or_else(|| CmdError::msg("本机尚未注册，无法下载照片"))?;
+            let e = state
+                .store()?
+                .enrolment()?
+                .ok_or_else(|| CmdError::new("not_enrolled", "本机尚未注册，无法下载照片"))?;
             let bytes = zoufang_client::fetch_photo(&e, &hash)?;
             state.store()?.save_fetched(&hash, &bytes)?;
             bytes

@@ -23,7 +23,7 @@ pub struct IssuedCode {
 }
 
 fn offer_error(e: zoufang_sync::OfferError) -> CmdError {
-    CmdError { message: e.to_string(), field: Some("offer".into()) }
+    CmdError { code: "invalid".into(), message: e.to_string(), field: Some("offer".into()) }
 }
 
 /// Reads an enrolment offer from pasted text.
@@ -31,6 +31,7 @@ fn offer_error(e: zoufang_sync::OfferError) -> CmdError {
 pub fn read_offer_text(text: String) -> CmdResult<EnrolmentOffer> {
     if text.trim().is_empty() {
         return Err(CmdError {
+            code: "invalid".into(),
             message: "请粘贴注册内容（以 zoufang:enrol? 开头）".into(),
             field: Some("offer".into()),
         });
@@ -42,13 +43,13 @@ pub fn read_offer_text(text: String) -> CmdResult<EnrolmentOffer> {
 #[tauri::command]
 pub async fn read_offer_image(request: tauri::ipc::Request<'_>) -> CmdResult<EnrolmentOffer> {
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CmdError::msg("请拍摄或选择注册二维码的照片"));
+        return Err(CmdError::new("no_photo", "请拍摄或选择注册二维码的照片"));
     };
     let bytes = bytes.clone();
     let text = tauri::async_runtime::spawn_blocking(move || zoufang_media::qr::read(&bytes))
         .await
-        .map_err(|e| CmdError::msg(format!("读取中断：{e}")))?
-        .map_err(|e| CmdError { message: e.to_string(), field: Some("offer".into()) })?;
+        .map_err(|e| CmdError::new("interrupted", format!("读取中断：{e}")))?
+        .map_err(|e| CmdError { code: "invalid".into(), message: e.to_string(), field: Some("offer".into()) })?;
     EnrolmentOffer::parse(&text).map_err(offer_error)
 }
 
@@ -61,18 +62,25 @@ pub fn issue_enrolment_code(
     device_name: String,
     ttl_hours: u32,
 ) -> CmdResult<IssuedCode> {
-    let scope =
-        Scope::parse(scope.trim()).map_err(|e| CmdError { message: e.to_string(), field: Some("scope".into()) })?;
+    let scope = Scope::parse(scope.trim()).map_err(|e| CmdError {
+        code: "invalid".into(),
+        message: e.to_string(),
+        field: Some("scope".into()),
+    })?;
     if device_name.trim().is_empty() {
-        return Err(CmdError { message: "请填写新设备的名称".into(), field: Some("device_name".into()) });
+        return Err(CmdError {
+            code: "invalid".into(),
+            message: "请填写新设备的名称".into(),
+            field: Some("device_name".into()),
+        });
     }
-    let e = state.store()?.enrolment()?.ok_or_else(|| CmdError::msg("本机尚未注册"))?;
+    let e = state.store()?.enrolment()?.ok_or_else(|| CmdError::new("not_enrolled", "本机尚未注册"))?;
     let req =
         zoufang_sync::CodeRequest { scope: scope.clone(), role, device_name: device_name.trim().into(), ttl_hours };
     let issued = zoufang_client::Client::enrolled(&e).issue_code(&req)?;
     let offer = zoufang_client::offer(&*state.store()?, &scope, role, &issued.code)?;
     let text = offer.to_text();
-    let svg = zoufang_media::qr::svg(&text, 320).map_err(|e| CmdError::msg(e.to_string()))?;
+    let svg = zoufang_media::qr::svg(&text, 320).map_err(|e| CmdError::new("qr_failed", e.to_string()))?;
     Ok(IssuedCode {
         code: issued.code,
         ttl_hours: issued.ttl_hours,

@@ -21,8 +21,8 @@ pub fn export_file_name(state: State<'_, AppState>, kind: String) -> CmdResult<S
     match kind.as_str() {
         "monthly" => Ok(format!("月报表-{}.xlsx", t.format("%Y-%m"))),
         "ledger" => Ok(format!("问题整改台账-{t}.xlsx")),
-        "rejections" => state.rejections_name().ok_or_else(|| CmdError::msg("没有未导入的行可保存")),
-        other => Err(CmdError::msg(format!("未知的报表「{other}」"))),
+        "rejections" => state.rejections_name().ok_or_else(|| CmdError::new("no_rejections", "没有未导入的行可保存")),
+        other => Err(CmdError::new("unknown_report", format!("未知的报表「{other}」"))),
     }
 }
 
@@ -41,7 +41,7 @@ pub fn export_report(state: State<'_, AppState>, kind: String, path: String) -> 
                 &zoufang_model::calendar::WorkCalendar::national(),
             ),
             "ledger" => zoufang_office::export::ledger_xlsx(&store, t),
-            other => return Err(CmdError::msg(format!("未知的报表「{other}」"))),
+            other => return Err(CmdError::new("unknown_report", format!("未知的报表「{other}」"))),
         }
         .map_err(crate::commands::office_error)?
     };
@@ -55,7 +55,7 @@ pub fn save_rejections(state: State<'_, AppState>, path: String, full_ids: bool)
     let path = destination(&state, &path)?;
     let bytes = state
         .with_rejections(|r| r.xlsx(full_ids))
-        .ok_or_else(|| CmdError::msg("没有未导入的行可保存"))?
+        .ok_or_else(|| CmdError::new("no_rejections", "没有未导入的行可保存"))?
         .map_err(crate::commands::office_error)?;
     write(&path, &bytes)
 }
@@ -66,19 +66,24 @@ fn destination(state: &AppState, path: &str) -> CmdResult<PathBuf> {
     let field = || Some("path".to_string());
     let path = PathBuf::from(path.trim());
     if path.as_os_str().is_empty() {
-        return Err(CmdError { message: "请选择保存位置".into(), field: field() });
+        return Err(CmdError { code: "invalid".into(), message: "请选择保存位置".into(), field: field() });
     }
     if path.is_dir() {
-        return Err(CmdError { message: "请选择一个文件名，而不是文件夹".into(), field: field() });
+        return Err(CmdError {
+            code: "invalid".into(),
+            message: "请选择一个文件名，而不是文件夹".into(),
+            field: field(),
+        });
     }
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let parent = parent
-        .canonicalize()
-        .map_err(|e| CmdError {
-            message: format!("保存位置不存在：{}（{e}）", parent.display()), field: field()
-        })?;
+    let parent = parent.canonicalize().map_err(|e| CmdError {
+        code: "invalid".into(),
+        message: format!("保存位置不存在：{}（{e}）", parent.display()),
+        field: field(),
+    })?;
     if let Some(data) = state.data_dir().canonicalize().ok().filter(|d| parent.starts_with(d)) {
         return Err(CmdError {
+            code: "invalid".into(),
             message: format!("不能保存到应用的数据目录 {}：文件含个人信息，请保存到其他位置", data.display()),
             field: field(),
         });
@@ -96,7 +101,7 @@ fn write(path: &Path, bytes: &[u8]) -> CmdResult<String> {
         .and_then(|()| std::fs::rename(&partial, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&partial);
-        return Err(CmdError::msg(format!("无法保存 {}：{e}", path.display())));
+        return Err(CmdError::new("io", format!("无法保存 {}：{e}", path.display())));
     }
     Ok(path.display().to_string())
 }

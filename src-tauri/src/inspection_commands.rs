@@ -59,7 +59,7 @@ pub async fn seal_inspection_photo<R: tauri::Runtime>(
     request: tauri::ipc::Request<'_>,
 ) -> CmdResult<InspectionPhoto> {
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
-        return Err(CmdError::msg("请拍摄或选择一张照片"));
+        return Err(CmdError::new("no_photo", "请拍摄或选择一张照片"));
     };
     let bytes = bytes.clone();
     tauri::async_runtime::spawn_blocking(move || {
@@ -68,7 +68,7 @@ pub async fn seal_inspection_photo<R: tauri::Runtime>(
         Ok(sealed)
     })
     .await
-    .map_err(|e| CmdError::msg(format!("密封中断：{e}")))?
+    .map_err(|e| CmdError::new("interrupted", format!("密封中断：{e}")))?
 }
 
 /// An inspection's photo as a `data:` URL, opened with the county office's key (the sealed file is
@@ -80,11 +80,16 @@ pub fn inspection_photo_data(state: State<'_, AppState>, hash: String) -> CmdRes
     let image = match local {
         Some(image) => image,
         None => {
-            let e = state.store()?.enrolment()?.ok_or_else(|| CmdError::msg("本机尚未注册，无法下载照片"))?;
+            let e = state
+                .store()?
+                .enrolment()?
+                .ok_or_else(|| CmdError::new("not_enrolled", "本机尚未注册，无法下载照片"))?;
             let sealed = zoufang_client::fetch_photo(&e, &hash)?;
             let mut store = state.store()?;
             store.save_fetched(&hash, &sealed)?;
-            store.open_inspection_photo(&hash, &key)?.ok_or_else(|| CmdError::msg("照片保存后无法读取"))?
+            store
+                .open_inspection_photo(&hash, &key)?
+                .ok_or_else(|| CmdError::new("photo_unreadable", "照片保存后无法读取"))?
         }
     };
     Ok(crate::commands::jpeg_data_url(&image))
@@ -103,7 +108,10 @@ pub fn inspection_coverage(state: State<'_, AppState>) -> CmdResult<InspectionCo
 }
 
 fn opening_key(state: &AppState) -> CmdResult<OpeningKey> {
-    state.store()?.opening_key()?.ok_or_else(|| CmdError::msg("本机没有县扶贫办的私钥：请先生成密钥或导入私钥备份"))
+    state
+        .store()?
+        .opening_key()?
+        .ok_or_else(|| CmdError::new("no_opening_key", "本机没有县扶贫办的私钥：请先生成密钥或导入私钥备份"))
 }
 
 #[tauri::command]

@@ -27,16 +27,21 @@ fn passphrase_error(e: zoufang_vault::VaultError) -> CmdError {
         zoufang_vault::VaultError::PassphraseMismatch => "again",
         _ => "passphrase",
     };
-    CmdError { message: e.to_string(), field: Some(field.into()) }
+    CmdError { code: "invalid".into(), message: e.to_string(), field: Some(field.into()) }
 }
 
 /// The chosen file, made new (never over an existing one) before any key is touched.
 fn new_backup_file(path: &str) -> CmdResult<(PathBuf, std::fs::File)> {
     let path = PathBuf::from(path.trim());
     if path.as_os_str().is_empty() {
-        return Err(CmdError { message: "请选择备份文件的保存位置".into(), field: Some("path".into()) });
+        return Err(CmdError {
+            code: "invalid".into(),
+            message: "请选择备份文件的保存位置".into(),
+            field: Some("path".into()),
+        });
     }
     let file = zoufang_client::create_key_backup(&path).map_err(|e| CmdError {
+        code: "invalid".into(),
         message: format!("无法创建备份文件 {}（已存在的文件不会被覆盖）：{e}", path.display()),
         field: Some("path".into()),
     })?;
@@ -76,8 +81,9 @@ pub fn sealing_key_generate(
             return Err(e.into());
         }
     };
-    backed_up(path, file, &key, &passphrase)
-        .map_err(|e| CmdError::msg(format!("密钥已生成，但备份未写成（{}）：请立即另存一份备份", e.message)))
+    backed_up(path, file, &key, &passphrase).map_err(|e| {
+        CmdError::new("backup_not_written", format!("密钥已生成，但备份未写成（{}）：请立即另存一份备份", e.message))
+    })
 }
 
 /// Another backup of the private key this device holds (a second medium, or after a failed one).
@@ -89,7 +95,10 @@ pub fn sealing_key_backup(
     path: String,
 ) -> CmdResult<KeyBackup> {
     zoufang_vault::backup::check_new_passphrase(&passphrase, &again).map_err(passphrase_error)?;
-    let key = state.store()?.opening_key()?.ok_or_else(|| CmdError::msg("本机没有县扶贫办的私钥，无可备份"))?;
+    let key = state
+        .store()?
+        .opening_key()?
+        .ok_or_else(|| CmdError::new("no_opening_key", "本机没有县扶贫办的私钥，无可备份"))?;
     let (path, file) = new_backup_file(&path)?;
     backed_up(path, file, &key, &passphrase)
 }
@@ -109,7 +118,7 @@ pub fn sealing_key_import(state: State<'_, AppState>, path: String, passphrase: 
         } else {
             "path"
         };
-        CmdError { message: e.to_string(), field: Some(field.into()) }
+        CmdError { code: "invalid".into(), message: e.to_string(), field: Some(field.into()) }
     })?;
     state.store()?.set_opening_key(&key)?;
     sealing_status(state)

@@ -61,13 +61,18 @@ impl AppState {
             return Ok(());
         }
         let field = || Some("secret".to_string());
-        let key =
-            Store::unlock_key(&self.db, secret).map_err(|e| CmdError { message: e.to_string(), field: field() })?;
+        let key = Store::unlock_key(&self.db, secret).map_err(|e| CmdError {
+            code: "invalid".into(),
+            message: e.to_string(),
+            field: field(),
+        })?;
         let store = Store::open_with_key(&self.db, &key).map_err(|e| match e {
             StoreError::WrongSecret => {
-                CmdError { message: "解锁密码不正确，请重新输入".into(), field: field() }
+                CmdError {
+                    code: "wrong_secret".into(), message: "解锁密码不正确，请重新输入".into(), field: field()
+                }
             }
-            e => CmdError::msg(format!("无法打开本机数据库 {}：{e}", self.db.display())),
+            e => CmdError::new("database_unopenable", format!("无法打开本机数据库 {}：{e}", self.db.display())),
         })?;
         *slot = Some(store);
         *self.key.lock().unwrap_or_else(|p| p.into_inner()) = Some(key);
@@ -97,14 +102,17 @@ impl AppState {
     pub fn store(&self) -> CmdResult<StoreGuard<'_>> {
         let guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
-            return Err(CmdError::msg("本机数据尚未解锁，请先输入解锁密码"));
+            return Err(CmdError::new("locked", "本机数据尚未解锁，请先输入解锁密码"));
         }
         Ok(StoreGuard(guard))
     }
 
     /// The operator's name, required for anything that records who did it.
     pub fn operator(&self) -> CmdResult<String> {
-        self.store()?.operator().map_err(CmdError::from)?.ok_or_else(|| CmdError::msg("请先在「设置」中填写使用人姓名"))
+        self.store()?
+            .operator()
+            .map_err(CmdError::from)?
+            .ok_or_else(|| CmdError::new("no_operator", "请先在「设置」中填写使用人姓名"))
     }
 
     /// The app's data directory: the database, its photos and the WebView's storage.

@@ -24,6 +24,9 @@ pub struct SyncStatus {
     pub last_sync: Option<String>,
     /// The last failure in plain Chinese, with what to do.
     pub last_error: Option<String>,
+    /// Its stable code (`wiped`, `unreachable`, `certificate_mismatch`, a server code …): what the UI
+    /// decides on.
+    pub last_error_code: Option<String>,
     /// The technical detail of that failure, for the township's IT staff.
     pub last_error_detail: Option<String>,
     pub retry_in_seconds: Option<u64>,
@@ -142,6 +145,7 @@ impl AppState {
                         s.phase = None;
                         s.reachable = Some(true);
                         s.last_error = None;
+                        s.last_error_code = None;
                         s.last_error_detail = None;
                         s.retry_in_seconds = None;
                         s.last_report = Some(format!(
@@ -164,6 +168,7 @@ impl AppState {
                         s.reachable = Some(!matches!(error, zoufang_client::SyncError::Unreachable { .. }));
                         let (text, detail) = explain(&error);
                         s.last_error = Some(text);
+                        s.last_error_code = Some(error.code().to_string());
                         s.last_error_detail = detail;
                         s.retry_in_seconds = Some(wait.as_secs().max(1));
                     }),
@@ -181,6 +186,7 @@ impl AppState {
                                 Some(e) => format!("{text}。{}", e.summary()),
                                 None => format!("{text}。同步已暂停，请联系乡镇管理员"),
                             });
+                            s.last_error_code = Some(error.code().to_string());
                             s.last_error_detail = detail;
                         })
                     }

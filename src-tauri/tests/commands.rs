@@ -342,8 +342,10 @@ fn archive_and_photo_commands() {
     let e =
         app.call_raw("import_photo", vec![1, 2, 3], &[("x-target-kind", "archive_document")]).expect_err("no target");
     assert!(e["message"].as_str().unwrap().contains("哪条记录"), "{e}");
+    assert_eq!(e["code"], "no_photo_owner");
     let e = app.call("import_photo", json!({"target": {"kind": "visit", "id": doc}})).expect_err("not a file");
     assert!(e["message"].as_str().unwrap().contains("照片"), "{e}");
+    assert_eq!(e["code"], "no_photo");
     let hash = p["photo"]["hash"].as_str().unwrap().to_string();
     let thumb_hash = p["photo"]["thumb_hash"].as_str().unwrap().to_string();
 
@@ -523,6 +525,7 @@ fn inspector_and_county_office_modes() {
     assert!(text.contains(made["fingerprint"].as_str().unwrap()));
     let e = gen(&office, "县扶贫办备份口令", "县扶贫办备份口令", &media.path().join("second.zfkey")).unwrap_err();
     assert!(e["message"].as_str().unwrap().contains("已有"), "{e}");
+    assert_eq!(e["code"], "opening_key_exists", "the UI decides on the code, not the words");
     assert!(!media.path().join("second.zfkey").exists(), "a refused key leaves no file behind");
     // A second backup of the key held; never over an existing file.
     let again = media.path().join("第二份.zfkey");
@@ -540,6 +543,7 @@ fn inspector_and_county_office_modes() {
     // An inspector cannot make the county's key; a bad import is refused at its field.
     let e = gen(&inspector, "县扶贫办备份口令", "县扶贫办备份口令", &media.path().join("i.zfkey")).unwrap_err();
     assert!(e["message"].as_str().unwrap().contains("只有县扶贫办"), "{e}");
+    assert_eq!(e["code"], "not_county");
     let (field, _) = office.err("sealing_key_import", json!({ "path": media.path().join("none"), "passphrase": "x" }));
     assert_eq!(field.as_deref(), Some("path"));
 

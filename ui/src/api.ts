@@ -8,11 +8,14 @@ import type {
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
-/** A command's failure: the Chinese message and, when one field is at fault, its name. */
+/** A command's failure: its stable code (what the UI decides on), the Chinese message (for display only)
+ * and, when one field is at fault, its name. */
 export class ApiError extends Error {
+  code: string
   field: string | null
   constructor(e: CmdError) {
     super(e.message)
+    this.code = e.code
     this.field = e.field
   }
 }
@@ -20,10 +23,14 @@ export class ApiError extends Error {
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e
   if (e && typeof e === 'object' && 'message' in e) {
-    const o = e as { message: unknown; field?: unknown }
-    return new ApiError({ message: String(o.message), field: typeof o.field === 'string' ? o.field : null })
+    const o = e as { code?: unknown; message: unknown; field?: unknown }
+    return new ApiError({
+      code: typeof o.code === 'string' ? o.code : 'unknown',
+      message: String(o.message),
+      field: typeof o.field === 'string' ? o.field : null,
+    })
   }
-  return new ApiError({ message: typeof e === 'string' ? e : '操作失败，请重试', field: null })
+  return new ApiError({ code: 'unknown', message: typeof e === 'string' ? e : '操作失败，请重试', field: null })
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, headers?: Record<string, string>): Promise<T> {

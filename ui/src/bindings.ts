@@ -15,7 +15,11 @@ export type Household = { id: string, village_id: string, household_no: string, 
  */
 registered_population: number | null, exit_year: number | null, notes: string | null, };
 
-export type Member = { id: string, household_id: string, name: string, id_number: IdNumber | null, relation: Relation, sex: Sex | null, birth_date: string | null, health: Health | null, labor: Labor | null, schooling: Schooling | null, phone: Phone | null, };
+export type Member = { id: string, household_id: string, name: string, id_number: IdNumber | null, relation: Relation, sex: Sex | null, birth_date: string | null, health: Health | null, labor: Labor | null, 
+/**
+ * 文化程度; absent in records written before it was kept.
+ */
+education: Education | null, schooling: Schooling | null, phone: Phone | null, };
 
 export type NeedState = "met" | "unmet" | "not_applicable";
 
@@ -152,7 +156,7 @@ export type Attribute = "general" | "dibao" | "tekun";
 
 export type HouseholdStatus = "poor" | "exited" | "returned" | "marginal" | "monitored" | "stable";
 
-export type PovertyCause = "illness" | "disability" | "schooling" | "disaster" | "no_land" | "no_water" | "no_skills" | "no_labor" | "no_capital" | "poor_transport" | "low_motivation";
+export type PovertyCause = "illness" | "disability" | "schooling" | "disaster" | "no_land" | "no_water" | "no_skills" | "no_labor" | "no_capital" | "poor_transport" | "low_motivation" | "marriage" | "funeral" | "other";
 
 export type Labor = "ordinary" | "skilled" | "weak" | "lost" | "none";
 
@@ -161,6 +165,8 @@ export type Health = "healthy" | "chronic" | "serious" | "disabled";
 export type Relation = "head" | "spouse" | "child" | "parent" | "grandchild" | "grandparent" | "sibling" | "child_in_law" | "other";
 
 export type Sex = "male" | "female";
+
+export type Education = "illiterate" | "primary" | "junior" | "senior" | "college" | "preschool";
 
 export type Schooling = "not_in_school" | "preschool" | "primary" | "junior" | "senior" | "vocational" | "higher";
 
@@ -601,6 +607,11 @@ reachable: boolean | null, pending: number, last_sync: string | null,
  */
 last_error: string | null, 
 /**
+ * Its stable code (`wiped`, `unreachable`, `certificate_mismatch`, a server code …): what the UI
+ * decides on.
+ */
+last_error_code: string | null, 
+/**
  * The technical detail of that failure, for the township's IT staff.
  */
 last_error_detail: string | null, retry_in_seconds: number | null, 
@@ -609,7 +620,11 @@ last_error_detail: string | null, retry_in_seconds: number | null,
  */
 quarantined: number, last_report: string | null, };
 
-export type CmdError = { message: string, 
+export type CmdError = { 
+/**
+ * Stable, snake_case: `invalid`, `wrong_secret`, `wiped`, `not_enrolled`, a server code …
+ */
+code: string, message: string, 
 /**
  * The field identifier, e.g. `head_id_number` or `problems.1.deadline`.
  */
@@ -641,7 +656,10 @@ export const LABELS = {
     "no_labor": "缺劳力",
     "no_capital": "缺资金",
     "poor_transport": "交通条件落后",
-    "low_motivation": "自身发展动力不足"
+    "low_motivation": "自身发展动力不足",
+    "marriage": "因婚",
+    "funeral": "因丧",
+    "other": "其他"
   },
   Labor: {
     "ordinary": "普通劳动力",
@@ -670,6 +688,14 @@ export const LABELS = {
   Sex: {
     "male": "男",
     "female": "女"
+  },
+  Education: {
+    "illiterate": "文盲或半文盲",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "高中",
+    "college": "大专及以上",
+    "preschool": "学龄前儿童"
   },
   Schooling: {
     "not_in_school": "非在校生",
@@ -810,6 +836,7 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "birth_date": "出生日期",
     "health": "健康状况",
     "labor": "劳动技能",
+    "education": "文化程度",
     "schooling": "在校生状况",
     "phone": "联系电话"
   },

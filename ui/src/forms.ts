@@ -36,7 +36,7 @@ export function parseCount(raw: string, min: number, max: number): { value: numb
 
 /** Puts a command's error at its field, or under `_form` when no field is named. */
 export function errorsFrom(e: unknown, prefix = ''): FieldErrors {
-  const err = e instanceof ApiError ? e : new ApiError({ message: String((e as Error)?.message ?? e), field: null })
+  const err = e instanceof ApiError ? e : new ApiError({ code: 'unknown', message: String((e as Error)?.message ?? e), field: null })
   const field = err.field ? (prefix && err.field.startsWith(prefix) ? err.field.slice(prefix.length) : err.field) : '_form'
   return { [field]: err.message }
 }

@@ -38,14 +38,16 @@ describe('parseCount', () => {
 
 describe('errorsFrom', () => {
   it('puts a field error at its field and others under _form', () => {
-    expect(errorsFrom(new ApiError({ message: '身份证号校验位错误：应为 X，实际为 1', field: 'id_number' }))).toEqual({
+    expect(errorsFrom(new ApiError({ code: 'invalid', message: '身份证号校验位错误：应为 X，实际为 1', field: 'id_number' }))).toEqual({
       id_number: '身份证号校验位错误：应为 X，实际为 1',
     })
-    expect(errorsFrom(new ApiError({ message: '无法连接服务器', field: null }))).toEqual({ _form: '无法连接服务器' })
-    expect(errorsFrom(new ApiError({ message: 'x', field: 'problems.0.deadline' }), 'problems.')).toEqual({ '0.deadline': 'x' })
+    expect(errorsFrom(new ApiError({ code: 'unreachable', message: '无法连接服务器', field: null }))).toEqual({ _form: '无法连接服务器' })
+    expect(errorsFrom(new ApiError({ code: 'invalid', message: 'x', field: 'problems.0.deadline' }), 'problems.')).toEqual({ '0.deadline': 'x' })
   })
   it('accepts what Tauri rejects with', () => {
     expect(toApiError({ message: '日期不能晚于今天', field: 'visited_on' }).field).toBe('visited_on')
+    expect(toApiError({ code: 'wiped', message: '本机已被停用', field: null }).code).toBe('wiped')
+    expect(toApiError({ message: 'no code' }).code).toBe('unknown')
     expect(toApiError('failed').message).toBe('failed')
     expect(toApiError(undefined).message).toBe('操作失败，请重试')
   })

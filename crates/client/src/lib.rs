@@ -53,6 +53,24 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// The stable code of this error, for the app and the UI to decide on (the message is for display):
+    /// the server's own code for a refusal it answered, the store's for a local one.
+    pub fn code(&self) -> &str {
+        match self {
+            SyncError::Unreachable { .. } => "unreachable",
+            SyncError::Server { code, .. } => code,
+            SyncError::Protocol(_) => "protocol",
+            SyncError::Store(e) => e.code(),
+            SyncError::Wiped { .. } => "wiped",
+            SyncError::HandoverIncomplete { .. } => "handover_incomplete",
+            SyncError::PlainHttp { .. } => "plain_http",
+            SyncError::BadAddress { .. } => "bad_address",
+            SyncError::Certificate(tls::CertRefusal::PinMismatch { .. }) => "certificate_mismatch",
+            SyncError::Certificate(tls::CertRefusal::Expired { .. }) => "certificate_expired",
+            SyncError::Certificate(tls::CertRefusal::Untrusted { .. }) => "certificate_untrusted",
+        }
+    }
+
     /// Worth trying again later by itself (network down, server restarting); the others need a person.
     pub fn is_retryable(&self) -> bool {
         match self {

@@ -11,14 +11,19 @@ use zoufang_store::{OpeningKey, Store, StoreError};
 /// key, which the caller must have the user back up (without it no inspection can be opened).
 pub fn new_sealing_key(store: &mut Store) -> Result<OpeningKey> {
     if store.opening_key()?.is_some() {
-        return Err(StoreError::Refused(
-            "本机已有县扶贫办的私钥；换新密钥会使此前的暗访记录只能用旧私钥打开，请先确认旧私钥已备份".into(),
+        return Err(StoreError::refused(
+            "opening_key_exists",
+            "本机已有县扶贫办的私钥；换新密钥会使此前的暗访记录只能用旧私钥打开，请先确认旧私钥已备份",
         )
         .into());
     }
     let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
     if e.role != zoufang_model::Role::County {
-        return Err(StoreError::Refused(format!("只有县扶贫办能设置暗访密封密钥（本机为{}）", e.role.label())).into());
+        return Err(StoreError::refused(
+            "not_county",
+            format!("只有县扶贫办能设置暗访密封密钥（本机为{}）", e.role.label()),
+        )
+        .into());
     }
     let key = OpeningKey::generate();
     let info = Client::enrolled(&e).set_sealing_key(&key.sealing_key().to_string())?;

@@ -1,4 +1,5 @@
-//! Errors of the device store. Messages are Chinese: the app and the CLI show them as they are.
+//! Errors of the device store. Each has a stable code ([`StoreError::code`]) that callers and the UI
+//! decide on; the Chinese message is for display only and may be reworded.
 
 use uuid::Uuid;
 use zoufang_model::ValidationError;
@@ -16,9 +17,9 @@ pub enum StoreError {
     Deleted { entity: &'static str },
     #[error("该冲突已处理，无需重复处理")]
     AlreadyResolved,
-    /// A rule of the procedure refuses the action now (e.g. an exit step out of order); says why.
-    #[error("{0}")]
-    Refused(String),
+    /// A rule refuses the action now (e.g. an exit step out of order): which rule, and why in Chinese.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("本机尚未注册，请先用乡镇提供的注册码注册")]
     NotEnrolled,
     #[error("服务器回应与本机记录不符：{0}")]
@@ -37,6 +38,35 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
     Migrate(#[from] zoufang_migrate::MigrateError),
+}
+
+impl StoreError {
+    /// A refusal by the rule `code`, with its reason for display.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        StoreError::Refused { code, message: message.into() }
+    }
+
+    /// The stable code of this error (snake_case), for callers and the UI to decide on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Invalid(_) => "invalid",
+            StoreError::NotFound { .. } => "not_found",
+            StoreError::Exists { .. } => "exists",
+            StoreError::Deleted { .. } => "deleted",
+            StoreError::AlreadyResolved => "already_resolved",
+            StoreError::Refused { code, .. } => code,
+            StoreError::NotEnrolled => "not_enrolled",
+            StoreError::Protocol(_) => "protocol",
+            StoreError::Corrupt(_) => "corrupt",
+            StoreError::Io(_) => "io",
+            StoreError::WrongSecret => "wrong_secret",
+            StoreError::Vault(_) => "vault",
+            StoreError::Sqlite(_) => "database",
+            StoreError::Migrate(zoufang_migrate::MigrateError::TooNew { .. }) => "schema_too_new",
+            StoreError::Migrate(zoufang_migrate::MigrateError::Edited { .. }) => "schema_edited",
+            StoreError::Migrate(_) => "migrate",
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -95,8 +95,9 @@ impl Store {
     }
 
     fn sealing_key_needed(&self) -> Result<SealingKey> {
-        self.sealing_key()?
-            .ok_or_else(|| StoreError::Refused("本机还没有县扶贫办的暗访密封公钥：请先在有网络时同步一次".into()))
+        self.sealing_key()?.ok_or_else(|| {
+            StoreError::refused("no_sealing_key", "本机还没有县扶贫办的暗访密封公钥：请先在有网络时同步一次")
+        })
     }
 
     /// Seals a photo for an inspection the moment it is taken: the image is processed like any photo
@@ -104,7 +105,7 @@ impl Store {
     /// ciphertext, named by the ciphertext's hash. The returned description goes into the findings.
     pub fn seal_inspection_photo(&mut self, bytes: &[u8]) -> Result<InspectionPhoto> {
         let key = self.sealing_key_needed()?;
-        let p = zoufang_media::process(bytes).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let p = zoufang_media::process(bytes).map_err(|e| StoreError::refused("bad_photo", e.to_string()))?;
         let sealed = key.seal(&p.image);
         let hash = zoufang_media::sha256_hex(&sealed);
         self.put_new_blob(&hash, &sealed)?;
@@ -140,7 +141,10 @@ impl Store {
         }
         for (i, p) in photos.iter().enumerate() {
             if !zoufang_media::is_sha256_hex(&p.hash) || self.blob_state(&p.hash)?.is_none() {
-                return Err(StoreError::Refused(format!("第 {} 张暗访照片不在本机，请重新拍摄", i + 1)));
+                return Err(StoreError::refused(
+                    "photo_missing",
+                    format!("第 {} 张暗访照片不在本机，请重新拍摄", i + 1),
+                ));
             }
         }
         let plain = serde_json::to_vec(findings).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -274,7 +278,7 @@ impl Store {
             self.conn
                 .query_row(&format!("SELECT ?1 IN ({})", crate::photos::INSPECTION_FILES), [hash], |r| r.get(0))?;
         if !named {
-            return Err(StoreError::Refused(format!("没有哪条暗访记录含有照片 {hash}")));
+            return Err(StoreError::refused("unknown_photo", format!("没有哪条暗访记录含有照片 {hash}")));
         }
         let Some(sealed) = self.blob(hash)? else { return Ok(None) };
         Ok(Some(key.open(&sealed)?))

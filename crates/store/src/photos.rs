@@ -136,13 +136,13 @@ fn now() -> String {
 
 impl Store {
     fn photo_dir(&self) -> Result<&PathBuf> {
-        self.photo_dir.as_ref().ok_or_else(|| StoreError::Refused("内存数据库不能保存照片".into()))
+        self.photo_dir.as_ref().ok_or_else(|| StoreError::refused("no_photo_dir", "内存数据库不能保存照片"))
     }
 
     /// Where the file named `hash` lives (two-letter fan-out keeps directories small).
     pub fn blob_path(&self, hash: &str) -> Result<PathBuf> {
         if !zoufang_media::is_sha256_hex(hash) {
-            return Err(StoreError::Refused(format!("照片编号无效：{hash}")));
+            return Err(StoreError::refused("bad_photo_name", format!("照片编号无效：{hash}")));
         }
         Ok(self.photo_dir()?.join(&hash[..2]).join(hash))
     }
@@ -251,7 +251,7 @@ impl Store {
     /// attached to the same record twice is stored once and reported as a duplicate.
     pub fn import_photo(&mut self, bytes: &[u8], target: PhotoTarget, added_by: Option<&str>) -> Result<PhotoImported> {
         let (village, household) = self.target_place(target)?;
-        let p = zoufang_media::process(bytes).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let p = zoufang_media::process(bytes).map_err(|e| StoreError::refused("bad_photo", e.to_string()))?;
         let (owner_kind, owner_id) = match target {
             PhotoTarget::ArchiveDocument(id) => (PhotoOwner::ArchiveDocument, id),
             PhotoTarget::Visit(id) => (PhotoOwner::Visit, id),

@@ -199,15 +199,15 @@ impl Store {
         if detail.exit.progress.next == Some(ExitStep::Application)
             && !matches!(detail.household.status, HouseholdStatus::Poor | HouseholdStatus::Returned)
         {
-            return Err(StoreError::Refused(format!(
-                "该户状态为「{}」，只有未脱贫或返贫户可以申请退出",
-                detail.household.status.label()
-            )));
+            return Err(StoreError::refused(
+                "exit_not_poor",
+                format!("该户状态为「{}」，只有未脱贫或返贫户可以申请退出", detail.household.status.label()),
+            ));
         }
         let proposal =
             Proposal { step: d.step, outcome: d.outcome, decided_on, reason: d.reason.as_deref(), publicity };
         if let Some(why) = check_decision(&detail.exit.progress, &proposal, &verification, last_publicity_end) {
-            return Err(StoreError::Refused(why));
+            return Err(StoreError::refused("exit_step", why));
         }
         let verified = d.step == ExitStep::Verification && d.outcome == ExitOutcome::Passed;
         let id = Uuid::now_v7();
@@ -244,7 +244,7 @@ impl Store {
         let today = now.date_naive();
         let month = self.presence_month(village, staff_name, today.year(), today.month(), today)?;
         if month.checked_in_today {
-            return Err(StoreError::Refused(format!("{staff_name} 今天已签到")));
+            return Err(StoreError::refused("already_checked_in", format!("{staff_name} 今天已签到")));
         }
         let id = Uuid::now_v7();
         let fields = map(json!({

@@ -64,9 +64,12 @@ impl App {
         get_ipc_response(&self.window, req).map(|b| b.deserialize::<Value>().expect("json response"))
     }
 
-    /// The error of a command expected to fail: (field, message).
+    /// The error of a command expected to fail: (field, message). Every error carries a stable code, and
+    /// an error at a field has the code `invalid` or its own.
     pub fn err(&self, cmd: &str, args: Value) -> (Option<String>, String) {
         let e = self.call(cmd, args).expect_err(cmd);
+        let code = e["code"].as_str().unwrap_or_default();
+        assert!(!code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{cmd}: code {e}");
         (e["field"].as_str().map(str::to_string), e["message"].as_str().unwrap_or_default().to_string())
     }
 }

@@ -357,6 +357,7 @@ fn the_app_end_to_end() {
     ok(s.click("[data-testid=sync-now]"));
     ok(s.wait("[data-testid=enrol-submit]", LONG));
     ok(s.wait_text("已清除本机其余", LONG));
+    ok(s.wait("[data-testid=wiped-notice]", LONG)); // shown because the sync's error code is `wiped`
     shot(&display, "20-wiped");
     s.quit();
     drop(_driver);
