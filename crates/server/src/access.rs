@@ -1,10 +1,9 @@
 //! Who may call, as rules both backends apply to what they stored: enrolment codes, re-enrolment,
 //! users, tokens with expiry and the two kinds of revocation. The backends only read and write rows.
 
-use crate::error::ApiError;
+use crate::error::{ErrorKind, ServerError};
 use crate::storage::{DeviceAuth, RevokeMode};
 use crate::tokens;
-use axum::http::StatusCode;
 use uuid::Uuid;
 use zoufang_model::{Entity, Role, Scope};
 
@@ -32,12 +31,12 @@ pub(crate) fn code_expiry(ttl_hours: u32) -> String {
     (chrono::Local::now() + chrono::Duration::hours(i64::from(ttl_hours))).to_rfc3339()
 }
 
-pub(crate) fn scope_parse(s: &str) -> Result<Scope, ApiError> {
-    Scope::parse(s).map_err(|e| ApiError::internal(format!("stored scope {s}: {e}")))
+pub(crate) fn scope_parse(s: &str) -> Result<Scope, ServerError> {
+    Scope::parse(s).map_err(|e| ServerError::internal(format!("stored scope {s}: {e}")))
 }
 
-pub(crate) fn role_parse(s: &str) -> Result<Role, ApiError> {
-    Role::parse(s).map_err(|e| ApiError::internal(format!("stored role {s}: {e}")))
+pub(crate) fn role_parse(s: &str) -> Result<Role, ServerError> {
+    Role::parse(s).map_err(|e| ServerError::internal(format!("stored role {s}: {e}")))
 }
 
 pub(crate) fn mode_parse(s: Option<&str>) -> Option<RevokeMode> {
@@ -48,8 +47,8 @@ pub(crate) fn mode_parse(s: Option<&str>) -> Option<RevokeMode> {
     }
 }
 
-pub(crate) fn bad_scope(e: zoufang_model::Problem) -> ApiError {
-    ApiError::bad_request(e.to_string())
+pub(crate) fn bad_scope(e: zoufang_model::Problem) -> ServerError {
+    ServerError::bad_request(e.to_string())
 }
 
 /// A stand-in hash, verified when a login is unknown so that unknown and wrong answer equally slowly.
@@ -58,8 +57,8 @@ pub(crate) fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| tokens::hash_password("zoufang-dummy-password").unwrap_or_default())
 }
 
-pub(crate) fn bad_login() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "bad_login", "用户名或密码错误，或该用户已被停用")
+pub(crate) fn bad_login() -> ServerError {
+    ServerError::new(ErrorKind::Forbidden, "bad_login", "用户名或密码错误，或该用户已被停用")
 }
 
 /// An enrolment code as stored.
@@ -74,7 +73,7 @@ pub(crate) struct IssuedCode {
 
 impl IssuedCode {
     /// Whether the code may be redeemed now; the device's name is the one asked for, else the code's.
-    pub(crate) fn redeem(self, device_name: &str) -> Result<(String, IssuedCode), ApiError> {
+    pub(crate) fn redeem(self, device_name: &str) -> Result<(String, IssuedCode), ServerError> {
         let expired = rfc3339_ms(&self.expires).is_none_or(|t| t < chrono::Utc::now().timestamp_millis());
         // A code stored with a scope that does not read (written before scopes were checked) is no code.
         let valid = Scope::parse(&self.scope)
@@ -97,34 +96,34 @@ impl IssuedCode {
 }
 
 /// The one answer for a code that is unknown, expired or used: a guesser learns nothing.
-pub(crate) fn unknown_code() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "bad_code", "注册码无效、已过期或已被使用，请向乡镇管理员索取新的注册码")
+pub(crate) fn unknown_code() -> ServerError {
+    ServerError::new(ErrorKind::Forbidden, "bad_code", "注册码无效、已过期或已被使用，请向乡镇管理员索取新的注册码")
 }
 
 /// A device already registered under the id that enrols again: allowed only when its token expired, it
 /// was never revoked, it proves it is that device (`proven`: it showed its old token or the last link of
 /// its history the server holds), and its scope and role are unchanged (its unsent data then goes up as
 /// before). Without the proof, whoever learnt a device's id could take its place.
-pub(crate) fn check_reenrol(old: &RegisteredDevice, proven: bool, scope: &str, role: Role) -> Result<(), ApiError> {
+pub(crate) fn check_reenrol(old: &RegisteredDevice, proven: bool, scope: &str, role: Role) -> Result<(), ServerError> {
     let expired =
         old.expires_at.as_deref().and_then(rfc3339_ms).is_some_and(|t| t < chrono::Utc::now().timestamp_millis());
     if old.revoked {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(ServerError::new(
+            ErrorKind::Conflict,
             "device_revoked",
             "该设备已被停用，不能再次注册；请清除本机数据后重新安装",
         ));
     }
     if !expired || !proven {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(ServerError::new(
+            ErrorKind::Conflict,
             "device_exists",
             "该设备编号已注册且授权仍有效，或无法证明是原设备；如需重新注册，请先由管理员停用旧记录",
         ));
     }
     if old.scope != scope || old.role != role.ident() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(ServerError::new(
+            ErrorKind::Conflict,
             "scope_changed",
             "本机原先登记的工作范围或角色与这次不同；请先上交并清除本机数据，再按新的范围注册",
         ));
@@ -177,28 +176,28 @@ pub(crate) fn new_user(
     role: Role,
     scope: &Scope,
     password: &str,
-) -> Result<NewUser, ApiError> {
+) -> Result<NewUser, ServerError> {
     let login = login.trim();
     if login.is_empty()
         || login.len() > 40
         || !login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
-        return Err(ApiError::bad_request("登录名须为 1–40 个英文字母、数字或 . _ -"));
+        return Err(ServerError::bad_request("登录名须为 1–40 个英文字母、数字或 . _ -"));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(ApiError::bad_request("姓名不能为空，最多 40 个字"));
+        return Err(ServerError::bad_request("姓名不能为空，最多 40 个字"));
     }
     if password.chars().count() < tokens::MIN_PASSWORD {
-        return Err(ApiError::bad_request(format!("密码至少 {} 位", tokens::MIN_PASSWORD)));
+        return Err(ServerError::bad_request(format!("密码至少 {} 位", tokens::MIN_PASSWORD)));
     }
     role.check_scope(scope).map_err(bad_scope)?;
-    let hash = tokens::hash_password(password).map_err(ApiError::internal)?;
+    let hash = tokens::hash_password(password).map_err(ServerError::internal)?;
     Ok(NewUser { id: Uuid::now_v7(), login: login.to_string(), name: name.to_string(), hash })
 }
 
-pub(crate) fn user_exists(login: &str) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "user_exists", format!("登录名 {} 已被使用", login.trim()))
+pub(crate) fn user_exists(login: &str) -> ServerError {
+    ServerError::new(ErrorKind::Conflict, "user_exists", format!("登录名 {} 已被使用", login.trim()))
 }
 
 /// A device row found by its token's hash.
@@ -215,9 +214,9 @@ pub(crate) struct TokenRow {
 
 /// What a device found by its token may do: in good standing, revoked for handover and not yet handed
 /// in (it may still upload what it made before), or refused.
-pub(crate) fn device_auth(row: Option<TokenRow>) -> Result<DeviceAuth, ApiError> {
+pub(crate) fn device_auth(row: Option<TokenRow>) -> Result<DeviceAuth, ServerError> {
     let Some(r) = row else {
-        return Err(ApiError::unauthorized());
+        return Err(ServerError::unauthorized());
     };
     let mut auth = DeviceAuth::new(r.id, r.name, scope_parse(&r.scope)?, role_parse(&r.role)?);
     if let Some(at) = r.revoked_at {
@@ -226,13 +225,13 @@ pub(crate) fn device_auth(row: Option<TokenRow>) -> Result<DeviceAuth, ApiError>
                 auth.handover_from = Some(rfc3339_ms(&at).unwrap_or(0));
                 Ok(auth)
             }
-            _ => Err(ApiError::revoked()),
+            _ => Err(ServerError::revoked()),
         };
     }
     if let Some(e) = r.expires_at {
         if rfc3339_ms(&e).is_none_or(|t| t < chrono::Utc::now().timestamp_millis()) {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
+            return Err(ServerError::new(
+                ErrorKind::Unauthenticated,
                 zoufang_sync::refusal::TOKEN_EXPIRED,
                 format!("本机授权已于 {e} 过期，请重新注册；未同步的数据仍保存在本机，注册后会继续上传"),
             ));
@@ -244,11 +243,11 @@ pub(crate) fn device_auth(row: Option<TokenRow>) -> Result<DeviceAuth, ApiError>
 /// The SQL condition on `entity` and `about` that keeps a role's pull to the kinds it reads ("" for all
 /// kinds): an entry is served when the role reads its kind and, for a conflict, the kind of the record
 /// the conflict is about. The idents are fixed words, not input. Refuses a role that reads nothing.
-pub(crate) fn readable_kinds(device: Option<&DeviceAuth>) -> Result<String, ApiError> {
+pub(crate) fn readable_kinds(device: Option<&DeviceAuth>) -> Result<String, ServerError> {
     let readable = device.map_or_else(|| Entity::ALL.to_vec(), |d| d.role.readable());
     if let Some(d) = device.filter(|_| readable.is_empty()) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
+        return Err(ServerError::new(
+            ErrorKind::Forbidden,
             "role_reads_nothing",
             format!("{}账号不接收户数据", d.role.label()),
         ));

@@ -18,9 +18,8 @@
 //!   over a 暗访 inspection is the county office's); conflict records are made by the server only.
 
 use crate::check::{check_change, reject};
-use crate::error::ApiError;
+use crate::error::{ErrorKind, ServerError};
 use crate::storage::DeviceAuth;
-use axum::http::StatusCode;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -244,10 +243,10 @@ pub(crate) fn apply_batch<B>(
     server: Uuid,
     device: Option<&DeviceAuth>,
     changes: &[Change],
-) -> Result<Applied, ApiError>
+) -> Result<Applied, ServerError>
 where
     B: BatchBackend,
-    ApiError: From<B::Error>,
+    ServerError: From<B::Error>,
 {
     let today = chrono::Local::now().date_naive();
     let now = chrono::Utc::now().timestamp_millis();
@@ -269,8 +268,8 @@ where
                 History::Continues => {}
                 History::Backdated => {
                     tracing::warn!("device {} sent a change dated before its earlier ones", d.id);
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
+                    return Err(ServerError::new(
+                        ErrorKind::Conflict,
                         "clock_backwards",
                         "本机的修改时间早于它此前已上传的修改（时钟被调回），已拒收整批。请联系乡镇管理员核查本机",
                     ));
@@ -281,8 +280,8 @@ where
                 }
                 History::Broken(why) => {
                     tracing::warn!("device {} sent a broken history: {why}", d.id);
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
+                    return Err(ServerError::new(
+                        ErrorKind::Conflict,
                         "history_mismatch",
                         format!(
                             "本机的修改记录与服务器保存的历史不一致（{why}），已拒收整批。请联系乡镇管理员核查本机数据"
@@ -434,7 +433,7 @@ where
 }
 
 /// The refusal of a batch holding a change dated too far ahead of the server's clock.
-fn clock_ahead(d: &DeviceAuth, hlc: Hlc, now: i64) -> ApiError {
+fn clock_ahead(d: &DeviceAuth, hlc: Hlc, now: i64) -> ServerError {
     let ahead_min = (hlc.wall_ms() as i64 - now) / 60_000;
     tracing::warn!("device {} sent a change dated {ahead_min} min ahead of the server's clock", d.id);
     let ahead = if ahead_min >= 2 * 24 * 60 {
@@ -444,26 +443,26 @@ fn clock_ahead(d: &DeviceAuth, hlc: Hlc, now: i64) -> ApiError {
     } else {
         format!("约 {ahead_min} 分钟")
     };
-    ApiError::new(
-        StatusCode::CONFLICT,
+    ServerError::new(
+        ErrorKind::Conflict,
         zoufang_sync::refusal::CLOCK_AHEAD,
         format!("本机时钟比服务器快{ahead}，这一批修改未被接收。请把本机时间调准；应用会按服务器时间重新标记尚未上传的修改后再同步"),
     )
 }
 
 /// Checks a push's envelope before any backend work: protocol version and batch size.
-pub(crate) fn check_request(req: &zoufang_sync::PushRequest) -> Result<(), ApiError> {
+pub(crate) fn check_request(req: &zoufang_sync::PushRequest) -> Result<(), ServerError> {
     use zoufang_sync::{MAX_BATCH, PROTOCOL};
     if req.protocol != PROTOCOL {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+        return Err(ServerError::new(
+            ErrorKind::BadRequest,
             "unsupported_protocol",
             format!("本机的同步协议版本 {} 与服务器（{PROTOCOL}）不一致，请升级应用", req.protocol),
         ));
     }
     if req.changes.len() > MAX_BATCH {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+        return Err(ServerError::new(
+            ErrorKind::TooLarge,
             "batch_too_large",
             format!("一批最多 {MAX_BATCH} 条修改，本批 {} 条", req.changes.len()),
         ));

@@ -11,9 +11,8 @@
 //! was not the first to name it), shows it holds the bytes by uploading them all the same, under
 //! `proofs/<hash>/<device>/<offset>`: they are hashed like an upload and then dropped.
 
-use crate::error::ApiError;
+use crate::error::{ErrorKind, ServerError};
 use axum::body::Bytes;
-use axum::http::StatusCode;
 use futures_util::TryStreamExt;
 use object_store::path::Path as ObjPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
@@ -41,8 +40,8 @@ pub struct BlobStore {
     pub describe: String,
 }
 
-fn err(e: object_store::Error) -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "blob_store", format!("照片存储暂时不可用：{e}"))
+fn err(e: object_store::Error) -> ServerError {
+    ServerError::new(ErrorKind::Unavailable, "blob_store", format!("照片存储暂时不可用：{e}"))
 }
 
 fn is_hash(s: &str) -> bool {
@@ -51,14 +50,14 @@ fn is_hash(s: &str) -> bool {
 
 impl BlobStore {
     /// A local directory (created if needed).
-    pub fn local(dir: &std::path::Path) -> Result<BlobStore, ApiError> {
-        std::fs::create_dir_all(dir).map_err(ApiError::internal)?;
-        let store = object_store::local::LocalFileSystem::new_with_prefix(dir).map_err(ApiError::internal)?;
+    pub fn local(dir: &std::path::Path) -> Result<BlobStore, ServerError> {
+        std::fs::create_dir_all(dir).map_err(ServerError::internal)?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir).map_err(ServerError::internal)?;
         Ok(BlobStore { store: Arc::new(store), describe: dir.display().to_string() })
     }
 
     /// An S3-compatible store with explicit settings (tests point it at a local S3 server).
-    pub fn s3(c: &S3Config) -> Result<BlobStore, ApiError> {
+    pub fn s3(c: &S3Config) -> Result<BlobStore, ServerError> {
         let mut b = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(&c.bucket)
             .with_region(&c.region)
@@ -67,20 +66,20 @@ impl BlobStore {
         if let Some(e) = &c.endpoint {
             b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
         }
-        let s3 = b.build().map_err(ApiError::internal)?;
+        let s3 = b.build().map_err(ServerError::internal)?;
         Ok(BlobStore { store: Arc::new(s3), describe: format!("s3://{}", c.bucket) })
     }
 
     /// `s3://bucket[/prefix]` (endpoint, region and keys from the usual `AWS_*` environment variables,
     /// e.g. `AWS_ENDPOINT=http://127.0.0.1:9000` for an S3-compatible server), or a directory path.
-    pub fn from_config(location: &str) -> Result<BlobStore, ApiError> {
+    pub fn from_config(location: &str) -> Result<BlobStore, ServerError> {
         if let Some(rest) = location.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
             if std::env::var("AWS_ENDPOINT").is_ok_and(|e| e.starts_with("http://")) {
                 b = b.with_allow_http(true);
             }
-            let s3 = b.build().map_err(ApiError::internal)?;
+            let s3 = b.build().map_err(ServerError::internal)?;
             let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
                 Arc::new(s3)
             } else {
@@ -104,7 +103,7 @@ impl BlobStore {
     }
 
     /// Chunks stored under `dir`, by offset.
-    async fn chunks(&self, dir: &ObjPath) -> Result<Vec<(u64, u64, ObjPath)>, ApiError> {
+    async fn chunks(&self, dir: &ObjPath) -> Result<Vec<(u64, u64, ObjPath)>, ServerError> {
         let listed: Vec<object_store::ObjectMeta> = self.store.list(Some(dir)).try_collect().await.map_err(err)?;
         let mut out: Vec<(u64, u64, ObjPath)> = listed
             .into_iter()
@@ -129,7 +128,7 @@ impl BlobStore {
         received
     }
 
-    async fn is_complete(&self, hash: &str) -> Result<bool, ApiError> {
+    async fn is_complete(&self, hash: &str) -> Result<bool, ServerError> {
         match self.store.head(&Self::final_path(hash)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -137,7 +136,7 @@ impl BlobStore {
         }
     }
 
-    async fn remove_chunks(&self, chunks: &[(u64, u64, ObjPath)]) -> Result<(), ApiError> {
+    async fn remove_chunks(&self, chunks: &[(u64, u64, ObjPath)]) -> Result<(), ServerError> {
         for (_, _, p) in chunks {
             match self.store.delete(p).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
@@ -148,7 +147,7 @@ impl BlobStore {
     }
 
     /// How far the server has the file.
-    pub async fn status(&self, hash: &str) -> Result<BlobStatus, ApiError> {
+    pub async fn status(&self, hash: &str) -> Result<BlobStatus, ServerError> {
         check_hash(hash)?;
         if self.is_complete(hash).await? {
             // Chunks left by a finish that was cut off after the file was written.
@@ -161,7 +160,7 @@ impl BlobStore {
     }
 
     /// How far `device` got showing it holds a file the server already has.
-    pub async fn proof_status(&self, hash: &str, device: Uuid) -> Result<BlobStatus, ApiError> {
+    pub async fn proof_status(&self, hash: &str, device: Uuid) -> Result<BlobStatus, ServerError> {
         check_hash(hash)?;
         let chunks = self.chunks(&Self::proof_dir(hash, device)).await?;
         Ok(BlobStatus { received: Self::contiguous(&chunks), complete: false })
@@ -177,7 +176,7 @@ impl BlobStore {
         size: u64,
         offset: u64,
         data: Bytes,
-    ) -> Result<(BlobStatus, bool), ApiError> {
+    ) -> Result<(BlobStatus, bool), ServerError> {
         check_chunk(hash, size, offset, &data)?;
         let status = self.status(hash).await?;
         if status.complete {
@@ -204,7 +203,7 @@ impl BlobStore {
         size: u64,
         offset: u64,
         data: Bytes,
-    ) -> Result<(BlobStatus, bool), ApiError> {
+    ) -> Result<(BlobStatus, bool), ServerError> {
         check_chunk(hash, size, offset, &data)?;
         let dir = Self::proof_dir(hash, device);
         let received = Self::contiguous(&self.chunks(&dir).await?);
@@ -228,10 +227,10 @@ impl BlobStore {
         offset: u64,
         received: u64,
         data: Bytes,
-    ) -> Result<Received, ApiError> {
+    ) -> Result<Received, ServerError> {
         if offset != received {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(ServerError::new(
+                ErrorKind::Conflict,
                 "blob_offset",
                 format!("服务器已收到 {received} 字节，应从该位置继续上传"),
             ));
@@ -257,8 +256,8 @@ impl BlobStore {
         let got: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
         if whole.len() as u64 != size || got != hash {
             self.remove_chunks(&chunks).await?;
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            return Err(ServerError::new(
+                ErrorKind::Unprocessable,
                 "blob_hash",
                 format!("收到的照片内容与编号不符（{} 字节），已丢弃，请重新上传", whole.len()),
             ));
@@ -267,18 +266,18 @@ impl BlobStore {
     }
 
     /// Stores a whole file at once (demo data and imports on the server itself), after checking its hash.
-    pub async fn put_whole(&self, hash: &str, bytes: Vec<u8>) -> Result<(), ApiError> {
+    pub async fn put_whole(&self, hash: &str, bytes: Vec<u8>) -> Result<(), ServerError> {
         check_hash(hash)?;
         let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         if got != hash {
-            return Err(ApiError::bad_request("照片内容与编号不符"));
+            return Err(ServerError::bad_request("照片内容与编号不符"));
         }
         self.store.put(&Self::final_path(hash), PutPayload::from(bytes)).await.map_err(err)?;
         Ok(())
     }
 
     /// The whole file, or `None` while the server does not have it.
-    pub async fn get(&self, hash: &str) -> Result<Option<Bytes>, ApiError> {
+    pub async fn get(&self, hash: &str) -> Result<Option<Bytes>, ServerError> {
         check_hash(hash)?;
         match self.store.get(&Self::final_path(hash)).await {
             Ok(r) => Ok(Some(r.bytes().await.map_err(err)?)),
@@ -288,7 +287,7 @@ impl BlobStore {
     }
 
     /// Every object's path (tests count files and leftovers with it).
-    pub async fn list_all(&self) -> Result<Vec<String>, ApiError> {
+    pub async fn list_all(&self) -> Result<Vec<String>, ServerError> {
         let listed: Vec<object_store::ObjectMeta> = self.store.list(None).try_collect().await.map_err(err)?;
         let mut out: Vec<String> = listed.into_iter().map(|m| m.location.to_string()).collect();
         out.sort();
@@ -304,11 +303,11 @@ enum Received {
 }
 
 /// Refuses a chunk that cannot belong to a file of `size` bytes (or a size beyond the limit).
-fn check_chunk(hash: &str, size: u64, offset: u64, data: &Bytes) -> Result<(), ApiError> {
+fn check_chunk(hash: &str, size: u64, offset: u64, data: &Bytes) -> Result<(), ServerError> {
     check_hash(hash)?;
     if size == 0 || size > MAX_BLOB {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+        return Err(ServerError::new(
+            ErrorKind::TooLarge,
             "blob_too_large",
             format!("照片文件大小 {size} 字节无效：最大 {} MB", MAX_BLOB / 1024 / 1024),
         ));
@@ -318,7 +317,7 @@ fn check_chunk(hash: &str, size: u64, offset: u64, data: &Bytes) -> Result<(), A
     // together (the request was cut off in between).
     let empty_not_at_end = data.is_empty() && offset != size;
     if empty_not_at_end || data.len() > BLOB_CHUNK || end.is_none() {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServerError::bad_request(format!(
             "照片分块无效：位置 {offset}，长度 {}，文件大小 {size}（每块最多 {} KB）",
             data.len(),
             BLOB_CHUNK / 1024
@@ -327,10 +326,10 @@ fn check_chunk(hash: &str, size: u64, offset: u64, data: &Bytes) -> Result<(), A
     Ok(())
 }
 
-fn check_hash(hash: &str) -> Result<(), ApiError> {
+fn check_hash(hash: &str) -> Result<(), ServerError> {
     if is_hash(hash) {
         Ok(())
     } else {
-        Err(ApiError::bad_request("照片编号无效：应为 64 位小写十六进制 SHA-256"))
+        Err(ServerError::bad_request("照片编号无效：应为 64 位小写十六进制 SHA-256"))
     }
 }

@@ -19,9 +19,9 @@ pub mod storage;
 pub mod tls;
 pub mod tokens;
 
-pub use api::{router, router_with, ApiOptions};
+pub use api::{router, router_with, ApiError, ApiOptions};
 pub use blobs::{BlobStore, S3Config};
-pub use error::ApiError;
+pub use error::{ErrorKind, ServerError};
 pub use pg::{PgOpenError, PgStorage};
 pub use sqlite::SqliteStorage;
 pub use storage::{

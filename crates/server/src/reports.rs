@@ -3,7 +3,7 @@
 //! (`<database>.reports.db` beside its database), brings it up to date from its own log before each
 //! report (only the entries since the last time), and runs the store's report on it.
 
-use crate::{ApiError, Storage};
+use crate::{ServerError, Storage};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ pub enum ReportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Server(#[from] ApiError),
+    Server(#[from] ServerError),
     #[error("服务器日志页无法解析：{0}")]
     Page(String),
     #[error("未知的报表 {0}：可选 needs、coverage、presence、population、income、ledger、inspections")]

@@ -3,7 +3,7 @@
 //! on tokio's blocking pool.
 
 pub use crate::access::FileRights;
-use crate::error::ApiError;
+use crate::error::ServerError;
 use crate::guard::Admit;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -123,7 +123,7 @@ pub trait Storage: Send + Sync + 'static {
     fn server_id(&self) -> Uuid;
     /// Issues a one-time enrolment code for a field device (work team) with this village scope, or an
     /// office device at the scope's level.
-    fn create_enrol_code(&self, device_name: &str, scope: &Scope, ttl_hours: u32) -> Result<String, ApiError> {
+    fn create_enrol_code(&self, device_name: &str, scope: &Scope, ttl_hours: u32) -> Result<String, ServerError> {
         let role = match scope {
             Scope::Village(_) => Role::WorkTeam,
             Scope::Township(_) => Role::Township,
@@ -139,7 +139,7 @@ pub trait Storage: Send + Sync + 'static {
         role: Role,
         ttl_hours: u32,
         token_days: u32,
-    ) -> Result<String, ApiError>;
+    ) -> Result<String, ServerError>;
     /// Redeems a code: registers the device and returns its token. A device whose token expired may
     /// enrol again under its own id (its unsent data then goes up as before) when it proves it is that
     /// device: `proof` is its old token or the last link of its history the server holds.
@@ -149,56 +149,62 @@ pub trait Storage: Send + Sync + 'static {
         device_id: Uuid,
         device_name: &str,
         proof: Option<&str>,
-    ) -> Result<EnrolResponse, ApiError>;
+    ) -> Result<EnrolResponse, ServerError>;
     /// Enrols a device by a user's login and password; the device takes the user's role and scope.
-    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError>;
+    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ServerError>;
     /// Adds a user; the password is stored as an argon2id hash.
-    fn create_user(&self, login: &str, name: &str, role: Role, scope: &Scope, password: &str)
-        -> Result<Uuid, ApiError>;
-    fn users(&self) -> Result<Vec<UserInfo>, ApiError>;
+    fn create_user(
+        &self,
+        login: &str,
+        name: &str,
+        role: Role,
+        scope: &Scope,
+        password: &str,
+    ) -> Result<Uuid, ServerError>;
+    fn users(&self) -> Result<Vec<UserInfo>, ServerError>;
     /// Disables a user and revokes their devices for handover. Returns false for an unknown login.
-    fn disable_user(&self, login: &str) -> Result<bool, ApiError>;
-    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError>;
+    fn disable_user(&self, login: &str) -> Result<bool, ServerError>;
+    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ServerError>;
     /// A device revoked for handover has uploaded what it holds: from now on it is refused, and wipes.
-    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ApiError>;
-    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError>;
+    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ServerError>;
+    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ServerError>;
     /// A page of the log after `after` in the device's scope, as the JSON body of a `PullResponse`
     /// (built by the backend so stored values need not be parsed and printed again).
-    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError>;
+    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ServerError>;
     /// A page of the whole log with no scope or role filter: a trusted tool's full export (the server's
     /// reports mirror) and the baseline the scope filter's cost is measured against. Never served.
-    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError>;
+    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ServerError>;
     /// Loads changes from a trusted source (demo data, migration from another system) without scope checks.
-    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError>;
-    fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError>;
+    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ServerError>;
+    fn devices(&self) -> Result<Vec<DeviceInfo>, ServerError>;
     /// Revokes a device. Returns false when it is unknown or already revoked.
-    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError>;
-    fn villages(&self) -> Result<Vec<VillageInfo>, ApiError>;
+    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ServerError>;
+    fn villages(&self) -> Result<Vec<VillageInfo>, ServerError>;
     /// Keeps the county office's public key for `county` (6 digits), replacing an earlier one.
-    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ApiError>;
+    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ServerError>;
     /// The county office's public key for `county` and when it was set.
-    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ApiError>;
+    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError>;
     /// The division code of a village the server knows.
-    fn village_code(&self, village: Uuid) -> Result<Option<String>, ApiError>;
-    fn stats(&self) -> Result<Stats, ApiError>;
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ServerError>;
+    fn stats(&self) -> Result<Stats, ServerError>;
     /// Recomputes every device's history chain from what the server stored: detects entries altered
     /// in the database after they were accepted.
-    fn audit(&self) -> Result<Vec<AuditReport>, ApiError>;
+    fn audit(&self) -> Result<Vec<AuditReport>, ServerError>;
     /// What the device may do with the file `hash` (see `access::file_rights`).
-    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ApiError>;
+    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ServerError>;
     /// The device uploaded the whole file `hash` and its bytes matched the name: the records naming it
     /// that the device may read now count as holding it, so their villages' devices may read it.
-    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ApiError>;
+    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ServerError>;
     /// Admits one attempt at a secret (an enrolment code, a password) on each key (a client address, an
     /// account) before it is checked, atomically, by `guard::admit` over every key: on `Go` the attempt
     /// is counted as pending on each key; otherwise nothing is counted. Kept in the database, so
     /// restarts and replicas share it; a key's counts are forgotten `window_ms` after its first attempt.
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ApiError>;
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ServerError>;
     /// Ends an attempt admitted by `guard_take`: no longer pending, and counted as a failure when its
     /// secret was wrong.
-    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError>;
+    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ServerError>;
     /// Something the server keeps about itself (`PUBLIC_URL`, `TLS_PIN`: how devices reach it, written
     /// by `serve` and read by `admin enrol --qr`).
-    fn meta(&self, key: &str) -> Result<Option<String>, ApiError>;
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), ApiError>;
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError>;
 }

@@ -8,7 +8,7 @@ use crate::access::{
     now_millis, now_rfc3339, role_parse, scope_parse, token_expiry, unknown_code, user_exists, IssuedCode,
     RegisteredDevice, TokenRow,
 };
-use crate::error::ApiError;
+use crate::error::ServerError;
 use crate::guard::{self, Admit};
 use crate::storage::{DeviceAuth, DeviceInfo, RevokeMode, UserInfo};
 use crate::tokens;
@@ -29,7 +29,7 @@ impl PgStorage {
         user: Option<Uuid>,
         token_days: u32,
         proof: Option<&str>,
-    ) -> Result<EnrolResponse, ApiError> {
+    ) -> Result<EnrolResponse, ServerError> {
         let existing = tx.query_opt(
             "SELECT scope, role, revoked_at IS NOT NULL, expires_at, token_hash, chain_head FROM device \
              WHERE id = $1 FOR UPDATE",
@@ -78,7 +78,7 @@ impl PgStorage {
         role: Role,
         ttl_hours: u32,
         token_days: u32,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, ServerError> {
         role.check_scope(scope).map_err(bad_scope)?;
         let code = tokens::new_code();
         self.writer()?.execute(
@@ -103,7 +103,7 @@ impl PgStorage {
         device_id: Uuid,
         device_name: &str,
         proof: Option<&str>,
-    ) -> Result<EnrolResponse, ApiError> {
+    ) -> Result<EnrolResponse, ServerError> {
         let mut conn = self.writer()?;
         let mut tx = conn.tx()?;
         let hash = tokens::hash(&tokens::normalise_code(code));
@@ -136,7 +136,7 @@ impl PgStorage {
         Ok(resp)
     }
 
-    pub(super) fn login_device(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
+    pub(super) fn login_device(&self, req: &LoginRequest) -> Result<EnrolResponse, ServerError> {
         // Check the password before taking the writer: argon2 is deliberately slow.
         let user = self.reader()?.query_opt(
             "SELECT id, role, scope, password_hash, disabled_at IS NOT NULL FROM app_user WHERE login = $1",
@@ -175,7 +175,7 @@ impl PgStorage {
         role: Role,
         scope: &Scope,
         password: &str,
-    ) -> Result<Uuid, ApiError> {
+    ) -> Result<Uuid, ServerError> {
         let u = new_user(login, name, role, scope, password)?;
         let n = self.writer()?.execute(
             "INSERT INTO app_user(id, login, name, role, scope, password_hash, created_at) \
@@ -188,7 +188,7 @@ impl PgStorage {
         Ok(u.id)
     }
 
-    pub(super) fn list_users(&self) -> Result<Vec<UserInfo>, ApiError> {
+    pub(super) fn list_users(&self) -> Result<Vec<UserInfo>, ServerError> {
         let rows = self
             .reader()?
             .query("SELECT id, login, name, role, scope, created_at, disabled_at FROM app_user ORDER BY login", &[])?;
@@ -207,7 +207,7 @@ impl PgStorage {
             .collect()
     }
 
-    pub(super) fn disable(&self, login: &str) -> Result<bool, ApiError> {
+    pub(super) fn disable(&self, login: &str) -> Result<bool, ServerError> {
         let mut conn = self.writer()?;
         let mut tx = conn.tx()?;
         let now = now_millis();
@@ -225,7 +225,7 @@ impl PgStorage {
         Ok(true)
     }
 
-    pub(super) fn check_token(&self, token: &str) -> Result<DeviceAuth, ApiError> {
+    pub(super) fn check_token(&self, token: &str) -> Result<DeviceAuth, ServerError> {
         let row = self.reader()?.query_opt(
             "SELECT id, name, scope, role, revoked_at, revoke_mode, handed_in_at, expires_at FROM device WHERE token_hash = $1",
             &[&tokens::hash(token)],
@@ -247,7 +247,7 @@ impl PgStorage {
         device_auth(row)
     }
 
-    pub(super) fn revoke_device(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError> {
+    pub(super) fn revoke_device(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ServerError> {
         // A device revoked for handover that has not handed in yet may still be declared lost.
         let n = self.writer()?.execute(
             "UPDATE device SET revoked_at = coalesce(revoked_at, $1), revoke_mode = $3 WHERE id = $2 \
@@ -257,7 +257,7 @@ impl PgStorage {
         Ok(n == 1)
     }
 
-    pub(super) fn list_devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
+    pub(super) fn list_devices(&self) -> Result<Vec<DeviceInfo>, ServerError> {
         let rows = self.reader()?.query(
             "SELECT id, name, scope, role, created_at, expires_at, revoked_at, revoke_mode, handed_in_at, \
              last_seen_at, last_batch FROM device WHERE scope <> 'county:000000' ORDER BY created_at",
@@ -282,7 +282,7 @@ impl PgStorage {
             .collect()
     }
 
-    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ApiError> {
+    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ServerError> {
         let now = chrono::Utc::now().timestamp_millis();
         let mut conn = self.writer()?;
         let mut tx = conn.tx()?;
@@ -309,7 +309,7 @@ impl PgStorage {
         Ok(answer)
     }
 
-    pub(super) fn release_guard(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
+    pub(super) fn release_guard(&self, keys: &[String], wrong_secret: bool) -> Result<(), ServerError> {
         let mut conn = self.writer()?;
         for k in keys {
             conn.execute(

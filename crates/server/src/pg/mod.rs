@@ -14,7 +14,7 @@ mod ledger;
 use crate::access::{file_rights, now_rfc3339, provable, readable_kinds, FileRef, FileRights};
 use crate::audit::{chain_problem, refused_entry, Entry};
 use crate::batch;
-use crate::error::ApiError;
+use crate::error::ServerError;
 use crate::page::PageWriter;
 use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
 use crate::tokens;
@@ -55,6 +55,8 @@ pub enum PgOpenError {
     Migrate(postgres::Error),
     #[error("数据库结构版本 {found} 比本程序支持的 {supported} 新：请升级服务器程序")]
     TooNew { found: i32, supported: i32 },
+    #[error("PostgreSQL 数据库的第 {0} 步结构迁移与本程序的不同（已应用的迁移被修改过），拒绝启动")]
+    Edited(u32),
     #[error("数据库中的服务器编号无效：{0}")]
     ServerId(String),
 }
@@ -87,11 +89,14 @@ fn connect(url: &str) -> Result<Client, PgOpenError> {
 }
 
 /// Brings the schema up to date; replicas starting together wait for each other on an advisory lock.
+/// Each step's checksum is kept beside it and the applied steps are checked against this build's text
+/// first (the rule of `zoufang_migrate::check_recorded`, shared with SQLite).
 fn migrate(c: &mut Client) -> Result<(), PgOpenError> {
     c.execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK]).map_err(PgOpenError::Migrate)?;
     let result = (|| {
         c.batch_execute(
-            "CREATE TABLE IF NOT EXISTS schema_migration (version integer PRIMARY KEY, applied_at text NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS schema_migration (version integer PRIMARY KEY, applied_at text NOT NULL);
+             ALTER TABLE schema_migration ADD COLUMN IF NOT EXISTS checksum text;",
         )
         .map_err(PgOpenError::Migrate)?;
         let found: i32 = c
@@ -102,12 +107,25 @@ fn migrate(c: &mut Client) -> Result<(), PgOpenError> {
         if found > supported {
             return Err(PgOpenError::TooNew { found, supported });
         }
+        let recorded: Vec<(u32, Option<String>)> = c
+            .query("SELECT version, checksum FROM schema_migration", &[])
+            .map_err(PgOpenError::Migrate)?
+            .iter()
+            .map(|r| (r.get::<_, i32>(0) as u32, r.get(1)))
+            .collect();
+        let missing = zoufang_migrate::check_recorded(found as u32, &recorded, MIGRATIONS)
+            .map_err(|e| PgOpenError::Edited(e.version))?;
+        for v in missing {
+            let sum = zoufang_migrate::checksum(MIGRATIONS[v as usize - 1].sql);
+            c.execute("UPDATE schema_migration SET checksum = $2 WHERE version = $1", &[&(v as i32), &sum])
+                .map_err(PgOpenError::Migrate)?;
+        }
         for m in MIGRATIONS.iter().filter(|m| m.version as i32 > found) {
             let mut tx = c.transaction().map_err(PgOpenError::Migrate)?;
             tx.batch_execute(m.sql).map_err(PgOpenError::Migrate)?;
             tx.execute(
-                "INSERT INTO schema_migration(version, applied_at) VALUES ($1, $2)",
-                &[&(m.version as i32), &now_rfc3339()],
+                "INSERT INTO schema_migration(version, applied_at, checksum) VALUES ($1, $2, $3)",
+                &[&(m.version as i32), &now_rfc3339(), &zoufang_migrate::checksum(m.sql)],
             )
             .map_err(PgOpenError::Migrate)?;
             tx.commit().map_err(PgOpenError::Migrate)?;
@@ -152,23 +170,23 @@ impl PgStorage {
 
     /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
     /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
-    fn live<'a>(&self, mut g: Pooled<'a>) -> Result<Pooled<'a>, ApiError> {
+    fn live<'a>(&self, mut g: Pooled<'a>) -> Result<Pooled<'a>, ServerError> {
         if g.client.is_closed() {
             tracing::warn!("PostgreSQL connection lost; reconnecting");
-            *g = Conn::new(connect(&self.url).map_err(ApiError::internal)?);
+            *g = Conn::new(connect(&self.url).map_err(ServerError::internal)?);
         }
         Ok(g)
     }
 
-    fn writer(&self) -> Result<Pooled<'_>, ApiError> {
+    fn writer(&self) -> Result<Pooled<'_>, ServerError> {
         self.live(self.writers.get())
     }
 
-    fn reader(&self) -> Result<Pooled<'_>, ApiError> {
+    fn reader(&self) -> Result<Pooled<'_>, ServerError> {
         self.live(self.readers.get())
     }
 
-    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
         let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
         let kinds = readable_kinds(device)?;
         let mut conn = self.reader()?;
@@ -210,7 +228,7 @@ impl PgStorage {
     }
 
     /// The records naming a file, for deciding who may read or upload it.
-    fn file_refs(&self, hash: &str) -> Result<Vec<FileRef>, ApiError> {
+    fn file_refs(&self, hash: &str) -> Result<Vec<FileRef>, ServerError> {
         let rows = self.reader()?.query(
             "SELECT r.village_id, s.code, r.entity, r.seq, r.proven FROM blob_ref r \
              LEFT JOIN village_scope s ON s.village_id = r.village_id WHERE r.hash = $1",
@@ -235,7 +253,7 @@ impl PgStorage {
         conn: &mut Conn,
         from: Option<(&DeviceAuth, u64)>,
         changes: &[Change],
-    ) -> Result<(Vec<ChangeResult>, i64), ApiError> {
+    ) -> Result<(Vec<ChangeResult>, i64), ServerError> {
         let mut tx = conn.tx()?;
         // The device's row first, locked: one device's pushes are serial (its chain, its batch number).
         let (before, last_batch, chain_head) = match from {
@@ -276,7 +294,7 @@ impl Storage for PgStorage {
         role: Role,
         ttl_hours: u32,
         token_days: u32,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, ServerError> {
         self.create_code(device_name, scope, role, ttl_hours, token_days)
     }
 
@@ -286,11 +304,11 @@ impl Storage for PgStorage {
         device_id: Uuid,
         device_name: &str,
         proof: Option<&str>,
-    ) -> Result<EnrolResponse, ApiError> {
+    ) -> Result<EnrolResponse, ServerError> {
         self.redeem_code(code, device_id, device_name, proof)
     }
 
-    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
+    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ServerError> {
         self.login_device(req)
     }
 
@@ -301,23 +319,23 @@ impl Storage for PgStorage {
         role: Role,
         scope: &Scope,
         password: &str,
-    ) -> Result<Uuid, ApiError> {
+    ) -> Result<Uuid, ServerError> {
         self.add_user(login, name, role, scope, password)
     }
 
-    fn users(&self) -> Result<Vec<UserInfo>, ApiError> {
+    fn users(&self) -> Result<Vec<UserInfo>, ServerError> {
         self.list_users()
     }
 
-    fn disable_user(&self, login: &str) -> Result<bool, ApiError> {
+    fn disable_user(&self, login: &str) -> Result<bool, ServerError> {
         self.disable(login)
     }
 
-    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError> {
+    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ServerError> {
         self.check_token(token)
     }
 
-    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ApiError> {
+    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ServerError> {
         self.writer()?.execute(
             "UPDATE device SET handed_in_at = $1 WHERE id = $2 AND revoke_mode = 'handover' AND handed_in_at IS NULL",
             &[&now_rfc3339(), &device.id],
@@ -325,7 +343,7 @@ impl Storage for PgStorage {
         Ok(())
     }
 
-    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError> {
+    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ServerError> {
         batch::check_request(&req)?;
         let mut conn = self.writer()?;
         let (results, last) = self.apply_batch(&mut conn, Some((device, req.batch)), &req.changes)?;
@@ -334,15 +352,15 @@ impl Storage for PgStorage {
         Ok(PushResponse { results, replay, server_hlc })
     }
 
-    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
         self.pull_page(Some(device), after, limit)
     }
 
-    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
         self.pull_page(None, after, limit)
     }
 
-    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError> {
+    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ServerError> {
         let mut conn = self.writer()?;
         let mut devices: Vec<Uuid> = changes.iter().map(|c| c.device).collect();
         devices.sort();
@@ -367,15 +385,15 @@ impl Storage for PgStorage {
         Ok(n)
     }
 
-    fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
+    fn devices(&self) -> Result<Vec<DeviceInfo>, ServerError> {
         self.list_devices()
     }
 
-    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError> {
+    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ServerError> {
         self.revoke_device(device, mode)
     }
 
-    fn villages(&self) -> Result<Vec<VillageInfo>, ApiError> {
+    fn villages(&self) -> Result<Vec<VillageInfo>, ServerError> {
         let rows = self.reader()?.query(
             "SELECT vs.village_id, vs.code,
                (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'name' AND live),
@@ -398,7 +416,7 @@ impl Storage for PgStorage {
             .collect()
     }
 
-    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ApiError> {
+    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ServerError> {
         self.writer()?.execute(
             "INSERT INTO sealing_key(county, key, set_by, set_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (county) DO UPDATE SET key = excluded.key, set_by = excluded.set_by, set_at = excluded.set_at",
@@ -407,17 +425,17 @@ impl Storage for PgStorage {
         Ok(())
     }
 
-    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ApiError> {
+    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError> {
         let row = self.reader()?.query_opt("SELECT key, set_at FROM sealing_key WHERE county = $1", &[&county])?;
         Ok(row.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
     }
 
-    fn village_code(&self, village: Uuid) -> Result<Option<String>, ApiError> {
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ServerError> {
         let row = self.reader()?.query_opt("SELECT code FROM village_scope WHERE village_id = $1", &[&village])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
-    fn stats(&self) -> Result<Stats, ApiError> {
+    fn stats(&self) -> Result<Stats, ServerError> {
         let r = self.reader()?.query_one(
             "SELECT (SELECT count(*) FROM change_log),
                     (SELECT count(*) FROM row_scope),
@@ -441,7 +459,7 @@ impl Storage for PgStorage {
         })
     }
 
-    fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {
+    fn audit(&self) -> Result<Vec<AuditReport>, ServerError> {
         let mut conn = self.reader()?;
         let mut tx = conn.snapshot()?;
         let devices =
@@ -493,11 +511,11 @@ impl Storage for PgStorage {
         Ok(out)
     }
 
-    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ApiError> {
+    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ServerError> {
         Ok(file_rights(device, &self.file_refs(hash)?))
     }
 
-    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ApiError> {
+    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ServerError> {
         let villages = provable(device, &self.file_refs(hash)?);
         self.writer()?.execute(
             "UPDATE blob_ref SET proven = true WHERE hash = $1 AND village_id = ANY($2::uuid[])",
@@ -506,20 +524,20 @@ impl Storage for PgStorage {
         Ok(())
     }
 
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ApiError> {
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ServerError> {
         self.take_guard(keys, limit, window_ms)
     }
 
-    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
+    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ServerError> {
         self.release_guard(keys, wrong_secret)
     }
 
-    fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
         let row = self.reader()?.query_opt("SELECT value FROM server_meta WHERE key = $1", &[&key])?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), ApiError> {
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
         self.writer()?.execute(
             "INSERT INTO server_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&key, &value],

@@ -7,7 +7,7 @@ use crate::access::{
     now_millis, now_rfc3339, role_parse, scope_parse, token_expiry, unknown_code, user_exists, IssuedCode,
     RegisteredDevice, TokenRow,
 };
-use crate::error::ApiError;
+use crate::error::ServerError;
 use crate::guard::{self, Admit};
 use crate::storage::{DeviceAuth, DeviceInfo, RevokeMode, UserInfo};
 use crate::tokens;
@@ -31,7 +31,7 @@ impl SqliteStorage {
         user: Option<Uuid>,
         token_days: u32,
         proof: Option<&str>,
-    ) -> Result<EnrolResponse, ApiError> {
+    ) -> Result<EnrolResponse, ServerError> {
         let existing = tx
             .query_row(
                 "SELECT scope, role, revoked_at IS NOT NULL, expires_at, token_hash, chain_head FROM device WHERE id = ?1",
@@ -92,7 +92,7 @@ impl SqliteStorage {
         role: Role,
         ttl_hours: u32,
         token_days: u32,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, ServerError> {
         role.check_scope(scope).map_err(bad_scope)?;
         let code = tokens::new_code();
         lock(&self.writer).execute(
@@ -117,7 +117,7 @@ impl SqliteStorage {
         device_id: Uuid,
         device_name: &str,
         proof: Option<&str>,
-    ) -> Result<EnrolResponse, ApiError> {
+    ) -> Result<EnrolResponse, ServerError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let hash = tokens::hash(&tokens::normalise_code(code));
@@ -148,7 +148,7 @@ impl SqliteStorage {
         Ok(resp)
     }
 
-    pub(super) fn login_device(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
+    pub(super) fn login_device(&self, req: &LoginRequest) -> Result<EnrolResponse, ServerError> {
         // Check the password before taking the writer: argon2 is deliberately slow.
         type Row = (Vec<u8>, String, String, String, bool);
         let user: Option<Row> = self
@@ -190,7 +190,7 @@ impl SqliteStorage {
         role: Role,
         scope: &Scope,
         password: &str,
-    ) -> Result<Uuid, ApiError> {
+    ) -> Result<Uuid, ServerError> {
         let u = new_user(login, name, role, scope, password)?;
         let n = lock(&self.writer).execute(
             "INSERT OR IGNORE INTO app_user(id, login, name, role, scope, password_hash, created_at) \
@@ -203,7 +203,7 @@ impl SqliteStorage {
         Ok(u.id)
     }
 
-    pub(super) fn list_users(&self) -> Result<Vec<UserInfo>, ApiError> {
+    pub(super) fn list_users(&self) -> Result<Vec<UserInfo>, ServerError> {
         let conn = self.reader();
         let mut stmt =
             conn.prepare("SELECT id, login, name, role, scope, created_at, disabled_at FROM app_user ORDER BY login")?;
@@ -223,7 +223,7 @@ impl SqliteStorage {
         Ok(out)
     }
 
-    pub(super) fn disable(&self, login: &str) -> Result<bool, ApiError> {
+    pub(super) fn disable(&self, login: &str) -> Result<bool, ServerError> {
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = now_millis();
@@ -242,7 +242,7 @@ impl SqliteStorage {
         Ok(true)
     }
 
-    pub(super) fn check_token(&self, token: &str) -> Result<DeviceAuth, ApiError> {
+    pub(super) fn check_token(&self, token: &str) -> Result<DeviceAuth, ServerError> {
         let conn = self.reader();
         let row = conn
             .prepare_cached(
@@ -264,7 +264,7 @@ impl SqliteStorage {
         device_auth(row)
     }
 
-    pub(super) fn finish_handover(&self, device: &DeviceAuth) -> Result<(), ApiError> {
+    pub(super) fn finish_handover(&self, device: &DeviceAuth) -> Result<(), ServerError> {
         lock(&self.writer).execute(
             "UPDATE device SET handed_in_at = ?1 WHERE id = ?2 AND revoke_mode = 'handover' AND handed_in_at IS NULL",
             rusqlite::params![now_rfc3339(), blob(device.id)],
@@ -272,7 +272,7 @@ impl SqliteStorage {
         Ok(())
     }
 
-    pub(super) fn revoke_device(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError> {
+    pub(super) fn revoke_device(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ServerError> {
         // A device revoked for handover that has not handed in yet may still be declared lost.
         let n = lock(&self.writer).execute(
             "UPDATE device SET revoked_at = coalesce(revoked_at, ?1), revoke_mode = ?3 WHERE id = ?2 \
@@ -282,7 +282,7 @@ impl SqliteStorage {
         Ok(n == 1)
     }
 
-    pub(super) fn list_devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
+    pub(super) fn list_devices(&self) -> Result<Vec<DeviceInfo>, ServerError> {
         let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT id, name, scope, role, created_at, expires_at, revoked_at, revoke_mode, handed_in_at, \
@@ -308,7 +308,7 @@ impl SqliteStorage {
         Ok(out)
     }
 
-    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ApiError> {
+    pub(super) fn take_guard(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<Admit, ServerError> {
         let now = chrono::Utc::now().timestamp_millis();
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -336,7 +336,7 @@ impl SqliteStorage {
         Ok(answer)
     }
 
-    pub(super) fn release_guard(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
+    pub(super) fn release_guard(&self, keys: &[String], wrong_secret: bool) -> Result<(), ServerError> {
         let conn = lock(&self.writer);
         for k in keys {
             conn.execute(

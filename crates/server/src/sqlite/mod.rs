@@ -7,7 +7,7 @@ mod ledger;
 use crate::access::{file_rights, now_rfc3339, provable, readable_kinds, FileRef, FileRights};
 use crate::audit::{chain_problem, refused_entry};
 use crate::batch;
-use crate::error::ApiError;
+use crate::error::ServerError;
 use crate::page::PageWriter;
 use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
 use crate::tokens;
@@ -168,7 +168,7 @@ impl SqliteStorage {
         lock(&self.readers[i])
     }
 
-    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
         let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
         let kinds = readable_kinds(device)?;
         let mut conn = self.reader();
@@ -260,7 +260,7 @@ impl SqliteStorage {
         conn: &mut Connection,
         from: Option<(&DeviceAuth, u64)>,
         changes: &[Change],
-    ) -> Result<Vec<ChangeResult>, ApiError> {
+    ) -> Result<Vec<ChangeResult>, ServerError> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut clock = lock(&self.clock);
         let mut ledger = SqlLedger::new(&tx, self.server_id, chrono::Utc::now().timestamp_millis());
@@ -317,7 +317,7 @@ impl Storage for SqliteStorage {
         role: Role,
         ttl_hours: u32,
         token_days: u32,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, ServerError> {
         self.create_code(device_name, scope, role, ttl_hours, token_days)
     }
 
@@ -327,11 +327,11 @@ impl Storage for SqliteStorage {
         device_id: Uuid,
         device_name: &str,
         proof: Option<&str>,
-    ) -> Result<EnrolResponse, ApiError> {
+    ) -> Result<EnrolResponse, ServerError> {
         self.redeem_code(code, device_id, device_name, proof)
     }
 
-    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ApiError> {
+    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ServerError> {
         self.login_device(req)
     }
 
@@ -342,27 +342,27 @@ impl Storage for SqliteStorage {
         role: Role,
         scope: &Scope,
         password: &str,
-    ) -> Result<Uuid, ApiError> {
+    ) -> Result<Uuid, ServerError> {
         self.add_user(login, name, role, scope, password)
     }
 
-    fn users(&self) -> Result<Vec<UserInfo>, ApiError> {
+    fn users(&self) -> Result<Vec<UserInfo>, ServerError> {
         self.list_users()
     }
 
-    fn disable_user(&self, login: &str) -> Result<bool, ApiError> {
+    fn disable_user(&self, login: &str) -> Result<bool, ServerError> {
         self.disable(login)
     }
 
-    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ApiError> {
+    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ServerError> {
         self.check_token(token)
     }
 
-    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ApiError> {
+    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ServerError> {
         self.finish_handover(device)
     }
 
-    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ApiError> {
+    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ServerError> {
         batch::check_request(&req)?;
         let mut conn = lock(&self.writer);
         let last: i64 =
@@ -373,15 +373,15 @@ impl Storage for SqliteStorage {
         Ok(PushResponse { results, replay, server_hlc })
     }
 
-    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
         self.pull_page(Some(device), after, limit)
     }
 
-    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ApiError> {
+    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
         self.pull_page(None, after, limit)
     }
 
-    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ApiError> {
+    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ServerError> {
         let mut conn = lock(&self.writer);
         let mut devices: Vec<Uuid> = changes.iter().map(|c| c.device).collect();
         devices.sort();
@@ -400,15 +400,15 @@ impl Storage for SqliteStorage {
         Ok(n)
     }
 
-    fn devices(&self) -> Result<Vec<DeviceInfo>, ApiError> {
+    fn devices(&self) -> Result<Vec<DeviceInfo>, ServerError> {
         self.list_devices()
     }
 
-    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ApiError> {
+    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ServerError> {
         self.revoke_device(device, mode)
     }
 
-    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ApiError> {
+    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ServerError> {
         lock(&self.writer).execute(
             "INSERT INTO sealing_key(county, key, set_by, set_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(county) DO UPDATE SET key = excluded.key, set_by = excluded.set_by, set_at = excluded.set_at",
@@ -417,7 +417,7 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ApiError> {
+    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError> {
         Ok(self
             .reader()
             .prepare_cached("SELECT key, set_at FROM sealing_key WHERE county = ?1")?
@@ -425,7 +425,7 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn village_code(&self, village: Uuid) -> Result<Option<String>, ApiError> {
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ServerError> {
         Ok(self
             .reader()
             .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
@@ -433,7 +433,7 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn villages(&self) -> Result<Vec<VillageInfo>, ApiError> {
+    fn villages(&self) -> Result<Vec<VillageInfo>, ServerError> {
         let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT vs.village_id, vs.code,
@@ -458,11 +458,11 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ApiError> {
+    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ServerError> {
         Ok(file_rights(device, &file_refs(&self.reader(), hash)?))
     }
 
-    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ApiError> {
+    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ServerError> {
         let villages = provable(device, &file_refs(&self.reader(), hash)?);
         let conn = lock(&self.writer);
         for v in villages {
@@ -472,15 +472,15 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ApiError> {
+    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ServerError> {
         self.take_guard(keys, limit, window_ms)
     }
 
-    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ApiError> {
+    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ServerError> {
         self.release_guard(keys, wrong_secret)
     }
 
-    fn meta(&self, key: &str) -> Result<Option<String>, ApiError> {
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
         Ok(self
             .reader()
             .prepare_cached("SELECT value FROM server_meta WHERE key = ?1")?
@@ -488,7 +488,7 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), ApiError> {
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
         lock(&self.writer).execute(
             "INSERT INTO server_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [key, value],
@@ -496,7 +496,7 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn audit(&self) -> Result<Vec<AuditReport>, ApiError> {
+    fn audit(&self) -> Result<Vec<AuditReport>, ServerError> {
         let conn = self.reader();
         let devices: Vec<(Vec<u8>, String, Option<Vec<u8>>)> = conn
             .prepare("SELECT id, name, chain_head FROM device WHERE chain_head IS NOT NULL ORDER BY created_at")?
@@ -548,10 +548,10 @@ impl Storage for SqliteStorage {
         Ok(out)
     }
 
-    fn stats(&self) -> Result<Stats, ApiError> {
+    fn stats(&self) -> Result<Stats, ServerError> {
         let conn = self.reader();
-        let count = |sql: &str| -> Result<i64, ApiError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
-        let entity = |e: Entity| -> Result<i64, ApiError> {
+        let count = |sql: &str| -> Result<i64, ServerError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
+        let entity = |e: Entity| -> Result<i64, ServerError> {
             Ok(conn.query_row("SELECT count(*) FROM row_scope WHERE entity = ?1", [e.ident()], |r| r.get(0))?)
         };
         Ok(Stats {

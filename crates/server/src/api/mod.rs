@@ -1,9 +1,13 @@
 //! The HTTP API (axum). Handlers parse and authenticate, then hand the work to the storage on tokio's
 //! blocking pool. Every error answers with `ErrorBody` (a code and a Chinese message), also for unknown
-//! paths, wrong methods and oversized request lines or headers.
+//! paths, wrong methods and oversized request lines or headers. The storage and the rules answer with
+//! domain errors ([`ServerError`]); only this layer knows HTTP statuses ([`error`]).
+
+mod error;
+pub use error::ApiError;
 
 use crate::blobs::BlobStore;
-use crate::error::ApiError;
+use crate::error::ServerError;
 use crate::guard::Admit;
 use crate::storage::{DeviceAuth, FileRights, Storage};
 use axum::body::Bytes;
@@ -205,8 +209,10 @@ pub fn client_addr(peer: std::net::IpAddr, headers: &HeaderMap, trusted: &[ipnet
     client
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    f: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?.map_err(Into::into)
 }
 
 /// Parses a JSON body with our own errors: too large → 413, malformed or unknown fields → 400.
@@ -290,7 +296,7 @@ async fn guarded<B: DeserializeOwned + Send + 'static>(
     body: Result<Bytes, BytesRejection>,
     (what, failure): (&'static str, &'static str),
     check: impl FnOnce(&B) -> Result<(u32, Option<String>), ApiError>,
-    run: impl FnOnce(B) -> Result<EnrolResponse, ApiError> + Send + 'static,
+    run: impl FnOnce(B) -> Result<EnrolResponse, ServerError> + Send + 'static,
 ) -> Result<Json<EnrolResponse>, ApiError> {
     let peer = peer.map(|p| p.0 .0.ip()).unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     let client = client_addr(peer, headers, &options.trusted_proxies);
