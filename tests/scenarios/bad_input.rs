@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::TestServer;
+use zoufang_scenarios::{Scenario, TestServer};
 use zoufang_store::HouseholdQuery;
 use zoufang_sync::{Change, PushRequest, PROTOCOL};
 
@@ -66,14 +66,11 @@ fn in_process_push(server: &TestServer, token: &str, body: Vec<u8>) -> (u16, Val
 
 #[test]
 fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
-    zoufang_client::sync(&mut a).unwrap();
+    let sc = Scenario::start();
+    let a = sc.village_device("a.db", "平板甲", 0);
     let token = a.enrolment().unwrap().unwrap().token;
-    let push = format!("{}/v1/push", server.url);
-    let before = server.log_len();
+    let push = format!("{}/v1/push", sc.url);
+    let before = sc.log_len();
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
     let clock = std::cell::RefCell::new(zoufang_sync::Clock::default());
     let good = |field: &str, value: Value| Change {
@@ -110,7 +107,7 @@ fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
     assert_eq!(v["error"], "batch_too_large");
     assert!(v["message"].as_str().unwrap().contains("5000"));
 
-    // Over 16 MB: the server answers 413 as soon as the limit is passed and closes the connection, so a
+    // Over 16 MB: the sc answers 413 as soon as the limit is passed and closes the connection, so a
     // client still writing may see the cut before it reads the answer; either way the body is refused.
     let huge = vec![b' '; 17 * 1024 * 1024];
     match try_post(&push, &token, huge.clone()) {
@@ -121,7 +118,7 @@ fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
         ),
     }
     // The answer itself, without a socket in between: the same router, in process.
-    let (s, v) = in_process_push(&server, &token, huge);
+    let (s, v) = in_process_push(&sc, &token, huge);
     assert_eq!((s, v["error"].as_str()), (413, Some("body_too_large")));
     assert!(v["message"].as_str().unwrap().contains("请求过大"), "{v}");
 
@@ -137,10 +134,10 @@ fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
     let (s, v) = post(&push, &token, serde_json::to_vec(&json!({"protocol": 99, "batch": 1, "changes": []})).unwrap());
     assert_eq!((s, v["error"].as_str()), (400, Some("unsupported_protocol")));
 
-    assert_eq!(server.log_len(), before, "nothing stored changed");
+    assert_eq!(sc.log_len(), before, "nothing stored changed");
 
     // An invalid 身份证号 in one change does not block the rest of the batch. (Linked into the device's
-    // history, which the server holds nothing of yet: the device has only pulled.)
+    // history, which the sc holds nothing of yet: the device has only pulled.)
     let mut pair = [good("head_id_number", json!("110105194912310021")), good("notes", json!("核实完毕"))];
     zoufang_sync::chain::link_all(zoufang_sync::chain::GENESIS, &mut pair);
     let [bad_id, fine] = pair;
@@ -153,7 +150,7 @@ fn malformed_unknown_oversized_unauthorised_and_invalid_are_refused() {
     assert_eq!(v["results"][0]["status"], "rejected");
     assert!(v["results"][0]["rejection"]["message"].as_str().unwrap().contains("校验位"), "{v}");
     assert_eq!(v["results"][1]["status"], "applied");
-    assert_eq!(server.log_len(), before + 1);
+    assert_eq!(sc.log_len(), before + 1);
 }
 
 #[test]

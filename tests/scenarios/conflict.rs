@@ -3,16 +3,14 @@
 
 use serde_json::{json, Map};
 use zoufang_model::{ConflictStatus, Entity, Scope};
-use zoufang_scenarios::TestServer;
+use zoufang_scenarios::Scenario;
 use zoufang_store::HouseholdQuery;
 
 #[test]
 fn two_devices_edit_the_same_household_offline() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut a = server.device(&dir.path().join("a.db"), "花桥村 张伟的平板", Scope::Village(villages[0]));
-    let mut b = server.device(&dir.path().join("b.db"), "花桥村 李书记的平板", Scope::Village(villages[0]));
+    let sc = Scenario::start();
+    let mut a = sc.device(&sc.dir().join("a.db"), "花桥村 张伟的平板", Scope::Village(sc.villages[0]));
+    let mut b = sc.device(&sc.dir().join("b.db"), "花桥村 李书记的平板", Scope::Village(sc.villages[0]));
     zoufang_client::sync(&mut a).unwrap();
     zoufang_client::sync(&mut b).unwrap();
     let list = a.households(&HouseholdQuery::default()).unwrap();
@@ -66,16 +64,14 @@ fn two_devices_edit_the_same_household_offline() {
         assert_eq!(all[0].resolution, Some(json!("13800001111")));
         assert_eq!(s.household(h).unwrap().unwrap().phone.unwrap().as_str(), "13800001111");
     }
-    assert_eq!(server.storage.stats().unwrap().open_conflicts, 0);
+    assert_eq!(sc.storage.stats().unwrap().open_conflicts, 0);
 }
 
 #[test]
 fn delete_on_one_device_while_the_other_edits() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[1]));
-    let mut b = server.device(&dir.path().join("b.db"), "平板乙", Scope::Village(villages[1]));
+    let sc = Scenario::start();
+    let mut a = sc.device(&sc.dir().join("a.db"), "平板甲", Scope::Village(sc.villages[1]));
+    let mut b = sc.device(&sc.dir().join("b.db"), "平板乙", Scope::Village(sc.villages[1]));
     zoufang_client::sync(&mut a).unwrap();
     zoufang_client::sync(&mut b).unwrap();
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;

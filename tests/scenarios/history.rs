@@ -4,7 +4,7 @@
 use serde_json::json;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Entity, Scope};
-use zoufang_scenarios::{open_device, Backend, Sql, Storage, TestServer};
+use zoufang_scenarios::{open_device, Backend, Scenario, Sql, Storage, TestServer};
 use zoufang_store::{HouseholdQuery, Store};
 use zoufang_sync::{PushRequest, Status, PROTOCOL};
 
@@ -14,17 +14,14 @@ fn note(s: &mut Store, h: uuid::Uuid, text: &str) {
 
 #[test]
 fn honest_history_passes_the_audit_and_altered_history_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
-    zoufang_client::sync(&mut a).unwrap();
+    let sc = Scenario::start();
+    let mut a = sc.village_device("a.db", "平板甲", 0);
     let hs = a.households(&HouseholdQuery::default()).unwrap();
     for (i, h) in hs.iter().take(5).enumerate() {
         note(&mut a, h.id, &format!("第{i}户已核实"));
     }
     zoufang_client::sync(&mut a).unwrap();
-    let audit = server.storage.audit().unwrap();
+    let audit = sc.storage.audit().unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!((audit[0].checked, audit[0].problem.as_deref()), (5, None));
 
@@ -33,8 +30,8 @@ fn honest_history_passes_the_audit_and_altered_history_is_refused() {
     note(&mut a, hs[6].id, "另一条");
     let mut batch = a.next_batch(100).unwrap().unwrap();
     batch.changes[0].value = json!("篡改后的记录");
-    let client = Client::new(&server.url).with_token(&a.enrolment().unwrap().unwrap().token);
-    let before = server.log_len();
+    let client = Client::new(&sc.url).with_token(&a.enrolment().unwrap().unwrap().token);
+    let before = sc.log_len();
     let err =
         client.push(&PushRequest { protocol: PROTOCOL, batch: batch.no, changes: batch.changes.clone() }).unwrap_err();
     match &err {
@@ -44,27 +41,25 @@ fn honest_history_passes_the_audit_and_altered_history_is_refused() {
         }
         other => panic!("{other}"),
     }
-    assert_eq!(server.log_len(), before, "nothing of the batch was stored");
+    assert_eq!(sc.log_len(), before, "nothing of the batch was stored");
     // The honest batch still goes through.
     let r = zoufang_client::sync(&mut a).unwrap();
     assert_eq!(r.pushed.applied, 2);
-    assert!(server.storage.audit().unwrap()[0].problem.is_none());
+    assert!(sc.storage.audit().unwrap()[0].problem.is_none());
 }
 
 #[test]
 fn a_device_restored_from_an_old_copy_cannot_fork_its_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let path = dir.path().join("a.db");
-    let mut a = server.device(&path, "平板甲", Scope::Village(villages[0]));
+    let sc = Scenario::start();
+    let path = sc.dir().join("a.db");
+    let mut a = sc.device(&path, "平板甲", Scope::Village(sc.villages[0]));
     zoufang_client::sync(&mut a).unwrap();
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
     note(&mut a, h, "备份前");
     zoufang_client::sync(&mut a).unwrap();
     drop(a);
     // Someone keeps a copy of the tablet's database …
-    let copy = dir.path().join("copy.db");
+    let copy = sc.dir().join("copy.db");
     std::fs::copy(&path, &copy).unwrap();
     // … the tablet goes on working …
     let mut a = open_device(&path);
@@ -73,30 +68,27 @@ fn a_device_restored_from_an_old_copy_cannot_fork_its_history() {
     // … and later the old copy is put back and used to write something else.
     let mut old = open_device(&copy);
     note(&mut old, h, "用旧备份写的记录");
-    let before = server.log_len();
+    let before = sc.log_len();
     let err = zoufang_client::sync(&mut old).unwrap_err();
     assert!(err.to_string().contains("历史不一致"), "{err}");
     assert!(!err.is_retryable());
-    assert_eq!(server.log_len(), before);
-    assert!(server.storage.audit().unwrap()[0].problem.is_none());
+    assert_eq!(sc.log_len(), before);
+    assert!(sc.storage.audit().unwrap()[0].problem.is_none());
 }
 
 #[test]
 fn the_audit_finds_entries_rewritten_in_the_server_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut a = server.device(&dir.path().join("a.db"), "平板甲", Scope::Village(villages[0]));
-    zoufang_client::sync(&mut a).unwrap();
+    let sc = Scenario::start();
+    let mut a = sc.village_device("a.db", "平板甲", 0);
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
     note(&mut a, h, "户主外出务工");
     zoufang_client::sync(&mut a).unwrap();
-    let n = server.sql_int(
+    let n = sc.sql_int(
         "UPDATE change_log SET value = '\"户主在家\"' WHERE device = $1 AND field = 'notes'",
         &[Sql::Id(a.device_id())],
     );
     assert_eq!(n, 1);
-    let audit = server.storage.audit().unwrap();
+    let audit = sc.storage.audit().unwrap();
     assert!(audit[0].problem.as_deref().unwrap().contains("被改动"), "{audit:?}");
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Entity, InspectionFindings, Role, Scope};
 use zoufang_scenarios::world::{field_work, inspections, seed, World};
-use zoufang_scenarios::{ForwardingProxy, RawDevice, Sql, TestServer};
+use zoufang_scenarios::{ForwardingProxy, RawDevice, Scenario, Sql, TestServer};
 use zoufang_server::RevokeMode;
 use zoufang_store::{HouseholdQuery, NewDocument, OpeningKey, PhotoTarget};
 use zoufang_sync::chain::{to_hex, GENESIS};
@@ -165,19 +165,17 @@ fn a_record_keeps_the_kind_it_was_created_as() {
 /// made before the revocation still goes up, and the device reads no photo, not even its village's.
 #[test]
 fn a_revoked_device_can_neither_backdate_nor_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let (_, page) = village_photo(&server, dir.path(), villages[0]);
-    let mut team = RawDevice::enrol(&server, "村平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    let sc = Scenario::start();
+    let (_, page) = village_photo(&sc, sc.dir(), sc.villages[0]);
+    let mut team = RawDevice::enrol(&sc, "村平板", &Scope::Village(sc.villages[0]), Role::WorkTeam);
     assert!(team.client.blob_get(&page).unwrap().is_some(), "before: the village's photo reads");
-    let h = rows_of(&server, Entity::Household, villages[0])[0];
+    let h = rows_of(&sc, Entity::Household, sc.villages[0])[0];
     let c = team.change(Entity::Household, h, "notes", json!("停用前上传"), None);
     assert_eq!(team.push(vec![c]).unwrap().results[0].status, Status::Applied);
     let offline = team.change(Entity::Household, h, "phone", json!("13800001111"), None);
 
     std::thread::sleep(std::time::Duration::from_millis(5));
-    assert!(server.storage.revoke(team.id, RevokeMode::Handover).unwrap());
+    assert!(sc.storage.revoke(team.id, RevokeMode::Handover).unwrap());
     // Dated a day back: before what the device already sent.
     let mut back = team.change(Entity::Household, h, "notes", json!("停用后倒填日期"), None);
     back.hlc = Hlc::new(zoufang_sync::hlc::now_ms() - 24 * 3600 * 1000, 0);
@@ -188,7 +186,7 @@ fn a_revoked_device_can_neither_backdate_nor_read() {
     let r = team.push(vec![offline, after]).unwrap();
     assert_eq!(r.results[0].status, Status::Applied, "made offline before the revocation: taken");
     refused(&r, 1, "停用之后");
-    assert_eq!(current(&server, h, "notes").unwrap().0, json!("停用前上传"));
+    assert_eq!(current(&sc, h, "notes").unwrap().0, json!("停用前上传"));
     // It reads nothing: no pull, no photo.
     assert_eq!(server_error(team.client.pull(0, 10).unwrap_err()).1, "handover");
     let (status, code, _) = server_error(team.client.blob_get(&page).unwrap_err());
@@ -223,13 +221,11 @@ fn upload(client: &Client, hash: &str, bytes: &[u8]) -> Result<zoufang_sync::Blo
 /// and a device whose clock ran fast dates its unsent work again by the server's clock and syncs.
 #[test]
 fn a_clock_from_the_future_is_refused_and_a_fast_device_catches_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut raw = RawDevice::enrol(&server, "改装平板", &Scope::Village(villages[0]), Role::WorkTeam);
-    let h = rows_of(&server, Entity::Household, villages[0])[0];
-    let (_, seq) = current(&server, h, "notes").unwrap_or((Value::Null, 0));
-    let before = server.log_len();
+    let sc = Scenario::start();
+    let mut raw = RawDevice::enrol(&sc, "改装平板", &Scope::Village(sc.villages[0]), Role::WorkTeam);
+    let h = rows_of(&sc, Entity::Household, sc.villages[0])[0];
+    let (_, seq) = current(&sc, h, "notes").unwrap_or((Value::Null, 0));
+    let before = sc.log_len();
     for far in [Hlc(u64::MAX), Hlc::new(zoufang_sync::hlc::now_ms() + 2 * 3600 * 1000, 0)] {
         let mut c = raw.change(Entity::Household, h, "notes", json!("永远赢"), Some(Version::Seq(seq)));
         c.hlc = far;
@@ -237,14 +233,13 @@ fn a_clock_from_the_future_is_refused_and_a_fast_device_catches_up() {
         assert_eq!((status, code.as_str()), (409, "clock_ahead"));
         assert!(message.contains("本机时钟比服务器快"), "{message}");
     }
-    assert_eq!(server.log_len(), before, "nothing of those batches was taken");
+    assert_eq!(sc.log_len(), before, "nothing of those batches was taken");
     // The same device dated right goes on from where its history stands.
     let c = raw.change(Entity::Household, h, "notes", json!("时间正常"), Some(Version::Seq(seq)));
     assert_eq!(raw.push(vec![c]).unwrap().results[0].status, Status::Applied);
 
     // A real device whose clock ran five hours fast (it followed a wrong date) while it worked offline.
-    let mut store = server.device(&dir.path().join("fast.db"), "时钟快的平板", Scope::Village(villages[0]));
-    zoufang_client::sync(&mut store).unwrap();
+    let mut store = sc.village_device("fast.db", "时钟快的平板", 0);
     let ahead = zoufang_sync::hlc::now_ms() + 5 * 3600 * 1000;
     store
         .conn()
@@ -263,25 +258,23 @@ fn a_clock_from_the_future_is_refused_and_a_fast_device_catches_up() {
     assert!(fast.abs() < 60_000, "the wall clock itself was right: {fast} ms");
     assert_eq!(r.pushed.applied, 3);
     assert_eq!(store.pending_changes().unwrap(), 0);
-    let latest = server.sql_int("SELECT max(hlc) FROM change_log WHERE device = $1", &[Sql::Id(store.device_id())]);
+    let latest = sc.sql_int("SELECT max(hlc) FROM change_log WHERE device = $1", &[Sql::Id(store.device_id())]);
     assert!(Hlc(latest as u64).wall_ms() <= zoufang_sync::hlc::now_ms() + 3600 * 1000);
     // Later work is dated right, and the history chain holds.
     let patch = [("notes".to_string(), json!("校正之后"))].into_iter().collect();
     store.update(Entity::Household, hs[0].id, &patch).unwrap();
     assert_eq!(zoufang_client::sync(&mut store).unwrap().clock_corrected_ms, None);
-    assert!(server.storage.audit().unwrap().iter().all(|a| a.problem.is_none()));
+    assert!(sc.storage.audit().unwrap().iter().all(|a| a.problem.is_none()));
 }
 
 /// Class 5: a device that sends no history link is refused, not left unchained; the audit then checks
 /// every device that ever pushed.
 #[test]
 fn every_change_carries_its_history_link() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut raw = RawDevice::enrol(&server, "不留痕的平板", &Scope::Village(villages[0]), Role::WorkTeam);
-    let h = rows_of(&server, Entity::Household, villages[0])[0];
-    let before = server.log_len();
+    let sc = Scenario::start();
+    let mut raw = RawDevice::enrol(&sc, "不留痕的平板", &Scope::Village(sc.villages[0]), Role::WorkTeam);
+    let h = rows_of(&sc, Entity::Household, sc.villages[0])[0];
+    let before = sc.log_len();
     let c = raw.change(Entity::Household, h, "notes", json!("没有链接"), None);
     let (status, code, message) = server_error(raw.push_as_is(vec![c], GENESIS).unwrap_err());
     assert_eq!((status, code.as_str()), (409, "history_mismatch"));
@@ -290,15 +283,15 @@ fn every_change_carries_its_history_link() {
     let mut c = raw.change(Entity::Household, h, "notes", json!("伪造链接"), None);
     c.chain = Some(to_hex(&[7; 32]));
     assert_eq!(server_error(raw.push_as_is(vec![c], GENESIS).unwrap_err()).1, "history_mismatch");
-    assert_eq!(server.log_len(), before);
+    assert_eq!(sc.log_len(), before);
     let c = raw.change(Entity::Household, h, "notes", json!("有链接"), None);
     let r = raw.push(vec![c]).unwrap();
     assert_eq!(r.results[0].status, Status::Applied, "{:?}", r.results[0]);
-    let audit = server.storage.audit().unwrap();
+    let audit = sc.storage.audit().unwrap();
     let mine = audit.iter().find(|a| a.device == raw.id).expect("the device is audited");
     assert_eq!((mine.checked, &mine.problem), (1, &None));
     assert_eq!(
-        server.sql_int("SELECT count(*) FROM change_log WHERE device = $1 AND chain IS NULL", &[Sql::Id(raw.id)]),
+        sc.sql_int("SELECT count(*) FROM change_log WHERE device = $1 AND chain IS NULL", &[Sql::Id(raw.id)]),
         0
     );
 }
@@ -308,24 +301,21 @@ fn every_change_carries_its_history_link() {
 /// the bytes shows it by uploading them, and its village may then read the file.
 #[test]
 fn naming_a_hash_seen_elsewhere_gives_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let (va, vb) = (villages[0], villages[1]);
-    let (a, page) = village_photo(&server, dir.path(), va);
+    let sc = Scenario::start();
+    let (va, vb) = (sc.villages[0], sc.villages[1]);
+    let (a, page) = village_photo(&sc, sc.dir(), va);
     let page_bytes = a.blob(&page).unwrap().unwrap();
-    let thumb = server.sql("SELECT value FROM change_log WHERE field = 'thumb_hash' ORDER BY seq LIMIT 1", &[])[0][0]
+    let thumb = sc.sql("SELECT value FROM change_log WHERE field = 'thumb_hash' ORDER BY seq LIMIT 1", &[])[0][0]
         .text()
         .to_string();
     let thumb: String = serde_json::from_str(&thumb).unwrap();
 
     // A sealed 暗访 photo of a household of village A.
     let office = OpeningKey::generate();
-    server.storage.set_sealing_key(COUNTY, &office.sealing_key().to_string(), Uuid::nil()).unwrap();
-    let mut inspector =
-        server.device_as(&dir.path().join("i.db"), "督查组", Scope::County(COUNTY.into()), Role::Inspector);
+    sc.storage.set_sealing_key(COUNTY, &office.sealing_key().to_string(), Uuid::nil()).unwrap();
+    let mut inspector = sc.device_as(&sc.dir().join("i.db"), "督查组", Scope::County(COUNTY.into()), Role::Inspector);
     zoufang_client::sync(&mut inspector).unwrap();
-    let ha = rows_of(&server, Entity::Household, va)[0];
+    let ha = rows_of(&sc, Entity::Household, va)[0];
     let jpeg = zoufang_media::sample::camera_jpeg(1200, 900, 9, 85, &Default::default());
     let sealed = inspector.seal_inspection_photo(&jpeg).unwrap();
     let findings =
@@ -334,8 +324,8 @@ fn naming_a_hash_seen_elsewhere_gives_nothing() {
     zoufang_client::sync(&mut inspector).unwrap();
 
     // Village B's device names both files on photo records of its own village.
-    let mut b = RawDevice::enrol(&server, "乙村改装平板", &Scope::Village(vb), Role::WorkTeam);
-    let hb = rows_of(&server, Entity::Household, vb)[0];
+    let mut b = RawDevice::enrol(&sc, "乙村改装平板", &Scope::Village(vb), Role::WorkTeam);
+    let hb = rows_of(&sc, Entity::Household, vb)[0];
     for hash in [page.clone(), sealed.hash.clone()] {
         let id = Uuid::now_v7();
         let fields = [
@@ -356,9 +346,9 @@ fn naming_a_hash_seen_elsewhere_gives_nothing() {
         assert_eq!((status, code.as_str()), (404, "blob_unknown"), "village B read a file it only named");
     }
     // Village A's devices read the page, the county office the sealed photo.
-    let a2 = RawDevice::enrol(&server, "甲村另一台", &Scope::Village(va), Role::WorkTeam);
+    let a2 = RawDevice::enrol(&sc, "甲村另一台", &Scope::Village(va), Role::WorkTeam);
     assert_eq!(a2.client.blob_get(&page).unwrap().unwrap(), page_bytes);
-    let county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
+    let county = RawDevice::enrol(&sc, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
     assert!(county.client.blob_get(&sealed.hash).unwrap().is_some());
 
     // A device of B that really holds the page's bytes shows it by uploading them: wrong bytes are
@@ -368,7 +358,7 @@ fn naming_a_hash_seen_elsewhere_gives_nothing() {
     let (status, code, _) = server_error(upload(&b.client, &page, &vec![0u8; page_bytes.len()]).unwrap_err());
     assert_eq!((status, code.as_str()), (422, "blob_hash"));
     assert!(upload(&b.client, &page, &page_bytes).unwrap().complete);
-    let b2 = RawDevice::enrol(&server, "乙村另一台", &Scope::Village(vb), Role::WorkTeam);
+    let b2 = RawDevice::enrol(&sc, "乙村另一台", &Scope::Village(vb), Role::WorkTeam);
     assert_eq!(b2.client.blob_get(&page).unwrap().unwrap(), page_bytes);
     // The sealed photo stays out of reach: B's devices learn nothing of it, not even that it is here.
     assert!(b.client.blob_get(&sealed.hash).is_err());
@@ -454,11 +444,9 @@ fn guessing_is_counted_per_client_and_account_and_survives_a_restart() {
 /// its history's last link); the real device re-enrols and uploads its unsent work.
 #[test]
 fn enrolling_again_under_a_device_id_needs_proof() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let scope = Scope::Village(villages[0]);
-    let mut tablet = server.device(&dir.path().join("t.db"), "张伟的平板", scope.clone());
+    let sc = Scenario::start();
+    let scope = Scope::Village(sc.villages[0]);
+    let mut tablet = sc.device(&sc.dir().join("t.db"), "张伟的平板", scope.clone());
     zoufang_client::sync(&mut tablet).unwrap();
     let h = tablet.households(&HouseholdQuery::default()).unwrap()[0].id;
     let patch = [("notes".to_string(), json!("已同步"))].into_iter().collect();
@@ -466,35 +454,29 @@ fn enrolling_again_under_a_device_id_needs_proof() {
     zoufang_client::sync(&mut tablet).unwrap();
     let patch = [("notes".to_string(), json!("过期后才上传"))].into_iter().collect();
     tablet.update(Entity::Household, h, &patch).unwrap();
-    server.sql(
-        "UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1",
-        &[Sql::Id(tablet.device_id())],
-    );
+    sc.sql("UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1", &[Sql::Id(tablet.device_id())]);
 
     // Someone who learnt the id enrols under it with a fresh code: refused.
-    let code = server.storage.create_enrol_code("冒充", &scope, 1).unwrap();
+    let code = sc.storage.create_enrol_code("冒充", &scope, 1).unwrap();
     let (status, code_name, _) =
-        server_error(Client::new(&server.url).enrol(&code, tablet.device_id(), "冒充").unwrap_err());
+        server_error(Client::new(&sc.url).enrol(&code, tablet.device_id(), "冒充").unwrap_err());
     assert_eq!((status, code_name.as_str()), (409, "device_exists"));
     let wrong_proof =
-        Client::new(&server.url).enrol_proving(&code, tablet.device_id(), "冒充", Some("zf_guess")).unwrap_err();
+        Client::new(&sc.url).enrol_proving(&code, tablet.device_id(), "冒充", Some("zf_guess")).unwrap_err();
     assert_eq!(server_error(wrong_proof).1, "device_exists");
     // The tablet itself proves it with its old token and carries on.
-    let code = server.storage.create_enrol_code("张伟的平板", &scope, 1).unwrap();
-    zoufang_client::enrol(&mut tablet, &server.url, &code, "张伟的平板").unwrap();
+    let code = sc.storage.create_enrol_code("张伟的平板", &scope, 1).unwrap();
+    zoufang_client::enrol(&mut tablet, &sc.url, &code, "张伟的平板").unwrap();
     zoufang_client::sync(&mut tablet).unwrap();
-    assert_eq!(current(&server, h, "notes").unwrap().0, json!("过期后才上传"));
+    assert_eq!(current(&sc, h, "notes").unwrap().0, json!("过期后才上传"));
 
     // The last link of its history proves it too (a device that lost its token but not its data).
-    server.sql(
-        "UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1",
-        &[Sql::Id(tablet.device_id())],
-    );
+    sc.sql("UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1", &[Sql::Id(tablet.device_id())]);
     let link: Vec<u8> =
         tablet.conn().query_row("SELECT chain FROM change_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
-    let code = server.storage.create_enrol_code("张伟的平板", &scope, 1).unwrap();
+    let code = sc.storage.create_enrol_code("张伟的平板", &scope, 1).unwrap();
     let hex: String = link.iter().map(|b| format!("{b:02x}")).collect();
-    Client::new(&server.url).enrol_proving(&code, tablet.device_id(), "张伟的平板", Some(&hex)).unwrap();
+    Client::new(&sc.url).enrol_proving(&code, tablet.device_id(), "张伟的平板", Some(&hex)).unwrap();
 }
 
 /// Class 9: malformed scopes, offsets and cursors are refused at the door with 400 and nothing stored;
@@ -502,10 +484,8 @@ fn enrolling_again_under_a_device_id_needs_proof() {
 #[test]
 fn inputs_are_checked_at_the_door() {
     use zoufang_sync::{CodeRequest, UserRequest};
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
+    let sc = Scenario::start();
+    let county = RawDevice::enrol(&sc, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
     let bad_county = Scope::County("522630abc".into());
     let user = UserRequest {
         login: "lisi".into(),
@@ -517,7 +497,7 @@ fn inputs_are_checked_at_the_door() {
     let (status, _, message) = server_error(county.client.add_user(&user).unwrap_err());
     assert_eq!(status, 400);
     assert!(message.contains("无法识别的范围"), "{message}");
-    server.storage.users().expect("the user list still reads");
+    sc.storage.users().expect("the user list still reads");
     let req = CodeRequest {
         scope: Scope::Township(COUNTY.into()),
         role: Role::Township,
@@ -525,18 +505,15 @@ fn inputs_are_checked_at_the_door() {
         ttl_hours: 24,
     };
     assert_eq!(server_error(county.client.issue_code(&req).unwrap_err()).0, 400);
-    assert!(server
-        .storage
-        .create_enrol_code_for("乡镇", &Scope::Township(COUNTY.into()), Role::Township, 1, 30)
-        .is_err());
+    assert!(sc.storage.create_enrol_code_for("乡镇", &Scope::Township(COUNTY.into()), Role::Township, 1, 30).is_err());
 
     // A village device with a photo record naming a file it has not uploaded yet.
-    let mut team = RawDevice::enrol(&server, "平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    let mut team = RawDevice::enrol(&sc, "平板", &Scope::Village(sc.villages[0]), Role::WorkTeam);
     let hash = "ab".repeat(32);
-    let h = rows_of(&server, Entity::Household, villages[0])[0];
+    let h = rows_of(&sc, Entity::Household, sc.villages[0])[0];
     let photo = Uuid::now_v7();
     let fields = [
-        ("village_id", json!(villages[0].to_string())),
+        ("village_id", json!(sc.villages[0].to_string())),
         ("household_id", json!(h.to_string())),
         ("owner_kind", json!("visit")),
         ("owner_id", json!(Uuid::now_v7().to_string())),
@@ -556,20 +533,20 @@ fn inputs_are_checked_at_the_door() {
         (resp.status().as_u16(), serde_json::from_str(&text).unwrap_or(Value::Null))
     };
     let get = |path: &str, headers: &[(String, String)]| {
-        let mut req = agent.get(format!("{}{path}", server.url)).header("Authorization", &auth);
+        let mut req = agent.get(format!("{}{path}", sc.url)).header("Authorization", &auth);
         for (k, v) in headers {
             req = req.header(k, v);
         }
         answer(req.call())
     };
-    let url = format!("{}/v1/blobs/{hash}/upload?offset=18446744073709551615&size=10", server.url);
+    let url = format!("{}/v1/blobs/{hash}/upload?offset=18446744073709551615&size=10", sc.url);
     let (s, v) = answer(agent.put(url).header("Authorization", &auth).send(&[1u8, 2, 3][..]));
     assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")), "{v}");
     let (s, v) = get("/v1/pull?after=18446744073709551615", &[]);
     assert_eq!((s, v["error"].as_str()), (400, Some("bad_request")), "{v}");
     let (s, v) = get("/v1/nowhere", &[]);
     assert_eq!((s, v["error"].as_str()), (404, Some("not_found")), "{v}");
-    let (s, v) = answer(agent.delete(format!("{}/v1/push", server.url)).call());
+    let (s, v) = answer(agent.delete(format!("{}/v1/push", sc.url)).call());
     assert_eq!((s, v["error"].as_str()), (405, Some("method_not_allowed")), "{v}");
     let (s, v) = get(&format!("/v1/pull?after=0&x={}", "a".repeat(10_000)), &[]);
     assert_eq!((s, v["error"].as_str()), (414, Some("uri_too_long")), "{v}");

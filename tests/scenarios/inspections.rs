@@ -5,7 +5,7 @@
 use zoufang_client::{Client, SyncError};
 use zoufang_media::sample::{camera_jpeg, CameraExif};
 use zoufang_model::{BasicNeed, BasicNeeds, Entity, InspectionFindings, Role, Satisfaction, Scope};
-use zoufang_scenarios::{cli_on, TestServer};
+use zoufang_scenarios::{cli_on, Scenario};
 use zoufang_store::{HouseholdQuery, OpeningKey, Store, StoreError};
 
 /// A phrase found nowhere else, to look for in files.
@@ -27,15 +27,12 @@ fn server_file(blobs: &std::path::Path, hash: &str) -> Vec<u8> {
 
 #[test]
 fn sealed_inspections_reach_the_county_office_and_no_one_else() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let code = server.storage.village_code(villages[0]).unwrap().unwrap();
+    let sc = Scenario::start();
+    let code = sc.storage.village_code(sc.villages[0]).unwrap().unwrap();
     let (county, township) = (code[..6].to_string(), code[..9].to_string());
 
-    // The county office makes its key pair; only the public half goes to the server.
-    let mut office =
-        server.device_as(&dir.path().join("office.db"), "县扶贫办", Scope::County(county.clone()), Role::County);
+    // The county office makes its key pair; only the public half goes to the sc.
+    let mut office = sc.device_as(&sc.dir().join("office.db"), "县扶贫办", Scope::County(county.clone()), Role::County);
     let key = OpeningKey::generate();
     let info = client_of(&office).set_sealing_key(&key.sealing_key().to_string()).unwrap();
     assert_eq!(
@@ -44,8 +41,8 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
     );
     office.set_opening_key(&key).unwrap();
 
-    let mut village = server.device(&dir.path().join("village.db"), "村平板", Scope::Village(villages[0]));
-    let mut town = server.device(&dir.path().join("town.db"), "乡镇平板", Scope::Township(township));
+    let mut village = sc.device(&sc.dir().join("village.db"), "村平板", Scope::Village(sc.villages[0]));
+    let mut town = sc.device(&sc.dir().join("town.db"), "乡镇平板", Scope::Township(township));
     // Only the county office sets the key; only inspectors and the county office read it.
     for (who, store) in [("village", &village), ("township", &town)] {
         match client_of(store).sealing_key() {
@@ -60,10 +57,11 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
 
     // The inspector picks a household of the county (no village staff involved) and records findings.
     let mut inspector =
-        server.device_as(&dir.path().join("inspector.db"), "督查组", Scope::County(county.clone()), Role::Inspector);
+        sc.device_as(&sc.dir().join("inspector.db"), "督查组", Scope::County(county.clone()), Role::Inspector);
     zoufang_client::sync(&mut inspector).unwrap();
     assert_eq!(inspector.sealing_key().unwrap(), Some(key.sealing_key()), "the key came with the sync");
-    let h = inspector.households(&HouseholdQuery { village: Some(villages[0]), ..Default::default() }).unwrap()[0].id;
+    let h =
+        inspector.households(&HouseholdQuery { village: Some(sc.villages[0]), ..Default::default() }).unwrap()[0].id;
     let mut needs = BasicNeeds::default();
     needs.set_unmet(BasicNeed::Housing, MARKER);
     // Two photos, sealed as they are taken: the device keeps only their ciphertext.
@@ -92,7 +90,7 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
     foreign.photos[1].hash = "ab".repeat(32);
     assert!(matches!(
         inspector.record_inspection(h, chrono::Local::now().date_naive(), "赵督查", &foreign),
-        Err(StoreError::Refused(m)) if m.contains("第 2 张")
+        Err(StoreError::Refused { code: "photo_missing", message: m }) if m.contains("第 2 张")
     ));
     let bad = InspectionFindings { problems: vec!["  ".into()], ..findings.clone() };
     assert!(matches!(
@@ -108,17 +106,17 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
     assert_eq!(inspector.pending_changes().unwrap(), 0);
     assert_eq!(report.photos.uploaded, 2, "both sealed photos uploaded");
     assert!(inspector.pending_blobs().unwrap().is_empty());
-    // The server's copies are ciphertext too: neither the image's header nor a piece of its middle.
+    // The sc's copies are ciphertext too: neither the image's header nor a piece of its middle.
     for (p, shot) in photos.iter().zip(&shots) {
-        let stored = server_file(&dir.path().join("blobs"), &p.hash);
+        let stored = server_file(&sc.dir().join("blobs"), &p.hash);
         let image = zoufang_media::process(shot).unwrap().image;
         for piece in [&image[..16], &image[image.len() / 2..image.len() / 2 + 64]] {
             assert!(!stored.windows(piece.len()).any(|w| w == piece), "the image in clear on the server");
         }
     }
 
-    // The server holds ciphertext: the marker is in none of its database's bytes.
-    assert!(!server.stores_text(MARKER), "plaintext findings on the server");
+    // The sc holds ciphertext: the marker is in none of its database's bytes.
+    assert!(!sc.stores_text(MARKER), "plaintext findings on the server");
 
     // Village and township devices receive nothing of it, not even that it happened.
     for store in [&mut village, &mut town] {
@@ -163,7 +161,10 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
         assert_eq!(image, zoufang_media::process(shot).unwrap().image);
         assert!(matches!(office.open_inspection_photo(&p.hash, &OpeningKey::generate()), Err(StoreError::Vault(_))));
     }
-    assert!(matches!(office.open_inspection_photo(&"cd".repeat(32), &key), Err(StoreError::Refused(_))));
+    assert!(matches!(
+        office.open_inspection_photo(&"cd".repeat(32), &key),
+        Err(StoreError::Refused { code: "unknown_photo", .. })
+    ));
     let deadline = chrono::Local::now().date_naive() + chrono::Duration::days(30);
     let made = office.rectify_inspection(id, &key, deadline, Some("李村长")).unwrap();
     assert_eq!(made.len(), 2, "the unmet housing item and the other problem");
@@ -173,7 +174,7 @@ fn sealed_inspections_reach_the_county_office_and_no_one_else() {
 
     // The village gets the rectification items (source 督查暗访) and still no inspection.
     zoufang_client::sync(&mut village).unwrap();
-    let items = village.problem_ledger(villages[0], true, chrono::Local::now().date_naive()).unwrap();
+    let items = village.problem_ledger(sc.villages[0], true, chrono::Local::now().date_naive()).unwrap();
     let from_inspection: Vec<_> = items.iter().filter(|p| p.item.problem.starts_with("暗访发现")).collect();
     assert_eq!(from_inspection.len(), 2);
     assert!(from_inspection.iter().any(|p| p.item.problem.contains(MARKER)));
@@ -185,13 +186,11 @@ const PASSPHRASE: &str = "县扶贫办备份口令";
 
 #[test]
 fn the_inspection_commands() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let county = server.storage.village_code(villages[0]).unwrap().unwrap()[..6].to_string();
+    let sc = Scenario::start();
+    let county = sc.storage.village_code(sc.villages[0]).unwrap().unwrap()[..6].to_string();
     let init = |db: &std::path::Path, role: Role, name: &str| {
-        let code = server.storage.create_enrol_code_for(name, &Scope::County(county.clone()), role, 1, 30).unwrap();
-        let out = cli_on(db).args(["init", "--server", &server.url, "--code", &code, "--name", name]).output().unwrap();
+        let code = sc.storage.create_enrol_code_for(name, &Scope::County(county.clone()), role, 1, 30).unwrap();
+        let out = cli_on(db).args(["init", "--server", &sc.url, "--code", &code, "--name", name]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     };
     let run_with = |db: &std::path::Path, args: &[&str], passphrase: &str| {
@@ -208,11 +207,11 @@ fn the_inspection_commands() {
             String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
         )
     };
-    let office = dir.path().join("office.db");
-    let inspector = dir.path().join("inspector.db");
+    let office = sc.dir().join("office.db");
+    let inspector = sc.dir().join("inspector.db");
     init(&office, Role::County, "县扶贫办");
     init(&inspector, Role::Inspector, "督查组平板");
-    let backup = dir.path().join("county.key");
+    let backup = sc.dir().join("county.key");
     // The backup passphrase is checked before anything is made.
     let (ok, text) = run_with(&office, &["sealing-key-new", "--backup", backup.to_str().unwrap()], "short");
     assert!(!ok && text.contains("至少需要 8"), "{text}");
@@ -227,7 +226,7 @@ fn the_inspection_commands() {
         0o600
     );
     let (ok, text) =
-        run_with(&office, &["sealing-key-new", "--backup", dir.path().join("again.key").to_str().unwrap()], PASSPHRASE);
+        run_with(&office, &["sealing-key-new", "--backup", sc.dir().join("again.key").to_str().unwrap()], PASSPHRASE);
     assert!(!ok && text.contains("已有"), "a second key is not made over the first: {text}");
 
     // Before its first sync the inspector has no key: it says what to do.
@@ -243,7 +242,7 @@ fn the_inspection_commands() {
     let (_, text) = run(&inspector, &["--json", "households", "--limit", "1"]);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let h = v[0]["household_no"].as_str().unwrap().to_string();
-    let shot = dir.path().join("house.jpg");
+    let shot = sc.dir().join("house.jpg");
     std::fs::write(&shot, camera_jpeg(1600, 1200, 21, 90, &CameraExif::default())).unwrap();
     let (ok, text) = run(
         &inspector,
@@ -283,7 +282,7 @@ fn the_inspection_commands() {
     );
 
     // Another county-office device opens inspections only with the backup imported.
-    let second = dir.path().join("second.db");
+    let second = sc.dir().join("second.db");
     init(&second, Role::County, "县扶贫办备用机");
     run(&second, &["sync"]);
     let (ok, text) = run(&second, &["inspection-open", &id]);
@@ -294,7 +293,7 @@ fn the_inspection_commands() {
     assert!(!ok && text.contains("sealing-key-import"), "{text}");
     let (ok, text) = run_with(&second, &["sealing-key-import", backup.to_str().unwrap()], PASSPHRASE);
     assert!(ok, "{text}");
-    let opened = dir.path().join("opened");
+    let opened = sc.dir().join("opened");
     let (ok, text) = run(&second, &["inspection-open", &id, "--photos", opened.to_str().unwrap()]);
     assert!(ok && text.contains(MARKER) && text.contains("照片 1：1600×1200"), "{text}");
     let image = std::fs::read(opened.join(format!("{id}-1.jpg"))).unwrap();
@@ -302,13 +301,13 @@ fn the_inspection_commands() {
 
     // The spare device is lost: its next sync empties its database and erases its own files, and only
     // those (the directory holds other devices' databases too).
-    assert!(dir.path().join("second.photos").exists(), "the sealed photo was fetched");
-    let spare = server.storage.devices().unwrap().into_iter().find(|d| d.name == "县扶贫办备用机").unwrap().id;
-    assert!(server.storage.revoke(spare, zoufang_server::RevokeMode::Lost).unwrap());
+    assert!(sc.dir().join("second.photos").exists(), "the sealed photo was fetched");
+    let spare = sc.storage.devices().unwrap().into_iter().find(|d| d.name == "县扶贫办备用机").unwrap().id;
+    assert!(sc.storage.revoke(spare, zoufang_server::RevokeMode::Lost).unwrap());
     let (ok, text) = run(&second, &["sync"]);
     assert!(!ok && text.contains("已清除本机其余"), "{text}");
-    assert!(!dir.path().join("second.photos").exists());
-    assert!(dir.path().join("second.db").exists() && office.exists() && inspector.exists());
+    assert!(!sc.dir().join("second.photos").exists());
+    assert!(sc.dir().join("second.db").exists() && office.exists() && inspector.exists());
     let (_, text) = run(&second, &["--json", "households", "--limit", "1"]);
     assert_eq!(text.trim(), "[]");
 }

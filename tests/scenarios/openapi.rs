@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::process::Command;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Role, Scope};
-use zoufang_scenarios::TestServer;
+use zoufang_scenarios::{Scenario, TestServer};
 use zoufang_store::HouseholdQuery;
 use zoufang_sync::CodeRequest;
 
@@ -49,16 +49,12 @@ fn schemathesis(server: &TestServer, dir: &std::path::Path, token: &str, example
 
 #[test]
 fn the_api_holds_to_its_openapi_description_under_generated_requests() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut device = server.device(&dir.path().join("a.db"), "平板", Scope::Village(villages[0]));
-    zoufang_client::sync(&mut device).unwrap();
+    let sc = Scenario::start();
+    let mut device = sc.village_device("a.db", "平板", 0);
     let token = device.enrolment().unwrap().unwrap().token;
 
     // The description is served and covers every route.
-    let doc: Value =
-        ureq::get(format!("{}/v1/openapi.json", server.url)).call().unwrap().body_mut().read_json().unwrap();
+    let doc: Value = ureq::get(format!("{}/v1/openapi.json", sc.url)).call().unwrap().body_mut().read_json().unwrap();
     let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
     for p in [
         "/v1/health",
@@ -77,21 +73,20 @@ fn the_api_holds_to_its_openapi_description_under_generated_requests() {
     }
 
     // The county office's device, enrolled before schemathesis tries wrong codes from this address.
-    let county = server.device(&dir.path().join("county.db"), "县扶贫办", Scope::County("522630".into()));
+    let county = sc.device(&sc.dir().join("county.db"), "县扶贫办", Scope::County("522630".into()));
     let county_token = county.enrolment().unwrap().unwrap().token;
-    let before = server.log_len();
-    let text = schemathesis(&server, dir.path(), &token, 40, &[]);
+    let before = sc.log_len();
+    let text = schemathesis(&sc, sc.dir(), &token, 40, &[]);
     assert!(text.contains("Tested: 14"), "every operation was exercised:\n{text}");
 
     // The office operations again with the county office's token, which may issue codes and add users:
     // generated scopes of every shape are refused at the door, never stored to fail later.
-    let text =
-        schemathesis(&server, dir.path(), &county_token, 60, &["--include-path-regex", "^/v1/(enrol-codes|users)$"]);
+    let text = schemathesis(&sc, sc.dir(), &county_token, 60, &["--include-path-regex", "^/v1/(enrol-codes|users)$"]);
     assert!(text.contains("Tested: 2"), "both office operations were exercised:\n{text}");
-    server.storage.users().expect("every stored user reads back");
+    sc.storage.users().expect("every stored user reads back");
     // Regression: a code for `township:522630` (a county code as a township) was stored, and redeeming
     // it answered 500. It is refused when issued; one stored before (an old database) is no code.
-    let office = Client::new(&server.url).with_token(&county_token);
+    let office = Client::new(&sc.url).with_token(&county_token);
     let ask = CodeRequest {
         scope: Scope::Township("522630".into()),
         role: Role::Township,
@@ -102,21 +97,19 @@ fn the_api_holds_to_its_openapi_description_under_generated_requests() {
         SyncError::Server { status, .. } => assert_eq!(status, 400),
         e => panic!("{e}"),
     }
-    let code = server
-        .storage
-        .create_enrol_code_for("乡镇", &Scope::Township("522630101".into()), Role::Township, 1, 30)
-        .unwrap();
-    server.sql("UPDATE enrol_code SET scope = 'township:522630'", &[]);
+    let code =
+        sc.storage.create_enrol_code_for("乡镇", &Scope::Township("522630101".into()), Role::Township, 1, 30).unwrap();
+    sc.sql("UPDATE enrol_code SET scope = 'township:522630'", &[]);
     // schemathesis's wrong codes made this address wait; the test starts a new window.
-    server.sql("DELETE FROM guard", &[]);
-    match Client::new(&server.url).enrol(&code, uuid::Uuid::now_v7(), "乡镇").unwrap_err() {
+    sc.sql("DELETE FROM guard", &[]);
+    match Client::new(&sc.url).enrol(&code, uuid::Uuid::now_v7(), "乡镇").unwrap_err() {
         SyncError::Server { status, code, .. } => assert_eq!((status, code.as_str()), (403, "bad_code")),
         e => panic!("{e}"),
     }
 
-    // Whatever it sent, the server still works and the device's own history is intact.
+    // Whatever it sent, the sc still works and the device's own history is intact.
     zoufang_client::sync(&mut device).unwrap();
     assert!(!device.households(&HouseholdQuery::default()).unwrap().is_empty());
-    assert!(server.log_len() >= before);
-    assert!(zoufang_scenarios::Storage::audit(&*server.storage).unwrap().iter().all(|r| r.problem.is_none()));
+    assert!(sc.log_len() >= before);
+    assert!(zoufang_scenarios::Storage::audit(&*sc.storage).unwrap().iter().all(|r| r.problem.is_none()));
 }

@@ -8,7 +8,7 @@ use zoufang_client::{upload_photos, Client, PhotoReport};
 use zoufang_media::sample::{camera_jpeg, CameraExif};
 use zoufang_model::archive::DocState;
 use zoufang_model::{ArchiveKind, Scope};
-use zoufang_scenarios::{cli_on, open_device, Cut, CuttingProxy, TestServer};
+use zoufang_scenarios::{cli_on, open_device, sync_killed_then_finished, Cut, CuttingProxy, Scenario, TestServer};
 use zoufang_store::{HouseholdQuery, NewDocument, PhotoTarget, Store};
 use zoufang_sync::BLOB_CHUNK;
 
@@ -40,10 +40,8 @@ pub(crate) fn objects(server: &TestServer) -> (Vec<String>, Vec<String>) {
 
 #[test]
 fn photos_reach_the_server_and_other_devices_and_no_one_else() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let (mut a, h, doc) = device_with_document(&server, &dir.path().join("a.db"), villages[0]);
+    let sc = Scenario::start();
+    let (mut a, h, doc) = device_with_document(&sc, &sc.dir().join("a.db"), sc.villages[0]);
 
     let page1 = camera_jpeg(4000, 3000, 1, 90, &exif());
     let page2 = camera_jpeg(3000, 4000, 2, 90, &CameraExif::default());
@@ -72,20 +70,20 @@ fn photos_reach_the_server_and_other_devices_and_no_one_else() {
     assert_eq!(r.photos.uploaded, 4, "two images and two thumbnails");
     let after = a.archive_status(h).unwrap();
     assert_eq!(after.items.iter().find(|i| i.kind == ArchiveKind::Application).unwrap().state, DocState::Complete);
-    let (photos, leftovers) = objects(&server);
+    let (photos, leftovers) = objects(&sc);
     assert_eq!(photos.len(), 4);
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // Missing documents show in the village list and the household-list filter.
-    let lines = a.village_archive(Some(villages[0])).unwrap();
+    let lines = a.village_archive(Some(sc.villages[0])).unwrap();
     let line = lines.iter().find(|l| l.household_id == h).unwrap();
     assert_eq!(line.missing, missing, "the village list agrees with the household's file");
     let filtered = a
-        .households(&HouseholdQuery { village: Some(villages[0]), missing_archive: true, ..Default::default() })
+        .households(&HouseholdQuery { village: Some(sc.villages[0]), missing_archive: true, ..Default::default() })
         .unwrap();
     assert!(filtered.iter().any(|x| x.id == h));
 
     // Another device of the village gets the records and the thumbnails, and the image on demand.
-    let mut b = server.device(&dir.path().join("b.db"), "平板乙", Scope::Village(villages[0]));
+    let mut b = sc.device(&sc.dir().join("b.db"), "平板乙", Scope::Village(sc.villages[0]));
     let rb = zoufang_client::sync(&mut b).unwrap();
     assert_eq!(rb.photos.fetched, 2);
     let pages = b.photos_of(doc).unwrap();
@@ -96,11 +94,10 @@ fn photos_reach_the_server_and_other_devices_and_no_one_else() {
     assert!(b.photos_of(doc).unwrap()[0].on_device);
 
     // A device of another village neither sees the records nor can fetch the file by its hash.
-    let mut c = server.device(&dir.path().join("c.db"), "平板丙", Scope::Village(villages[1]));
-    zoufang_client::sync(&mut c).unwrap();
+    let c = sc.village_device("c.db", "平板丙", 1);
     assert!(c.photos_of(doc).unwrap().is_empty());
     let e = c.enrolment().unwrap().unwrap();
-    let client = Client::new(&server.url).with_token(&e.token);
+    let client = Client::new(&sc.url).with_token(&e.token);
     let err = client.blob_get(&p1.photo.hash).unwrap_err();
     assert!(matches!(err, zoufang_client::SyncError::Server { status: 404, .. }), "{err:?}");
     let err = client.blob_put(&p1.photo.hash, 10, 0, b"0123456789").unwrap_err();
@@ -129,10 +126,8 @@ pub(crate) fn upload_through_cuts(server: &TestServer, store: &mut Store, plan: 
 
 #[test]
 fn uploads_cut_anywhere_finish_with_one_copy_and_resend_nothing_acknowledged() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let (mut a, _, doc) = device_with_document(&server, &dir.path().join("a.db"), villages[0]);
+    let sc = Scenario::start();
+    let (mut a, _, doc) = device_with_document(&sc, &sc.dir().join("a.db"), sc.villages[0]);
     let mut hashes = Vec::new();
     for seed in 0..3 {
         // Large, noisy pages: several chunks each.
@@ -141,8 +136,8 @@ fn uploads_cut_anywhere_finish_with_one_copy_and_resend_nothing_acknowledged() {
         assert!(p.photo.bytes as usize > BLOB_CHUNK, "{} bytes: want several chunks", p.photo.bytes);
         hashes.push(p.photo.hash);
     }
-    // Push the records first (the server accepts files only for records it knows).
-    push_records(&server, &mut a);
+    // Push the records first (the sc accepts files only for records it knows).
+    push_records(&sc, &mut a);
     let e = a.enrolment().unwrap().unwrap();
     let plan = vec![
         Cut::None,
@@ -158,11 +153,11 @@ fn uploads_cut_anywhere_finish_with_one_copy_and_resend_nothing_acknowledged() {
         Cut::None,
         Cut::MidBody,
     ];
-    let (report, size, cuts) = upload_through_cuts(&server, &mut a, plan);
+    let (report, size, cuts) = upload_through_cuts(&sc, &mut a, plan);
     assert!(cuts >= 6, "only {cuts} cuts happened");
     assert_eq!(report.uploaded, 6);
     // Acknowledged chunks are never sent again (a chunk whose answer was lost is not acknowledged,
-    // and not resent either: the server's count says it arrived).
+    // and not resent either: the sc's count says it arrived).
     assert!(report.bytes_sent <= size, "{} acknowledged bytes for {size} bytes of files", report.bytes_sent);
     // Each interruption costs at most the chunk in flight.
     assert!(
@@ -171,10 +166,10 @@ fn uploads_cut_anywhere_finish_with_one_copy_and_resend_nothing_acknowledged() {
         report.bytes_attempted - size
     );
     assert!(a.pending_blobs().unwrap().is_empty());
-    let (photos, leftovers) = objects(&server);
+    let (photos, leftovers) = objects(&sc);
     assert_eq!(photos.len(), 6, "{photos:?}");
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let client = Client::new(&server.url).with_token(&e.token);
+    let client = Client::new(&sc.url).with_token(&e.token);
     for h in &hashes {
         let bytes = client.blob_get(h).unwrap().unwrap();
         assert_eq!(&zoufang_media::sha256_hex(&bytes), h);
@@ -228,42 +223,23 @@ fn thumb_len(store: &Store, hash: &str) -> u64 {
 
 #[test]
 fn sync_killed_during_photo_upload_finishes_on_rerun() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let db = dir.path().join("killed.db");
-    let (mut a, _, doc) = device_with_document(&server, &db, villages[0]);
+    let sc = Scenario::start();
+    let db = sc.dir().join("killed.db");
+    let (mut a, _, doc) = device_with_document(&sc, &db, sc.villages[0]);
     let mut hashes = Vec::new();
     for seed in 10..16 {
         let p = a.import_photo(&camera_jpeg(4000, 3000, seed, 97, &exif()), PhotoTarget::ArchiveDocument(doc), None);
         hashes.push(p.unwrap().photo.hash);
     }
     drop(a);
-    let mut kills = 0;
-    for i in 0..10u64 {
-        let mut child = cli_on(&db)
-            .arg("sync")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(20 + (i * 41) % 90));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            kills += 1;
-        }
-        let _ = child.wait();
-    }
-    let out = cli_on(&db).arg("sync").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(kills > 0, "no sync was interrupted; the test proves nothing");
+    sync_killed_then_finished(&db, 10, |i| Duration::from_millis(20 + (i * 41) % 90));
     let a = open_device(&db);
     assert!(a.pending_blobs().unwrap().is_empty());
-    let (photos, leftovers) = objects(&server);
+    let (photos, leftovers) = objects(&sc);
     assert_eq!(photos.len(), 12, "six images and six thumbnails, each once");
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let e = a.enrolment().unwrap().unwrap();
-    let client = Client::new(&server.url).with_token(&e.token);
+    let client = Client::new(&sc.url).with_token(&e.token);
     for h in &hashes {
         assert_eq!(&zoufang_media::sha256_hex(&client.blob_get(h).unwrap().unwrap()), h);
     }
@@ -271,11 +247,9 @@ fn sync_killed_during_photo_upload_finishes_on_rerun() {
 
 #[test]
 fn bad_files_are_refused_and_leave_nothing_behind() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let db = dir.path().join("a.db");
-    let (mut a, h, doc) = device_with_document(&server, &db, villages[0]);
+    let sc = Scenario::start();
+    let db = sc.dir().join("a.db");
+    let (mut a, h, doc) = device_with_document(&sc, &db, sc.villages[0]);
     let pending = a.pending_changes().unwrap();
     let good = camera_jpeg(800, 600, 3, 90, &exif());
     let mut bomb = camera_jpeg(64, 64, 1, 80, &exif());
@@ -295,15 +269,15 @@ fn bad_files_are_refused_and_leave_nothing_behind() {
     assert_eq!(a.pending_changes().unwrap(), pending, "no record written");
     assert!(a.photos_of(doc).unwrap().is_empty());
     assert!(a.pending_blobs().unwrap().is_empty());
-    let files = dir.path().join("a.photos");
+    let files = sc.dir().join("a.photos");
     assert!(!files.exists() || walk(&files) == 0, "no file kept");
     // The app keeps working: a good photo after the bad ones.
     a.import_photo(&good, PhotoTarget::ArchiveDocument(doc), None).unwrap();
     assert_eq!(a.archive_status(h).unwrap().items[0].pages, 1);
     // A PNG renamed .jpg through the CLI: read by content, imported.
-    let png_path = dir.path().join("截图.jpg");
+    let png_path = sc.dir().join("截图.jpg");
     std::fs::write(&png_path, zoufang_media::sample::page_png(900, 1200, 4)).unwrap();
-    let pdf_path = dir.path().join("材料.jpg");
+    let pdf_path = sc.dir().join("材料.jpg");
     std::fs::write(&pdf_path, b"%PDF-1.7\n").unwrap();
     drop(a);
     let out = cli_on(&db)

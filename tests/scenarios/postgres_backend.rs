@@ -1,5 +1,6 @@
-//! What only the PostgreSQL backend does: its migrations shared by replicas that start together, and
-//! its refusal of a database newer than the binary. (Everything else it does, every other scenario
+//! What only the PostgreSQL backend does: its migrations shared by replicas that start together, its
+//! refusal of a database newer than the binary or with an edited past step, and a schema that holds the
+//! same tables and columns as the SQLite backend's. (Everything else it does, every other scenario
 //! checks: CI runs them all on PostgreSQL too.)
 
 use zoufang_scenarios::{pg_schema_for, pg_url_in, Storage};
@@ -38,6 +39,92 @@ fn a_database_newer_than_the_server_is_refused() {
         Err(e @ PgOpenError::TooNew { found: 99, .. }) => assert!(e.to_string().contains("请升级服务器程序"), "{e}"),
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("a newer database was opened"),
+    }
+}
+
+#[test]
+fn an_edited_past_step_is_refused_and_a_database_from_before_checksums_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = pg_url_in(&pg_schema_for(dir.path()));
+    drop(PgStorage::open(&url).unwrap());
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let sums = |c: &mut postgres::Client| -> Vec<Option<String>> {
+        c.query("SELECT checksum FROM schema_migration ORDER BY version", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    let recorded = sums(&mut c);
+    let expected: Vec<Option<String>> =
+        zoufang_server::pg::MIGRATIONS.iter().map(|m| Some(zoufang_migrate::checksum(m.sql))).collect();
+    assert_eq!(recorded, expected, "each step recorded with its checksum");
+    // A database migrated before checksums were kept: its steps are recorded on the next start.
+    c.execute("UPDATE schema_migration SET checksum = NULL", &[]).unwrap();
+    drop(PgStorage::open(&url).unwrap());
+    assert_eq!(sums(&mut c), expected);
+    // A past step whose text differs from this build's: refused, naming the step.
+    c.execute("UPDATE schema_migration SET checksum = 'edited' WHERE version = 2", &[]).unwrap();
+    match PgStorage::open(&url) {
+        Err(e @ PgOpenError::Edited(2)) => assert!(e.to_string().contains("第 2 步"), "{e}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a database with an edited past step was opened"),
+    }
+}
+
+/// The two backends' migrations are written separately (SQL dialects differ); what they build must not
+/// drift apart: the same tables, each with the same columns.
+#[test]
+fn the_sqlite_and_postgresql_schemas_hold_the_same_tables_and_columns() {
+    use std::collections::BTreeMap;
+    type Tables = BTreeMap<String, Vec<String>>;
+    let dir = tempfile::tempdir().unwrap();
+    drop(zoufang_server::SqliteStorage::open(&dir.path().join("server.db")).unwrap());
+    let conn = rusqlite::Connection::open(dir.path().join("server.db")).unwrap();
+    let mut lite = Tables::new();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for t in names {
+        let mut cols: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")
+            .unwrap()
+            .query_map([&t], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        cols.sort();
+        lite.insert(t, cols);
+    }
+    let schema = pg_schema_for(dir.path());
+    drop(PgStorage::open(&pg_url_in(&schema)).unwrap());
+    let mut pg = Tables::new();
+    let mut c = zoufang_scenarios::pg_admin();
+    for r in c
+        .query(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = $1 ORDER BY 1, 2",
+            &[&schema],
+        )
+        .unwrap()
+    {
+        pg.entry(r.get(0)).or_default().push(r.get(1));
+    }
+    // The one known difference: SQLite counts applied steps in PRAGMA user_version and keeps only their
+    // checksums; PostgreSQL has no such pragma and also keeps when each step was applied.
+    let lite_mig = lite.remove("schema_migration").expect("SQLite keeps checksums");
+    let pg_mig = pg.remove("schema_migration").expect("PostgreSQL keeps its steps");
+    assert_eq!(lite_mig, vec!["checksum", "version"]);
+    assert_eq!(pg_mig, vec!["applied_at", "checksum", "version"]);
+    let lite_tables: Vec<&String> = lite.keys().collect();
+    let pg_tables: Vec<&String> = pg.keys().collect();
+    assert_eq!(lite_tables, pg_tables, "the same tables");
+    for (t, cols) in &lite {
+        assert_eq!(Some(cols), pg.get(t), "the columns of {t}");
     }
 }
 

@@ -2,7 +2,7 @@
 //! as text and as JSON.
 
 use zoufang_model::Scope;
-use zoufang_scenarios::{cli_binary, cli_on, TestServer};
+use zoufang_scenarios::{cli_binary, cli_on, Scenario, TestServer};
 
 fn cli(db: &std::path::Path, args: &[&str]) -> String {
     let out = cli_on(db).args(args).output().expect("run zoufang-cli");
@@ -92,13 +92,10 @@ fn roster_import_and_excel_exports_from_the_command_line() {
 /// through `zoufang-server admin report`.
 #[test]
 fn the_server_shows_the_same_reports() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let code = server.storage.village_code(villages[0]).unwrap().unwrap();
+    let sc = Scenario::start();
+    let code = sc.storage.village_code(sc.villages[0]).unwrap().unwrap();
     let county = Scope::County(code[..6].to_string());
-    let mut field = server.device(&dir.path().join("field.db"), "村平板", Scope::Village(villages[0]));
-    zoufang_client::sync(&mut field).unwrap();
+    let mut field = sc.village_device("field.db", "村平板", 0);
     let h = field.households(&Default::default()).unwrap()[0].id;
     let mut needs = zoufang_model::BasicNeeds::default();
     needs.set_unmet(zoufang_model::BasicNeed::Water, "自来水管冬季冻裂");
@@ -115,10 +112,10 @@ fn the_server_shows_the_same_reports() {
         .unwrap();
     zoufang_client::sync(&mut field).unwrap();
 
-    let mut office = server.device_as(&dir.path().join("office.db"), "县扶贫办", county, zoufang_model::Role::County);
+    let mut office = sc.device_as(&sc.dir().join("office.db"), "县扶贫办", county, zoufang_model::Role::County);
     zoufang_client::sync(&mut office).unwrap();
-    let mirror = zoufang_server::reports::mirror_path(&dir.path().join("server.db"));
-    let store = zoufang_server::reports::refresh_mirror(&*server.storage, &mirror).unwrap();
+    let mirror = zoufang_server::reports::mirror_path(&sc.dir().join("server.db"));
+    let store = zoufang_server::reports::refresh_mirror(&*sc.storage, &mirror).unwrap();
     for kind in ["needs", "coverage", "presence", "population", "income", "ledger", "inspections"] {
         let on_server = zoufang_server::reports::report(&store, kind, today).unwrap();
         let on_device = zoufang_server::reports::report(&office, kind, today).unwrap();
@@ -129,14 +126,14 @@ fn the_server_shows_the_same_reports() {
     assert!(gaps.to_string().contains("自来水管冬季冻裂"), "{gaps}");
     let cursor = store.cursor().unwrap();
     drop(store);
-    // Nothing new: the next refresh reads nothing; the server binary prints the same JSON.
-    let again = zoufang_server::reports::refresh_mirror(&*server.storage, &mirror).unwrap();
+    // Nothing new: the next refresh reads nothing; the sc binary prints the same JSON.
+    let again = zoufang_server::reports::refresh_mirror(&*sc.storage, &mirror).unwrap();
     assert_eq!(again.cursor().unwrap(), cursor);
     drop(again);
     let bin = cli_binary().with_file_name(format!("zoufang-server{}", std::env::consts::EXE_SUFFIX));
     let out = std::process::Command::new(bin)
         .arg("--db")
-        .arg(server.db_arg())
+        .arg(sc.db_arg())
         .arg("--reports-db")
         .arg(&mirror)
         .args(["admin", "report", "needs"])

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use zoufang_client::{Client, SyncError};
 use zoufang_model::{Entity, Role, Scope};
 use zoufang_scenarios::world::{field_work, inspections, rows_by_village, seed, World};
-use zoufang_scenarios::{open_device, Sql, TestServer};
+use zoufang_scenarios::{open_device, Scenario, Sql, TestServer};
 use zoufang_server::RevokeMode;
 use zoufang_store::{HouseholdQuery, Store};
 use zoufang_sync::{Change, PushRequest, Status, Version, PROTOCOL};
@@ -174,17 +174,15 @@ fn logged(server: &TestServer, text: &str) -> bool {
 
 #[test]
 fn sign_in_expiry_and_the_two_kinds_of_revocation() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let scope = Scope::Village(villages[0]);
-    server.storage.create_user("zhangwei", "张伟", Role::FirstSecretary, &scope, "花桥村第一书记2026").unwrap();
+    let sc = Scenario::start();
+    let scope = Scope::Village(sc.villages[0]);
+    sc.storage.create_user("zhangwei", "张伟", Role::FirstSecretary, &scope, "花桥村第一书记2026").unwrap();
 
     // Sign-in: a wrong password and an unknown user get the same answer; the right one enrols.
-    let path = dir.path().join("tablet.db");
+    let path = sc.dir().join("tablet.db");
     let mut store = open_device(&path);
     for (login, pw) in [("zhangwei", "花桥村第一书记2025"), ("nobody", "花桥村第一书记2026")] {
-        match zoufang_client::login(&mut store, &server.url, login, pw, "张伟的平板").unwrap_err() {
+        match zoufang_client::login(&mut store, &sc.url, login, pw, "张伟的平板").unwrap_err() {
             SyncError::Server { status, code, message } => {
                 assert_eq!((status, code.as_str()), (403, "bad_login"));
                 assert!(message.contains("用户名或密码错误"), "{message}");
@@ -192,7 +190,7 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
             e => panic!("{e}"),
         }
     }
-    let e = zoufang_client::login(&mut store, &server.url, "zhangwei", "花桥村第一书记2026", "张伟的平板").unwrap();
+    let e = zoufang_client::login(&mut store, &sc.url, "zhangwei", "花桥村第一书记2026", "张伟的平板").unwrap();
     assert_eq!((e.role, &e.scope), (Role::FirstSecretary, &scope));
     assert!(e.expires_at.is_some());
     zoufang_client::sync(&mut store).unwrap();
@@ -200,8 +198,7 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
 
     // Expiry: refused with its own code, nothing lost; enrolling again (same device) carries on.
     visit_note(&mut store, "过期前写的");
-    server
-        .sql("UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1", &[Sql::Id(store.device_id())]);
+    sc.sql("UPDATE device SET expires_at = '2020-01-01T00:00:00+08:00' WHERE id = $1", &[Sql::Id(store.device_id())]);
     match zoufang_client::sync(&mut store).unwrap_err() {
         SyncError::Server { status, code, message } => {
             assert_eq!((status, code.as_str()), (401, "token_expired"));
@@ -210,17 +207,17 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
         e => panic!("{e}"),
     }
     assert_eq!(store.pending_changes().unwrap(), 1, "the unsent change is still on the device");
-    let code = server.storage.create_enrol_code_for("张伟的平板", &scope, Role::FirstSecretary, 1, 30).unwrap();
-    zoufang_client::enrol(&mut store, &server.url, &code, "张伟的平板").unwrap();
+    let code = sc.storage.create_enrol_code_for("张伟的平板", &scope, Role::FirstSecretary, 1, 30).unwrap();
+    zoufang_client::enrol(&mut store, &sc.url, &code, "张伟的平板").unwrap();
     zoufang_client::sync(&mut store).unwrap();
-    assert!(logged(&server, "过期前写的"));
+    assert!(logged(&sc, "过期前写的"));
 
     // Revoked for handover: what was written before the revocation goes up, what was written after
     // does not, and then the device erases itself.
     let old_token = store.enrolment().unwrap().unwrap().token;
     visit_note(&mut store, "停用前写的");
     std::thread::sleep(std::time::Duration::from_millis(5));
-    assert!(server.storage.revoke(store.device_id(), RevokeMode::Handover).unwrap());
+    assert!(sc.storage.revoke(store.device_id(), RevokeMode::Handover).unwrap());
     std::thread::sleep(std::time::Duration::from_millis(5));
     visit_note(&mut store, "停用后写的");
     let old_device = store.device_id();
@@ -230,9 +227,9 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
         SyncError::Wiped { handed_in } => assert!(handed_in),
         e => panic!("{e}"),
     }
-    assert!(logged(&server, "停用前写的"));
-    assert!(!logged(&server, "停用后写的"));
-    let kept = server.sql_int("SELECT count(*) FROM rejected_change WHERE change LIKE '%停用后写的%'", &[]);
+    assert!(logged(&sc, "停用前写的"));
+    assert!(!logged(&sc, "停用后写的"));
+    let kept = sc.sql_int("SELECT count(*) FROM rejected_change WHERE change LIKE '%停用后写的%'", &[]);
     assert_eq!(kept, 1, "the refused change is kept on the server as received");
     assert!(store.is_empty().unwrap() && store.enrolment().unwrap().is_none());
     assert_ne!(store.device_id(), old_device, "a wiped device enrols as a new one");
@@ -242,30 +239,30 @@ fn sign_in_expiry_and_the_two_kinds_of_revocation() {
         assert!(!contains(&bytes, name.as_bytes()), "{name} is gone from the database file");
     }
     assert!(!contains(&bytes, "停用前写的".as_bytes()));
-    let info = server.storage.devices().unwrap().into_iter().find(|d| d.id == old_device).unwrap();
+    let info = sc.storage.devices().unwrap().into_iter().find(|d| d.id == old_device).unwrap();
     assert!(info.handed_in_at.is_some());
     // The handed-in token is refused from now on.
-    let err = Client::new(&server.url).with_token(&old_token).pull(0, 10).unwrap_err();
+    let err = Client::new(&sc.url).with_token(&old_token).pull(0, 10).unwrap_err();
     assert!(matches!(&err, SyncError::Server { status: 403, code, .. } if code == "revoked"), "{err}");
 
     // Revoked as lost: nothing more is taken, the device erases itself at once.
-    let mut lost = server.device(&dir.path().join("lost.db"), "丢失的平板", scope.clone());
+    let mut lost = sc.device(&sc.dir().join("lost.db"), "丢失的平板", scope.clone());
     zoufang_client::sync(&mut lost).unwrap();
     visit_note(&mut lost, "丢失后写的");
-    assert!(server.storage.revoke(lost.device_id(), RevokeMode::Lost).unwrap());
+    assert!(sc.storage.revoke(lost.device_id(), RevokeMode::Lost).unwrap());
     match zoufang_client::sync(&mut lost).unwrap_err() {
         SyncError::Wiped { handed_in } => assert!(!handed_in),
         e => panic!("{e}"),
     }
-    assert!(!logged(&server, "丢失后写的"));
+    assert!(!logged(&sc, "丢失后写的"));
     assert!(lost.is_empty().unwrap());
 
     // Disabling a user revokes their devices for handover.
-    let mut again = open_device(&dir.path().join("again.db"));
-    zoufang_client::login(&mut again, &server.url, "zhangwei", "花桥村第一书记2026", "新平板").unwrap();
-    assert!(server.storage.disable_user("zhangwei").unwrap());
+    let mut again = open_device(&sc.dir().join("again.db"));
+    zoufang_client::login(&mut again, &sc.url, "zhangwei", "花桥村第一书记2026", "新平板").unwrap();
+    assert!(sc.storage.disable_user("zhangwei").unwrap());
     assert!(matches!(zoufang_client::sync(&mut again).unwrap_err(), SyncError::Wiped { handed_in: true }));
-    let err = zoufang_client::login(&mut again, &server.url, "zhangwei", "花桥村第一书记2026", "新平板").unwrap_err();
+    let err = zoufang_client::login(&mut again, &sc.url, "zhangwei", "花桥村第一书记2026", "新平板").unwrap_err();
     assert!(err.to_string().contains("已被停用"), "{err}");
 }
 

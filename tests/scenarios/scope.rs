@@ -3,37 +3,35 @@
 use serde_json::json;
 use uuid::Uuid;
 use zoufang_model::{Entity, Role, Scope};
-use zoufang_scenarios::{RawDevice, TestServer};
+use zoufang_scenarios::{RawDevice, Scenario, TestServer};
 use zoufang_store::HouseholdQuery;
 use zoufang_sync::Status;
 
 #[test]
 fn village_devices_see_and_write_only_their_village() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let mut a = server.device(&dir.path().join("a.db"), "甲村平板", Scope::Village(villages[0]));
-    let mut b = server.device(&dir.path().join("b.db"), "乙村平板", Scope::Village(villages[1]));
+    let sc = Scenario::start();
+    let mut a = sc.device(&sc.dir().join("a.db"), "甲村平板", Scope::Village(sc.villages[0]));
+    let mut b = sc.device(&sc.dir().join("b.db"), "乙村平板", Scope::Village(sc.villages[1]));
     zoufang_client::sync(&mut a).unwrap();
     zoufang_client::sync(&mut b).unwrap();
     let ha = a.households(&HouseholdQuery::default()).unwrap();
     let hb = b.households(&HouseholdQuery::default()).unwrap();
     assert_eq!((ha.len(), hb.len()), (30, 30));
-    assert!(ha.iter().all(|h| h.village_id == Some(villages[0])));
-    assert!(hb.iter().all(|h| h.village_id == Some(villages[1])));
+    assert!(ha.iter().all(|h| h.village_id == Some(sc.villages[0])));
+    assert!(hb.iter().all(|h| h.village_id == Some(sc.villages[1])));
     assert_eq!(a.villages().unwrap().len(), 1);
     let members: i64 = a
         .conn()
         .query_row(
             "SELECT count(*) FROM member m JOIN household h ON h.id = m.household_id WHERE h.village_id <> ?1",
-            [villages[0].as_bytes().to_vec()],
+            [sc.villages[0].as_bytes().to_vec()],
             |r| r.get(0),
         )
         .unwrap();
     assert_eq!(members, 0);
 
     // A crafted push from a device of A at B's household is refused, and B never sees it.
-    let mut raw = RawDevice::enrol(&server, "甲村改装平板", &Scope::Village(villages[0]), Role::WorkTeam);
+    let mut raw = RawDevice::enrol(&sc, "甲村改装平板", &Scope::Village(sc.villages[0]), Role::WorkTeam);
     let c = raw.change(Entity::Household, hb[0].id, "notes", json!("越权修改"), None);
     let r = raw.push(vec![c]).unwrap();
     assert_eq!(r.results[0].status, Status::Rejected);
@@ -48,7 +46,7 @@ fn village_devices_see_and_write_only_their_village() {
     assert_eq!(r.results[0].status, Status::Rejected);
 
     // A revoked device is refused outright.
-    assert!(server.storage.revoke(a.device_id(), zoufang_server::RevokeMode::Lost).unwrap());
+    assert!(sc.storage.revoke(a.device_id(), zoufang_server::RevokeMode::Lost).unwrap());
     let err = zoufang_client::sync(&mut a).unwrap_err();
     assert!(err.to_string().contains("停用"), "{err}");
     assert!(!err.is_retryable());
@@ -69,11 +67,9 @@ fn a_county_device_sees_every_village() {
 
 #[test]
 fn guessing_enrolment_codes_is_cut_short() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path());
-    let villages = server.seed_small();
-    let good = server.storage.create_enrol_code("平板", &Scope::Village(villages[0]), 1).unwrap();
-    let client = zoufang_client::Client::new(&server.url);
+    let sc = Scenario::start();
+    let good = sc.storage.create_enrol_code("平板", &Scope::Village(sc.villages[0]), 1).unwrap();
+    let client = zoufang_client::Client::new(&sc.url);
     for i in 0..zoufang_server::api::ENROL_FAILURES_ALLOWED {
         let err = client.enrol(&format!("AAAA-{i:04}"), Uuid::now_v7(), "猜码").unwrap_err();
         assert!(err.to_string().contains("注册码无效"), "{err}");

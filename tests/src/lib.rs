@@ -343,6 +343,71 @@ impl Drop for TestServer {
     }
 }
 
+/// The opening most scenarios share: a server on loopback in a directory of its own with the small
+/// demo county loaded (`seed_small`: 2 villages of 30 households). It derefs to the server, so
+/// `s.device(…)`, `s.url` and `&s` read as the server. The directory is removed after the server stops.
+pub struct Scenario {
+    pub server: TestServer,
+    /// The seeded villages' ids.
+    pub villages: Vec<Uuid>,
+    /// Declared last: dropped after the server has stopped.
+    dir: tempfile::TempDir,
+}
+
+impl Scenario {
+    pub fn start() -> Scenario {
+        let dir = tempfile::tempdir().expect("scenario directory");
+        let server = TestServer::start(dir.path());
+        let villages = server.seed_small();
+        Scenario { server, villages, dir }
+    }
+
+    /// The scenario's directory (device databases, blobs, the server's files).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A work-team device of the `i`-th seeded village, its database at `file` in the scenario's
+    /// directory, enrolled and synced once: it holds its village's households.
+    pub fn village_device(&self, file: &str, name: &str, i: usize) -> Store {
+        let mut store = self.server.device(&self.dir().join(file), name, Scope::Village(self.villages[i]));
+        zoufang_client::sync(&mut store).expect("first sync");
+        store
+    }
+}
+
+impl std::ops::Deref for Scenario {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.server
+    }
+}
+
+/// Kills `zoufang-cli sync` on `db` at varied moments: `rounds` runs, each killed if still going after
+/// `wait(i)`; then one run to the end, which must succeed. Returns how many runs were killed (a test
+/// that killed none proves nothing, and says so).
+pub fn sync_killed_then_finished(db: &Path, rounds: u64, wait: impl Fn(u64) -> std::time::Duration) -> usize {
+    let mut kills = 0;
+    for i in 0..rounds {
+        let mut child = cli_on(db)
+            .arg("sync")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start zoufang-cli sync");
+        std::thread::sleep(wait(i));
+        if child.try_wait().expect("sync status").is_none() {
+            child.kill().expect("kill sync");
+            kills += 1;
+        }
+        let _ = child.wait();
+    }
+    let last = cli_on(db).arg("sync").output().expect("run zoufang-cli sync");
+    assert!(last.status.success(), "the sync after the kills: {}", String::from_utf8_lossy(&last.stderr));
+    assert!(kills > 0, "no sync was interrupted; the test proves nothing");
+    kills
+}
+
 /// How the proxy mistreats a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cut {
