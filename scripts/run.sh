@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 (cd ui && npm run --silent build)
-cargo build -p zoufang-server -p zoufang-cli -p zoufang-app
+# The same selection `make test` builds (features unify over it), so after `make test` nothing is rebuilt.
+cargo build --workspace --bins
 
 LISTEN="${LISTEN:-127.0.0.1:8470}"
 SERVER=target/debug/zoufang-server

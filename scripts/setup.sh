@@ -81,6 +81,7 @@ elif ! python3 -c "import schemathesis" >/dev/null 2>&1; then
 fi
 if [ ! -d "$ROOT/ui/node_modules" ] || [ "$ROOT/ui/package-lock.json" -nt "$ROOT/ui/node_modules/.package-lock.json" ]; then
   echo "setup: installing UI packages"
-  (cd "$ROOT/ui" && npm install --no-audit --no-fund --loglevel=error)
+  # --no-save: install what the lock says and never write the lock back (the checkout stays clean).
+  (cd "$ROOT/ui" && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: ok (rustc $ver, node $(node --version))"
