@@ -1,0 +1,248 @@
+//! The households this device holds: list the villages and households, show one, change its fields,
+//! record a visit.
+//!
+//! Rules, and why:
+//! - Everything here works offline: it reads and writes the device database only; what is written
+//!   goes up with the next `sync`, like the app's own edits.
+//! - Writes go through the store's generic field writes (`update`, `create_fields`), so the field
+//!   rules, the change log and conflict detection are the app's, not this command line's own.
+//! - A household is named by its id or its 户编号 (`input::find_household`).
+
+use crate::context::Ctx;
+use crate::input::{field_value, find_household, unmet_needs};
+use anyhow::{anyhow, Result};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use serde_json::{json, Map};
+use uuid::Uuid;
+use zoufang_model::{Entity, HandbookEntry, Household, HouseholdStatus, Member, Satisfaction, Visit, VisitKind};
+use zoufang_store::{HouseholdQuery, Store};
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Villages on this device.
+    Villages,
+    /// List households, with search and filters.
+    Households(HouseholdsArgs),
+    /// One household: members, visits, handbook.
+    Show {
+        /// Household id or 户编号.
+        household: String,
+    },
+    /// Change household fields: --set field=value (value as JSON, or plain text).
+    Edit {
+        household: String,
+        #[arg(long = "set", required = true)]
+        set: Vec<String>,
+    },
+    /// Record a visit to a household.
+    Visit(VisitArgs),
+}
+
+#[derive(Args)]
+pub struct HouseholdsArgs {
+    #[arg(long)]
+    village: Option<Uuid>,
+    /// Part of a name, a 户编号 or a 身份证号.
+    #[arg(long, short)]
+    search: Option<String>,
+    /// poor | exited | returned | marginal | monitored | stable (or 未脱贫 …)
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    not_visited_this_month: bool,
+    /// Only households with an open rectification item (未整改问题).
+    #[arg(long)]
+    open_problems: bool,
+    /// Only households whose 一户一档 lacks a required document or has pages not uploaded yet.
+    #[arg(long)]
+    missing_archive: bool,
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+#[derive(Args)]
+pub struct VisitArgs {
+    household: String,
+    /// routine (日常走访) | secretary_tour (书记遍访) | recheck (回头看)
+    #[arg(long, default_value = "routine")]
+    kind: String,
+    /// YYYY-MM-DD; today if omitted.
+    #[arg(long)]
+    date: Option<String>,
+    #[arg(long)]
+    visitor: String,
+    /// An unmet item and what was found: housing:屋顶漏雨 (food, clothing, education, medical, housing, water).
+    #[arg(long)]
+    unmet: Vec<String>,
+    /// satisfied | basic | dissatisfied
+    #[arg(long)]
+    satisfaction: Option<String>,
+    #[arg(long)]
+    population: Option<i64>,
+    #[arg(long)]
+    notes: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
+    let mut store = ctx.open()?;
+    match cmd {
+        Cmd::Villages => villages(ctx, &store),
+        Cmd::Households(args) => households(ctx, &store, args),
+        Cmd::Show { household } => show(ctx, &store, &household),
+        Cmd::Edit { household, set } => edit(ctx, &mut store, &household, &set),
+        Cmd::Visit(args) => visit(ctx, &mut store, args),
+    }
+}
+
+fn villages(ctx: &Ctx, store: &Store) -> Result<()> {
+    ctx.out(&store.villages()?, |vs| {
+        vs.iter().map(|v| format!("{}  {}  {} {}", v.id, v.code, v.township, v.name)).collect::<Vec<_>>().join("\n")
+    })
+}
+
+fn households(ctx: &Ctx, store: &Store, args: HouseholdsArgs) -> Result<()> {
+    let HouseholdsArgs { village, search, status, not_visited_this_month, open_problems, missing_archive, limit } =
+        args;
+    let status = status.map(|s| HouseholdStatus::parse(&s).ok_or_else(|| anyhow!("未知户状态 {s}"))).transpose()?;
+    let today = chrono::Local::now().date_naive();
+    let q = HouseholdQuery {
+        village,
+        text: search,
+        status,
+        not_visited_since: not_visited_this_month.then(|| chrono::Datelike::with_day(&today, 1)).flatten(),
+        open_problems,
+        missing_archive,
+        limit: Some(limit),
+        offset: None,
+    };
+    ctx.out(&store.households(&q)?, |hs| {
+        let mut lines: Vec<String> = hs
+            .iter()
+            .map(|h| {
+                format!(
+                    "{}  {}  {}  {}  {}人  上次走访 {}  未整改 {}",
+                    h.household_no.as_deref().unwrap_or("-"),
+                    h.head_name.as_deref().unwrap_or("-"),
+                    h.status.map(|s| s.label()).unwrap_or("-"),
+                    h.group_name.as_deref().unwrap_or(""),
+                    h.members,
+                    h.last_visit.as_deref().unwrap_or("无"),
+                    h.open_problems
+                )
+            })
+            .collect();
+        lines.push(format!("共 {} 户", hs.len()));
+        lines.join("\n")
+    })
+}
+
+/// One household with what was recorded about it (`show`).
+#[derive(Serialize)]
+struct Shown {
+    household: Household,
+    members: Vec<Member>,
+    /// Newest first.
+    visits: Vec<Visit>,
+    handbook: Vec<HandbookEntry>,
+}
+
+fn show(ctx: &Ctx, store: &Store, household: &str) -> Result<()> {
+    let h = find_household(store, household)?;
+    let shown = Shown {
+        members: store.members_of(h.id)?,
+        visits: store.visits_of(h.id)?,
+        handbook: store.handbook_of(h.id)?,
+        household: h,
+    };
+    ctx.out(&shown, shown_text)
+}
+
+/// The household, its members and its last five visits.
+fn shown_text(s: &Shown) -> String {
+    let h = &s.household;
+    let mut t = format!(
+        "{} 户主 {}（{}，{}）\n致贫原因：{}\n帮扶责任人：{}\n成员：",
+        h.household_no,
+        h.head_name,
+        h.status.label(),
+        h.attribute.label(),
+        h.poverty_causes.iter().map(|c| c.label()).collect::<Vec<_>>().join("、"),
+        h.helper_name.clone().unwrap_or_default()
+    );
+    for m in &s.members {
+        t.push_str(&format!(
+            "\n  {} {} {}",
+            m.name,
+            m.relation.label(),
+            m.id_number.as_ref().map(|i| i.masked()).unwrap_or_default()
+        ));
+    }
+    t.push_str("\n走访：");
+    for v in s.visits.iter().take(5) {
+        let unmet: Vec<&str> = v.basic_needs.unmet().iter().map(|n| n.label()).collect();
+        t.push_str(&format!(
+            "\n  {} {} {} {}",
+            v.visited_on,
+            v.kind.label(),
+            v.visitor,
+            if unmet.is_empty() {
+                "两不愁三保障均达标".to_string()
+            } else {
+                format!("未达标：{}", unmet.join("、"))
+            }
+        ));
+    }
+    t
+}
+
+/// What `edit` changed.
+#[derive(Serialize)]
+struct Edited {
+    household: Uuid,
+    /// Fields whose value changed (setting a field to the value it has is no change).
+    changed: usize,
+}
+
+fn edit(ctx: &Ctx, store: &mut Store, household: &str, set: &[String]) -> Result<()> {
+    let h = find_household(store, household)?;
+    let mut patch = Map::new();
+    for kv in set {
+        let (k, v) = kv.split_once('=').ok_or_else(|| anyhow!("--set 应写作 字段=值，实际为 {kv}"))?;
+        patch.insert(k.trim().to_string(), field_value(Entity::Household, k.trim(), v));
+    }
+    let changed = store.update(Entity::Household, h.id, &patch)?;
+    ctx.out(&Edited { household: h.id, changed }, |e| format!("已修改 {} 个字段", e.changed))
+}
+
+/// The visit `visit` recorded.
+#[derive(Serialize)]
+struct VisitRecorded {
+    visit: Uuid,
+}
+
+fn visit(ctx: &Ctx, store: &mut Store, args: VisitArgs) -> Result<()> {
+    let VisitArgs { household, kind, date, visitor, unmet, satisfaction, population, notes } = args;
+    let h = find_household(store, &household)?;
+    let needs = unmet_needs(&unmet)?;
+    // The record's fields as the store's generic write takes them; unknown words are written as typed
+    // and refused there.
+    let mut fields = Map::new();
+    fields.insert("household_id".into(), json!(h.id));
+    fields.insert("kind".into(), json!(VisitKind::parse(&kind).map(|k| k.ident()).unwrap_or(&kind)));
+    fields.insert("visited_on".into(), json!(date.unwrap_or_else(|| chrono::Local::now().date_naive().to_string())));
+    fields.insert("visitor".into(), json!(visitor));
+    fields.insert("basic_needs".into(), serde_json::to_value(&needs)?);
+    if let Some(s) = satisfaction {
+        fields.insert("satisfaction".into(), json!(Satisfaction::parse(&s).map(|k| k.ident()).unwrap_or(&s)));
+    }
+    if let Some(p) = population {
+        fields.insert("actual_population".into(), json!(p));
+    }
+    if let Some(n) = notes {
+        fields.insert("notes".into(), json!(n));
+    }
+    let id = Uuid::now_v7();
+    store.create_fields(Entity::Visit, id, &fields)?;
+    ctx.out(&VisitRecorded { visit: id }, |v| format!("已记录走访 {}", v.visit))
+}
