@@ -9,7 +9,7 @@
 //! - The command line is an interface: scripts, the operator guide and the scenario tests call it, so
 //!   the commands stay flat (`zoufang-cli visit`, not `zoufang-cli households visit`) and their names,
 //!   arguments, defaults, environment variables and help texts do not change when code moves between
-//!   modules. `--help` lists the commands in `HELP_ORDER`, whatever module holds them.
+//!   modules. `--help` lists the commands group by group, in the order of `Cmd`.
 //! - `--json` prints a typed value (`Ctx::out`): a store, client or office type when it has the shape,
 //!   else a small `Serialize` struct beside the command. Scripts read its keys and their value types,
 //!   so those stay as they are; keys print in the struct's order (parse the JSON, don't match bytes).
@@ -28,7 +28,7 @@ mod setup;
 mod sync;
 
 use anyhow::Result;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use context::Ctx;
 use std::path::PathBuf;
 
@@ -46,7 +46,8 @@ struct Cli {
     cmd: Cmd,
 }
 
-// Each group's commands sit at the top level of the command line (flattened).
+// Each group's commands sit at the top level of the command line (flattened); `--help` lists the groups
+// in this order, from setting a device up, through the field work, to the office's and the county's.
 #[derive(Subcommand)]
 enum Cmd {
     #[command(flatten)]
@@ -67,38 +68,6 @@ enum Cmd {
     Inspections(inspections::Cmd),
 }
 
-/// The order `zoufang-cli --help` lists the commands in: from setting a device up, through the field
-/// work, to the office's and the county's commands, as it was before they were split into modules.
-/// Every command must be listed (checked in debug builds).
-const HELP_ORDER: [&str; 26] = [
-    "init",
-    "status",
-    "villages",
-    "households",
-    "archive",
-    "document",
-    "photo",
-    "photo-get",
-    "show",
-    "edit",
-    "visit",
-    "sync",
-    "import",
-    "export",
-    "report",
-    "conflicts",
-    "resolve",
-    "quarantine",
-    "discard",
-    "enrol-code",
-    "user-add",
-    "sealing-key-new",
-    "sealing-key-import",
-    "inspect",
-    "inspections",
-    "inspection-open",
-];
-
 fn main() {
     if let Err(e) = run() {
         eprintln!("错误：{e:#}");
@@ -107,7 +76,7 @@ fn main() {
 }
 
 fn run() -> Result<()> {
-    let cli = parse();
+    let cli = Cli::parse();
     let ctx = Ctx { db: cli.db, json: cli.json };
     match cli.cmd {
         Cmd::Setup(cmd) => setup::run(&ctx, cmd),
@@ -119,18 +88,4 @@ fn run() -> Result<()> {
         Cmd::Enrolment(cmd) => enrolment::run(&ctx, cmd),
         Cmd::Inspections(cmd) => inspections::run(&ctx, cmd),
     }
-}
-
-/// `Cli::parse()`, with the commands in `HELP_ORDER` (clap would list them module by module).
-fn parse() -> Cli {
-    let mut command = Cli::command();
-    debug_assert!(
-        command.get_subcommands().all(|c| HELP_ORDER.contains(&c.get_name())),
-        "a command missing from HELP_ORDER"
-    );
-    for (i, name) in HELP_ORDER.into_iter().enumerate() {
-        command = command.mut_subcommand(name, |c| c.display_order(i));
-    }
-    let mut matches = command.get_matches_mut();
-    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut command).exit())
 }
