@@ -48,7 +48,7 @@ fn try_post(url: &str, token: &str, body: Vec<u8>) -> std::io::Result<(u16, Valu
 /// Sends a push through the server's router in process (no socket), for answers a socket may lose.
 fn in_process_push(server: &TestServer, token: &str, body: Vec<u8>) -> (u16, Value) {
     use tower::ServiceExt;
-    let storage: std::sync::Arc<dyn zoufang_scenarios::Storage> = server.storage.clone();
+    let storage: zoufang_scenarios::Storage = server.storage.clone();
     let router = zoufang_server::router(storage, server.blobs.clone());
     let req = axum::http::Request::post("/v1/push")
         .header("Authorization", format!("Bearer {token}"))

@@ -147,7 +147,7 @@ fn a_backup_taken_while_serving_is_whole_and_passes_the_audit() {
     let err = server.sqlite().backup_to(&backup).unwrap_err();
     assert!(err.to_string().contains("不会覆盖"), "{err}");
     // The copy opens as a server database: whole, with every chain intact, at a point of the log.
-    let copy = zoufang_server::SqliteStorage::open(&backup).unwrap();
+    let copy = Storage::from(zoufang_server::SqliteStorage::open(&backup).unwrap());
     let (now, then) = (server.storage.stats().unwrap(), copy.stats().unwrap());
     assert!(then.changes <= now.changes && then.households == now.households, "{then:?} vs {now:?}");
     assert!(copy.audit().unwrap().iter().all(|r| r.problem.is_none()));

@@ -111,5 +111,5 @@ fn the_api_holds_to_its_openapi_description_under_generated_requests() {
     zoufang_client::sync(&mut device).unwrap();
     assert!(!device.households(&HouseholdQuery::default()).unwrap().is_empty());
     assert!(sc.log_len() >= before);
-    assert!(zoufang_scenarios::Storage::audit(&*sc.storage).unwrap().iter().all(|r| r.problem.is_none()));
+    assert!(zoufang_scenarios::Storage::audit(&sc.storage).unwrap().iter().all(|r| r.problem.is_none()));
 }

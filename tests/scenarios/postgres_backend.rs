@@ -11,7 +11,8 @@ fn replicas_starting_together_migrate_once_and_share_one_identity() {
     let dir = tempfile::tempdir().unwrap();
     let url = pg_url_in(&pg_schema_for(dir.path()));
     let ids: Vec<uuid::Uuid> = std::thread::scope(|s| {
-        let starts: Vec<_> = (0..4).map(|_| s.spawn(|| PgStorage::open(&url).unwrap().server_id())).collect();
+        let starts: Vec<_> =
+            (0..4).map(|_| s.spawn(|| Storage::from(PgStorage::open(&url).unwrap()).server_id())).collect();
         starts.into_iter().map(|t| t.join().unwrap()).collect()
     });
     assert!(ids.iter().all(|id| *id == ids[0]), "one server identity: {ids:?}");
@@ -30,7 +31,7 @@ fn replicas_starting_together_migrate_once_and_share_one_identity() {
 fn a_database_newer_than_the_server_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let url = pg_url_in(&pg_schema_for(dir.path()));
-    let storage = PgStorage::open(&url).unwrap();
+    let storage = Storage::from(PgStorage::open(&url).unwrap());
     assert_eq!(storage.stats().unwrap().changes, 0);
     drop(storage);
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
@@ -147,7 +148,7 @@ fn racing_edits_of_one_record_through_two_replicas_make_one_conflict_with_every_
     use zoufang_sync::{Change, PushRequest, Status, PROTOCOL};
     let dir = tempfile::tempdir().unwrap();
     let url = pg_url_in(&pg_schema_for(dir.path()));
-    let replicas = [PgStorage::open(&url).unwrap(), PgStorage::open(&url).unwrap()];
+    let replicas = [Storage::from(PgStorage::open(&url).unwrap()), Storage::from(PgStorage::open(&url).unwrap())];
     let size = zoufang_demo::Size {
         townships: 1,
         villages_per_township: 1,

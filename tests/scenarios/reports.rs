@@ -115,7 +115,7 @@ fn the_server_shows_the_same_reports() {
     let mut office = sc.device_as(&sc.dir().join("office.db"), "县扶贫办", county, zoufang_model::Role::County);
     zoufang_client::sync(&mut office).unwrap();
     let mirror = zoufang_server::reports::mirror_path(&sc.dir().join("server.db"));
-    let store = zoufang_server::reports::refresh_mirror(&*sc.storage, &mirror).unwrap();
+    let store = zoufang_server::reports::refresh_mirror(&sc.storage, &mirror).unwrap();
     for kind in ["needs", "coverage", "presence", "population", "income", "ledger", "inspections"] {
         let on_server = zoufang_server::reports::report(&store, kind, today).unwrap();
         let on_device = zoufang_server::reports::report(&office, kind, today).unwrap();
@@ -127,7 +127,7 @@ fn the_server_shows_the_same_reports() {
     let cursor = store.cursor().unwrap();
     drop(store);
     // Nothing new: the next refresh reads nothing; the sc binary prints the same JSON.
-    let again = zoufang_server::reports::refresh_mirror(&*sc.storage, &mirror).unwrap();
+    let again = zoufang_server::reports::refresh_mirror(&sc.storage, &mirror).unwrap();
     assert_eq!(again.cursor().unwrap(), cursor);
     drop(again);
     let bin = cli_binary().with_file_name(format!("zoufang-server{}", std::env::consts::EXE_SUFFIX));

@@ -126,7 +126,7 @@ pub enum ServerDb {
 pub struct TestServer {
     pub url: String,
     pub addr: SocketAddr,
-    pub storage: Arc<dyn Storage>,
+    pub storage: Storage,
     pub db: ServerDb,
     /// Where the server keeps photo files.
     pub blobs: zoufang_server::BlobStore,
@@ -186,16 +186,16 @@ impl TestServer {
     ) -> TestServer {
         let served = blobs.clone();
         let tls = options.tls.is_some();
-        let (storage, db): (Arc<dyn Storage>, ServerDb) = match backend {
+        let (storage, db): (Storage, ServerDb) = match backend {
             Backend::Sqlite => {
                 let path = dir.join("server.db");
                 let s = Arc::new(SqliteStorage::open(&path).expect("open server db"));
-                (s.clone(), ServerDb::Sqlite(s, path))
+                (Storage::from(s.clone()), ServerDb::Sqlite(s, path))
             }
             Backend::Postgres => {
                 let url = pg_url_in(&pg_schema_for(dir));
-                let s = Arc::new(PgStorage::open(&url).unwrap_or_else(|e| panic!("PostgreSQL backend: {e}")));
-                (s, ServerDb::Postgres { url })
+                let s = PgStorage::open(&url).unwrap_or_else(|e| panic!("PostgreSQL backend: {e}"));
+                (Storage::from(s), ServerDb::Postgres { url })
             }
         };
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

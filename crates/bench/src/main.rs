@@ -14,7 +14,6 @@ use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use rusqlite::Connection;
 use serde_json::{json, Map};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use zoufang_model::{Entity, Role, Scope};
@@ -62,12 +61,12 @@ impl BackendArg {
 }
 
 /// A fresh server database in `dir` on `backend`.
-fn open_storage(backend: BackendArg, dir: &std::path::Path) -> Result<Box<dyn Storage>> {
+fn open_storage(backend: BackendArg, dir: &std::path::Path) -> Result<Storage> {
     Ok(match backend {
-        BackendArg::Sqlite => Box::new(SqliteStorage::open(&dir.join("server.db"))?),
+        BackendArg::Sqlite => Storage::from(SqliteStorage::open(&dir.join("server.db"))?),
         BackendArg::Postgres => {
             let schema = zoufang_scenarios::pg_schema_for(dir);
-            Box::new(zoufang_server::PgStorage::open(&zoufang_scenarios::pg_url_in(&schema))?)
+            Storage::from(zoufang_server::PgStorage::open(&zoufang_scenarios::pg_url_in(&schema))?)
         }
     })
 }
@@ -469,7 +468,7 @@ fn initial_sync(quick: bool, backend: BackendArg) -> Result<()> {
         size.townships * size.villages_per_township * size.households_per_village
     );
     let dir = tempfile::tempdir()?;
-    let storage: Arc<dyn Storage> = Arc::from(open_storage(backend, dir.path())?);
+    let storage = open_storage(backend, dir.path())?;
     let county = zoufang_demo::county(2026, size);
     let t = Instant::now();
     let changes = county.to_changes(Uuid::from_u128(0x5eed));

@@ -4,7 +4,6 @@
 
 use crate::{peak_rss_mb, small_county};
 use anyhow::Result;
-use std::sync::Arc;
 use std::time::Instant;
 use uuid::Uuid;
 use zoufang_client::{upload_photos, Client, PhotoReport};
@@ -57,7 +56,7 @@ struct LoopbackServer {
     _dir: tempfile::TempDir,
     url: String,
     addr: std::net::SocketAddr,
-    storage: Arc<SqliteStorage>,
+    storage: Storage,
     village: Uuid,
     _rt: tokio::runtime::Runtime,
 }
@@ -65,14 +64,14 @@ struct LoopbackServer {
 impl LoopbackServer {
     fn start() -> Result<LoopbackServer> {
         let dir = tempfile::tempdir()?;
-        let storage = Arc::new(SqliteStorage::open(&dir.path().join("server.db"))?);
+        let storage = Storage::from(SqliteStorage::open(&dir.path().join("server.db"))?);
         let county = small_county(20, 2);
         storage.ingest_trusted("演示数据导入", &county.to_changes(Uuid::from_u128(0x5eed)))?;
         let village = storage.villages()?[0].id;
         let rt = tokio::runtime::Runtime::new()?;
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let addr = listener.local_addr()?;
-        let s: Arc<dyn Storage> = storage.clone();
+        let s = storage.clone();
         let blobs = BlobStore::local(&dir.path().join("blobs"))?;
         rt.spawn(
             async move { zoufang_server::serve(listener, s, blobs, Default::default(), std::future::pending()).await },

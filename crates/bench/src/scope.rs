@@ -41,7 +41,7 @@ pub fn run(quick: bool) -> Result<()> {
         villages * size.households_per_village
     );
     let dir = tempfile::tempdir()?;
-    let storage = SqliteStorage::open(&dir.path().join("server.db"))?;
+    let storage = Storage::from(SqliteStorage::open(&dir.path().join("server.db"))?);
     let county = zoufang_demo::county(2026, size);
     storage.ingest_trusted("演示数据导入", &county.to_changes(Uuid::from_u128(0x5eed)))?;
     let first_village = county.villages[0].id;

@@ -1,6 +1,6 @@
 //! The zoufang sync server: devices enrol with a one-time code, push their change logs and pull what
-//! their scope may see. Storage sits behind the `Storage` trait: SQLite is the embedded default (one county),
-//! PostgreSQL the scale backend (a province, several replicas).
+//! their scope may see. `Storage` holds the flows over a backend's rows: SQLite is the embedded default
+//! (one county), PostgreSQL the scale backend (a province, several replicas).
 
 mod access;
 pub mod api;
@@ -28,13 +28,11 @@ pub use storage::{
     AuditReport, DeviceAuth, DeviceInfo, FileRights, RevokeMode, Stats, Storage, UserInfo, VillageInfo, TOKEN_DAYS,
 };
 
-use std::sync::Arc;
-
 /// Serves the API on an already-bound listener until `shutdown` resolves: over HTTPS when
 /// `options.tls` holds a certificate, plain HTTP otherwise.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    storage: Arc<dyn Storage>,
+    storage: Storage,
     blobs: BlobStore,
     options: ApiOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,

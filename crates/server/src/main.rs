@@ -186,10 +186,10 @@ impl Db {
         Ok(Db::Sqlite(Arc::new(s)))
     }
 
-    fn storage(&self) -> Arc<dyn Storage> {
+    fn storage(&self) -> Storage {
         match self {
-            Db::Sqlite(s) => s.clone(),
-            Db::Postgres(s) => s.clone(),
+            Db::Sqlite(s) => Storage::from(s.clone()),
+            Db::Postgres(s) => Storage::from(s.clone()),
         }
     }
 
@@ -216,7 +216,7 @@ impl Db {
 }
 
 /// Loads the demo county; with a photo store, also photographed 一户一档 pages for its first village.
-fn seed(s: &dyn Storage, size: &str, blobs: Option<&zoufang_server::BlobStore>) -> Result<usize> {
+fn seed(s: &Storage, size: &str, blobs: Option<&zoufang_server::BlobStore>) -> Result<usize> {
     let today = chrono::Local::now().date_naive();
     let size = match size {
         "demo" => zoufang_demo::Size::demo(today),
@@ -241,7 +241,7 @@ fn seed(s: &dyn Storage, size: &str, blobs: Option<&zoufang_server::BlobStore>) 
 
 /// The enrolment offer for a new code: how devices reach this server (as `serve` last recorded it),
 /// the certificate to pin, and where the device will work.
-fn offer_for(storage: &dyn Storage, scope: &Scope, role: Role, code: &str) -> Result<zoufang_sync::EnrolmentOffer> {
+fn offer_for(storage: &Storage, scope: &Scope, role: Role, code: &str) -> Result<zoufang_sync::EnrolmentOffer> {
     let Some(server) = storage.meta(zoufang_server::storage::PUBLIC_URL)? else {
         bail!("还不知道设备应连接的地址：请先运行一次 serve（它会记下自己的地址和证书指纹），或用 serve --public-url 指定");
     };
@@ -292,7 +292,7 @@ fn main() -> Result<()> {
             let blobs = zoufang_server::BlobStore::from_config(&blobs)
                 .map_err(|e| anyhow::anyhow!("照片存储 {blobs} 无法使用：{e}"))?;
             if demo && storage.stats()?.villages == 0 {
-                let n = seed(&*storage, "demo", Some(&blobs))?;
+                let n = seed(&storage, "demo", Some(&blobs))?;
                 println!("已载入演示数据：{n} 条字段记录");
             }
             // Everything that reads the database happens here, outside the runtime: the PostgreSQL
@@ -302,7 +302,7 @@ fn main() -> Result<()> {
                 Some(v) => {
                     let scope = Scope::Village(v.id);
                     let code = storage.create_enrol_code(&format!("{} 演示平板", v.name), &scope, 168)?;
-                    Some((v.name.clone(), offer_for(&*storage, &scope, Role::WorkTeam, &code)?))
+                    Some((v.name.clone(), offer_for(&storage, &scope, Role::WorkTeam, &code)?))
                 }
                 None => None,
             };
@@ -356,7 +356,7 @@ fn main() -> Result<()> {
                 println!("{code}");
                 eprintln!("注册码已生成：设备「{name}」，范围 {scope}，{ttl_hours} 小时内有效，只能使用一次。");
                 if qr || qr_png.is_some() || qr_svg.is_some() {
-                    let offer = offer_for(&*storage, &scope, role, &code)?;
+                    let offer = offer_for(&storage, &scope, role, &code)?;
                     let text = offer.to_text();
                     if qr {
                         eprintln!("{}", zoufang_media::qr::terminal(&text)?);
@@ -462,7 +462,7 @@ fn main() -> Result<()> {
             }
             Admin::SeedDemo { size } => {
                 let t = std::time::Instant::now();
-                let n = seed(&*storage, &size, None)?;
+                let n = seed(&storage, &size, None)?;
                 println!("已载入 {n} 条字段记录，用时 {:.1} 秒", t.elapsed().as_secs_f64());
             }
             Admin::Report { kind } => {
@@ -474,7 +474,7 @@ fn main() -> Result<()> {
                 if let Some(dir) = mirror.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {} 失败", dir.display()))?;
                 }
-                let store = zoufang_server::reports::refresh_mirror(&*storage, &mirror)?;
+                let store = zoufang_server::reports::refresh_mirror(&storage, &mirror)?;
                 let today = chrono::Local::now().date_naive();
                 println!("{}", serde_json::to_string_pretty(&zoufang_server::reports::report(&store, &kind, today)?)?);
             }

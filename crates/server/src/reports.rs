@@ -30,7 +30,7 @@ pub fn mirror_path(db: &Path) -> PathBuf {
 
 /// Opens the mirror and applies the server log entries it has not seen yet. Each page is applied with
 /// its cursor in one transaction, so an interrupted refresh resumes where it stopped.
-pub fn refresh_mirror(storage: &dyn Storage, path: &Path) -> Result<Store, ReportError> {
+pub fn refresh_mirror(storage: &Storage, path: &Path) -> Result<Store, ReportError> {
     let mut store = Store::open(path)?;
     loop {
         let bytes = storage.pull_unfiltered(store.cursor()?, zoufang_sync::MAX_PAGE)?;

@@ -9,7 +9,7 @@ fn a_version_1_server_database_opens_and_keeps_its_data() {
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(include_str!("fixtures/server-v1.sql")).unwrap();
     drop(c);
-    let s = SqliteStorage::open(&path).unwrap();
+    let s = Storage::from(SqliteStorage::open(&path).unwrap());
     assert_eq!(s.server_id().to_string(), "0192f3a0-0000-7000-8000-00000000cafe");
     let stats = s.stats().unwrap();
     assert_eq!((stats.changes, stats.villages, stats.households, stats.devices), (4, 1, 1, 1));

@@ -26,8 +26,6 @@ use zoufang_sync::{
     PushResponse, SealingKeyBody, SealingKeyInfo, UserRequest, BLOB_CHUNK, MAX_BODY, PROTOCOL,
 };
 
-pub type Shared = Arc<dyn Storage>;
-
 /// How the server meets the network: what it trusts in front of it, and its TLS.
 #[derive(Debug, Clone, Default)]
 pub struct ApiOptions {
@@ -56,12 +54,12 @@ impl ApiOptions {
 }
 
 /// The API router over a storage backend and a photo store, trusting no proxy.
-pub fn router(storage: Shared, blobs: BlobStore) -> Router {
+pub fn router(storage: Storage, blobs: BlobStore) -> Router {
     router_with(storage, blobs, ApiOptions::default())
 }
 
 /// The API router over a storage backend and a photo store.
-pub fn router_with(storage: Shared, blobs: BlobStore, options: ApiOptions) -> Router {
+pub fn router_with(storage: Storage, blobs: BlobStore, options: ApiOptions) -> Router {
     let photos = Router::new()
         .route("/v1/blobs/{hash}", get(blob_get))
         .route("/v1/blobs/{hash}/upload", get(blob_status).put(blob_put))
@@ -231,7 +229,7 @@ fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, 
     serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("请求格式错误：{e}")))
 }
 
-async fn auth(storage: &Shared, headers: &HeaderMap) -> Result<DeviceAuth, ApiError> {
+async fn auth(storage: &Storage, headers: &HeaderMap) -> Result<DeviceAuth, ApiError> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -256,7 +254,7 @@ struct Health {
 }
 
 #[utoipa::path(get, path = "/v1/health", tag = "sync", responses((status = 200, description = "服务器在线", body = Health)))]
-async fn health(State(s): State<Shared>) -> Json<Health> {
+async fn health(State(s): State<Storage>) -> Json<Health> {
     Json(Health {
         status: "ok",
         server_id: s.server_id(),
@@ -289,7 +287,7 @@ type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAd
 /// the account it is tried against.
 #[allow(clippy::too_many_arguments)]
 async fn guarded<B: DeserializeOwned + Send + 'static>(
-    storage: Shared,
+    storage: Storage,
     options: Arc<ApiOptions>,
     peer: Peer,
     headers: &HeaderMap,
@@ -344,7 +342,7 @@ async fn guarded<B: DeserializeOwned + Send + 'static>(
 
 #[utoipa::path(post, path = "/v1/enrol", tag = "devices", request_body = EnrolBody, responses((status = 200, description = "本机已注册；令牌只显示这一次", body = EnrolResponse), (status = 400, description = "请求格式错误", body = ErrorBody), (status = 403, description = "注册码无效、已过期或已被使用 (bad_code)", body = ErrorBody), (status = 409, description = "设备已注册或已停用", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody), (status = 429, description = "输错次数过多，稍后再试", body = ErrorBody)))]
 async fn enrol(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     axum::Extension(options): axum::Extension<Arc<ApiOptions>>,
     peer: Peer,
     headers: HeaderMap,
@@ -372,7 +370,7 @@ struct Me {
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "devices", security(("token" = [])), responses((status = 200, description = "本机的身份、角色与范围", body = Me), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
-async fn me(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<Me>, ApiError> {
+async fn me(State(s): State<Storage>, headers: HeaderMap) -> Result<Json<Me>, ApiError> {
     let d = auth(&s, &headers).await?;
     Ok(Json(Me { device_id: d.id, name: d.name, scope: d.scope, role: d.role, handover: d.handover_from.is_some() }))
 }
@@ -380,7 +378,7 @@ async fn me(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<Me>, Api
 #[utoipa::path(post, path = "/v1/login", tag = "devices", request_body = LoginRequest, responses((status = 200, description = "本机已按用户的角色与范围注册", body = EnrolResponse), (status = 400, description = "请求格式错误", body = ErrorBody), (status = 403, description = "用户名或密码错误 (bad_login)", body = ErrorBody), (status = 409, description = "设备已注册或已停用", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody), (status = 429, description = "输错次数过多，稍后再试", body = ErrorBody)))]
 /// Enrolment by signing in. Wrong passwords count against the address like wrong codes.
 async fn login(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     axum::Extension(options): axum::Extension<Arc<ApiOptions>>,
     peer: Peer,
     headers: HeaderMap,
@@ -405,7 +403,7 @@ async fn login(
 
 /// Whether the calling device may enrol `role` at `scope`: its role allows it and the scope lies inside
 /// its own. Answers 403 with the reason otherwise.
-async fn may_enrol(s: &Shared, by: &DeviceAuth, role: Role, scope: &Scope) -> Result<(), ApiError> {
+async fn may_enrol(s: &Storage, by: &DeviceAuth, role: Role, scope: &Scope) -> Result<(), ApiError> {
     let forbidden = |why: String| ApiError::new(StatusCode::FORBIDDEN, "forbidden", why);
     if by.handover_from.is_some() {
         return Err(forbidden("本机已停用，不能再登记设备或用户".into()));
@@ -429,7 +427,7 @@ async fn may_enrol(s: &Shared, by: &DeviceAuth, role: Role, scope: &Scope) -> Re
 #[utoipa::path(post, path = "/v1/enrol-codes", tag = "devices", security(("token" = [])), request_body = CodeRequest, responses((status = 200, description = "一次性注册码", body = CodeResponse), (status = 400, description = "请求格式错误或角色与范围不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody)))]
 /// Township staff and the county office issue enrolment codes for devices inside their scope.
 async fn issue_code(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<CodeResponse>, ApiError> {
@@ -452,7 +450,7 @@ async fn issue_code(
 #[utoipa::path(post, path = "/v1/users", tag = "devices", security(("token" = [])), request_body = UserRequest, responses((status = 200, description = "用户已添加", body = Object), (status = 400, description = "请求格式错误、密码过短或角色与范围不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 409, description = "登录名已被使用", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody)))]
 /// Township staff and the county office add users inside their scope.
 async fn add_user(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -468,7 +466,7 @@ async fn add_user(
 
 #[utoipa::path(post, path = "/v1/handover", tag = "devices", security(("token" = [])), responses((status = 200, description = "已上交；本机随后清除数据", body = Object), (status = 400, description = "本机未被停用", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
 /// A device revoked for handover reports that it has uploaded what it held; it wipes itself next.
-async fn handover(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+async fn handover(State(s): State<Storage>, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
     let d = auth(&s, &headers).await?;
     if d.handover_from.is_none() {
         return Err(ApiError::bad_request("本机未被停用，无需上交"));
@@ -487,7 +485,7 @@ fn sealing_county(d: &DeviceAuth) -> Result<String, ApiError> {
 
 #[utoipa::path(get, path = "/v1/sealing-key", tag = "inspections", security(("token" = [])), responses((status = 200, description = "本县县扶贫办的密封公钥", body = SealingKeyInfo), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "县扶贫办尚未设置公钥 (no_sealing_key)", body = ErrorBody)))]
 /// Inspectors' devices fetch the key they seal 暗访 findings to.
-async fn sealing_key_get(State(s): State<Shared>, headers: HeaderMap) -> Result<Json<SealingKeyInfo>, ApiError> {
+async fn sealing_key_get(State(s): State<Storage>, headers: HeaderMap) -> Result<Json<SealingKeyInfo>, ApiError> {
     let d = auth(&s, &headers).await?;
     let county = sealing_county(&d)?;
     let c = county.clone();
@@ -502,7 +500,7 @@ async fn sealing_key_get(State(s): State<Shared>, headers: HeaderMap) -> Result<
 #[utoipa::path(put, path = "/v1/sealing-key", tag = "inspections", security(("token" = [])), request_body = SealingKeyBody, responses((status = 200, description = "公钥已保存", body = SealingKeyInfo), (status = 400, description = "请求格式错误或不是有效的公钥", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 413, description = "请求过大", body = ErrorBody)))]
 /// The county office sets the public key inspections are sealed to (its private key stays with it).
 async fn sealing_key_put(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<SealingKeyInfo>, ApiError> {
@@ -531,7 +529,7 @@ async fn sealing_key_put(
 
 #[utoipa::path(post, path = "/v1/push", tag = "sync", security(("token" = [])), request_body = PushRequest, responses((status = 200, description = "每条修改的结果；越权或超出范围的修改逐条拒收，其余照常保存", body = PushResponse), (status = 400, description = "请求格式错误或协议版本不符", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 409, description = "整批拒收：历史链接缺失或对不上 (history_mismatch)，修改时间早于本机此前已上传的修改 (clock_backwards)，或比服务器时钟快一小时以上 (clock_ahead：按 /v1/health 的 time_ms 校正后重发)", body = ErrorBody), (status = 413, description = "请求过大或一批超过 5000 条", body = ErrorBody)))]
 async fn push(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PushResponse>, ApiError> {
@@ -550,7 +548,7 @@ struct PullQuery {
 
 #[utoipa::path(get, path = "/v1/pull", tag = "sync", security(("token" = [])), params(PullQuery), responses((status = 200, description = "本机范围与角色可见的修改，一页", body = PullResponse), (status = 400, description = "查询参数错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
 async fn pull(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     headers: HeaderMap,
     q: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -575,7 +573,7 @@ async fn pull(
 /// record it may read names it, read it when the first record to name it is one it may read (or its
 /// village showed it holds the bytes); a device revoked for handover reads none. Unknown and forbidden
 /// files get the same answer, so a device cannot probe for other villages' photos.
-async fn blob_auth(s: &Shared, headers: &HeaderMap, hash: &str) -> Result<(DeviceAuth, FileRights), ApiError> {
+async fn blob_auth(s: &Storage, headers: &HeaderMap, hash: &str) -> Result<(DeviceAuth, FileRights), ApiError> {
     let device = auth(s, headers).await?;
     let (st, h, d) = (s.clone(), hash.to_string(), device.clone());
     let rights = blocking(move || st.file_rights(&d, &h)).await?;
@@ -592,7 +590,7 @@ fn blob_unknown() -> ApiError {
 
 #[utoipa::path(get, path = "/v1/blobs/{hash}/upload", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256（64 位十六进制）")), responses((status = 200, description = "服务器已收到的字节数", body = BlobStatus), (status = 400, description = "哈希格式错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "本机可见的记录里没有这张照片", body = ErrorBody)))]
 async fn blob_status(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     axum::Extension(blobs): axum::Extension<BlobStore>,
     axum::extract::Path(hash): axum::extract::Path<String>,
     headers: HeaderMap,
@@ -618,7 +616,7 @@ struct ChunkQuery {
 
 #[utoipa::path(put, path = "/v1/blobs/{hash}/upload", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256"), ChunkQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "从 offset 起的一块（最多 512 KB）"), responses((status = 200, description = "收下后服务器已有的字节数", body = BlobStatus), (status = 400, description = "分块参数错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "本机可见的记录里没有这张照片", body = ErrorBody), (status = 409, description = "位置与服务器已有的不符，请重新询问", body = ErrorBody), (status = 413, description = "分块或文件过大", body = ErrorBody), (status = 422, description = "整个文件的哈希不符，已丢弃", body = ErrorBody)))]
 async fn blob_put(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     axum::Extension(blobs): axum::Extension<BlobStore>,
     axum::extract::Path(hash): axum::extract::Path<String>,
     query: Result<Query<ChunkQuery>, axum::extract::rejection::QueryRejection>,
@@ -658,7 +656,7 @@ async fn blob_put(
 
 #[utoipa::path(get, path = "/v1/blobs/{hash}", tag = "photos", security(("token" = [])), params(("hash" = String, Path, description = "照片文件的 SHA-256")), responses((status = 200, description = "照片文件", content_type = "image/jpeg", body = Vec<u8>), (status = 400, description = "哈希格式错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody), (status = 404, description = "没有这张照片，或本机不可见", body = ErrorBody)))]
 async fn blob_get(
-    State(s): State<Shared>,
+    State(s): State<Storage>,
     axum::Extension(blobs): axum::Extension<BlobStore>,
     axum::extract::Path(hash): axum::extract::Path<String>,
     headers: HeaderMap,

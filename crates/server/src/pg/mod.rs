@@ -11,12 +11,12 @@ mod access;
 mod conn;
 mod ledger;
 
-use crate::access::{file_rights, now_rfc3339, provable, readable_kinds, FileRef, FileRights};
-use crate::audit::{chain_problem, refused_entry, Entry};
+use crate::access::{now_rfc3339, readable_kinds, FileRef};
+use crate::audit::{refused_entry, Entry};
 use crate::batch;
 use crate::error::ServerError;
 use crate::page::PageWriter;
-use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
+use crate::storage::{AdminRows, DeviceAuth, DeviceHistory, LogRows, Stats, VillageInfo};
 use crate::tokens;
 use conn::{lock, Conn, Pool, Pooled};
 use ledger::PgLedger;
@@ -25,10 +25,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use uuid::Uuid;
 use zoufang_migrate::Migration;
-use zoufang_model::{Entity, Role, Scope};
-use zoufang_sync::{
-    Change, ChangeResult, Clock, EnrolResponse, Hlc, LoginRequest, PushRequest, PushResponse, Seq, Status, MAX_BATCH,
-};
+use zoufang_model::{Entity, Scope};
+use zoufang_sync::{Change, ChangeResult, Clock, Hlc, Seq};
 
 /// The PostgreSQL schema's migrations, oldest first (same discipline as SQLite's: numbered files,
 /// each applied once in its own transaction, a database newer than the binary refused).
@@ -169,7 +167,6 @@ impl PgStorage {
     }
 
     /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
-    /// A pooled connection, reconnected if the database dropped it (a restart, a failover).
     fn live<'a>(&self, mut g: Pooled<'a>) -> Result<Pooled<'a>, ServerError> {
         if g.client.is_closed() {
             tracing::warn!("PostgreSQL connection lost; reconnecting");
@@ -184,6 +181,77 @@ impl PgStorage {
 
     fn reader(&self) -> Result<Pooled<'_>, ServerError> {
         self.live(self.readers.get())
+    }
+
+    /// Applies a batch in one transaction under the log lock. `from` is None for trusted ingest.
+    /// Returns the results and the device's last batch number before this one.
+    fn apply_batch(
+        &self,
+        conn: &mut Conn,
+        from: Option<(&DeviceAuth, u64)>,
+        changes: &[Change],
+    ) -> Result<(Vec<ChangeResult>, i64), ServerError> {
+        let mut tx = conn.tx()?;
+        // The device's row first, locked: one device's pushes are serial (its chain, its batch number).
+        let (before, last_batch, chain_head) = match from {
+            Some((d, _)) => {
+                let r = tx.query_one(
+                    "SELECT coalesce((SELECT max(seq) FROM change_log), 0), last_batch, chain_head, chain_hlc \
+                     FROM device WHERE id = $1 FOR UPDATE",
+                    &[&d.id],
+                )?;
+                let link = r.try_get::<_, Option<Vec<u8>>>(2)?.and_then(|b| b.try_into().ok());
+                let hlc = Hlc(r.try_get::<_, i64>(3)?.max(0) as u64);
+                (r.try_get(0)?, r.try_get(1)?, link.map(|link| batch::ChainHead { link, hlc }))
+            }
+            None => (tx.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?.try_get(0)?, 0, None),
+        };
+        let lookups = batch::scope_lookups(changes);
+        let mut ledger = PgLedger::load(&mut tx, self.server_id, chain_head, changes, &lookups)?;
+        ledger.lock_log(before, changes, &lookups)?;
+        let done = {
+            let mut clock = lock(&self.clock);
+            batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?
+        };
+        ledger.flush(from.map(|(d, batch)| (d.id, batch as i64, done.head)))?;
+        tx.commit()?;
+        Ok((done.results, last_batch))
+    }
+}
+
+impl LogRows for PgStorage {
+    fn write_batch(
+        &self,
+        from: Option<(&DeviceAuth, u64)>,
+        changes: &[Change],
+    ) -> Result<(Vec<ChangeResult>, i64), ServerError> {
+        let mut conn = self.writer()?;
+        self.apply_batch(&mut conn, from, changes)
+    }
+
+    fn clock_last(&self) -> Hlc {
+        lock(&self.clock).last()
+    }
+
+    fn register_sources(&self, source_name: &str, devices: &[Uuid]) -> Result<(), ServerError> {
+        let mut conn = self.writer()?;
+        for d in devices {
+            conn.execute(
+                "INSERT INTO device(id, name, token_hash, scope, created_at, revoked_at) VALUES ($1, $2, $3, 'county:000000', $4, $4) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[d, &source_name, &tokens::hash(&tokens::new_token()), &now_rfc3339()],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn after_load(&self, n: usize) -> Result<(), ServerError> {
+        if n >= BULK {
+            // After a bulk load, plan the next pulls on what is there now, not on the statistics of a
+            // smaller log (autovacuum would get to it, but a county's first pulls come at once).
+            self.writer()?.client.batch_execute("ANALYZE change_log, row_scope, village_scope")?;
+        }
+        Ok(())
     }
 
     fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
@@ -227,7 +295,6 @@ impl PgStorage {
         Ok(page.finish(after as Seq, (head.unwrap_or(0) as Seq).max(after as Seq)))
     }
 
-    /// The records naming a file, for deciding who may read or upload it.
     fn file_refs(&self, hash: &str) -> Result<Vec<FileRef>, ServerError> {
         let rows = self.reader()?.query(
             "SELECT r.village_id, s.code, r.entity, r.seq, r.proven FROM blob_ref r \
@@ -246,220 +313,15 @@ impl PgStorage {
         Ok(refs.collect::<Result<Vec<_>, postgres::Error>>()?)
     }
 
-    /// Applies a batch in one transaction under the log lock. `from` is None for trusted ingest.
-    /// Returns the results and the device's last batch number before this one.
-    fn apply_batch(
-        &self,
-        conn: &mut Conn,
-        from: Option<(&DeviceAuth, u64)>,
-        changes: &[Change],
-    ) -> Result<(Vec<ChangeResult>, i64), ServerError> {
-        let mut tx = conn.tx()?;
-        // The device's row first, locked: one device's pushes are serial (its chain, its batch number).
-        let (before, last_batch, chain_head) = match from {
-            Some((d, _)) => {
-                let r = tx.query_one(
-                    "SELECT coalesce((SELECT max(seq) FROM change_log), 0), last_batch, chain_head, chain_hlc \
-                     FROM device WHERE id = $1 FOR UPDATE",
-                    &[&d.id],
-                )?;
-                let link = r.try_get::<_, Option<Vec<u8>>>(2)?.and_then(|b| b.try_into().ok());
-                let hlc = Hlc(r.try_get::<_, i64>(3)?.max(0) as u64);
-                (r.try_get(0)?, r.try_get(1)?, link.map(|link| batch::ChainHead { link, hlc }))
-            }
-            None => (tx.query_one("SELECT coalesce(max(seq), 0) FROM change_log", &[])?.try_get(0)?, 0, None),
-        };
-        let lookups = batch::scope_lookups(changes);
-        let mut ledger = PgLedger::load(&mut tx, self.server_id, chain_head, changes, &lookups)?;
-        ledger.lock_log(before, changes, &lookups)?;
-        let done = {
-            let mut clock = lock(&self.clock);
-            batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?
-        };
-        ledger.flush(from.map(|(d, batch)| (d.id, batch as i64, done.head)))?;
-        tx.commit()?;
-        Ok((done.results, last_batch))
-    }
-}
-
-impl Storage for PgStorage {
-    fn server_id(&self) -> Uuid {
-        self.server_id
-    }
-
-    fn create_enrol_code_for(
-        &self,
-        device_name: &str,
-        scope: &Scope,
-        role: Role,
-        ttl_hours: u32,
-        token_days: u32,
-    ) -> Result<String, ServerError> {
-        self.create_code(device_name, scope, role, ttl_hours, token_days)
-    }
-
-    fn enrol(
-        &self,
-        code: &str,
-        device_id: Uuid,
-        device_name: &str,
-        proof: Option<&str>,
-    ) -> Result<EnrolResponse, ServerError> {
-        self.redeem_code(code, device_id, device_name, proof)
-    }
-
-    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ServerError> {
-        self.login_device(req)
-    }
-
-    fn create_user(
-        &self,
-        login: &str,
-        name: &str,
-        role: Role,
-        scope: &Scope,
-        password: &str,
-    ) -> Result<Uuid, ServerError> {
-        self.add_user(login, name, role, scope, password)
-    }
-
-    fn users(&self) -> Result<Vec<UserInfo>, ServerError> {
-        self.list_users()
-    }
-
-    fn disable_user(&self, login: &str) -> Result<bool, ServerError> {
-        self.disable(login)
-    }
-
-    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ServerError> {
-        self.check_token(token)
-    }
-
-    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ServerError> {
+    fn mark_proven(&self, hash: &str, villages: &[Uuid]) -> Result<(), ServerError> {
         self.writer()?.execute(
-            "UPDATE device SET handed_in_at = $1 WHERE id = $2 AND revoke_mode = 'handover' AND handed_in_at IS NULL",
-            &[&now_rfc3339(), &device.id],
+            "UPDATE blob_ref SET proven = true WHERE hash = $1 AND village_id = ANY($2::uuid[])",
+            &[&hash, &villages],
         )?;
         Ok(())
     }
 
-    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ServerError> {
-        batch::check_request(&req)?;
-        let mut conn = self.writer()?;
-        let (results, last) = self.apply_batch(&mut conn, Some((device, req.batch)), &req.changes)?;
-        let replay = req.batch as i64 <= last;
-        let server_hlc = lock(&self.clock).last();
-        Ok(PushResponse { results, replay, server_hlc })
-    }
-
-    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
-        self.pull_page(Some(device), after, limit)
-    }
-
-    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
-        self.pull_page(None, after, limit)
-    }
-
-    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ServerError> {
-        let mut conn = self.writer()?;
-        let mut devices: Vec<Uuid> = changes.iter().map(|c| c.device).collect();
-        devices.sort();
-        devices.dedup();
-        for d in devices {
-            conn.execute(
-                "INSERT INTO device(id, name, token_hash, scope, created_at, revoked_at) VALUES ($1, $2, $3, 'county:000000', $4, $4) \
-                 ON CONFLICT (id) DO NOTHING",
-                &[&d, &source_name, &tokens::hash(&tokens::new_token()), &now_rfc3339()],
-            )?;
-        }
-        let mut n = 0;
-        for chunk in changes.chunks(MAX_BATCH) {
-            let (results, _) = self.apply_batch(&mut conn, None, chunk)?;
-            n += results.iter().filter(|r| r.status != Status::Rejected).count();
-        }
-        if changes.len() >= BULK {
-            // After a bulk load, plan the next pulls on what is there now, not on the statistics of a
-            // smaller log (autovacuum would get to it, but a county's first pulls come at once).
-            conn.client.batch_execute("ANALYZE change_log, row_scope, village_scope")?;
-        }
-        Ok(n)
-    }
-
-    fn devices(&self) -> Result<Vec<DeviceInfo>, ServerError> {
-        self.list_devices()
-    }
-
-    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ServerError> {
-        self.revoke_device(device, mode)
-    }
-
-    fn villages(&self) -> Result<Vec<VillageInfo>, ServerError> {
-        let rows = self.reader()?.query(
-            "SELECT vs.village_id, vs.code,
-               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'name' AND live),
-               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'township' AND live),
-               (SELECT count(*) FROM row_scope WHERE village_id = vs.village_id AND entity = 'household')
-             FROM village_scope vs ORDER BY vs.code",
-            &[],
-        )?;
-        let text = |s: Option<String>| s.and_then(|s| serde_json::from_str::<String>(&s).ok()).unwrap_or_default();
-        rows.iter()
-            .map(|r| {
-                Ok(VillageInfo {
-                    id: r.try_get(0)?,
-                    code: r.try_get(1)?,
-                    name: text(r.try_get(2)?),
-                    township: text(r.try_get(3)?),
-                    households: r.try_get(4)?,
-                })
-            })
-            .collect()
-    }
-
-    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ServerError> {
-        self.writer()?.execute(
-            "INSERT INTO sealing_key(county, key, set_by, set_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (county) DO UPDATE SET key = excluded.key, set_by = excluded.set_by, set_at = excluded.set_at",
-            &[&county, &key, &by, &now_rfc3339()],
-        )?;
-        Ok(())
-    }
-
-    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError> {
-        let row = self.reader()?.query_opt("SELECT key, set_at FROM sealing_key WHERE county = $1", &[&county])?;
-        Ok(row.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
-    }
-
-    fn village_code(&self, village: Uuid) -> Result<Option<String>, ServerError> {
-        let row = self.reader()?.query_opt("SELECT code FROM village_scope WHERE village_id = $1", &[&village])?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
-    }
-
-    fn stats(&self) -> Result<Stats, ServerError> {
-        let r = self.reader()?.query_one(
-            "SELECT (SELECT count(*) FROM change_log),
-                    (SELECT count(*) FROM row_scope),
-                    (SELECT count(*) FROM row_scope WHERE entity = $1),
-                    (SELECT count(*) FROM row_scope WHERE entity = $2),
-                    (SELECT count(*) FROM row_scope WHERE entity = $3),
-                    (SELECT count(*) FROM row_scope WHERE entity = $4),
-                    (SELECT count(*) FROM open_conflict),
-                    (SELECT count(*) FROM device WHERE scope <> 'county:000000')",
-            &[&Entity::Village.ident(), &Entity::Household.ident(), &Entity::Member.ident(), &Entity::Visit.ident()],
-        )?;
-        Ok(Stats {
-            changes: r.try_get(0)?,
-            live_records: r.try_get(1)?,
-            villages: r.try_get(2)?,
-            households: r.try_get(3)?,
-            members: r.try_get(4)?,
-            visits: r.try_get(5)?,
-            open_conflicts: r.try_get(6)?,
-            devices: r.try_get(7)?,
-        })
-    }
-
-    fn audit(&self) -> Result<Vec<AuditReport>, ServerError> {
+    fn histories(&self) -> Result<Vec<DeviceHistory>, ServerError> {
         let mut conn = self.reader()?;
         let mut tx = conn.snapshot()?;
         let devices =
@@ -504,32 +366,82 @@ impl Storage for PgStorage {
         for r in devices {
             let device: Uuid = r.try_get(0)?;
             let head: Option<Vec<u8>> = r.try_get(2)?;
-            let (mut entries, problem) = chains.remove(&device).unwrap_or_default();
-            let problem = problem.or_else(|| chain_problem(&mut entries, head.as_deref()));
-            out.push(AuditReport { device, name: r.try_get(1)?, checked: entries.len(), problem });
+            let (entries, unreadable) = chains.remove(&device).unwrap_or_default();
+            out.push(DeviceHistory { device, name: r.try_get(1)?, head, entries, unreadable });
         }
         Ok(out)
     }
+}
 
-    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ServerError> {
-        Ok(file_rights(device, &self.file_refs(hash)?))
+impl AdminRows for PgStorage {
+    fn server_id(&self) -> Uuid {
+        self.server_id
     }
 
-    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ServerError> {
-        let villages = provable(device, &self.file_refs(hash)?);
+    fn villages(&self) -> Result<Vec<VillageInfo>, ServerError> {
+        let rows = self.reader()?.query(
+            "SELECT vs.village_id, vs.code,
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'name' AND live),
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'township' AND live),
+               (SELECT count(*) FROM row_scope WHERE village_id = vs.village_id AND entity = 'household')
+             FROM village_scope vs ORDER BY vs.code",
+            &[],
+        )?;
+        let text = |s: Option<String>| s.and_then(|s| serde_json::from_str::<String>(&s).ok()).unwrap_or_default();
+        rows.iter()
+            .map(|r| {
+                Ok(VillageInfo {
+                    id: r.try_get(0)?,
+                    code: r.try_get(1)?,
+                    name: text(r.try_get(2)?),
+                    township: text(r.try_get(3)?),
+                    households: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ServerError> {
+        let row = self.reader()?.query_opt("SELECT code FROM village_scope WHERE village_id = $1", &[&village])?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn stats(&self) -> Result<Stats, ServerError> {
+        let r = self.reader()?.query_one(
+            "SELECT (SELECT count(*) FROM change_log),
+                    (SELECT count(*) FROM row_scope),
+                    (SELECT count(*) FROM row_scope WHERE entity = $1),
+                    (SELECT count(*) FROM row_scope WHERE entity = $2),
+                    (SELECT count(*) FROM row_scope WHERE entity = $3),
+                    (SELECT count(*) FROM row_scope WHERE entity = $4),
+                    (SELECT count(*) FROM open_conflict),
+                    (SELECT count(*) FROM device WHERE scope <> 'county:000000')",
+            &[&Entity::Village.ident(), &Entity::Household.ident(), &Entity::Member.ident(), &Entity::Visit.ident()],
+        )?;
+        Ok(Stats {
+            changes: r.try_get(0)?,
+            live_records: r.try_get(1)?,
+            villages: r.try_get(2)?,
+            households: r.try_get(3)?,
+            members: r.try_get(4)?,
+            visits: r.try_get(5)?,
+            open_conflicts: r.try_get(6)?,
+            devices: r.try_get(7)?,
+        })
+    }
+
+    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid, at: &str) -> Result<(), ServerError> {
         self.writer()?.execute(
-            "UPDATE blob_ref SET proven = true WHERE hash = $1 AND village_id = ANY($2::uuid[])",
-            &[&hash, &villages],
+            "INSERT INTO sealing_key(county, key, set_by, set_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (county) DO UPDATE SET key = excluded.key, set_by = excluded.set_by, set_at = excluded.set_at",
+            &[&county, &key, &by, &at],
         )?;
         Ok(())
     }
 
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ServerError> {
-        self.take_guard(keys, limit, window_ms)
-    }
-
-    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ServerError> {
-        self.release_guard(keys, wrong_secret)
+    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError> {
+        let row = self.reader()?.query_opt("SELECT key, set_at FROM sealing_key WHERE county = $1", &[&county])?;
+        Ok(row.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {

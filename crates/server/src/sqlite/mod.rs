@@ -4,12 +4,12 @@
 mod access;
 mod ledger;
 
-use crate::access::{file_rights, now_rfc3339, provable, readable_kinds, FileRef, FileRights};
-use crate::audit::{chain_problem, refused_entry};
+use crate::access::{now_rfc3339, readable_kinds, FileRef};
+use crate::audit::refused_entry;
 use crate::batch;
 use crate::error::ServerError;
 use crate::page::PageWriter;
-use crate::storage::{AuditReport, DeviceAuth, DeviceInfo, RevokeMode, Stats, Storage, UserInfo, VillageInfo};
+use crate::storage::{AdminRows, DeviceAuth, DeviceHistory, LogRows, Stats, VillageInfo};
 use crate::tokens;
 use ledger::{blob, uuid, SqlLedger};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -18,10 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use uuid::Uuid;
 use zoufang_migrate::Migration;
-use zoufang_model::{Entity, Role, Scope};
-use zoufang_sync::{
-    Change, ChangeResult, Clock, EnrolResponse, Hlc, LoginRequest, PushRequest, PushResponse, Seq, Status, MAX_BATCH,
-};
+use zoufang_model::{Entity, Scope};
+use zoufang_sync::{Change, ChangeResult, Clock, Hlc, Seq};
 
 /// The server schema's migrations, oldest first.
 pub const MIGRATIONS: &[Migration] = &[
@@ -168,6 +166,88 @@ impl SqliteStorage {
         lock(&self.readers[i])
     }
 
+    /// Applies a batch inside one write transaction. `from` is None for trusted ingest.
+    fn apply_batch(
+        &self,
+        conn: &mut Connection,
+        from: Option<(&DeviceAuth, u64)>,
+        changes: &[Change],
+    ) -> Result<Vec<ChangeResult>, ServerError> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut clock = lock(&self.clock);
+        let mut ledger = SqlLedger::new(&tx, self.server_id, chrono::Utc::now().timestamp_millis());
+        ledger.preload_known(&changes.iter().map(|c| c.id).collect::<Vec<_>>())?;
+        let done = batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?;
+        drop(clock);
+        drop(ledger);
+        if let Some((d, batch)) = from {
+            tx.prepare_cached(
+                "UPDATE device SET last_seen_at = ?1, last_batch = max(last_batch, ?2), chain_head = ?3, \
+                 chain_hlc = ?4 WHERE id = ?5",
+            )?
+            .execute(rusqlite::params![
+                now_rfc3339(),
+                batch as i64,
+                done.head.as_ref().map(|h| &h.link[..]),
+                done.head.map_or(0, |h| h.hlc.0 as i64),
+                blob(d.id)
+            ])?;
+        }
+        tx.commit()?;
+        Ok(done.results)
+    }
+}
+
+/// The records naming a file, for deciding who may read or upload it.
+fn file_refs(conn: &Connection, hash: &str) -> rusqlite::Result<Vec<FileRef>> {
+    conn.prepare_cached(
+        "SELECT r.village_id, s.code, r.entity, r.seq, r.proven FROM blob_ref r
+           LEFT JOIN village_scope s ON s.village_id = r.village_id
+         WHERE r.hash = ?1",
+    )?
+    .query_map([hash], |r| {
+        Ok(FileRef {
+            village: uuid(&r.get::<_, Vec<u8>>(0)?)?,
+            code: r.get(1)?,
+            entity: r.get(2)?,
+            seq: r.get(3)?,
+            proven: r.get(4)?,
+        })
+    })?
+    .collect()
+}
+
+impl LogRows for SqliteStorage {
+    fn write_batch(
+        &self,
+        from: Option<(&DeviceAuth, u64)>,
+        changes: &[Change],
+    ) -> Result<(Vec<ChangeResult>, i64), ServerError> {
+        let mut conn = lock(&self.writer);
+        let last = match from {
+            Some((d, _)) => {
+                conn.query_row("SELECT last_batch FROM device WHERE id = ?1", [blob(d.id)], |r| r.get(0))?
+            }
+            None => 0,
+        };
+        Ok((self.apply_batch(&mut conn, from, changes)?, last))
+    }
+
+    fn clock_last(&self) -> Hlc {
+        lock(&self.clock).last()
+    }
+
+    fn register_sources(&self, source_name: &str, devices: &[Uuid]) -> Result<(), ServerError> {
+        let conn = lock(&self.writer);
+        for d in devices {
+            conn.execute(
+                "INSERT OR IGNORE INTO device(id, name, token_hash, scope, created_at, revoked_at) VALUES (?1, ?2, ?3, 'county:000000', ?4, ?4)",
+                rusqlite::params![blob(*d), source_name, tokens::hash(&tokens::new_token()), now_rfc3339()],
+            )?;
+        }
+        Ok(())
+    }
+
     fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
         let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
         let kinds = readable_kinds(device)?;
@@ -254,249 +334,20 @@ impl SqliteStorage {
         Ok(page.finish(after, (head.unwrap_or(0) as Seq).max(after)))
     }
 
-    /// Applies a batch inside one write transaction. `from` is None for trusted ingest.
-    fn apply_batch(
-        &self,
-        conn: &mut Connection,
-        from: Option<(&DeviceAuth, u64)>,
-        changes: &[Change],
-    ) -> Result<Vec<ChangeResult>, ServerError> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut clock = lock(&self.clock);
-        let mut ledger = SqlLedger::new(&tx, self.server_id, chrono::Utc::now().timestamp_millis());
-        ledger.preload_known(&changes.iter().map(|c| c.id).collect::<Vec<_>>())?;
-        let done = batch::apply_batch(&mut ledger, &mut clock, self.server_id, from.map(|(d, _)| d), changes)?;
-        drop(clock);
-        drop(ledger);
-        if let Some((d, batch)) = from {
-            tx.prepare_cached(
-                "UPDATE device SET last_seen_at = ?1, last_batch = max(last_batch, ?2), chain_head = ?3, \
-                 chain_hlc = ?4 WHERE id = ?5",
-            )?
-            .execute(rusqlite::params![
-                now_rfc3339(),
-                batch as i64,
-                done.head.as_ref().map(|h| &h.link[..]),
-                done.head.map_or(0, |h| h.hlc.0 as i64),
-                blob(d.id)
-            ])?;
-        }
-        tx.commit()?;
-        Ok(done.results)
-    }
-}
-
-/// The records naming a file, for deciding who may read or upload it.
-fn file_refs(conn: &Connection, hash: &str) -> rusqlite::Result<Vec<FileRef>> {
-    conn.prepare_cached(
-        "SELECT r.village_id, s.code, r.entity, r.seq, r.proven FROM blob_ref r
-           LEFT JOIN village_scope s ON s.village_id = r.village_id
-         WHERE r.hash = ?1",
-    )?
-    .query_map([hash], |r| {
-        Ok(FileRef {
-            village: uuid(&r.get::<_, Vec<u8>>(0)?)?,
-            code: r.get(1)?,
-            entity: r.get(2)?,
-            seq: r.get(3)?,
-            proven: r.get(4)?,
-        })
-    })?
-    .collect()
-}
-
-impl Storage for SqliteStorage {
-    fn server_id(&self) -> Uuid {
-        self.server_id
+    fn file_refs(&self, hash: &str) -> Result<Vec<FileRef>, ServerError> {
+        Ok(file_refs(&self.reader(), hash)?)
     }
 
-    fn create_enrol_code_for(
-        &self,
-        device_name: &str,
-        scope: &Scope,
-        role: Role,
-        ttl_hours: u32,
-        token_days: u32,
-    ) -> Result<String, ServerError> {
-        self.create_code(device_name, scope, role, ttl_hours, token_days)
-    }
-
-    fn enrol(
-        &self,
-        code: &str,
-        device_id: Uuid,
-        device_name: &str,
-        proof: Option<&str>,
-    ) -> Result<EnrolResponse, ServerError> {
-        self.redeem_code(code, device_id, device_name, proof)
-    }
-
-    fn login(&self, req: &LoginRequest) -> Result<EnrolResponse, ServerError> {
-        self.login_device(req)
-    }
-
-    fn create_user(
-        &self,
-        login: &str,
-        name: &str,
-        role: Role,
-        scope: &Scope,
-        password: &str,
-    ) -> Result<Uuid, ServerError> {
-        self.add_user(login, name, role, scope, password)
-    }
-
-    fn users(&self) -> Result<Vec<UserInfo>, ServerError> {
-        self.list_users()
-    }
-
-    fn disable_user(&self, login: &str) -> Result<bool, ServerError> {
-        self.disable(login)
-    }
-
-    fn authenticate(&self, token: &str) -> Result<DeviceAuth, ServerError> {
-        self.check_token(token)
-    }
-
-    fn handover_done(&self, device: &DeviceAuth) -> Result<(), ServerError> {
-        self.finish_handover(device)
-    }
-
-    fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ServerError> {
-        batch::check_request(&req)?;
-        let mut conn = lock(&self.writer);
-        let last: i64 =
-            conn.query_row("SELECT last_batch FROM device WHERE id = ?1", [blob(device.id)], |r| r.get(0))?;
-        let replay = req.batch as i64 <= last;
-        let results = self.apply_batch(&mut conn, Some((device, req.batch)), &req.changes)?;
-        let server_hlc = lock(&self.clock).last();
-        Ok(PushResponse { results, replay, server_hlc })
-    }
-
-    fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
-        self.pull_page(Some(device), after, limit)
-    }
-
-    fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
-        self.pull_page(None, after, limit)
-    }
-
-    fn ingest_trusted(&self, source_name: &str, changes: &[Change]) -> Result<usize, ServerError> {
-        let mut conn = lock(&self.writer);
-        let mut devices: Vec<Uuid> = changes.iter().map(|c| c.device).collect();
-        devices.sort();
-        devices.dedup();
-        for d in devices {
-            conn.execute(
-                "INSERT OR IGNORE INTO device(id, name, token_hash, scope, created_at, revoked_at) VALUES (?1, ?2, ?3, 'county:000000', ?4, ?4)",
-                rusqlite::params![blob(d), source_name, tokens::hash(&tokens::new_token()), now_rfc3339()],
-            )?;
-        }
-        let mut n = 0;
-        for chunk in changes.chunks(MAX_BATCH) {
-            let results = self.apply_batch(&mut conn, None, chunk)?;
-            n += results.iter().filter(|r| r.status != Status::Rejected).count();
-        }
-        Ok(n)
-    }
-
-    fn devices(&self) -> Result<Vec<DeviceInfo>, ServerError> {
-        self.list_devices()
-    }
-
-    fn revoke(&self, device: Uuid, mode: RevokeMode) -> Result<bool, ServerError> {
-        self.revoke_device(device, mode)
-    }
-
-    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid) -> Result<(), ServerError> {
-        lock(&self.writer).execute(
-            "INSERT INTO sealing_key(county, key, set_by, set_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(county) DO UPDATE SET key = excluded.key, set_by = excluded.set_by, set_at = excluded.set_at",
-            rusqlite::params![county, key, blob(by), now_rfc3339()],
-        )?;
-        Ok(())
-    }
-
-    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError> {
-        Ok(self
-            .reader()
-            .prepare_cached("SELECT key, set_at FROM sealing_key WHERE county = ?1")?
-            .query_row([county], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
-    }
-
-    fn village_code(&self, village: Uuid) -> Result<Option<String>, ServerError> {
-        Ok(self
-            .reader()
-            .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
-            .query_row([blob(village)], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn villages(&self) -> Result<Vec<VillageInfo>, ServerError> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(
-            "SELECT vs.village_id, vs.code,
-               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'name' AND live = 1),
-               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'township' AND live = 1),
-               (SELECT count(*) FROM row_scope WHERE village_id = vs.village_id AND entity = 'household')
-             FROM village_scope vs ORDER BY vs.code",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let text = |i: usize| -> rusqlite::Result<String> {
-                let s: Option<String> = r.get(i)?;
-                Ok(s.and_then(|s| serde_json::from_str::<String>(&s).ok()).unwrap_or_default())
-            };
-            Ok(VillageInfo {
-                id: uuid(&r.get::<_, Vec<u8>>(0)?)?,
-                code: r.get(1)?,
-                name: text(2)?,
-                township: text(3)?,
-                households: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    fn file_rights(&self, device: &DeviceAuth, hash: &str) -> Result<FileRights, ServerError> {
-        Ok(file_rights(device, &file_refs(&self.reader(), hash)?))
-    }
-
-    fn prove_file(&self, device: &DeviceAuth, hash: &str) -> Result<(), ServerError> {
-        let villages = provable(device, &file_refs(&self.reader(), hash)?);
+    fn mark_proven(&self, hash: &str, villages: &[Uuid]) -> Result<(), ServerError> {
         let conn = lock(&self.writer);
         for v in villages {
             conn.prepare_cached("UPDATE blob_ref SET proven = 1 WHERE hash = ?1 AND village_id = ?2")?
-                .execute(rusqlite::params![hash, blob(v)])?;
+                .execute(rusqlite::params![hash, blob(*v)])?;
         }
         Ok(())
     }
 
-    fn guard_take(&self, keys: &[String], limit: u32, window_ms: i64) -> Result<crate::guard::Admit, ServerError> {
-        self.take_guard(keys, limit, window_ms)
-    }
-
-    fn guard_release(&self, keys: &[String], wrong_secret: bool) -> Result<(), ServerError> {
-        self.release_guard(keys, wrong_secret)
-    }
-
-    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
-        Ok(self
-            .reader()
-            .prepare_cached("SELECT value FROM server_meta WHERE key = ?1")?
-            .query_row([key], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
-        lock(&self.writer).execute(
-            "INSERT INTO server_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
-    }
-
-    fn audit(&self) -> Result<Vec<AuditReport>, ServerError> {
+    fn histories(&self) -> Result<Vec<DeviceHistory>, ServerError> {
         let conn = self.reader();
         let devices: Vec<(Vec<u8>, String, Option<Vec<u8>>)> = conn
             .prepare("SELECT id, name, chain_head FROM device WHERE chain_head IS NOT NULL ORDER BY created_at")?
@@ -542,10 +393,48 @@ impl Storage for SqliteStorage {
                     Err(()) => problem = Some("有无法解析的拒收记录".to_string()),
                 }
             }
-            let problem = problem.or_else(|| chain_problem(&mut entries, head.as_deref()));
-            out.push(AuditReport { device, name, checked: entries.len(), problem });
+            out.push(DeviceHistory { device, name, head, entries, unreadable: problem });
         }
         Ok(out)
+    }
+}
+
+impl AdminRows for SqliteStorage {
+    fn server_id(&self) -> Uuid {
+        self.server_id
+    }
+
+    fn villages(&self) -> Result<Vec<VillageInfo>, ServerError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT vs.village_id, vs.code,
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'name' AND live = 1),
+               (SELECT value FROM change_log WHERE row_id = vs.village_id AND field = 'township' AND live = 1),
+               (SELECT count(*) FROM row_scope WHERE village_id = vs.village_id AND entity = 'household')
+             FROM village_scope vs ORDER BY vs.code",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let text = |i: usize| -> rusqlite::Result<String> {
+                let s: Option<String> = r.get(i)?;
+                Ok(s.and_then(|s| serde_json::from_str::<String>(&s).ok()).unwrap_or_default())
+            };
+            Ok(VillageInfo {
+                id: uuid(&r.get::<_, Vec<u8>>(0)?)?,
+                code: r.get(1)?,
+                name: text(2)?,
+                township: text(3)?,
+                households: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn village_code(&self, village: Uuid) -> Result<Option<String>, ServerError> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
+            .query_row([blob(village)], |r| r.get(0))
+            .optional()?)
     }
 
     fn stats(&self) -> Result<Stats, ServerError> {
@@ -564,5 +453,38 @@ impl Storage for SqliteStorage {
             open_conflicts: count("SELECT count(*) FROM open_conflict")?,
             devices: count("SELECT count(*) FROM device WHERE scope <> 'county:000000'")?,
         })
+    }
+
+    fn set_sealing_key(&self, county: &str, key: &str, by: Uuid, at: &str) -> Result<(), ServerError> {
+        lock(&self.writer).execute(
+            "INSERT INTO sealing_key(county, key, set_by, set_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(county) DO UPDATE SET key = excluded.key, set_by = excluded.set_by, set_at = excluded.set_at",
+            rusqlite::params![county, key, blob(by), at],
+        )?;
+        Ok(())
+    }
+
+    fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT key, set_at FROM sealing_key WHERE county = ?1")?
+            .query_row([county], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
+        Ok(self
+            .reader()
+            .prepare_cached("SELECT value FROM server_meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<(), ServerError> {
+        lock(&self.writer).execute(
+            "INSERT INTO server_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
     }
 }

@@ -183,6 +183,7 @@ impl Minter for ServerMinter<'_> {
 }
 
 /// What a batch did: one result per change, and the device's history head after it.
+#[derive(Debug)]
 pub(crate) struct Applied {
     pub results: Vec<ChangeResult>,
     pub head: Option<ChainHead>,
@@ -469,3 +470,6 @@ pub(crate) fn check_request(req: &zoufang_sync::PushRequest) -> Result<(), Serve
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
