@@ -1,79 +1,117 @@
-/// Every command the window may call. `build.rs` makes an `allow-<name>` permission of each; the
-/// capability file grants them to the main window; a test checks the three lists agree.
-pub const COMMANDS: &[&str] = &[
-    "lock_state",
-    "lock_now",
-    "unlock",
-    "app_info",
-    "enrol",
-    "set_operator",
-    "village_overview",
-    "households",
-    "household_detail",
-    "create_record",
-    "update_record",
-    "record_visit",
-    "income_summary",
-    "check_in",
-    "presence_month",
-    "problems",
-    "close_problem",
-    "record_exit_decision",
-    "dashboard",
-    "import_roster",
-    "export_report",
-    "export_file_name",
-    "save_rejections",
-    "conflicts",
-    "resolve_conflict",
-    "sync_status",
-    "sync_now",
-    "archive_status",
-    "create_document",
-    "import_photo",
-    "photo_data",
-    "photos_of",
-    "sealing_status",
-    "record_inspection",
-    "seal_inspection_photo",
-    "inspection_photo_data",
-    "inspections",
-    "inspection_coverage",
-    "open_inspection",
-    "rectify_inspection",
-    "check_backup_passphrase",
-    "sealing_key_generate",
-    "sealing_key_import",
-    "sealing_key_backup",
-    "clear_key_backups",
-    "protect_key_backups",
-    "read_offer_text",
-    "read_offer_image",
-    "issue_enrolment_code",
-];
+//! Every command the window may call, named once. The list feeds the handler (`lib.rs`), the
+//! permissions (`build.rs` makes an `allow-<name>` permission of each and writes the capability file
+//! granting them to the main window), and the UI (`bindings.ts` holds the `Command` type every call in
+//! `ui/src/api.ts` is checked against). This file is also compiled into `build.rs`: it holds only the
+//! list and what is computed from it.
+
+/// Calls `$then!` with every command as `module::name`.
+macro_rules! app_commands {
+    ($then:ident) => {
+        $then! {
+            commands::lock_state,
+            commands::lock_now,
+            commands::unlock,
+            commands::app_info,
+            commands::enrol,
+            commands::set_operator,
+            commands::village_overview,
+            commands::households,
+            commands::household_detail,
+            commands::create_record,
+            commands::update_record,
+            commands::record_visit,
+            commands::income_summary,
+            commands::check_in,
+            commands::presence_month,
+            commands::problems,
+            commands::close_problem,
+            commands::record_exit_decision,
+            commands::dashboard,
+            commands::import_roster,
+            export_commands::export_report,
+            export_commands::export_file_name,
+            export_commands::save_rejections,
+            commands::conflicts,
+            commands::resolve_conflict,
+            commands::sync_status,
+            commands::sync_now,
+            commands::archive_status,
+            commands::create_document,
+            commands::import_photo,
+            commands::photo_data,
+            commands::photos_of,
+            inspection_commands::sealing_status,
+            inspection_commands::record_inspection,
+            inspection_commands::seal_inspection_photo,
+            inspection_commands::inspection_photo_data,
+            inspection_commands::inspections,
+            inspection_commands::inspection_coverage,
+            inspection_commands::open_inspection,
+            inspection_commands::rectify_inspection,
+            key_commands::check_backup_passphrase,
+            key_commands::sealing_key_generate,
+            key_commands::sealing_key_backup,
+            key_commands::sealing_key_import,
+            key_commands::clear_key_backups,
+            key_commands::protect_key_backups,
+            enrolment_commands::read_offer_text,
+            enrolment_commands::read_offer_image,
+            enrolment_commands::issue_enrolment_code,
+        }
+    };
+}
+
+macro_rules! command_names {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+/// Every command's name, as the window invokes it.
+pub const COMMANDS: &[&str] = app_commands!(command_names);
+
+/// What the main window may do besides calling the commands: listen to the sync events, and open the
+/// platform's save and open dialogs (files leave the device only where the person chooses).
+#[allow(dead_code)] // used by build.rs and the test
+pub const OTHER_PERMISSIONS: &[&str] =
+    &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-save", "dialog:allow-open"];
+
+/// The capability file (`capabilities/main.json`): the main window may call the commands and do what
+/// `OTHER_PERMISSIONS` allows, nothing else.
+#[allow(dead_code)] // used by build.rs and the test
+pub fn capability() -> String {
+    let permissions: Vec<String> = OTHER_PERMISSIONS
+        .iter()
+        .map(|p| p.to_string())
+        .chain(COMMANDS.iter().map(|c| format!("allow-{}", c.replace('_', "-"))))
+        .map(|p| format!("    \"{p}\""))
+        .collect();
+    format!(
+        "{{\n  \"$schema\": \"../gen/schemas/desktop-schema.json\",\n  \"identifier\": \"main\",\n  \
+         \"description\": \"Generated by build.rs from src/command_names.rs. The main window may call the app's \
+         own commands, listen to its sync events and open the platform's save and open dialogs (files leave \
+         the device only where the person chooses), nothing else.\",\n  \"windows\": [\n    \"main\"\n  ],\n  \
+         \"permissions\": [\n{}\n  ]\n}}\n",
+        permissions.join(",\n")
+    )
+}
+
+/// The TypeScript union of the command names, for `bindings.ts`.
+#[allow(dead_code)] // not used by build.rs
+pub fn typescript() -> String {
+    let names: Vec<String> = COMMANDS.iter().map(|c| format!("  | '{c}'")).collect();
+    format!("/** Every command the app's window may invoke (src-tauri/src/command_names.rs). */\nexport type Command =\n{}\n", names.join("\n"))
+}
 
 #[cfg(test)]
 mod tests {
-    /// The capability grants exactly the commands, and `lib.rs` registers each of them.
+    /// The committed capability file is the one `build.rs` writes, and the UI wraps every command.
     #[test]
-    fn capability_and_handler_list_every_command() {
-        let cap: serde_json::Value = serde_json::from_str(include_str!("../capabilities/main.json")).expect("json");
-        let granted: Vec<String> = cap["permissions"]
-            .as_array()
-            .expect("permissions")
-            .iter()
-            .filter_map(|p| p.as_str())
-            .filter_map(|p| p.strip_prefix("allow-"))
-            .map(|p| p.replace('-', "_"))
-            .collect();
-        let mut expected: Vec<String> = super::COMMANDS.iter().map(|c| c.to_string()).collect();
-        let mut granted_sorted = granted.clone();
-        granted_sorted.sort();
-        expected.sort();
-        assert_eq!(granted_sorted, expected);
-        let lib = include_str!("lib.rs");
+    fn capability_and_ui_cover_every_command() {
+        assert_eq!(include_str!("../capabilities/main.json"), super::capability(), "run a build to rewrite it");
+        let api = include_str!("../../ui/src/api.ts");
         for c in super::COMMANDS {
-            assert!(lib.contains(&format!("commands::{c},")), "{c} is not registered in lib.rs");
+            assert!(api.contains(&format!("'{c}'")), "ui/src/api.ts has no wrapper calling {c}");
         }
     }
 }

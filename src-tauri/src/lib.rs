@@ -2,6 +2,7 @@
 //! operations as commands. No business rule lives here; each command adapts one store or sync call.
 
 pub mod bindings;
+#[macro_use]
 mod command_names;
 pub mod commands;
 mod enrolment_commands;
@@ -41,57 +42,13 @@ pub const WEBVIEW_DIR: &str = "webview";
 
 /// The builder with every command registered; `run` adds the real runtime, tests a mock one.
 pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>) -> tauri::Builder<R> {
-    b.invoke_handler(tauri::generate_handler![
-        commands::lock_state,
-        commands::lock_now,
-        commands::unlock,
-        commands::app_info,
-        commands::enrol,
-        commands::set_operator,
-        commands::village_overview,
-        commands::households,
-        commands::household_detail,
-        commands::create_record,
-        commands::update_record,
-        commands::record_visit,
-        commands::income_summary,
-        commands::check_in,
-        commands::presence_month,
-        commands::problems,
-        commands::close_problem,
-        commands::record_exit_decision,
-        commands::dashboard,
-        commands::import_roster,
-        export_commands::export_report,
-        export_commands::export_file_name,
-        export_commands::save_rejections,
-        commands::conflicts,
-        commands::resolve_conflict,
-        commands::sync_status,
-        commands::sync_now,
-        commands::archive_status,
-        commands::create_document,
-        commands::import_photo,
-        commands::photo_data,
-        commands::photos_of,
-        inspection_commands::sealing_status,
-        inspection_commands::record_inspection,
-        inspection_commands::seal_inspection_photo,
-        inspection_commands::inspection_photo_data,
-        inspection_commands::inspections,
-        inspection_commands::inspection_coverage,
-        inspection_commands::open_inspection,
-        inspection_commands::rectify_inspection,
-        key_commands::check_backup_passphrase,
-        key_commands::sealing_key_generate,
-        key_commands::sealing_key_backup,
-        key_commands::sealing_key_import,
-        key_commands::clear_key_backups,
-        key_commands::protect_key_backups,
-        enrolment_commands::read_offer_text,
-        enrolment_commands::read_offer_image,
-        enrolment_commands::issue_enrolment_code,
-    ])
+    // `tauri::generate_handler!` over the one list of commands (`command_names.rs`).
+    macro_rules! handler {
+        ($($module:ident :: $name:ident),* $(,)?) => {
+            tauri::generate_handler![$($module::$name),*]
+        };
+    }
+    b.invoke_handler(app_commands!(handler))
 }
 
 /// Runs the app: `main` on desktops; on Android and iOS the entry point Tauri's mobile shell calls.

@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, Command, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
 
@@ -33,7 +33,7 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError({ code: 'unknown', message: typeof e === 'string' ? e : '操作失败，请重试', field: null })
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, headers?: Record<string, string>): Promise<T> {
+async function call<T>(cmd: Command, args?: Record<string, unknown> | Uint8Array, headers?: Record<string, string>): Promise<T> {
   try {
     return await invoke<T>(cmd, args, headers ? { headers } : undefined)
   } catch (e) {
