@@ -66,21 +66,21 @@ fn object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, indent: &str) -> 
     format!("{{\n{}\n{indent}}}", body.join(",\n"))
 }
 
-macro_rules! vocab_labels {
-    ($($t:ident),+ $(,)?) => {{
-        let mut out = Vec::new();
-        $(
-            let pairs = zoufang_model::$t::ALL.iter().map(|x| (x.ident(), x.label()));
-            out.push(format!("  {}: {}", stringify!($t), object(pairs, "  ")));
-        )+
-        format!("{{\n{}\n}}", out.join(",\n"))
-    }};
+/// Every vocabulary the UI names: its type name, identifiers and labels in order.
+macro_rules! vocabularies {
+    ($($t:ident),+ $(,)?) => {
+        vec![$((
+            stringify!($t),
+            zoufang_model::$t::ALL.iter().map(|x| x.ident()).collect::<Vec<_>>(),
+            zoufang_model::$t::ALL.iter().map(|x| (x.ident(), x.label())).collect::<Vec<_>>(),
+        )),+]
+    };
 }
 
-/// The Chinese label of every vocabulary value and every field, so the UI names things exactly as the
-/// store's messages and the glossary do.
-fn labels() -> String {
-    let vocab = vocab_labels![
+type Vocabulary = (&'static str, Vec<&'static str>, Vec<(&'static str, &'static str)>);
+
+fn vocabularies() -> Vec<Vocabulary> {
+    vocabularies![
         Attribute,
         HouseholdStatus,
         PovertyCause,
@@ -104,21 +104,67 @@ fn labels() -> String {
         ArchiveSection,
         PhotoOwner,
         Role,
-    ];
+    ]
+}
+
+/// How a form enters one field, from the schema table: its input, whether it is required, its
+/// vocabulary, its bounds. Fields the server writes are left out.
+fn field_spec(def: &zoufang_model::schema::FieldDef, vocabs: &[Vocabulary]) -> Option<String> {
+    use zoufang_model::schema::FieldKind;
+    if def.server_only {
+        return None;
+    }
+    let vocab = |idents: &[&str]| {
+        let found = vocabs.iter().find(|v| v.1.as_slice() == idents).map(|v| v.0);
+        found.unwrap_or_else(|| panic!("the vocabulary of {} is not listed in `vocabularies`", def.name))
+    };
+    let (kind, extra) = match def.kind {
+        FieldKind::Text(max) if max >= 500 => ("textarea", format!(", maxLength: {max}")),
+        FieldKind::Text(max) => ("text", format!(", maxLength: {max}")),
+        FieldKind::PersonName | FieldKind::IdNumber | FieldKind::Phone => ("text", String::new()),
+        FieldKind::Date { .. } => ("date", String::new()),
+        FieldKind::Int { min, max } => ("int", format!(", min: {min}, max: {max}")),
+        FieldKind::Enum(idents) => ("enum", format!(", vocab: '{}'", vocab(idents))),
+        FieldKind::EnumSet(idents) => ("enumset", format!(", vocab: '{}'", vocab(idents))),
+        _ => return None,
+    };
+    Some(format!("    {}: {{ name: '{}', type: '{kind}', required: {}{extra} }}", def.name, def.name, def.required))
+}
+
+/// The Chinese label of every vocabulary value and every field, so the UI names things exactly as the
+/// store's messages and the glossary do.
+fn labels() -> String {
+    let vocabs = vocabularies();
+    let vocab: Vec<String> =
+        vocabs.iter().map(|(name, _, pairs)| format!("  {name}: {}", object(pairs.iter().copied(), "  "))).collect();
+    let vocab = format!("{{\n{}\n}}", vocab.join(",\n"));
     let sections = object(zoufang_model::ArchiveKind::ALL.iter().map(|k| (k.ident(), k.section().ident())), "");
     let fields: Vec<String> = zoufang_model::Entity::ALL
         .iter()
         .map(|e| format!("  {}: {}", e.ident(), object(e.fields().iter().map(|d| (d.name, d.label)), "  ")))
         .collect();
     let fields = format!("{{\n{}\n}}", fields.join(",\n"));
+    let specs: Vec<String> = zoufang_model::Entity::ALL
+        .iter()
+        .map(|e| {
+            let lines: Vec<String> = e.fields().iter().filter_map(|d| field_spec(d, &vocabs)).collect();
+            format!("  {}: {{\n{}\n  }}", e.ident(), lines.join(",\n"))
+        })
+        .collect();
+    let specs = format!("{{\n{}\n}}", specs.join(",\n"));
     format!(
         "/** Chinese labels of the vocabularies (GLOSSARY.md), by type and identifier. */\n\
          export const LABELS = {} as const\n\n\
          /** Chinese labels of the fields, by record kind and field. */\n\
          export const FIELD_LABELS: Record<string, Record<string, string>> = {}\n\n\
          /** The 一户一档 section each document kind belongs in. */\n\
-         export const ARCHIVE_SECTION_OF = {} as const\n",
-        vocab, fields, sections
+         export const ARCHIVE_SECTION_OF = {} as const\n\n\
+         /** How a form enters a field (from the schema table: input, required, vocabulary, bounds). */\n\
+         export type FieldSpec = {{ name: string, type: 'text' | 'textarea' | 'enum' | 'enumset' | 'date' | 'int', \
+         required: boolean, vocab?: keyof typeof LABELS, min?: number, max?: number, maxLength?: number }}\n\n\
+         /** The fields a form may enter, by record kind and field (those the server writes are left out). */\n\
+         export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {}\n",
+        vocab, fields, sections, specs
     )
 }
 

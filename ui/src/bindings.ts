@@ -1007,3 +1007,107 @@ export const ARCHIVE_SECTION_OF = {
   "income_expense_sheet": "exit",
   "policy_list": "exit"
 } as const
+
+/** How a form enters a field (from the schema table: input, required, vocabulary, bounds). */
+export type FieldSpec = { name: string, type: 'text' | 'textarea' | 'enum' | 'enumset' | 'date' | 'int', required: boolean, vocab?: keyof typeof LABELS, min?: number, max?: number, maxLength?: number }
+
+/** The fields a form may enter, by record kind and field (those the server writes are left out). */
+export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
+  village: {
+    name: { name: 'name', type: 'text', required: true, maxLength: 50 },
+    township: { name: 'township', type: 'text', required: true, maxLength: 50 },
+    county: { name: 'county', type: 'text', required: true, maxLength: 50 }
+  },
+  household: {
+    household_no: { name: 'household_no', type: 'text', required: true, maxLength: 30 },
+    head_name: { name: 'head_name', type: 'text', required: true },
+    head_id_number: { name: 'head_id_number', type: 'text', required: false },
+    phone: { name: 'phone', type: 'text', required: false },
+    group_name: { name: 'group_name', type: 'text', required: false, maxLength: 50 },
+    address: { name: 'address', type: 'text', required: false, maxLength: 200 },
+    attribute: { name: 'attribute', type: 'enum', required: true, vocab: 'Attribute' },
+    status: { name: 'status', type: 'enum', required: true, vocab: 'HouseholdStatus' },
+    poverty_causes: { name: 'poverty_causes', type: 'enumset', required: false, vocab: 'PovertyCause' },
+    helper_name: { name: 'helper_name', type: 'text', required: false },
+    helper_phone: { name: 'helper_phone', type: 'text', required: false },
+    registered_population: { name: 'registered_population', type: 'int', required: false, min: 1, max: 30 },
+    exit_year: { name: 'exit_year', type: 'int', required: false, min: 2013, max: 2035 },
+    notes: { name: 'notes', type: 'textarea', required: false, maxLength: 5000 }
+  },
+  member: {
+    name: { name: 'name', type: 'text', required: true },
+    id_number: { name: 'id_number', type: 'text', required: false },
+    relation: { name: 'relation', type: 'enum', required: true, vocab: 'Relation' },
+    sex: { name: 'sex', type: 'enum', required: false, vocab: 'Sex' },
+    birth_date: { name: 'birth_date', type: 'date', required: false },
+    health: { name: 'health', type: 'enum', required: false, vocab: 'Health' },
+    labor: { name: 'labor', type: 'enum', required: false, vocab: 'Labor' },
+    education: { name: 'education', type: 'enum', required: false, vocab: 'Education' },
+    schooling: { name: 'schooling', type: 'enum', required: false, vocab: 'Schooling' },
+    phone: { name: 'phone', type: 'text', required: false }
+  },
+  visit: {
+    kind: { name: 'kind', type: 'enum', required: true, vocab: 'VisitKind' },
+    visited_on: { name: 'visited_on', type: 'date', required: true },
+    visitor: { name: 'visitor', type: 'text', required: true },
+    satisfaction: { name: 'satisfaction', type: 'enum', required: false, vocab: 'Satisfaction' },
+    actual_population: { name: 'actual_population', type: 'int', required: false, min: 0, max: 30 },
+    notes: { name: 'notes', type: 'textarea', required: false, maxLength: 5000 }
+  },
+  handbook_entry: {
+    section: { name: 'section', type: 'enum', required: true, vocab: 'HandbookSection' },
+    entry_date: { name: 'entry_date', type: 'date', required: true },
+    title: { name: 'title', type: 'text', required: true, maxLength: 100 },
+    content: { name: 'content', type: 'textarea', required: false, maxLength: 5000 },
+    measure: { name: 'measure', type: 'enum', required: false, vocab: 'MeasureKind' },
+    recorded_by: { name: 'recorded_by', type: 'text', required: false }
+  },
+  presence: {
+    staff_name: { name: 'staff_name', type: 'text', required: true },
+    note: { name: 'note', type: 'textarea', required: false, maxLength: 500 }
+  },
+  rectification: {
+    source: { name: 'source', type: 'enum', required: true, vocab: 'RectificationSource' },
+    problem: { name: 'problem', type: 'textarea', required: true, maxLength: 2000 },
+    deadline: { name: 'deadline', type: 'date', required: true },
+    status: { name: 'status', type: 'enum', required: true, vocab: 'RectificationStatus' },
+    responsible: { name: 'responsible', type: 'text', required: false },
+    evidence: { name: 'evidence', type: 'textarea', required: false, maxLength: 5000 },
+    closed_on: { name: 'closed_on', type: 'date', required: false }
+  },
+  conflict: {
+    status: { name: 'status', type: 'enum', required: true, vocab: 'ConflictStatus' },
+    resolved_by: { name: 'resolved_by', type: 'text', required: false, maxLength: 60 }
+  },
+  exit_decision: {
+    step: { name: 'step', type: 'enum', required: true, vocab: 'ExitStep' },
+    outcome: { name: 'outcome', type: 'enum', required: true, vocab: 'ExitOutcome' },
+    decided_on: { name: 'decided_on', type: 'date', required: true },
+    actor: { name: 'actor', type: 'text', required: true },
+    evidence: { name: 'evidence', type: 'textarea', required: false, maxLength: 2000 },
+    reason: { name: 'reason', type: 'textarea', required: false, maxLength: 500 },
+    publicity_start: { name: 'publicity_start', type: 'date', required: false },
+    publicity_end: { name: 'publicity_end', type: 'date', required: false },
+    income_per_capita_fen: { name: 'income_per_capita_fen', type: 'int', required: false, min: -10000000000, max: 10000000000 }
+  },
+  archive_document: {
+    kind: { name: 'kind', type: 'enum', required: true, vocab: 'ArchiveKind' },
+    title: { name: 'title', type: 'text', required: false, maxLength: 100 },
+    note: { name: 'note', type: 'textarea', required: false, maxLength: 500 },
+    recorded_by: { name: 'recorded_by', type: 'text', required: false }
+  },
+  photo: {
+    owner_kind: { name: 'owner_kind', type: 'enum', required: true, vocab: 'PhotoOwner' },
+    width: { name: 'width', type: 'int', required: true, min: 1, max: 16384 },
+    height: { name: 'height', type: 'int', required: true, min: 1, max: 16384 },
+    bytes: { name: 'bytes', type: 'int', required: true, min: 1, max: 67108864 },
+    page: { name: 'page', type: 'int', required: false, min: 1, max: 999 },
+    taken_at: { name: 'taken_at', type: 'text', required: false, maxLength: 19 },
+    added_by: { name: 'added_by', type: 'text', required: false },
+    caption: { name: 'caption', type: 'text', required: false, maxLength: 200 }
+  },
+  inspection: {
+    inspected_on: { name: 'inspected_on', type: 'date', required: true },
+    inspector: { name: 'inspector', type: 'text', required: true }
+  }
+}

@@ -1,6 +1,7 @@
 // Form helpers: turning what people type into the values the store takes, and store errors into
 // messages at the right field. Validation rules themselves live in Rust (zoufang-model).
 import { ApiError } from './api'
+import { FIELD_SPECS, type FieldSpec } from './bindings'
 
 export type FieldErrors = Record<string, string>
 
@@ -67,4 +68,14 @@ export function maskId(id: string | null | undefined): string {
 export function optText(s: string | null | undefined): string | null {
   const t = (s ?? '').trim()
   return t === '' ? null : t
+}
+
+/** The specs of some fields of a record kind, in the order given: input, required, vocabulary and
+ * bounds come from the Rust schema table (bindings.ts), never restated here. */
+export function fieldSpecs(kind: string, names: string[]): FieldSpec[] {
+  return names.map((n) => {
+    const spec = FIELD_SPECS[kind]?.[n]
+    if (!spec) throw new Error(`${kind}.${n} is not a field a form may enter`)
+    return spec
+  })
 }

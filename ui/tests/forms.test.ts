@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, toApiError } from '../src/api'
-import { charCount, daysBetween, errorsFrom, fenToYuan, maskId, parseCount, parseYuan } from '../src/forms'
+import { charCount, daysBetween, errorsFrom, fenToYuan, fieldSpecs, maskId, parseCount, parseYuan } from '../src/forms'
 
 describe('parseYuan', () => {
   it('turns yuan into integer fen', () => {
@@ -59,5 +59,24 @@ describe('small helpers', () => {
     expect(maskId(null)).toBe('')
     expect(charCount('两不愁三保障')).toBe(6)
     expect(daysBetween('2026-03-04', '2026-03-10')).toBe(6)
+  })
+})
+
+describe('fieldSpecs', () => {
+  it('takes input, required, vocabulary and bounds from the Rust schema table', () => {
+    const [name, population, attribute, causes, notes] = fieldSpecs('household', [
+      'head_name', 'registered_population', 'attribute', 'poverty_causes', 'notes',
+    ])
+    expect(name).toMatchObject({ name: 'head_name', type: 'text', required: true })
+    expect(population).toMatchObject({ type: 'int', required: false, min: 1, max: 30 })
+    expect(attribute).toMatchObject({ type: 'enum', vocab: 'Attribute', required: true })
+    expect(causes).toMatchObject({ type: 'enumset', vocab: 'PovertyCause' })
+    expect(notes).toMatchObject({ type: 'textarea', maxLength: 5000 })
+    expect(fieldSpecs('member', ['education'])[0]).toMatchObject({ type: 'enum', vocab: 'Education' })
+  })
+
+  it('refuses a field a form may not enter', () => {
+    expect(() => fieldSpecs('household', ['no_such_field'])).toThrow(/no_such_field/)
+    expect(() => fieldSpecs('conflict', ['entity'])).toThrow() // the server writes it
   })
 })
