@@ -51,8 +51,6 @@ pub fn typescript() -> String {
         out.push_str(d);
         out.push_str("\n\n");
     }
-    out.push_str(&crate::command_names::typescript());
-    out.push('\n');
     out.push_str(&labels());
     out
 }

@@ -1,7 +1,8 @@
 //! Every command the window may call, named once. The list feeds the handler (`lib.rs`), the
 //! permissions (`build.rs` makes an `allow-<name>` permission of each and writes the capability file
-//! granting them to the main window), and the UI (`bindings.ts` holds the `Command` type every call in
-//! `ui/src/api.ts` is checked against). This file is also compiled into `build.rs`: it holds only the
+//! granting them to the main window), and the UI (`ui/src/commands.ts`, generated from the functions by
+//! `command_types.rs`, holds every command's argument and result types, which each call in `ui/src/api.ts`
+//! is checked against). This file is also compiled into `build.rs`: it holds only the
 //! list and what is computed from it.
 
 /// Calls `$then!` with every command as `module::name`.
@@ -70,6 +71,17 @@ macro_rules! command_names {
 /// Every command's name, as the window invokes it.
 pub const COMMANDS: &[&str] = app_commands!(command_names);
 
+#[cfg(test)]
+macro_rules! command_paths {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        &[$((stringify!($module), stringify!($name))),*]
+    };
+}
+
+/// Every command as (module, function), for generating the UI's command types.
+#[cfg(test)]
+pub const COMMAND_PATHS: &[(&str, &str)] = app_commands!(command_paths);
+
 /// What the main window may do besides calling the commands: listen to the sync events, and open the
 /// platform's save and open dialogs (files leave the device only where the person chooses).
 #[allow(dead_code)] // used by build.rs and the test
@@ -94,13 +106,6 @@ pub fn capability() -> String {
          \"permissions\": [\n{}\n  ]\n}}\n",
         permissions.join(",\n")
     )
-}
-
-/// The TypeScript union of the command names, for `bindings.ts`.
-#[allow(dead_code)] // not used by build.rs
-pub fn typescript() -> String {
-    let names: Vec<String> = COMMANDS.iter().map(|c| format!("  | '{c}'")).collect();
-    format!("/** Every command the app's window may invoke (src-tauri/src/command_names.rs). */\nexport type Command =\n{}\n", names.join("\n"))
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 pub mod bindings;
 #[macro_use]
 mod command_names;
+#[cfg(test)]
+mod command_types;
 pub mod commands;
 mod enrolment_commands;
 pub mod error;

@@ -4,9 +4,10 @@ import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
-  AppInfo, CmdError, Command, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
+  AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
 } from './bindings'
+import type { Command, CommandArgs, CommandResult } from './commands'
 
 /** A command's failure: its stable code (what the UI decides on), the Chinese message (for display only)
  * and, when one field is at fault, its name. */
@@ -33,9 +34,15 @@ export function toApiError(e: unknown): ApiError {
   return new ApiError({ code: 'unknown', message: typeof e === 'string' ? e : '操作失败，请重试', field: null })
 }
 
-async function call<T>(cmd: Command, args?: Record<string, unknown> | Uint8Array, headers?: Record<string, string>): Promise<T> {
+/** What `call` takes after the command's name: nothing for a command without arguments, else its
+ * arguments (or body bytes) and, for a body, headers. */
+type CallArgs<K extends Command> = CommandArgs[K] extends null ? [] : [args: CommandArgs[K], headers?: Record<string, string>]
+
+/** Invokes a command with the argument and result types generated from its Rust function (commands.ts). */
+async function call<K extends Command>(cmd: K, ...rest: CallArgs<K>): Promise<CommandResult[K]> {
+  const [args, headers] = rest as unknown as [Record<string, unknown> | Uint8Array | undefined, Record<string, string> | undefined]
   try {
-    return await invoke<T>(cmd, args, headers ? { headers } : undefined)
+    return await invoke<CommandResult[K]>(cmd, args ?? undefined, headers ? { headers } : undefined)
   } catch (e) {
     throw toApiError(e)
   }
@@ -45,65 +52,65 @@ export type RecordKind = 'household' | 'member' | 'handbook_entry' | 'rectificat
 export type Fields = { [k: string]: JsonValue }
 
 export const api = {
-  lockState: () => call<LockState>('lock_state'),
-  lockNow: () => call<LockState>('lock_now'),
-  unlock: (secret: string) => call<AppInfo>('unlock', { secret }),
-  appInfo: () => call<AppInfo>('app_info'),
+  lockState: () => call('lock_state'),
+  lockNow: () => call('lock_now'),
+  unlock: (secret: string) => call('unlock', { secret }),
+  appInfo: () => call('app_info'),
   enrol: (serverUrl: string, code: string, deviceName: string, login?: string, password?: string, pin?: string | null) =>
-    call<AppInfo>('enrol', { serverUrl, code, deviceName, login: login ?? null, password: password ?? null, pin: pin ?? null }),
-  readOfferText: (text: string) => call<EnrolmentOffer>('read_offer_text', { text }),
-  readOfferImage: (bytes: Uint8Array) => call<EnrolmentOffer>('read_offer_image', bytes),
+    call('enrol', { serverUrl, code, deviceName, login: login ?? null, password: password ?? null, pin: pin ?? null }),
+  readOfferText: (text: string) => call('read_offer_text', { text }),
+  readOfferImage: (bytes: Uint8Array) => call('read_offer_image', bytes),
   issueEnrolmentCode: (scope: string, role: Role, deviceName: string, ttlHours: number) =>
-    call<IssuedCode>('issue_enrolment_code', { scope, role, deviceName, ttlHours }),
-  setOperator: (name: string) => call<string>('set_operator', { name }),
-  villageOverview: (village: string) => call<VillageOverview>('village_overview', { village }),
-  households: (query: HouseholdQuery) => call<HouseholdSummary[]>('households', { query }),
-  householdDetail: (id: string) => call<HouseholdDetail>('household_detail', { id }),
-  createRecord: (kind: RecordKind, fields: Fields) => call<string>('create_record', { kind, fields }),
-  updateRecord: (kind: RecordKind, id: string, patch: Fields) => call<number>('update_record', { kind, id, patch }),
-  recordVisit: (visit: NewVisit) => call<string>('record_visit', { visit }),
-  incomeSummary: (calc: IncomeCalc) => call<IncomeSummary>('income_summary', { calc }),
+    call('issue_enrolment_code', { scope, role, deviceName, ttlHours }),
+  setOperator: (name: string) => call('set_operator', { name }),
+  villageOverview: (village: string) => call('village_overview', { village }),
+  households: (query: HouseholdQuery) => call('households', { query }),
+  householdDetail: (id: string) => call('household_detail', { id }),
+  createRecord: (kind: RecordKind, fields: Fields) => call('create_record', { kind, fields }),
+  updateRecord: (kind: RecordKind, id: string, patch: Fields) => call('update_record', { kind, id, patch }),
+  recordVisit: (visit: NewVisit) => call('record_visit', { visit }),
+  incomeSummary: (calc: IncomeCalc) => call('income_summary', { calc }),
   checkIn: (village: string, lat: number | null, lon: number | null) =>
-    call<PresenceMonth>('check_in', { village, lat, lon }),
+    call('check_in', { village, lat, lon }),
   presenceMonth: (village: string, year: number, month: number) =>
-    call<PresenceMonth>('presence_month', { village, year, month }),
-  problems: (village: string, openOnly: boolean) => call<ProblemItem[]>('problems', { village, openOnly }),
-  closeProblem: (id: string, evidence: string) => call<null>('close_problem', { id, evidence }),
-  recordExitDecision: (decision: NewExitDecision) => call<HouseholdDetail>('record_exit_decision', { decision }),
-  dashboard: () => call<Dashboard>('dashboard'),
+    call('presence_month', { village, year, month }),
+  problems: (village: string, openOnly: boolean) => call('problems', { village, openOnly }),
+  closeProblem: (id: string, evidence: string) => call('close_problem', { id, evidence }),
+  recordExitDecision: (decision: NewExitDecision) => call('record_exit_decision', { decision }),
+  dashboard: () => call('dashboard'),
   importRoster: (fileName: string, bytes: Uint8Array) =>
-    call<ImportResult>('import_roster', bytes, { 'x-file-name': encodeURIComponent(fileName) }),
+    call('import_roster', bytes, { 'x-file-name': encodeURIComponent(fileName) }),
   onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> => listen<ImportProgress>('import-progress', (e) => f(e.payload)),
-  exportFileName: (kind: 'monthly' | 'ledger' | 'rejections') => call<string>('export_file_name', { kind }),
-  exportReport: (kind: 'monthly' | 'ledger', path: string) => call<string>('export_report', { kind, path }),
-  saveRejections: (path: string, fullIds: boolean) => call<string>('save_rejections', { path, fullIds }),
-  conflicts: (openOnly: boolean) => call<ConflictView[]>('conflicts', { openOnly }),
-  resolveConflict: (id: string, value: JsonValue) => call<null>('resolve_conflict', { id, value }),
-  archiveStatus: (household: string) => call<ArchiveStatus>('archive_status', { household }),
-  createDocument: (document: NewDocument) => call<string>('create_document', { document }),
+  exportFileName: (kind: 'monthly' | 'ledger' | 'rejections') => call('export_file_name', { kind }),
+  exportReport: (kind: 'monthly' | 'ledger', path: string) => call('export_report', { kind, path }),
+  saveRejections: (path: string, fullIds: boolean) => call('save_rejections', { path, fullIds }),
+  conflicts: (openOnly: boolean) => call('conflicts', { openOnly }),
+  resolveConflict: (id: string, value: JsonValue) => call('resolve_conflict', { id, value }),
+  archiveStatus: (household: string) => call('archive_status', { household }),
+  createDocument: (document: NewDocument) => call('create_document', { document }),
   importPhoto: (target: PhotoTarget, bytes: Uint8Array) =>
-    call<PhotoImported>('import_photo', bytes, { 'x-target-kind': target.kind, 'x-target-id': target.id }),
-  photoData: (hash: string, full: boolean) => call<string>('photo_data', { hash, full }),
-  photosOf: (owner: string) => call<PhotoView[]>('photos_of', { owner }),
-  sealingStatus: () => call<SealingStatus>('sealing_status'),
+    call('import_photo', bytes, { 'x-target-kind': target.kind, 'x-target-id': target.id }),
+  photoData: (hash: string, full: boolean) => call('photo_data', { hash, full }),
+  photosOf: (owner: string) => call('photos_of', { owner }),
+  sealingStatus: () => call('sealing_status'),
   recordInspection: (household: string, inspectedOn: string, findings: InspectionFindings) =>
-    call<string>('record_inspection', { household, inspectedOn, findings }),
-  sealInspectionPhoto: (bytes: Uint8Array) => call<InspectionPhoto>('seal_inspection_photo', bytes),
-  inspectionPhotoData: (hash: string) => call<string>('inspection_photo_data', { hash }),
-  inspections: () => call<InspectionLine[]>('inspections'),
-  inspectionCoverage: () => call<InspectionCoverage>('inspection_coverage'),
-  openInspection: (id: string) => call<InspectionFindings>('open_inspection', { id }),
+    call('record_inspection', { household, inspectedOn, findings }),
+  sealInspectionPhoto: (bytes: Uint8Array) => call('seal_inspection_photo', bytes),
+  inspectionPhotoData: (hash: string) => call('inspection_photo_data', { hash }),
+  inspections: () => call('inspections'),
+  inspectionCoverage: () => call('inspection_coverage'),
+  openInspection: (id: string) => call('open_inspection', { id }),
   rectifyInspection: (id: string, deadline: string, responsible: string | null) =>
-    call<number>('rectify_inspection', { id, deadline, responsible }),
-  checkBackupPassphrase: (passphrase: string, again: string) => call<null>('check_backup_passphrase', { passphrase, again }),
+    call('rectify_inspection', { id, deadline, responsible }),
+  checkBackupPassphrase: (passphrase: string, again: string) => call('check_backup_passphrase', { passphrase, again }),
   sealingKeyGenerate: (passphrase: string, again: string, path: string) =>
-    call<KeyBackup>('sealing_key_generate', { passphrase, again, path }),
+    call('sealing_key_generate', { passphrase, again, path }),
   sealingKeyBackup: (passphrase: string, again: string, path: string) =>
-    call<KeyBackup>('sealing_key_backup', { passphrase, again, path }),
-  sealingKeyImport: (path: string, passphrase: string) => call<SealingStatus>('sealing_key_import', { path, passphrase }),
-  clearKeyBackups: () => call<string[]>('clear_key_backups'),
-  protectKeyBackups: (passphrase: string, again: string) => call<string[]>('protect_key_backups', { passphrase, again }),
-  syncStatus: () => call<SyncStatus>('sync_status'),
-  syncNow: () => call<null>('sync_now'),
+    call('sealing_key_backup', { passphrase, again, path }),
+  sealingKeyImport: (path: string, passphrase: string) => call('sealing_key_import', { path, passphrase }),
+  clearKeyBackups: () => call('clear_key_backups'),
+  protectKeyBackups: (passphrase: string, again: string) => call('protect_key_backups', { passphrase, again }),
+  syncStatus: () => call('sync_status'),
+  syncNow: () => call('sync_now'),
   onSyncStatus: (f: (s: SyncStatus) => void): Promise<UnlistenFn> => listen<SyncStatus>('sync-status', (e) => f(e.payload)),
 }
