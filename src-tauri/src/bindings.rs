@@ -23,11 +23,11 @@ pub fn typescript() -> String {
         ValidationError, ExitDecision, ExitProgress, SentBack, VerificationCheck,
         Attribute, HouseholdStatus, PovertyCause, Labor, Health, Relation, Sex, Education, Schooling, VisitKind, BasicNeed,
         Satisfaction, HandbookSection, MeasureKind, ExitStep, ExitOutcome, RectificationSource,
-        RectificationStatus, ConflictStatus, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
+        RectificationStatus, ConflictStatus, StatusProcedure, StatusChange, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
         zoufang_model::archive::DocState, zoufang_model::Role,
         // store
         HouseholdQuery, HouseholdSummary, HouseholdDetail, LatestIncome, ExitView, StatusCount,
-        VillageOverview, NewVisit, NewProblem, NewExitDecision, PresenceMonth, ProblemItem, ConflictView,
+        VillageOverview, NewVisit, NewProblem, NewExitDecision, NewStatusChange, PresenceMonth, ProblemItem, ConflictView,
         HouseholdRef, NeedsGap, VillageNeeds, NeedsReport, CoverageReport, PresenceLine, PresenceReport,
         PopulationMismatch, IncomeIssue, IncomeLine, LedgerLine, Dashboard,
         PhotoTarget, NewDocument, PhotoImported, PhotoView, DocumentView, ArchiveItem, ArchiveStatus,
@@ -101,6 +101,7 @@ fn vocabularies() -> Vec<Vocabulary> {
         ArchiveKind,
         ArchiveSection,
         PhotoOwner,
+        StatusProcedure,
         Role,
     ]
 }
@@ -166,19 +167,25 @@ fn labels() -> String {
     )
 }
 
+/// Fails when the committed `ui/src/<file>` differs from `fresh`; rewrites it first when
+/// `ZOUFANG_UPDATE_BINDINGS` is set.
+#[cfg(test)]
+pub(crate) fn assert_current(file: &str, fresh: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src").join(file);
+    if std::env::var_os("ZOUFANG_UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, fresh).unwrap_or_else(|e| panic!("write {file}: {e}"));
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "ui/src/{file} is stale: run ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn bindings_are_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
-        let fresh = super::typescript();
-        if std::env::var_os("ZOUFANG_UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &fresh).expect("write bindings.ts");
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == fresh,
-            "ui/src/bindings.ts is stale: run ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings"
-        );
+        super::assert_current("bindings.ts", &super::typescript());
     }
 }

@@ -27,6 +27,7 @@ macro_rules! app_commands {
             commands::problems,
             commands::close_problem,
             commands::record_exit_decision,
+            commands::record_status_change,
             commands::dashboard,
             commands::import_roster,
             export_commands::export_report,

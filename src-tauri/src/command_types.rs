@@ -164,16 +164,7 @@ pub fn typescript() -> String {
 mod tests {
     #[test]
     fn bindings_of_the_commands_are_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/commands.ts");
-        let fresh = super::typescript();
-        if std::env::var_os("ZOUFANG_UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &fresh).expect("write commands.ts");
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == fresh,
-            "ui/src/commands.ts is stale: run ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings"
-        );
+        crate::bindings::assert_current("commands.ts", &super::typescript());
     }
 
     #[test]

@@ -12,7 +12,8 @@ use uuid::Uuid;
 use zoufang_model::{Entity, IncomeCalc, IncomeSummary, Village};
 use zoufang_store::{
     ArchiveStatus, ConflictView, Dashboard, HouseholdDetail, HouseholdQuery, HouseholdSummary, NewDocument,
-    NewExitDecision, NewVisit, PhotoImported, PhotoTarget, PhotoView, PresenceMonth, ProblemItem, VillageOverview,
+    NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoTarget, PhotoView, PresenceMonth, ProblemItem,
+    VillageOverview,
 };
 
 fn today() -> NaiveDate {
@@ -280,6 +281,15 @@ pub fn problems(state: State<'_, AppState>, village: Uuid, open_only: bool) -> C
 #[tauri::command]
 pub fn close_problem(state: State<'_, AppState>, id: Uuid, evidence: String) -> CmdResult<()> {
     Ok(state.store()?.close_problem(id, &evidence, &today().to_string())?)
+}
+
+/// Registers a 返贫 (or, on a county office's device, a correction) by its procedure; returns the
+/// household as it now stands.
+#[tauri::command]
+pub fn record_status_change(state: State<'_, AppState>, change: NewStatusChange) -> CmdResult<HouseholdDetail> {
+    let mut store = state.store()?;
+    store.record_status_change(&change)?;
+    Ok(store.household_detail(change.household_id, today())?)
 }
 
 #[tauri::command]

@@ -93,8 +93,10 @@ fn every_command_over_a_real_store_and_server() {
     let all = app.ok("households", json!({"query": {"village": village}}));
     let all = all.as_array().unwrap();
     assert_eq!(all.len(), 30);
-    let h = all[0]["id"].as_str().unwrap().to_string();
-    let head = all[0]["head_name"].as_str().unwrap().to_string();
+    // A household still in poverty (the exit procedure below starts from one).
+    let first = all.iter().find(|x| x["status"] == "poor").expect("a poor household");
+    let h = first["id"].as_str().unwrap().to_string();
+    let head = first["head_name"].as_str().unwrap().to_string();
     let found = app.ok("households", json!({"query": {"village": village, "text": &head[..head.len().min(6)]}}));
     assert!(found.as_array().unwrap().iter().any(|r| r["id"] == h.as_str()));
 
@@ -179,6 +181,15 @@ fn every_command_over_a_real_store_and_server() {
         json!({"decision": {"household_id": h, "step": step, "outcome": outcome, "decided_on": today(), "actor": "李娟",
             "evidence": "户主书面申请", "reason": null, "publicity_start": null, "publicity_end": null}})
     };
+    // 户状态 is not a field a form edits: only procedures change it.
+    let refused = app.call("update_record", json!({"kind": "household", "id": h, "patch": {"status": "exited"}}));
+    assert_eq!(refused.expect_err("a direct status edit")["code"], "status_by_procedure");
+    // A 返贫 is registered by its procedure, and only for a household that had exited.
+    let relapse = json!({"change": {"household_id": h, "procedure": "relapse", "to_status": "returned",
+        "decided_on": today(), "actor": "李娟", "reason": "因病", "evidence": "入户核实"}});
+    let refused = app.call("record_status_change", relapse).expect_err("a poor household cannot relapse");
+    assert_eq!(refused["code"], "status_transition", "{refused}");
+    // Sending the status back unchanged (a whole record) is no edit.
     app.ok("update_record", json!({"kind": "household", "id": h, "patch": {"status": "poor"}}));
     let (_, msg) = app.err("record_exit_decision", decision("review", "passed"));
     assert!(msg.contains("申请"), "{msg}");

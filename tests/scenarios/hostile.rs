@@ -555,3 +555,116 @@ fn inputs_are_checked_at_the_door() {
     assert_eq!((s, v["error"].as_str()), (431, Some("headers_too_large")), "{v}");
     assert_eq!(get("/v1/health", &[]).0, 200);
 }
+
+/// A `StatusChange` record's fields for a hand-made push.
+fn status_change(
+    dev: &mut RawDevice,
+    household: Uuid,
+    procedure: &str,
+    from: &str,
+    to: &str,
+    reason: Option<&str>,
+) -> (Uuid, Vec<zoufang_sync::Change>) {
+    let id = Uuid::now_v7();
+    // In the order a device writes them: the new status after everything it rests on.
+    let mut fields = vec![
+        ("household_id", json!(household.to_string())),
+        ("procedure", json!(procedure)),
+        ("from_status", json!(from)),
+        ("decided_on", json!(chrono::Local::now().date_naive().to_string())),
+        ("actor", json!("王五")),
+    ];
+    if let Some(r) = reason {
+        fields.push(("reason", json!(r)));
+        fields.push(("evidence", json!("入户核实")));
+    }
+    fields.push(("to_status", json!(to)));
+    fields.push(("recorded_at", json!(chrono::Local::now().to_rfc3339())));
+    let changes = fields.into_iter().map(|(f, v)| dev.change(Entity::StatusChange, id, f, v, None)).collect();
+    (id, changes)
+}
+
+/// Class 9: 户状态 changes only through a procedure. A tablet's hand-made push that sets the status,
+/// names no procedure record, names one of another household or one that does not fit, or records a
+/// procedure its role may not, is refused; a 返贫 registered on a real device and the county office's
+/// correction go through, and every device ends with the same status and its history.
+#[test]
+fn a_household_status_changes_only_through_a_procedure() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    let status_of = |h: Uuid| current(&server, h, "status").map(|(v, _)| v.as_str().unwrap().to_string());
+    let households = rows_of(&server, Entity::Household, w.a);
+    let poor = *households.iter().find(|h| status_of(**h).as_deref() == Some("poor")).expect("a poor household");
+    let exited = *households.iter().find(|h| status_of(**h).as_deref() == Some("exited")).expect("an exited household");
+    let mut team = RawDevice::enrol(&server, "村平板", &Scope::Village(w.a), Role::WorkTeam);
+
+    // Setting the status directly, with or without naming a change record.
+    let c = team.change(Entity::Household, poor, "status", json!("exited"), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "户状态只能通过程序变更");
+    // A record of another household named for this one (itself refused: a 返贫 states its reason).
+    let (sc, mut batch) = status_change(&mut team, exited, "relapse", "exited", "returned", None);
+    batch.push(team.change(Entity::Household, poor, "status_change", json!(sc.to_string()), None));
+    batch.push(team.change(Entity::Household, poor, "status", json!("returned"), None));
+    let r = team.push(batch).unwrap();
+    refused(&r, 5, "返贫原因");
+    refused(&r, 7, "不属于该户");
+    refused(&r, 8, "户状态只能通过程序变更");
+    // A 返贫 of a household still in poverty; an exit with no 销号 decision behind it: the record's new
+    // status is refused, and so is the household's.
+    for (procedure, to, why) in [("relapse", "returned", "返贫"), ("exit", "exited", "销号")] {
+        let (sc, mut batch) = status_change(&mut team, poor, procedure, "poor", to, Some("因病"));
+        batch.push(team.change(Entity::Household, poor, "status_change", json!(sc.to_string()), None));
+        batch.push(team.change(Entity::Household, poor, "status", json!(to), None));
+        let r = team.push(batch).unwrap();
+        refused(&r, 7, why);
+        refused(&r, 9, "未被接收");
+        refused(&r, 10, "户状态只能通过程序变更");
+    }
+    // A work team's "correction".
+    let (_, batch) = status_change(&mut team, poor, "correction", "poor", "marginal", Some("错评"));
+    let r = team.push(batch).unwrap();
+    refused(&r, 1, "不能办理县级纠错");
+    refused(&r, 7, "不完整");
+    assert_eq!(status_of(poor).as_deref(), Some("poor"));
+    assert_eq!(status_of(exited).as_deref(), Some("exited"));
+
+    // A real tablet registers a 返贫 by its procedure: accepted, with its history.
+    let mut tablet = server.device(&dir.path().join("tablet.db"), "甲平板", Scope::Village(w.a));
+    zoufang_client::sync(&mut tablet).unwrap();
+    let relapse = zoufang_store::NewStatusChange {
+        household_id: exited,
+        procedure: zoufang_model::StatusProcedure::Relapse,
+        to_status: zoufang_model::HouseholdStatus::Returned,
+        decided_on: chrono::Local::now().date_naive().to_string(),
+        actor: "李娟".into(),
+        reason: Some("因病：户主突发重病，医疗支出超过家庭收入".into()),
+        evidence: Some("入户核实，医院收费单据".into()),
+    };
+    tablet.record_status_change(&relapse).unwrap();
+    let sent = zoufang_client::sync(&mut tablet).unwrap();
+    assert_eq!(sent.pushed.rejected, 0, "{:?}", sent.pushed);
+    assert_eq!(status_of(exited).as_deref(), Some("returned"));
+
+    // The county office corrects a status with a reason; it may write nothing else of a household.
+    let mut county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
+    let (sc, mut batch) =
+        status_change(&mut county, poor, "correction", "poor", "marginal", Some("错评：收入核实高于标准"));
+    batch.push(county.change(Entity::Household, poor, "status_change", json!(sc.to_string()), None));
+    batch.push(county.change(Entity::Household, poor, "status", json!("marginal"), None));
+    batch.push(county.change(Entity::Household, poor, "notes", json!("县里改的备注"), None));
+    let r = county.push(batch).unwrap();
+    assert!(r.results[..11].iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+    refused(&r, 11, "不能修改贫困户记录");
+    assert_eq!(status_of(poor).as_deref(), Some("marginal"));
+
+    // Every village device converges on both, with the procedure records behind them.
+    zoufang_client::sync(&mut tablet).unwrap();
+    let detail = tablet.household_detail(poor, chrono::Local::now().date_naive()).unwrap();
+    assert_eq!(detail.household.status, zoufang_model::HouseholdStatus::Marginal);
+    assert_eq!(detail.status_changes.len(), 1);
+    assert_eq!(detail.status_changes[0].procedure, zoufang_model::StatusProcedure::Correction);
+    let back = tablet.household_detail(exited, chrono::Local::now().date_naive()).unwrap();
+    assert_eq!(back.status_changes.len(), 1);
+    assert_eq!(back.household.status_change, Some(back.status_changes[0].id));
+}

@@ -21,7 +21,7 @@ enum Op {
 const FIELDS: [(&str, [&str; 3]); 3] = [
     ("phone", ["13800000001", "13900000002", "0855-5812345"]),
     ("notes", ["已核实", "需回访", "外出务工"]),
-    ("status", ["poor", "exited", "monitored"]),
+    ("attribute", ["general", "dibao", "tekun"]),
 ];
 
 fn op() -> impl Strategy<Value = Op> {
@@ -78,6 +78,7 @@ proptest! {
             let h = zoufang_model::Household {
                 id: Uuid::now_v7(), village_id: village.id, household_no: format!("52263010120100{i:02}"), head_name: format!("户主{}", ["甲", "乙", "丙"][i]),
                 head_id_number: None, phone: None, group_name: None, address: None, attribute: zoufang_model::Attribute::General,
+                status_change: None,
                 status: zoufang_model::HouseholdStatus::Poor, poverty_causes: vec![], helper_name: None, helper_phone: None,
                 registered_population: None, exit_year: None, notes: None,
             };

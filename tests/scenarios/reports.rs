@@ -143,3 +143,48 @@ fn the_server_shows_the_same_reports() {
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed, gaps);
 }
+
+#[test]
+fn a_status_changes_by_its_procedure_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, db, store) = synced_device(dir.path());
+    let query =
+        zoufang_store::HouseholdQuery { status: Some(zoufang_model::HouseholdStatus::Exited), ..Default::default() };
+    let exited = store.households(&query).unwrap()[0].id.to_string();
+    drop(store);
+    // `edit` refuses the status; a 返贫 without its evidence is refused; a county correction is not a
+    // village tablet's.
+    let out = cli_on(&db).args(["edit", &exited, "--set", "status=returned"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("只能通过程序变更"), "{out:?}");
+    let base = ["change-status", exited.as_str(), "--actor", "李娟", "--reason", "因病"];
+    let out = cli_on(&db).args(base).args(["--procedure", "relapse"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("核实依据"), "{out:?}");
+    let out = cli_on(&db).args(base).args(["--procedure", "correction", "--to", "poor"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不能办理县级纠错"), "{out:?}");
+    // Registered with its evidence: the household falls back, and the server takes it.
+    let done: serde_json::Value = serde_json::from_str(&cli(
+        &db,
+        &[
+            "--json",
+            "change-status",
+            &exited,
+            "--procedure",
+            "relapse",
+            "--actor",
+            "李娟",
+            "--reason",
+            "因病",
+            "--evidence",
+            "入户核实",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(done["status"], "returned");
+    cli(&db, &["sync"]);
+    let status = server.sql(
+        "SELECT value FROM change_log WHERE row_id = $1 AND field = 'status' AND live",
+        &[zoufang_scenarios::Sql::Id(uuid::Uuid::parse_str(&exited).unwrap())],
+    );
+    assert_eq!(status[0][0].text(), "\"returned\"");
+}

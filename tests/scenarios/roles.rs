@@ -20,8 +20,8 @@ fn editable_field(server: &TestServer, entity: Entity, row: Uuid) -> (String, Va
         // Writing a conflict is resolving it; who resolved it is the field every resolution sets.
         return ("resolved_by".into(), json!("李娜"), last());
     }
-    if entity == Entity::Inspection {
-        // Nothing of a sealed inspection changes; writing one is withdrawing it.
+    if matches!(entity, Entity::Inspection | Entity::StatusChange) {
+        // Nothing of a sealed inspection or a status change changes; writing one is withdrawing it.
         return ("deleted".into(), json!(true), last());
     }
     let fields =

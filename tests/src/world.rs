@@ -32,6 +32,21 @@ pub fn seed(server: &TestServer) -> World {
         v.code = v.code.replacen("522630", "520102", 1);
         v.county = "云岩区".into();
     }
+    // In every village the first household is still in poverty and the second has exited (the field
+    // work applies to exit with one; status procedures need both), whatever the generator drew.
+    for county in [&mut home, &mut away] {
+        for v in county.villages.clone() {
+            let mut of_village = county.households.iter_mut().filter(|h| h.village_id == v.id);
+            if let Some(h) = of_village.next() {
+                h.status = zoufang_model::HouseholdStatus::Poor;
+                h.exit_year = None;
+            }
+            if let Some(h) = of_village.next() {
+                h.status = zoufang_model::HouseholdStatus::Exited;
+                h.exit_year = Some(2020);
+            }
+        }
+    }
     // 一户一档 documents and pages in every village.
     for county in [&mut home, &mut away] {
         let villages = county.villages.clone();
@@ -55,7 +70,7 @@ pub fn seed(server: &TestServer) -> World {
     }
 }
 
-/// What the field adds to a village beyond the import: a check-in, an exit application, a visit that
+/// What the field adds to a village beyond the import: a check-in, an exit application, a 返贫, a visit that
 /// finds a problem (a rectification item) and an edit conflict (two tablets changing one field), each made the way the app makes them.
 pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag: &str) {
     let mut x = server.device(&dir.join(format!("{tag}-x.db")), "甲平板", Scope::Village(village));
@@ -64,9 +79,9 @@ pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag
     zoufang_client::sync(&mut y).unwrap();
     let today = chrono::Local::now().date_naive();
     x.check_in(village, "张伟", None, None).unwrap();
-    let h = x.households(&HouseholdQuery::default()).unwrap()[0].id;
-    // Only a household still in poverty may apply to exit.
-    x.update(Entity::Household, h, &[("status".to_string(), json!("poor"))].into_iter().collect()).unwrap();
+    // Only a household still in poverty may apply to exit (its status changes only by procedures).
+    let poor = HouseholdQuery { status: Some(zoufang_model::HouseholdStatus::Poor), ..Default::default() };
+    let h = x.households(&poor).unwrap()[0].id;
     let apply = NewExitDecision {
         household_id: h,
         step: ExitStep::Application,
@@ -79,6 +94,19 @@ pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag
         publicity_end: None,
     };
     x.record_exit_decision(&apply, today).unwrap();
+    // A household that had exited falls back: a 返贫 registered by its procedure.
+    let exited = HouseholdQuery { status: Some(zoufang_model::HouseholdStatus::Exited), ..Default::default() };
+    let back = x.households(&exited).unwrap()[0].id;
+    let relapse = zoufang_store::NewStatusChange {
+        household_id: back,
+        procedure: zoufang_model::StatusProcedure::Relapse,
+        to_status: zoufang_model::HouseholdStatus::Returned,
+        decided_on: today.to_string(),
+        actor: "张伟".into(),
+        reason: Some("因病：户主住院，医疗支出大".into()),
+        evidence: Some("入户核实，住院收费单据".into()),
+    };
+    x.record_status_change(&relapse).unwrap();
     let visit = NewVisit {
         household_id: h,
         kind: "routine".into(),

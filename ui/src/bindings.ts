@@ -9,7 +9,12 @@ export type Village = { id: string, name: string,
  */
 code: string, township: string, county: string, };
 
-export type Household = { id: string, village_id: string, household_no: string, head_name: string, head_id_number: IdNumber | null, phone: Phone | null, group_name: string | null, address: string | null, attribute: Attribute, status: HouseholdStatus, poverty_causes: Array<PovertyCause>, helper_name: string | null, helper_phone: Phone | null, 
+export type Household = { id: string, village_id: string, household_no: string, head_name: string, head_id_number: IdNumber | null, phone: Phone | null, group_name: string | null, address: string | null, attribute: Attribute, 
+/**
+ * The procedure record that last changed the status (`crate::procedure`); none for a household
+ * whose status is still the one it was registered with.
+ */
+status_change: string | null, status: HouseholdStatus, poverty_causes: Array<PovertyCause>, helper_name: string | null, helper_phone: Phone | null, 
 /**
  * 系统人口: the population in the national register.
  */
@@ -190,6 +195,30 @@ export type RectificationStatus = "open" | "in_progress" | "closed";
 
 export type ConflictStatus = "open" | "resolved";
 
+export type StatusProcedure = "exit" | "relapse" | "correction";
+
+export type StatusChange = { id: string, household_id: string, procedure: StatusProcedure, from_status: HouseholdStatus, to_status: HouseholdStatus, decided_on: string, 
+/**
+ * Who decided or recorded it.
+ */
+actor: string, 
+/**
+ * Why (返贫原因; the correction's reason).
+ */
+reason: string | null, 
+/**
+ * What it rests on (核实材料, 评议结果 …).
+ */
+evidence: string | null, 
+/**
+ * 脱贫退出 only: the 销号 decision it follows.
+ */
+exit_decision: string | null, 
+/**
+ * When it was recorded (RFC 3339).
+ */
+recorded_at: string, };
+
 export type ArchiveKind = "application" | "intake_form" | "five_review_score" | "exit_plan" | "project_application" | "relocation_application" | "project_approval" | "village_agreement" | "income_expense_sheet" | "policy_list";
 
 export type ArchiveSection = "identification" | "assistance" | "exit";
@@ -248,7 +277,11 @@ problems: Array<Rectification>,
 /**
  * The checklist of the latest visit and its date.
  */
-latest_needs: BasicNeeds | null, latest_visit_on: string | null, latest_income: LatestIncome | null, exit: ExitView, open_conflicts: number, };
+latest_needs: BasicNeeds | null, latest_visit_on: string | null, latest_income: LatestIncome | null, exit: ExitView, 
+/**
+ * How the status came to be: every procedure that changed it, oldest first.
+ */
+status_changes: Array<StatusChange>, open_conflicts: number, };
 
 export type LatestIncome = { entry_id: string, entry_date: string, summary: IncomeSummary, };
 
@@ -275,6 +308,8 @@ export type NewProblem = { problem: string,
 deadline: string | null, responsible: string | null, };
 
 export type NewExitDecision = { household_id: string, step: ExitStep, outcome: ExitOutcome, decided_on: string, actor: string, evidence: string | null, reason: string | null, publicity_start: string | null, publicity_end: string | null, };
+
+export type NewStatusChange = { household_id: string, procedure: StatusProcedure, to_status: HouseholdStatus, decided_on: string, actor: string, reason: string | null, evidence: string | null, };
 
 export type PresenceMonth = { staff_name: string, year: number, month: number, 
 /**
@@ -792,6 +827,11 @@ export const LABELS = {
     "visit": "走访记录",
     "rectification": "整改问题"
   },
+  StatusProcedure: {
+    "exit": "脱贫退出",
+    "relapse": "返贫",
+    "correction": "县级纠错"
+  },
   Role: {
     "work_team": "驻村工作队员",
     "first_secretary": "第一书记",
@@ -819,6 +859,7 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "group_name": "村民小组",
     "address": "住址",
     "attribute": "贫困户属性",
+    "status_change": "状态变更记录",
     "status": "户状态",
     "poverty_causes": "致贫原因",
     "helper_name": "帮扶责任人",
@@ -939,6 +980,18 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "inspector": "暗访人",
     "sealed": "暗访内容（已密封）",
     "photos": "暗访照片（已密封）"
+  },
+  status_change: {
+    "household_id": "所属户",
+    "procedure": "变更程序",
+    "from_status": "原状态",
+    "decided_on": "办理日期",
+    "actor": "经办人",
+    "reason": "原因",
+    "evidence": "依据",
+    "exit_decision": "销号决定",
+    "to_status": "新状态",
+    "recorded_at": "记录时间"
   }
 }
 
@@ -1057,5 +1110,14 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
   inspection: {
     inspected_on: { name: 'inspected_on', type: 'date', required: true },
     inspector: { name: 'inspector', type: 'text', required: true }
+  },
+  status_change: {
+    procedure: { name: 'procedure', type: 'enum', required: true, vocab: 'StatusProcedure' },
+    from_status: { name: 'from_status', type: 'enum', required: true, vocab: 'HouseholdStatus' },
+    decided_on: { name: 'decided_on', type: 'date', required: true },
+    actor: { name: 'actor', type: 'text', required: true },
+    reason: { name: 'reason', type: 'textarea', required: false, maxLength: 500 },
+    evidence: { name: 'evidence', type: 'textarea', required: false, maxLength: 2000 },
+    to_status: { name: 'to_status', type: 'enum', required: true, vocab: 'HouseholdStatus' }
   }
 }

@@ -1,7 +1,7 @@
 // Generated from the app's command functions by src-tauri/src/command_types.rs. Do not edit by hand.
 // Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings
 
-import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, Role, SealingStatus, SyncStatus, VillageOverview } from './bindings'
+import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, Role, SealingStatus, SyncStatus, VillageOverview } from './bindings'
 
 /** Each command's arguments as the window sends them: named in camelCase, `null` for none, bytes for
  * a raw request body. */
@@ -24,6 +24,7 @@ export interface CommandArgs {
   problems: { village: string, openOnly: boolean }
   close_problem: { id: string, evidence: string }
   record_exit_decision: { decision: NewExitDecision }
+  record_status_change: { change: NewStatusChange }
   dashboard: null
   import_roster: Uint8Array
   export_report: { kind: string, path: string }
@@ -77,6 +78,7 @@ export interface CommandResult {
   problems: Array<ProblemItem>
   close_problem: null
   record_exit_decision: HouseholdDetail
+  record_status_change: HouseholdDetail
   dashboard: Dashboard
   import_roster: ImportResult
   export_report: string

@@ -7,6 +7,7 @@
 //! - Writes go through the store's generic field writes (`update`, `create_fields`), so the field
 //!   rules, the change log and conflict detection are the app's, not this command line's own.
 //! - A household is named by its id or its 户编号 (`input::find_household`).
+//! - 户状态 changes only by a procedure (`change-status`: 返贫, or a county correction); `edit` refuses it.
 
 use crate::context::Ctx;
 use crate::input::{field_value, find_household, unmet_needs};
@@ -15,8 +16,10 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::{json, Map};
 use uuid::Uuid;
-use zoufang_model::{Entity, HandbookEntry, Household, HouseholdStatus, Member, Satisfaction, Visit, VisitKind};
-use zoufang_store::{HouseholdQuery, Store};
+use zoufang_model::{
+    Entity, HandbookEntry, Household, HouseholdStatus, Member, Satisfaction, StatusProcedure, Visit, VisitKind,
+};
+use zoufang_store::{HouseholdQuery, NewStatusChange, Store};
 
 #[derive(Subcommand)]
 pub enum Cmd {
@@ -37,6 +40,32 @@ pub enum Cmd {
     },
     /// Record a visit to a household.
     Visit(VisitArgs),
+    /// Change a household's 户状态 by its procedure: register a 返贫 (relapse), or, on a county office's
+    /// device, correct it (correction). The status is never edited directly; 脱贫退出 is the exit procedure's.
+    ChangeStatus(StatusArgs),
+}
+
+#[derive(Args)]
+pub struct StatusArgs {
+    household: String,
+    /// relapse (返贫) | correction (县级纠错)
+    #[arg(long)]
+    procedure: String,
+    /// The new status (a correction's; a 返贫 is always 返贫).
+    #[arg(long)]
+    to: Option<String>,
+    /// Why: 返贫原因, or the correction's reason.
+    #[arg(long)]
+    reason: Option<String>,
+    /// What it rests on (入户核实情况, 收入测算 …); a 返贫 needs it.
+    #[arg(long)]
+    evidence: Option<String>,
+    /// Who decided or recorded it.
+    #[arg(long)]
+    actor: String,
+    /// YYYY-MM-DD; today if omitted.
+    #[arg(long)]
+    date: Option<String>,
 }
 
 #[derive(Args)]
@@ -92,6 +121,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
         Cmd::Show { household } => show(ctx, &store, &household),
         Cmd::Edit { household, set } => edit(ctx, &mut store, &household, &set),
         Cmd::Visit(args) => visit(ctx, &mut store, args),
+        Cmd::ChangeStatus(args) => change_status(ctx, &mut store, args),
     }
 }
 
@@ -213,6 +243,39 @@ fn edit(ctx: &Ctx, store: &mut Store, household: &str, set: &[String]) -> Result
     }
     let changed = store.update(Entity::Household, h.id, &patch)?;
     ctx.out(&Edited { household: h.id, changed }, |e| format!("已修改 {} 个字段", e.changed))
+}
+
+/// The status change `change-status` recorded.
+#[derive(Serialize)]
+struct StatusChanged {
+    household: Uuid,
+    status_change: Uuid,
+    status: HouseholdStatus,
+}
+
+fn change_status(ctx: &Ctx, store: &mut Store, args: StatusArgs) -> Result<()> {
+    let StatusArgs { household, procedure, to, reason, evidence, actor, date } = args;
+    let h = find_household(store, &household)?;
+    let procedure =
+        StatusProcedure::parse(&procedure).ok_or_else(|| anyhow!("未知程序 {procedure}（relapse 或 correction）"))?;
+    let to_status = match (procedure, to) {
+        (_, Some(t)) => HouseholdStatus::parse(&t).ok_or_else(|| anyhow!("未知户状态 {t}"))?,
+        (StatusProcedure::Relapse, None) => HouseholdStatus::Returned,
+        (_, None) => return Err(anyhow!("县级纠错须用 --to 写明更正后的户状态")),
+    };
+    let change = NewStatusChange {
+        household_id: h.id,
+        procedure,
+        to_status,
+        decided_on: date.unwrap_or_else(|| chrono::Local::now().date_naive().to_string()),
+        actor,
+        reason,
+        evidence,
+    };
+    let id = store.record_status_change(&change)?;
+    ctx.out(&StatusChanged { household: h.id, status_change: id, status: to_status }, |c| {
+        format!("已登记：户状态变为「{}」（变更记录 {}）", c.status.label(), c.status_change)
+    })
 }
 
 /// The visit `visit` recorded.

@@ -189,6 +189,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
         group_name: Some(format!("第{}组", names::CN_DIGITS[1 + rng.below(8) as usize])),
         address: Some(format!("{}{}号", village.name, n + 1)),
         attribute,
+        status_change: None,
         status,
         poverty_causes: causes,
         helper_name: Some(helper),

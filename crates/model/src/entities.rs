@@ -65,6 +65,10 @@ pub struct Household {
     pub group_name: Option<String>,
     pub address: Option<String>,
     pub attribute: Attribute,
+    /// The procedure record that last changed the status (`crate::procedure`); none for a household
+    /// whose status is still the one it was registered with.
+    #[serde(default)]
+    pub status_change: Option<Uuid>,
     pub status: HouseholdStatus,
     #[serde(default)]
     pub poverty_causes: Vec<PovertyCause>,
@@ -559,6 +563,7 @@ mod tests {
             group_name: Some("一组".into()),
             address: None,
             attribute: Attribute::Dibao,
+            status_change: None,
             status: HouseholdStatus::Poor,
             poverty_causes: vec![PovertyCause::Illness],
             helper_name: Some("张伟".into()),

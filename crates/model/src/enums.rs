@@ -250,6 +250,12 @@ vocab!(
 );
 
 vocab!(
+    /// The procedure that changed a household's 户状态: 脱贫退出, 返贫 (falling back, with its reason and
+    /// evidence), or a correction by the county office with a stated reason (counted in 错评/错退).
+    StatusProcedure { Exit = "exit": "脱贫退出", Relapse = "relapse": "返贫", Correction = "correction": "县级纠错" }
+);
+
+vocab!(
     /// Where a rectification item (问题整改台账) came from.
     RectificationSource {
         Inspection = "inspection": "督查暗访",

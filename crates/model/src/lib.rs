@@ -13,6 +13,7 @@ pub mod inspection_rule;
 pub mod money;
 pub mod phone;
 pub mod presence;
+pub mod procedure;
 pub mod roles;
 pub mod schema;
 
@@ -24,5 +25,6 @@ pub use id_number::IdNumber;
 pub use income::{IncomeCalc, IncomeSummary};
 pub use money::Fen;
 pub use phone::Phone;
+pub use procedure::StatusChange;
 pub use roles::Role;
 pub use schema::{Entity, FieldDef, FieldKind, ScopeVia, Storage, DELETED};

@@ -122,8 +122,11 @@ impl Role {
             // Villages are set up by the county, not from the field.
             Role::WorkTeam | Role::FirstSecretary => !matches!(entity, Entity::Village | Entity::Inspection),
             Role::Township => entity == Entity::Conflict,
-            // The county office turns inspection findings into rectification items for the village.
-            Role::County => matches!(entity, Entity::Village | Entity::Rectification | Entity::Conflict),
+            // The county office turns inspection findings into rectification items for the village, and
+            // corrects a household's status with a stated reason (a `StatusChange`, see `crate::procedure`).
+            Role::County => {
+                matches!(entity, Entity::Village | Entity::Rectification | Entity::Conflict | Entity::StatusChange)
+            }
             Role::Inspector => entity == Entity::Inspection,
             Role::Admin => false,
         }

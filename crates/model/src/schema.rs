@@ -29,6 +29,7 @@ pub enum Entity {
     ArchiveDocument,
     Photo,
     Inspection,
+    StatusChange,
 }
 
 /// How a record finds the village that scopes it (who may see and write it).
@@ -178,6 +179,9 @@ const HOUSEHOLD: &[FieldDef] = &[
     f("group_name", "村民小组", FieldKind::Text(50)),
     f("address", "住址", FieldKind::Text(200)),
     req("attribute", "贫困户属性", FieldKind::Enum(Attribute::IDENTS)),
+    // The procedure step that last changed the status (`status_change`), written with it: 户状态 changes
+    // only through a procedure (`crate::procedure`).
+    f("status_change", "状态变更记录", FieldKind::Ref(Entity::StatusChange)),
     req("status", "户状态", FieldKind::Enum(HouseholdStatus::IDENTS)),
     f("poverty_causes", "致贫原因", FieldKind::EnumSet(PovertyCause::IDENTS)),
     f("helper_name", "帮扶责任人", FieldKind::PersonName),
@@ -267,6 +271,21 @@ const EXIT_DECISION: &[FieldDef] = &[
     f("income_per_capita_fen", "人均纯收入(分)", FieldKind::Int { min: -10_000_000_000, max: 10_000_000_000 }),
     f("poverty_line_fen", "贫困线(分)", FieldKind::Fen),
     req("recorded_at", "记录时间", FieldKind::DateTime),
+];
+
+/// One change of a household's 户状态 by a procedure, never edited (`crate::procedure`).
+const STATUS_CHANGE: &[FieldDef] = &[
+    parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
+    fixed("procedure", "变更程序", FieldKind::Enum(StatusProcedure::IDENTS), true),
+    fixed("from_status", "原状态", FieldKind::Enum(HouseholdStatus::IDENTS), true),
+    fixed("decided_on", "办理日期", FieldKind::Date { past_only: true }, true),
+    fixed("actor", "经办人", FieldKind::PersonName, true),
+    fixed("reason", "原因", FieldKind::Text(500), false),
+    fixed("evidence", "依据", FieldKind::Text(2000), false),
+    fixed("exit_decision", "销号决定", FieldKind::Ref(Entity::ExitDecision), false),
+    // After everything it is decided on: the server checks the record when its new status arrives.
+    fixed("to_status", "新状态", FieldKind::Enum(HouseholdStatus::IDENTS), true),
+    fixed("recorded_at", "记录时间", FieldKind::DateTime, true),
 ];
 
 const ARCHIVE_DOCUMENT: &[FieldDef] = &[
@@ -359,6 +378,7 @@ impl Entity {
         Entity::ArchiveDocument,
         Entity::Photo,
         Entity::Inspection,
+        Entity::StatusChange,
     ];
 
     /// The identifier, also the table name.
@@ -376,6 +396,7 @@ impl Entity {
             Entity::ArchiveDocument => "archive_document",
             Entity::Photo => "photo",
             Entity::Inspection => "inspection",
+            Entity::StatusChange => "status_change",
         }
     }
 
@@ -393,6 +414,7 @@ impl Entity {
             Entity::ArchiveDocument => "一户一档材料",
             Entity::Photo => "照片",
             Entity::Inspection => "暗访记录",
+            Entity::StatusChange => "户状态变更",
         }
     }
 
@@ -415,6 +437,7 @@ impl Entity {
             Entity::ArchiveDocument => ARCHIVE_DOCUMENT,
             Entity::Photo => PHOTO,
             Entity::Inspection => INSPECTION,
+            Entity::StatusChange => STATUS_CHANGE,
         }
     }
 
@@ -451,7 +474,8 @@ impl Entity {
             | Entity::HandbookEntry
             | Entity::ExitDecision
             | Entity::ArchiveDocument
-            | Entity::Inspection => ScopeVia::Household("household_id"),
+            | Entity::Inspection
+            | Entity::StatusChange => ScopeVia::Household("household_id"),
         }
     }
 }

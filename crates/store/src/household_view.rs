@@ -50,6 +50,8 @@ pub struct HouseholdDetail {
     pub latest_visit_on: Option<NaiveDate>,
     pub latest_income: Option<LatestIncome>,
     pub exit: ExitView,
+    /// How the status came to be: every procedure that changed it, oldest first.
+    pub status_changes: Vec<zoufang_model::StatusChange>,
     pub open_conflicts: i64,
 }
 
@@ -127,6 +129,7 @@ impl Store {
             handbook,
             latest_income,
             exit,
+            status_changes: self.status_changes_of(id)?,
             open_conflicts,
         })
     }

@@ -19,6 +19,7 @@ mod query;
 mod reports;
 mod rows;
 mod sql;
+mod status;
 mod wipe;
 mod workflows;
 mod write;
@@ -41,6 +42,7 @@ pub use reports::{
     PopulationMismatch, PresenceLine, PresenceReport, VillageNeeds,
 };
 pub use rows::RowState;
+pub use status::NewStatusChange;
 pub use workflows::{NewExitDecision, NewProblem, NewVisit, PresenceMonth, ProblemItem, DEFAULT_DEADLINE_DAYS};
 pub use write::WriteOp;
 pub use zoufang_vault::{DeviceKey, OpeningKey, SealingKey};
@@ -62,6 +64,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../../../schema/device/0007_inspection.sql") },
     Migration { version: 8, sql: include_str!("../../../schema/device/0008_inspection_photos.sql") },
     Migration { version: 9, sql: include_str!("../../../schema/device/0009_member_education.sql") },
+    Migration { version: 10, sql: include_str!("../../../schema/device/0010_status_change.sql") },
 ];
 
 /// An open device database.

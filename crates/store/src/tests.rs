@@ -26,6 +26,7 @@ fn household(village: Uuid, no: u32, head: &str) -> Household {
         group_name: Some("一组".into()),
         address: None,
         attribute: Attribute::General,
+        status_change: None,
         status: HouseholdStatus::Poor,
         poverty_causes: vec![PovertyCause::Illness],
         helper_name: Some("张伟".into()),
@@ -788,4 +789,68 @@ fn files_no_record_names_are_discarded_after_a_while() {
     }
     assert!(s.blob(&p.photo.hash).unwrap().is_some() && s.blob(&p.photo.thumb_hash).unwrap().is_some());
     assert_eq!(s.discard_unreferenced_files(chrono::Duration::seconds(-5)).unwrap(), 0, "nothing more");
+}
+
+#[test]
+fn the_status_changes_only_through_a_procedure() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = Household { status: HouseholdStatus::Exited, exit_year: Some(2020), ..household(v.id, 1, "王秀英") };
+    s.create(&h).unwrap();
+    let code = |e: StoreError| e.code().to_string();
+    // A direct edit is refused; sending the current value back is no edit.
+    let e = s.update(Entity::Household, h.id, &patch(&[("status", json!("returned"))])).unwrap_err();
+    assert_eq!(code(e), "status_by_procedure");
+    let e = s.update(Entity::Household, h.id, &patch(&[("status_change", json!(Uuid::now_v7().to_string()))]));
+    assert_eq!(code(e.unwrap_err()), "status_by_procedure");
+    assert_eq!(s.update(Entity::Household, h.id, &patch(&[("status", json!("exited"))])).unwrap(), 0);
+    let fresh = Household { status_change: Some(Uuid::now_v7()), ..household(v.id, 2, "李四") };
+    assert_eq!(code(s.create(&fresh).unwrap_err()), "status_by_procedure", "a new household names no change");
+
+    let relapse = |reason: Option<&str>, procedure| NewStatusChange {
+        household_id: h.id,
+        procedure,
+        to_status: HouseholdStatus::Returned,
+        decided_on: "2026-11-20".into(),
+        actor: "李娟".into(),
+        reason: reason.map(str::to_string),
+        evidence: Some("入户核实".into()),
+    };
+    let before = s.conn().query_row("SELECT count(*) FROM change_log", [], |r| r.get::<_, i64>(0)).unwrap();
+    let e = s.record_status_change(&relapse(None, StatusProcedure::Relapse)).unwrap_err();
+    assert_eq!(code(e), "status_transition");
+    // An unenrolled device works as a village tablet: no county correction, no exit outside its procedure.
+    let e = s.record_status_change(&relapse(Some("错评"), StatusProcedure::Correction)).unwrap_err();
+    assert_eq!(code(e), "procedure_role");
+    let e = s.record_status_change(&relapse(Some("因病"), StatusProcedure::Exit)).unwrap_err();
+    assert_eq!(code(e), "exit_by_procedure");
+    let after = s.conn().query_row("SELECT count(*) FROM change_log", [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(before, after, "a refused procedure writes nothing");
+
+    let id = s.record_status_change(&relapse(Some("因病：户主重病"), StatusProcedure::Relapse)).unwrap();
+    let d = s.household_detail(h.id, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
+    assert_eq!((d.household.status, d.household.status_change), (HouseholdStatus::Returned, Some(id)));
+    assert_eq!(d.status_changes.len(), 1);
+    let c = &d.status_changes[0];
+    assert_eq!(
+        (c.procedure, c.from_status, c.to_status),
+        (StatusProcedure::Relapse, HouseholdStatus::Exited, HouseholdStatus::Returned)
+    );
+    // The record and the household's two fields went into the log together, record first.
+    let fields: Vec<String> = s
+        .conn()
+        .prepare("SELECT field FROM change_log WHERE seq > ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([after], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(fields.first().map(String::as_str), Some("household_id"));
+    assert_eq!(&fields[fields.len() - 2..], ["status_change", "status"]);
+    // Registered twice: it has already fallen back.
+    assert_eq!(
+        code(s.record_status_change(&relapse(Some("因病"), StatusProcedure::Relapse)).unwrap_err()),
+        "status_transition"
+    );
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use zoufang_model::exit_procedure::{check_decision, Proposal};
 use zoufang_model::{
     BasicNeeds, Entity, ExitOutcome, ExitStep, HouseholdStatus, NeedState, Presence, Problem, Rectification,
-    RectificationSource, RectificationStatus, ValidationError,
+    RectificationSource, RectificationStatus, StatusChange, StatusProcedure, ValidationError,
 };
 
 /// How long a problem found on a visit has for rectification unless the visitor sets a deadline.
@@ -227,12 +227,22 @@ impl Store {
         }));
         let mut ops = vec![WriteOp::Create(Entity::ExitDecision, id, fields)];
         if d.step == ExitStep::Closed && d.outcome == ExitOutcome::Passed {
+            // 销号: the household exits, by a status change that names this decision.
             let year = calc.map(|c| i64::from(c.year)).unwrap_or(i64::from(decided_on.year()));
-            ops.push(WriteOp::Update(
-                Entity::Household,
-                d.household_id,
-                map(json!({"status": HouseholdStatus::Exited.ident(), "exit_year": year})),
-            ));
+            let change = StatusChange {
+                id: Uuid::now_v7(),
+                household_id: d.household_id,
+                procedure: StatusProcedure::Exit,
+                from_status: detail.household.status,
+                to_status: HouseholdStatus::Exited,
+                decided_on,
+                actor: d.actor.trim().to_string(),
+                reason: None,
+                evidence: d.evidence.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(str::to_string),
+                exit_decision: Some(id),
+                recorded_at: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+            };
+            ops.extend(crate::status::status_ops(&change, map(json!({"exit_year": year}))));
         }
         self.write_all(&ops)?;
         Ok(id)

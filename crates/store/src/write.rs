@@ -208,6 +208,10 @@ impl Store {
 
     /// Creates a record from a field map (the CLI's and the app's generic path).
     pub fn create_fields(&mut self, entity: Entity, id: Uuid, fields: &Map<String, Value>) -> Result<()> {
+        if entity == Entity::Household && fields.get("status_change").is_some_and(|v| !v.is_null()) {
+            // A new household starts with the status it is registered with; only procedures name one.
+            return Err(crate::status::refusal(entity, "status_change"));
+        }
         for k in fields.keys() {
             check_writable(entity, k)?;
         }
@@ -259,8 +263,10 @@ impl Store {
     }
 
     /// Changes some fields of a live record; returns how many actually changed (each got a change-log entry).
+    /// Fields only procedures write (户状态) are refused here: see `status.rs`.
     pub fn update(&mut self, entity: Entity, id: Uuid, patch: &Map<String, Value>) -> Result<usize> {
         let tx = crate::write_tx(&mut self.conn)?;
+        crate::status::refuse_procedural(&tx, entity, id, patch)?;
         let n = update_in(&tx, &mut self.clock, self.device, entity, id, patch, false)?;
         tx.commit()?;
         Ok(n)

@@ -129,6 +129,9 @@ fn the_app_end_to_end() {
 
     // 3. Household screen.
     ok(s.wait("[data-testid=new-visit]", LONG));
+    // 户状态 changes only by procedures: the card says so, and a household in poverty offers no 返贫.
+    ok(s.wait("[data-testid=status-history]", LONG));
+    assert!(ok(s.find_all("[data-testid=register-relapse]")).is_empty(), "a poor household cannot fall back");
     shot(&display, "03-household");
     let hid = ok(s.script("return location.hash.split('/')[2]")).as_str().unwrap().to_string();
 
@@ -218,6 +221,8 @@ fn the_app_end_to_end() {
     other.update(Entity::Household, h, &patch).unwrap();
     ok(s.navigate_hash(&format!("#/household/{hid}")));
     ok(s.click("[data-testid=edit-household]"));
+    ok(s.wait(".van-popup input[name=phone]", LONG));
+    assert!(ok(s.find_all(".van-popup select[name=status]")).is_empty(), "户状态 is not a field the form edits");
     ok(s.fill(".van-popup input[name=phone]", "1380000"));
     ok(s.click("[data-testid=record-save]"));
     ok(s.wait_text("手机号应为 11 位", LONG));

@@ -17,6 +17,8 @@
 //! - the record lies in the device's scope, and the role may read what the record is about (a conflict
 //!   over a 暗访 inspection is the county office's); conflict records are made by the server only.
 
+mod procedure;
+
 use crate::check::{check_change, reject};
 use crate::error::{ErrorKind, ServerError};
 use crate::storage::DeviceAuth;
@@ -25,8 +27,9 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use uuid::Uuid;
+use zoufang_model::procedure::{is_procedural, may_record};
 use zoufang_model::schema::{validate_field, FieldKind};
-use zoufang_model::{Entity, Scope, ScopeVia};
+use zoufang_model::{Entity, Scope, ScopeVia, StatusProcedure};
 use zoufang_sync::chain::{from_hex, next_link, Link, GENESIS};
 use zoufang_sync::hlc::MAX_AHEAD_MS;
 use zoufang_sync::{apply, Change, ChangeResult, Clock, Current, Hlc, Ledger, Minter, Outcome, Place, Status};
@@ -256,6 +259,8 @@ where
     // Records placed by this batch (created, or looked up and found): kind and village.
     let mut placed: HashMap<Uuid, (Entity, Uuid)> = HashMap::new();
     let minted = b.minted_ids();
+    // Records this batch creates.
+    let mut created: HashSet<Uuid> = HashSet::new();
     let mut head = match device {
         Some(d) => b.chain_head(d.id)?,
         None => None,
@@ -299,8 +304,26 @@ where
             Ok(())
         };
         if let Some(d) = device {
+            // 户状态 changes only through a procedure (`procedure.rs`); the county office writes a
+            // household's status only by its correction. A resent change was checked when it came first.
+            let procedural = is_procedural(c.entity, &c.field);
+            let first_time = b.known(c.id)?.is_none();
+            let verdict = match (c.entity, c.field.as_str()) {
+                _ if !first_time => Ok(()),
+                (Entity::Household, _) if procedural => procedure::check_household(b, d, c, created.contains(&c.row))?,
+                (Entity::StatusChange, "procedure") => match c.value.as_str().and_then(StatusProcedure::parse) {
+                    Some(p) if !may_record(d.role, p) => Err(format!("{}账号不能办理{}", d.role.label(), p.label())),
+                    _ => Ok(()),
+                },
+                (Entity::StatusChange, "to_status") => procedure::check_record(b, d, c)?,
+                _ => Ok(()),
+            };
+            if let Err(why) = verdict {
+                rejected(b, reject(&c.field, why))?;
+                continue;
+            }
             // The role decides which kinds a device may change at all; refused like any other change.
-            if !d.role.can_write(c.entity) {
+            if !procedural && !d.role.can_write(c.entity) {
                 let why = format!("{}不能修改{}记录", d.role.label(), c.entity.label());
                 rejected(b, reject(&c.field, why))?;
                 continue;
@@ -384,6 +407,7 @@ where
             }
         }
         if is_new {
+            created.insert(c.row);
             b.mark_new(c.row);
         } else if let Some(def) = c.entity.field(&c.field).filter(|d| d.immutable) {
             let cur = b.current(c.row, def.name)?;
