@@ -564,6 +564,7 @@ fn status_change(
     from: &str,
     to: &str,
     reason: Option<&str>,
+    exit_decision: Option<Uuid>,
 ) -> (Uuid, Vec<zoufang_sync::Change>) {
     let id = Uuid::now_v7();
     // In the order a device writes them: the new status after everything it rests on.
@@ -578,10 +579,28 @@ fn status_change(
         fields.push(("reason", json!(r)));
         fields.push(("evidence", json!("入户核实")));
     }
+    if let Some(d) = exit_decision {
+        fields.push(("exit_decision", json!(d.to_string())));
+    }
     fields.push(("to_status", json!(to)));
     fields.push(("recorded_at", json!(chrono::Local::now().to_rfc3339())));
     let changes = fields.into_iter().map(|(f, v)| dev.change(Entity::StatusChange, id, f, v, None)).collect();
     (id, changes)
+}
+
+/// An exit decision passing `step`, for a hand-made push; `n` orders decisions made the same day.
+fn exit_decision(dev: &mut RawDevice, household: Uuid, step: &str, n: u32) -> (Uuid, Vec<zoufang_sync::Change>) {
+    let id = Uuid::now_v7();
+    let today = chrono::Local::now().date_naive();
+    let fields = [
+        ("household_id", json!(household.to_string())),
+        ("step", json!(step)),
+        ("outcome", json!("passed")),
+        ("decided_on", json!(today.to_string())),
+        ("actor", json!("王五")),
+        ("recorded_at", json!(format!("{today}T08:00:{n:02}+08:00"))),
+    ];
+    (id, fields.into_iter().map(|(f, v)| dev.change(Entity::ExitDecision, id, f, v, None)).collect())
 }
 
 /// Class 9: 户状态 changes only through a procedure. A tablet's hand-made push that sets the status,
@@ -603,7 +622,7 @@ fn a_household_status_changes_only_through_a_procedure() {
     let c = team.change(Entity::Household, poor, "status", json!("exited"), None);
     refused(&team.push(vec![c]).unwrap(), 0, "户状态只能通过程序变更");
     // A record of another household named for this one (itself refused: a 返贫 states its reason).
-    let (sc, mut batch) = status_change(&mut team, exited, "relapse", "exited", "returned", None);
+    let (sc, mut batch) = status_change(&mut team, exited, "relapse", "exited", "returned", None, None);
     batch.push(team.change(Entity::Household, poor, "status_change", json!(sc.to_string()), None));
     batch.push(team.change(Entity::Household, poor, "status", json!("returned"), None));
     let r = team.push(batch).unwrap();
@@ -613,7 +632,7 @@ fn a_household_status_changes_only_through_a_procedure() {
     // A 返贫 of a household still in poverty; an exit with no 销号 decision behind it: the record's new
     // status is refused, and so is the household's.
     for (procedure, to, why) in [("relapse", "returned", "返贫"), ("exit", "exited", "销号")] {
-        let (sc, mut batch) = status_change(&mut team, poor, procedure, "poor", to, Some("因病"));
+        let (sc, mut batch) = status_change(&mut team, poor, procedure, "poor", to, Some("因病"), None);
         batch.push(team.change(Entity::Household, poor, "status_change", json!(sc.to_string()), None));
         batch.push(team.change(Entity::Household, poor, "status", json!(to), None));
         let r = team.push(batch).unwrap();
@@ -621,8 +640,15 @@ fn a_household_status_changes_only_through_a_procedure() {
         refused(&r, 9, "未被接收");
         refused(&r, 10, "户状态只能通过程序变更");
     }
+    // A 销号 decision with no earlier step behind it.
+    let (d, mut batch) = exit_decision(&mut team, poor, "closed", 0);
+    let (_, record) = status_change(&mut team, poor, "exit", "poor", "exited", None, Some(d));
+    batch.extend(record);
+    let r = team.push(batch).unwrap();
+    assert!(r.results[..12].iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+    refused(&r, 12, "尚未依次办完");
     // A work team's "correction".
-    let (_, batch) = status_change(&mut team, poor, "correction", "poor", "marginal", Some("错评"));
+    let (_, batch) = status_change(&mut team, poor, "correction", "poor", "marginal", Some("错评"), None);
     let r = team.push(batch).unwrap();
     refused(&r, 1, "不能办理县级纠错");
     refused(&r, 7, "不完整");
@@ -649,7 +675,7 @@ fn a_household_status_changes_only_through_a_procedure() {
     // The county office corrects a status with a reason; it may write nothing else of a household.
     let mut county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
     let (sc, mut batch) =
-        status_change(&mut county, poor, "correction", "poor", "marginal", Some("错评：收入核实高于标准"));
+        status_change(&mut county, poor, "correction", "poor", "marginal", Some("错评：收入核实高于标准"), None);
     batch.push(county.change(Entity::Household, poor, "status_change", json!(sc.to_string()), None));
     batch.push(county.change(Entity::Household, poor, "status", json!("marginal"), None));
     batch.push(county.change(Entity::Household, poor, "notes", json!("县里改的备注"), None));
@@ -667,4 +693,24 @@ fn a_household_status_changes_only_through_a_procedure() {
     let back = tablet.household_detail(exited, chrono::Local::now().date_naive()).unwrap();
     assert_eq!(back.status_changes.len(), 1);
     assert_eq!(back.household.status_change, Some(back.status_changes[0].id));
+
+    // The household that fell back exits again by the whole procedure, step by step: taken.
+    let mut batch = Vec::new();
+    let mut closed = None;
+    for (n, step) in ["application", "verification", "review", "publicity", "closed"].into_iter().enumerate() {
+        let (d, fields) = exit_decision(&mut team, exited, step, n as u32);
+        batch.extend(fields);
+        closed = Some(d);
+    }
+    let (sc, record) = status_change(&mut team, exited, "exit", "returned", "exited", None, closed);
+    batch.extend(record);
+    batch.push(team.change(Entity::Household, exited, "status_change", json!(sc.to_string()), None));
+    batch.push(team.change(Entity::Household, exited, "status", json!("exited"), None));
+    let r = team.push(batch).unwrap();
+    assert!(r.results.iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+    assert_eq!(status_of(exited).as_deref(), Some("exited"));
+    zoufang_client::sync(&mut tablet).unwrap();
+    let again = tablet.household_detail(exited, chrono::Local::now().date_naive()).unwrap();
+    let procedures: Vec<_> = again.status_changes.iter().map(|c| c.procedure).collect();
+    assert_eq!(procedures, [zoufang_model::StatusProcedure::Relapse, zoufang_model::StatusProcedure::Exit]);
 }

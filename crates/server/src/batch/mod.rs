@@ -57,6 +57,8 @@ pub(crate) trait BatchBackend: Ledger {
     fn stored_place(&mut self, row: Uuid) -> Result<Option<(Entity, Uuid)>, Self::Error>;
     /// The division code of a village the server already holds.
     fn stored_code(&mut self, village: Uuid) -> Result<Option<String>, Self::Error>;
+    /// The records of a kind the server held in a village before this batch.
+    fn stored_rows(&mut self, entity: Entity, village: Uuid) -> Result<Vec<Uuid>, Self::Error>;
     /// A record this batch creates: nothing about it is stored yet.
     fn mark_new(&mut self, row: Uuid);
     /// Fixes the kind and village of a new record.
@@ -310,12 +312,14 @@ where
             let first_time = b.known(c.id)?.is_none();
             let verdict = match (c.entity, c.field.as_str()) {
                 _ if !first_time => Ok(()),
-                (Entity::Household, _) if procedural => procedure::check_household(b, d, c, created.contains(&c.row))?,
+                (Entity::Household, _) if procedural => {
+                    procedure::check_household(b, d, c, created.contains(&c.row), &placed)?
+                }
                 (Entity::StatusChange, "procedure") => match c.value.as_str().and_then(StatusProcedure::parse) {
                     Some(p) if !may_record(d.role, p) => Err(format!("{}账号不能办理{}", d.role.label(), p.label())),
                     _ => Ok(()),
                 },
-                (Entity::StatusChange, "to_status") => procedure::check_record(b, d, c)?,
+                (Entity::StatusChange, "to_status") => procedure::check_record(b, d, c, &placed)?,
                 _ => Ok(()),
             };
             if let Err(why) = verdict {

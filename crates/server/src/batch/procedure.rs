@@ -4,7 +4,7 @@
 //! - a `StatusChange` record's new status (`to_status`, its last deciding field) is taken only when the
 //!   record follows its procedure: a role that records it, the household's current status as its
 //!   starting point, the transition and the reason and evidence it needs, and for 脱贫退出 a passed 销号
-//!   decision of the same household;
+//!   decision of the same household after every earlier step passed in order;
 //! - a household's `status` or `status_change` is taken only when it names such a record of its own,
 //!   complete, whose new status is the one pushed. A household's first status (when it is registered)
 //!   needs none.
@@ -13,10 +13,15 @@
 
 use super::BatchBackend;
 use crate::storage::DeviceAuth;
+use std::collections::HashMap;
 use uuid::Uuid;
+use zoufang_model::exit_procedure::{progress, ExitDecision};
 use zoufang_model::procedure::{check_transition, may_record};
-use zoufang_model::{ExitOutcome, ExitStep, HouseholdStatus, StatusProcedure};
+use zoufang_model::{Entity, ExitOutcome, ExitStep, HouseholdStatus, StatusProcedure};
 use zoufang_sync::Change;
+
+/// Records this batch has placed so far (created or looked up): kind and village.
+pub(super) type Placed = HashMap<Uuid, (Entity, Uuid)>;
 
 fn text<B: BatchBackend>(b: &mut B, row: Uuid, field: &str) -> Result<Option<String>, B::Error> {
     Ok(b.current(row, field)?.and_then(|s| s.value.as_str().map(str::to_string)))
@@ -30,9 +35,40 @@ fn refuse(why: &str) -> Result<(), String> {
     Err(format!("户状态只能通过程序变更（脱贫退出、登记返贫或县级纠错）：{why}"))
 }
 
+/// Whether every step of the household's exit procedure has passed, in order (`progress`, the rule the
+/// device's store applies), over its decisions stored or made earlier in this batch.
+fn exit_completed<B: BatchBackend>(b: &mut B, placed: &Placed, household: Uuid) -> Result<bool, B::Error> {
+    let village = match placed.get(&household).copied() {
+        Some(p) => Some(p),
+        None => b.stored_place(household)?,
+    };
+    let Some((_, village)) = village else { return Ok(false) };
+    let mut rows = b.stored_rows(Entity::ExitDecision, village)?;
+    rows.extend(placed.iter().filter(|(_, p)| **p == (Entity::ExitDecision, village)).map(|(r, _)| *r));
+    rows.sort();
+    rows.dedup();
+    let mut decisions = Vec::new();
+    for row in rows {
+        if id(b, row, "household_id")? != Some(household) {
+            continue;
+        }
+        let mut fields: serde_json::Map<String, serde_json::Value> =
+            b.row_state(row)?.into_iter().map(|(f, s)| (f, s.value)).collect();
+        if fields.get(zoufang_model::DELETED).and_then(|d| d.as_bool()) == Some(true) {
+            continue;
+        }
+        fields.insert("id".into(), serde_json::json!(row.to_string()));
+        if let Ok(d) = serde_json::from_value::<ExitDecision>(serde_json::Value::Object(fields)) {
+            decisions.push(d);
+        }
+    }
+    Ok(progress(&decisions).next.is_none())
+}
+
 /// Whether the status change record `sc` of `household`, ending at `to`, follows its procedure.
 fn follows<B: BatchBackend>(
     b: &mut B,
+    placed: &Placed,
     device: &DeviceAuth,
     sc: Uuid,
     household: Uuid,
@@ -60,6 +96,9 @@ fn follows<B: BatchBackend>(
         if !(of_household && closed) {
             return Ok(refuse("脱贫退出须有该户通过的销号决定"));
         }
+        if !exit_completed(b, placed, household)? {
+            return Ok(refuse("该户的退出程序尚未依次办完（申请、核查测算、民主评议、公示、销号）"));
+        }
     }
     Ok(Ok(()))
 }
@@ -69,10 +108,11 @@ pub(super) fn check_record<B: BatchBackend>(
     b: &mut B,
     device: &DeviceAuth,
     c: &Change,
+    placed: &Placed,
 ) -> Result<Result<(), String>, B::Error> {
     let Some(to) = c.value.as_str().and_then(HouseholdStatus::parse) else { return Ok(Ok(())) };
     let Some(household) = id(b, c.row, "household_id")? else { return Ok(refuse("状态变更记录不完整")) };
-    follows(b, device, c.row, household, to)
+    follows(b, placed, device, c.row, household, to)
 }
 
 /// A change to a household's `status` or `status_change`, pushed by `device`. `new` is true when the
@@ -82,6 +122,7 @@ pub(super) fn check_household<B: BatchBackend>(
     device: &DeviceAuth,
     c: &Change,
     new: bool,
+    placed: &Placed,
 ) -> Result<Result<(), String>, B::Error> {
     if new {
         // A household is registered with its status; it names no change yet.
@@ -105,5 +146,5 @@ pub(super) fn check_household<B: BatchBackend>(
     if c.field == "status" && c.value.as_str() != Some(to.ident()) {
         return Ok(refuse("与状态变更记录的新状态不符"));
     }
-    follows(b, device, sc, c.row, to)
+    follows(b, placed, device, sc, c.row, to)
 }

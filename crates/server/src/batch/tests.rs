@@ -75,6 +75,9 @@ impl BatchBackend for Memory {
     fn stored_code(&mut self, village: Uuid) -> Result<Option<String>, ServerError> {
         Ok(self.codes.get(&village).cloned())
     }
+    fn stored_rows(&mut self, entity: Entity, village: Uuid) -> Result<Vec<Uuid>, ServerError> {
+        Ok(self.places.iter().filter(|(_, p)| **p == (entity, village)).map(|(r, _)| *r).collect())
+    }
     fn mark_new(&mut self, _row: Uuid) {}
     fn scope_row(&mut self, row: Uuid, entity: Entity, village: Uuid) -> Result<(), ServerError> {
         self.places.insert(row, (entity, village));

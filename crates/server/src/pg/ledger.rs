@@ -497,6 +497,14 @@ impl BatchBackend for PgLedger<'_, '_> {
         Ok(())
     }
 
+    fn stored_rows(&mut self, entity: Entity, village: Uuid) -> PgResult<Vec<Uuid>> {
+        let rows = self.tx.query(
+            "SELECT row_id FROM row_scope WHERE village_id = $1 AND entity = $2",
+            &[&village, &entity.ident()],
+        )?;
+        rows.iter().map(|r| r.try_get(0)).collect()
+    }
+
     fn stored_place(&mut self, row: Uuid) -> PgResult<Option<(Entity, Uuid)>> {
         if let Some(p) = self.places.get(&row) {
             return Ok(*p);

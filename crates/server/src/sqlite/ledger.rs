@@ -272,6 +272,13 @@ impl BatchBackend for SqlLedger<'_, '_> {
             .optional()
     }
 
+    fn stored_rows(&mut self, entity: Entity, village: Uuid) -> rusqlite::Result<Vec<Uuid>> {
+        self.tx
+            .prepare_cached("SELECT row_id FROM row_scope WHERE village_id = ?1 AND entity = ?2")?
+            .query_map(rusqlite::params![blob(village), entity.ident()], |r| uuid(&r.get::<_, Vec<u8>>(0)?))?
+            .collect()
+    }
+
     fn stored_code(&mut self, village: Uuid) -> rusqlite::Result<Option<String>> {
         self.tx
             .prepare_cached("SELECT code FROM village_scope WHERE village_id = ?1")?
