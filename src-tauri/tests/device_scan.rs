@@ -160,6 +160,7 @@ fn nothing_personal_in_clear_on_the_devices_and_nothing_left_after_a_wipe() {
             code: "522630101001".into(),
             township: "测试镇".into(),
             county: "测试县".into(),
+            poor_village: None,
         };
         plain.create(&v).unwrap();
         let today = chrono::Local::now().date_naive();

@@ -170,6 +170,7 @@ fn the_device_quarantines_refused_changes_and_keeps_syncing() {
         code: "520102102201".into(),
         township: "施洞镇".into(),
         county: "台江县".into(),
+        poor_village: None,
     };
     t.create(&wrong).unwrap();
     let patch = [("name".to_string(), json!("花桥新村"))].into_iter().collect();

@@ -105,6 +105,7 @@ fn a_refused_change_sent_again_is_refused_again_not_taken_for_tampering() {
         code: "520102102201".into(),
         township: "施洞镇".into(),
         county: "台江县".into(),
+        poor_village: None,
     };
     t.create(&wrong).unwrap();
     let batch = t.next_batch(100).unwrap().unwrap();

@@ -281,6 +281,37 @@ fn the_inspection_commands() {
         "{text}"
     );
 
+    // The county office flags a village as a 贫困村: the coverage then requires it, whatever its size;
+    // a village tablet cannot set it (the server refuses the change).
+    let code = sc.storage.village_code(sc.villages[1]).unwrap().unwrap();
+    let (ok, text) = run(&office, &["poor-village", &code]);
+    assert!(ok && text.contains("已标为贫困村"), "{text}");
+    let (ok, text) = run(&office, &["sync"]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&office, &["--json", "report", "inspections"]);
+    assert!(ok, "{text}");
+    let cover: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let flagged: Vec<&serde_json::Value> =
+        cover["villages"].as_array().unwrap().iter().filter(|v| v["poor_village"] == true).collect();
+    assert!(!flagged.is_empty() && flagged.iter().all(|v| v["must_cover"] == true), "{cover}");
+    let tablet = sc.dir().join("tablet.db");
+    let tablet_code = sc.storage.create_enrol_code("村平板", &Scope::Village(sc.villages[1]), 1).unwrap();
+    let out = cli_on(&tablet)
+        .args(["init", "--server", &sc.url, "--code", &tablet_code, "--name", "村平板"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run(&tablet, &["sync"]);
+    let (ok, text) = run(&tablet, &["poor-village", &code, "--off"]);
+    assert!(ok, "{text}");
+    let (_, text) = run(&tablet, &["sync"]);
+    assert!(text.contains("拒"), "the server refuses a village tablet's change to a village: {text}");
+    run(&office, &["sync"]);
+    let (_, text) = run(&office, &["--json", "report", "inspections"]);
+    let cover: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let still = cover["villages"].as_array().unwrap().iter().filter(|v| v["poor_village"] == true).count();
+    assert_eq!(still, flagged.len(), "the flag stays: {cover}");
+
     // Another county-office device opens inspections only with the backup imported.
     let second = sc.dir().join("second.db");
     init(&second, Role::County, "县扶贫办备用机");

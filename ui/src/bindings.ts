@@ -7,7 +7,11 @@ export type Village = { id: string, name: string,
 /**
  * 12-digit 统计用区划代码: the first 6 digits are the county, the first 9 the township.
  */
-code: string, township: string, county: string, };
+code: string, township: string, county: string, 
+/**
+ * A 贫困村 (registered poor village); inspections must cover every one. `None`: not flagged.
+ */
+poor_village: boolean | null, };
 
 export type Household = { id: string, village_id: string, household_no: string, head_name: string, head_id_number: IdNumber | null, phone: Phone | null, group_name: string | null, address: string | null, attribute: Attribute, 
 /**
@@ -505,7 +509,11 @@ export type VillageInspection = { village: string, poor_households: number, insp
 /**
  * Inspections of any household of the village this year.
  */
-inspections: number, must_cover: boolean, };
+inspections: number, 
+/**
+ * A 贫困村: it must be covered whatever its number of poor households.
+ */
+poor_village: boolean, must_cover: boolean, };
 
 export type ImportSummary = { 
 /**
@@ -848,7 +856,8 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "name": "村名",
     "code": "行政区划代码",
     "township": "乡镇",
-    "county": "县(市、区)"
+    "county": "县(市、区)",
+    "poor_village": "贫困村"
   },
   household: {
     "village_id": "所属村",

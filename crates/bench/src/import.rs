@@ -34,6 +34,7 @@ pub fn run(households: usize) -> Result<()> {
                 code: format!("5226301010{i:02}"),
                 township: "台拱镇".into(),
                 county: "台江县".into(),
+                poor_village: None,
             };
             store.create(&v).map(|_| v.name)
         })

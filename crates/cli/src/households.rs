@@ -25,6 +25,14 @@ use zoufang_store::{HouseholdQuery, NewStatusChange, Store};
 pub enum Cmd {
     /// Villages on this device.
     Villages,
+    /// Flag a village as a 贫困村 (督查 must cover every one in the year), or clear it with --off. The
+    /// county office's devices set it; a village tablet's change is refused by the server.
+    PoorVillage {
+        /// Village id or 12-digit 区划代码.
+        village: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// List households, with search and filters.
     Households(HouseholdsArgs),
     /// One household: members, visits, handbook.
@@ -117,6 +125,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
     let mut store = ctx.open()?;
     match cmd {
         Cmd::Villages => villages(ctx, &store),
+        Cmd::PoorVillage { village, off } => poor_village(ctx, &mut store, &village, !off),
         Cmd::Households(args) => households(ctx, &store, args),
         Cmd::Show { household } => show(ctx, &store, &household),
         Cmd::Edit { household, set } => edit(ctx, &mut store, &household, &set),
@@ -127,7 +136,33 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
 
 fn villages(ctx: &Ctx, store: &Store) -> Result<()> {
     ctx.out(&store.villages()?, |vs| {
-        vs.iter().map(|v| format!("{}  {}  {} {}", v.id, v.code, v.township, v.name)).collect::<Vec<_>>().join("\n")
+        vs.iter()
+            .map(|v| {
+                let flag = if v.poor_village == Some(true) { "  贫困村" } else { "" };
+                format!("{}  {}  {} {}{flag}", v.id, v.code, v.township, v.name)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// What `poor-village` set.
+#[derive(Serialize)]
+struct PoorVillageSet {
+    village: Uuid,
+    poor_village: bool,
+}
+
+fn poor_village(ctx: &Ctx, store: &mut Store, village: &str, flag: bool) -> Result<()> {
+    let v = store
+        .villages()?
+        .into_iter()
+        .find(|v| v.id.to_string() == village.trim() || v.code == village.trim())
+        .ok_or_else(|| anyhow!("本机没有村 {village}（请用村的编号或 12 位区划代码）"))?;
+    let value = if flag { json!(true) } else { serde_json::Value::Null };
+    store.update(Entity::Village, v.id, &[("poor_village".to_string(), value)].into_iter().collect())?;
+    ctx.out(&PoorVillageSet { village: v.id, poor_village: flag }, |p| {
+        format!("{} {}", v.name, if p.poor_village { "已标为贫困村" } else { "已取消贫困村标记" })
     })
 }
 

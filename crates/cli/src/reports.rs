@@ -64,7 +64,7 @@ pub enum ReportKind {
     Income,
     Ledger,
     /// 督查暗访 coverage of the county this year (county office, inspectors): 60% of poor households,
-    /// every village with 20 or more poor households.
+    /// every 贫困村 and every other village with 20 or more poor households.
     Inspections,
 }
 
@@ -143,15 +143,12 @@ fn inspections_text(r: &InspectionCoverage) -> String {
     )];
     for v in &r.villages {
         lines.push(format!(
-            "  {}：贫困户 {} 户，已暗访 {} 户{}",
+            "  {}{}：贫困户 {} 户，已暗访 {} 户{}",
             v.village,
+            if v.poor_village { "（贫困村）" } else { "" },
             v.poor_households,
             v.inspected,
-            if v.must_cover && v.inspections == 0 {
-                "（20 户以上贫困户，须全覆盖，尚未暗访）"
-            } else {
-                ""
-            }
+            if v.must_cover && v.inspections == 0 { "（须全覆盖，尚未暗访）" } else { "" }
         ));
     }
     lines.join("\n")

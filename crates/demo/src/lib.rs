@@ -84,6 +84,8 @@ pub fn county(seed: u64, size: Size) -> County {
                 code: code.clone(),
                 township: township.clone(),
                 county: c.name.clone(),
+                // The first village of every township is a 贫困村.
+                poor_village: (v == 0).then_some(true),
             };
             for h in 0..size.households_per_village {
                 household(&mut rng, &mut c, &village, &code, h, size, epoch);

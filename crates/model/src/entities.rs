@@ -49,6 +49,9 @@ pub struct Village {
     pub code: String,
     pub township: String,
     pub county: String,
+    /// A 贫困村 (registered poor village); inspections must cover every one. `None`: not flagged.
+    #[serde(default)]
+    pub poor_village: Option<bool>,
 }
 record!(Village, Entity::Village);
 
@@ -552,6 +555,7 @@ mod tests {
             code: "520102001001".into(),
             township: "花桥镇".into(),
             county: "南明区".into(),
+            poor_village: None,
         });
         check(&Household {
             id: h,

@@ -168,6 +168,8 @@ const VILLAGE: &[FieldDef] = &[
     fixed("code", "行政区划代码", FieldKind::DivisionCode, true),
     req("township", "乡镇", FieldKind::Text(50)),
     req("county", "县(市、区)", FieldKind::Text(50)),
+    // 贫困村: inspections must cover every one in the year, whatever its number of poor households.
+    f("poor_village", "贫困村", FieldKind::Bool),
 ];
 
 const HOUSEHOLD: &[FieldDef] = &[

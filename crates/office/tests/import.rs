@@ -18,6 +18,7 @@ fn villages(store: &mut Store, n: usize) -> Vec<String> {
                 code: format!("5226301010{i:02}"),
                 township: "台拱镇".into(),
                 county: "台江县".into(),
+                poor_village: None,
             };
             store.create(&v).unwrap();
             v.name

@@ -48,6 +48,7 @@ fn malformed_sheets_cost_what_they_hold_and_refused_files_write_nothing() {
         code: "522630101000".into(),
         township: "台拱镇".into(),
         county: "台江县".into(),
+        poor_village: None,
     };
     store.create(&village).unwrap();
     let today = chrono::Local::now().date_naive();
@@ -105,6 +106,7 @@ fn an_older_xls_roster_is_read_with_the_registers_words() {
             code: "522630101000".into(),
             township: "台拱镇".into(),
             county: "台江县".into(),
+            poor_village: None,
         })
         .unwrap();
     let today = chrono::Local::now().date_naive();

@@ -65,6 +65,8 @@ pub struct VillageInspection {
     pub inspected: u32,
     /// Inspections of any household of the village this year.
     pub inspections: u32,
+    /// A 贫困村: it must be covered whatever its number of poor households.
+    pub poor_village: bool,
     pub must_cover: bool,
 }
 
@@ -217,7 +219,8 @@ impl Store {
                  WHERE h.village_id = v.id AND h.deleted = 0 AND i.deleted = 0 AND {POOR}
                    AND substr(i.inspected_on, 1, 4) = ?1),
                (SELECT count(*) FROM inspection i JOIN household h ON h.id = i.household_id
-                 WHERE h.village_id = v.id AND i.deleted = 0 AND substr(i.inspected_on, 1, 4) = ?1)
+                 WHERE h.village_id = v.id AND i.deleted = 0 AND substr(i.inspected_on, 1, 4) = ?1),
+               coalesce(v.poor_village, 0)
              FROM village v ORDER BY v.code"
         ))?;
         let n = |x: i64| x.clamp(0, u32::MAX as i64) as u32;
@@ -229,7 +232,8 @@ impl Store {
                     poor_households: n(poor),
                     inspected: n(r.get(2)?),
                     inspections: n(r.get(3)?),
-                    must_cover: village_must_be_covered(n(poor)),
+                    poor_village: r.get(4)?,
+                    must_cover: village_must_be_covered(r.get(4)?, n(poor)),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -65,6 +65,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 8, sql: include_str!("../../../schema/device/0008_inspection_photos.sql") },
     Migration { version: 9, sql: include_str!("../../../schema/device/0009_member_education.sql") },
     Migration { version: 10, sql: include_str!("../../../schema/device/0010_status_change.sql") },
+    Migration { version: 11, sql: include_str!("../../../schema/device/0011_poor_village.sql") },
 ];
 
 /// An open device database.

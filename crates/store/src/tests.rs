@@ -12,6 +12,7 @@ fn village() -> Village {
         code: "520102001001".into(),
         township: "花桥镇".into(),
         county: "南明区".into(),
+        poor_village: None,
     }
 }
 
@@ -751,6 +752,16 @@ fn inspection_coverage_against_the_60_percent_and_village_rules() {
     assert_eq!((r.inspected, r.meets_share), (18, true));
     // Last year: only the one inspection of that year counts.
     assert_eq!(s.report_inspection_coverage(2025).unwrap().inspected, 1);
+    // A 贫困村 must be covered whatever its size: two poor households, none inspected yet.
+    let c = Village { code: "520102001003".into(), name: "岩寨村".into(), poor_village: Some(true), ..village() };
+    s.create(&c).unwrap();
+    let poor_c = add(&mut s, c.id, 2, HouseholdStatus::Poor);
+    let r = s.report_inspection_coverage(2026).unwrap();
+    let vc = r.villages.iter().find(|v| v.village == "岩寨村").unwrap();
+    assert!(vc.poor_village && vc.must_cover, "{vc:?}");
+    assert_eq!(r.villages_missing, 1);
+    inspect(&mut s, poor_c[0], "2026-11-02");
+    assert_eq!(s.report_inspection_coverage(2026).unwrap().villages_missing, 0);
 }
 
 #[test]
