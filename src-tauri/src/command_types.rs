@@ -174,7 +174,8 @@ mod tests {
         assert_eq!((args.as_str(), result.as_str()), ("{ village: string, openOnly: boolean }", "Array<ProblemItem>"));
         let (args, result) = super::signature("commands", "import_roster", &mut names);
         assert_eq!((args.as_str(), result.as_str()), ("Uint8Array", "ImportResult"));
-        let (args, result) = super::signature("commands", "close_problem", &mut names);
-        assert_eq!((args.as_str(), result.as_str()), ("{ id: string, evidence: string }", "null"));
+        let (args, result) = super::signature("commands", "review_problem", &mut names);
+        let want = "{ id: string, action: RectificationAction, note: string | null }";
+        assert_eq!((args.as_str(), result.as_str()), (want, "null"));
     }
 }

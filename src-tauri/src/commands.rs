@@ -9,11 +9,11 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tauri::{Emitter, Manager, State};
 use uuid::Uuid;
-use zoufang_model::{Entity, IncomeCalc, IncomeSummary, Village};
+use zoufang_model::{Entity, IncomeCalc, IncomeSummary, RectificationAction, Village};
 use zoufang_store::{
     ArchiveStatus, ConflictView, Dashboard, HouseholdDetail, HouseholdQuery, HouseholdSummary, NewDocument,
-    NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoTarget, PhotoView, PresenceMonth, ProblemItem,
-    VillageOverview,
+    NewExitDecision, NewReview, NewStatusChange, NewVisit, PhotoImported, PhotoTarget, PhotoView, PresenceMonth,
+    ProblemItem, RecheckPlan, VillageOverview,
 };
 
 fn today() -> NaiveDate {
@@ -278,9 +278,32 @@ pub fn problems(state: State<'_, AppState>, village: Uuid, open_only: bool) -> C
     Ok(state.store()?.problem_ledger(village, open_only, today())?)
 }
 
+/// Takes one 销号 step on a rectification item (the village proposes, the issuer confirms or sends it
+/// back, the county re-checks), by the operator, today.
 #[tauri::command]
-pub fn close_problem(state: State<'_, AppState>, id: Uuid, evidence: String) -> CmdResult<()> {
-    Ok(state.store()?.close_problem(id, &evidence, &today().to_string())?)
+pub fn review_problem(
+    state: State<'_, AppState>,
+    id: Uuid,
+    action: RectificationAction,
+    note: Option<String>,
+) -> CmdResult<()> {
+    let actor = state.operator()?;
+    let review = NewReview { rectification_id: id, action, decided_on: today().to_string(), actor, note };
+    state.store()?.review_problem(&review)?;
+    Ok(())
+}
+
+/// The county office's re-check: its share, and the closed items to re-check now.
+#[tauri::command]
+pub fn recheck_plan(state: State<'_, AppState>) -> CmdResult<RecheckPlan> {
+    Ok(state.store()?.recheck_plan(today())?)
+}
+
+#[tauri::command]
+pub fn set_recheck_percent(state: State<'_, AppState>, percent: u32) -> CmdResult<RecheckPlan> {
+    let mut store = state.store()?;
+    store.set_recheck_percent(percent)?;
+    Ok(store.recheck_plan(today())?)
 }
 
 /// Registers a 返贫 (or, on a county office's device, a correction) by its procedure; returns the

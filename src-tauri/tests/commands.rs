@@ -166,13 +166,17 @@ fn every_command_over_a_real_store_and_server() {
     assert_eq!(p["staff_name"], "李娟");
     assert!(p["working_days"].as_u64().unwrap() >= 20);
 
-    // problems and close_problem: closing needs what was done.
+    // problems and review_problem: the village closes what its visit found (the issuer is the village),
+    // with what was done; a proposal is for other issuers' items.
     let list = app.ok("problems", json!({"village": village, "openOnly": true}));
-    let leak =
-        list.as_array().unwrap().iter().find(|p| p["item"]["problem"] == "厨房漏雨").unwrap()["item"]["id"].clone();
-    let (field, _) = app.err("close_problem", json!({"id": leak, "evidence": "  "}));
-    assert_eq!(field.as_deref(), Some("evidence"));
-    app.ok("close_problem", json!({"id": leak, "evidence": "已维修屋顶"}));
+    let leak = list.as_array().unwrap().iter().find(|p| p["item"]["problem"] == "厨房漏雨").unwrap();
+    assert_eq!((leak["issuer"].as_str(), leak["actions"].clone()), (Some("village"), json!(["confirm"])));
+    let leak = leak["item"]["id"].clone();
+    let (_, msg) = app.err("review_problem", json!({"id": leak, "action": "confirm", "note": "  "}));
+    assert!(msg.contains("整改情况"), "{msg}");
+    let (_, msg) = app.err("review_problem", json!({"id": leak, "action": "propose", "note": "已维修"}));
+    assert!(msg.contains("直接销号"), "{msg}");
+    app.ok("review_problem", json!({"id": leak, "action": "confirm", "note": "已维修屋顶"}));
     let list = app.ok("problems", json!({"village": village, "openOnly": true}));
     assert!(!list.as_array().unwrap().iter().any(|p| p["item"]["id"] == leak));
 

@@ -714,3 +714,131 @@ fn a_household_status_changes_only_through_a_procedure() {
     let procedures: Vec<_> = again.status_changes.iter().map(|c| c.procedure).collect();
     assert_eq!(procedures, [zoufang_model::StatusProcedure::Relapse, zoufang_model::StatusProcedure::Exit]);
 }
+
+/// A 销号 step's fields for a hand-made push, in the order a device writes them.
+fn review_step(
+    dev: &mut RawDevice,
+    village: Uuid,
+    item: Uuid,
+    action: &str,
+    note: Option<&str>,
+) -> (Uuid, Vec<zoufang_sync::Change>) {
+    let id = Uuid::now_v7();
+    let mut fields = vec![
+        ("village_id", json!(village.to_string())),
+        ("rectification_id", json!(item.to_string())),
+        ("decided_on", json!(chrono::Local::now().date_naive().to_string())),
+        ("actor", json!("王五")),
+    ];
+    if let Some(n) = note {
+        fields.push(("note", json!(n)));
+    }
+    fields.push(("action", json!(action)));
+    fields.push(("recorded_at", json!(chrono::Local::now().to_rfc3339())));
+    (id, fields.into_iter().map(|(f, v)| dev.change(Entity::RectificationReview, id, f, v, None)).collect())
+}
+
+/// A rectification item's fields for a hand-made push.
+fn rectification_item(
+    dev: &mut RawDevice,
+    village: Uuid,
+    source: &str,
+    status: &str,
+) -> (Uuid, Vec<zoufang_sync::Change>) {
+    let id = Uuid::now_v7();
+    let fields = [
+        ("village_id", json!(village.to_string())),
+        ("source", json!(source)),
+        ("problem", json!("村道破损未修复")),
+        ("deadline", json!("2027-01-31")),
+        ("status", json!(status)),
+    ];
+    (id, fields.into_iter().map(|(f, v)| dev.change(Entity::Rectification, id, f, v, None)).collect())
+}
+
+/// Class 10: 销号 belongs to whoever issued the item. A village tablet's hand-made push cannot issue a
+/// county item, create one closed, close a county item by a field, a step of its own or a step it
+/// names, change what the item asks or withdraw it; a township cannot confirm the county's item. The
+/// village's proposal and the county's confirmation go through and reach every device.
+#[test]
+fn only_the_issuer_closes_a_rectification_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    let value = |row: Uuid, field: &str| current(&server, row, field).map(|(v, _)| v);
+    let mut county = RawDevice::enrol(&server, "县扶贫办", &Scope::County(COUNTY.into()), Role::County);
+    let mut team = RawDevice::enrol(&server, "村平板", &Scope::Village(w.a), Role::WorkTeam);
+    let mut township = RawDevice::enrol(&server, "乡镇", &Scope::Township(TOWNSHIP_OF_A.into()), Role::Township);
+    let (item, batch) = rectification_item(&mut county, w.a, "inspection", "open");
+    let r = county.push(batch).unwrap();
+    assert!(r.results.iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+
+    // Issuing a county item, or creating one closed.
+    let (_, batch) = rectification_item(&mut team, w.a, "inspection", "open");
+    refused(&team.push(batch).unwrap(), 1, "县扶贫办下发");
+    let (_, batch) = rectification_item(&mut team, w.a, "self_check", "closed");
+    refused(&team.push(batch).unwrap(), 4, "待整改或整改中");
+    // Closing the county's item by its fields, changing what it asks, withdrawing it.
+    for (field, v, why) in [
+        ("status", json!("closed"), "没有对应的销号记录"),
+        ("closed_on", json!("2026-11-20"), "销号日期"),
+        ("deadline", json!("2027-12-31"), "不能修改「整改时限」"),
+        ("deleted", json!(true), "不能修改「已删除」"),
+    ] {
+        let c = team.change(Entity::Rectification, item, field, v, None);
+        refused(&team.push(vec![c]).unwrap(), 0, why);
+    }
+    // A confirmation of its own, named by the item.
+    let (step, mut batch) = review_step(&mut team, w.a, item, "confirm", None);
+    batch.push(team.change(Entity::Rectification, item, "review", json!(step.to_string()), None));
+    batch.push(team.change(Entity::Rectification, item, "status", json!("closed"), None));
+    let r = team.push(batch).unwrap();
+    refused(&r, 4, "由县扶贫办确认销号");
+    refused(&r, 6, "不属于该问题或不完整");
+    refused(&r, 7, "没有对应的销号记录");
+    assert_eq!(value(item, "status"), Some(json!("open")));
+
+    // The village proposes with what was done: taken.
+    let (step, mut batch) = review_step(&mut team, w.a, item, "propose", Some("已硬化路面 200 米"));
+    batch.push(team.change(Entity::Rectification, item, "review", json!(step.to_string()), None));
+    batch.push(team.change(Entity::Rectification, item, "status", json!("proposed"), None));
+    batch.push(team.change(Entity::Rectification, item, "evidence", json!("已硬化路面 200 米"), None));
+    let r = team.push(batch).unwrap();
+    assert!(r.results.iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+    assert_eq!(value(item, "status"), Some(json!("proposed")));
+    // The village names its proposal again as if it closed the item; the township confirms it.
+    let c = team.change(Entity::Rectification, item, "status", json!("closed"), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "不能申请销号");
+    let (step, mut batch) = review_step(&mut township, w.a, item, "confirm", None);
+    batch.push(township.change(Entity::Rectification, item, "review", json!(step.to_string()), None));
+    batch.push(township.change(Entity::Rectification, item, "status", json!("closed"), None));
+    let r = township.push(batch).unwrap();
+    refused(&r, 4, "乡镇干部账号不能确认销号");
+    refused(&r, 6, "不属于该问题或不完整");
+    assert_eq!(value(item, "status"), Some(json!("proposed")));
+
+    // The county confirms, on its real device: taken, and every village device has it with its steps.
+    let mut office =
+        server.device_as(&dir.path().join("office.db"), "县扶贫办", Scope::County(COUNTY.into()), Role::County);
+    zoufang_client::sync(&mut office).unwrap();
+    let close = zoufang_store::NewReview {
+        rectification_id: item,
+        action: zoufang_model::RectificationAction::Confirm,
+        decided_on: chrono::Local::now().date_naive().to_string(),
+        actor: "王主任".into(),
+        note: None,
+    };
+    office.review_problem(&close).unwrap();
+    let sent = zoufang_client::sync(&mut office).unwrap();
+    assert_eq!(sent.pushed.rejected, 0, "{:?}", sent.pushed);
+    assert_eq!(value(item, "status"), Some(json!("closed")));
+    let mut tablet = server.device(&dir.path().join("tablet.db"), "甲平板", Scope::Village(w.a));
+    zoufang_client::sync(&mut tablet).unwrap();
+    let today = chrono::Local::now().date_naive();
+    let p = tablet.problem_ledger(w.a, false, today).unwrap().into_iter().find(|p| p.item.id == item).unwrap();
+    assert_eq!(p.item.status, zoufang_model::RectificationStatus::Closed);
+    assert_eq!(p.item.closed_on, Some(today));
+    let steps: Vec<_> = p.reviews.iter().map(|r| r.action).collect();
+    use zoufang_model::RectificationAction::{Confirm, Propose};
+    assert_eq!(steps, [Propose, Confirm], "refused steps arrive incomplete and are not shown");
+}

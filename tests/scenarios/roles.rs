@@ -20,8 +20,14 @@ fn editable_field(server: &TestServer, entity: Entity, row: Uuid) -> (String, Va
         // Writing a conflict is resolving it; who resolved it is the field every resolution sets.
         return ("resolved_by".into(), json!("李娜"), last());
     }
-    if matches!(entity, Entity::Inspection | Entity::StatusChange) {
-        // Nothing of a sealed inspection or a status change changes; writing one is withdrawing it.
+    if entity == Entity::Rectification {
+        // What the item asks is its issuer's, what was done the village's (`rectification`); the 责任人
+        // anyone's who works on it.
+        return ("responsible".into(), json!("王强"), last());
+    }
+    if matches!(entity, Entity::Inspection | Entity::StatusChange | Entity::RectificationReview) {
+        // Nothing of a sealed inspection, a status change or a 销号 step changes; writing one is
+        // withdrawing it.
         return ("deleted".into(), json!(true), last());
     }
     let fields =

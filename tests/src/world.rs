@@ -70,8 +70,8 @@ pub fn seed(server: &TestServer) -> World {
     }
 }
 
-/// What the field adds to a village beyond the import: a check-in, an exit application, a 返贫, a visit that
-/// finds a problem (a rectification item) and an edit conflict (two tablets changing one field), each made the way the app makes them.
+/// What the field adds to a village beyond the import: a check-in, an exit application, a 返贫, visits that
+/// find problems (rectification items, one closed by a 销号 step) and an edit conflict (two tablets changing one field), each made the way the app makes them.
 pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag: &str) {
     let mut x = server.device(&dir.join(format!("{tag}-x.db")), "甲平板", Scope::Village(village));
     let mut y = server.device(&dir.join(format!("{tag}-y.db")), "乙平板", Scope::Village(village));
@@ -116,6 +116,19 @@ pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag
         ..Default::default()
     };
     x.record_visit(&visit).unwrap();
+    // A problem the village found itself, closed by the village with what was done (a 销号 step).
+    let found = NewProblem { problem: "自查：公示栏破损".into(), deadline: None, responsible: None };
+    let visit = NewVisit { problems: vec![found], ..visit };
+    x.record_visit(&visit).unwrap();
+    let item = x.problem_ledger(village, true, today).unwrap().into_iter().find(|p| p.item.problem.starts_with("自查"));
+    let close = zoufang_store::NewReview {
+        rectification_id: item.expect("the problem found").item.id,
+        action: zoufang_model::RectificationAction::Confirm,
+        decided_on: today.to_string(),
+        actor: "张伟".into(),
+        note: Some("已更换公示栏".into()),
+    };
+    x.review_problem(&close).unwrap();
     let notes = |s: &str| [("notes".to_string(), json!(s))].into_iter().collect();
     x.update(Entity::Household, h, &notes("甲的备注")).unwrap();
     y.update(Entity::Household, h, &notes("乙的备注")).unwrap();

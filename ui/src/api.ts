@@ -5,7 +5,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
   AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
-  IncomeSummary, JsonValue, NewExitDecision, NewStatusChange, NewVisit, PresenceMonth, ProblemItem, SyncStatus, VillageOverview,
+  IncomeSummary, JsonValue, NewExitDecision, NewStatusChange, NewVisit, PresenceMonth, RectificationAction, SyncStatus, VillageOverview,
 } from './bindings'
 import type { Command, CommandArgs, CommandResult } from './commands'
 
@@ -75,7 +75,10 @@ export const api = {
   presenceMonth: (village: string, year: number, month: number) =>
     call('presence_month', { village, year, month }),
   problems: (village: string, openOnly: boolean) => call('problems', { village, openOnly }),
-  closeProblem: (id: string, evidence: string) => call('close_problem', { id, evidence }),
+  reviewProblem: (id: string, action: RectificationAction, note: string | null) =>
+    call('review_problem', { id, action, note }),
+  recheckPlan: () => call('recheck_plan'),
+  setRecheckPercent: (percent: number) => call('set_recheck_percent', { percent }),
   recordStatusChange: (change: NewStatusChange) => call('record_status_change', { change }),
   recordExitDecision: (decision: NewExitDecision) => call('record_exit_decision', { decision }),
   dashboard: () => call('dashboard'),

@@ -46,7 +46,11 @@ export type HandbookEntry = { id: string, household_id: string, section: Handboo
 
 export type Presence = { id: string, village_id: string, staff_name: string, checked_at: string, lat: number | null, lon: number | null, note: string | null, };
 
-export type Rectification = { id: string, village_id: string, household_id: string | null, source: RectificationSource, problem: string, deadline: string, status: RectificationStatus, responsible: string | null, evidence: string | null, closed_on: string | null, };
+export type Rectification = { id: string, village_id: string, household_id: string | null, source: RectificationSource, problem: string, deadline: string, 
+/**
+ * The 销号 step that last changed the status (`crate::rectification`).
+ */
+review: string | null, status: RectificationStatus, responsible: string | null, evidence: string | null, closed_on: string | null, };
 
 export type Candidate = { 
 /**
@@ -193,9 +197,27 @@ export type ExitStep = "application" | "verification" | "review" | "publicity" |
 
 export type ExitOutcome = "passed" | "returned";
 
-export type RectificationSource = "inspection" | "visit" | "audit" | "assessment" | "self_check";
+export type RectificationSource = "inspection" | "visit" | "audit" | "assessment" | "self_check" | "township";
 
-export type RectificationStatus = "open" | "in_progress" | "closed";
+export type RectificationStatus = "open" | "in_progress" | "proposed" | "closed";
+
+export type RectificationAction = "propose" | "confirm" | "send_back" | "recheck_passed" | "reopened";
+
+export type RectificationReview = { id: string, village_id: string, rectification_id: string, action: RectificationAction, decided_on: string, 
+/**
+ * Who decided or recorded it.
+ */
+actor: string, 
+/**
+ * What was done (a proposal), or why it was sent back or reopened.
+ */
+note: string | null, 
+/**
+ * When it was recorded (RFC 3339); orders steps taken on the same day.
+ */
+recorded_at: string, };
+
+export type Issuer = "county" | "township" | "village";
 
 export type ConflictStatus = "open" | "resolved";
 
@@ -329,7 +351,27 @@ working_days: number, required_days: number, meets: boolean, checked_in_today: b
  */
 checkins: Array<Presence>, };
 
-export type ProblemItem = { item: Rectification, household_name: string | null, household_no: string | null, overdue: boolean, };
+export type ProblemItem = { item: Rectification, village_name: string | null, household_name: string | null, household_no: string | null, overdue: boolean, 
+/**
+ * Who issued it, and so confirms its 销号; and as people call it (县扶贫办, 乡镇, 本村).
+ */
+issuer: Issuer, issuer_label: string, 
+/**
+ * Its 销号 steps, oldest first (a proposal's 整改情况, why it was sent back …).
+ */
+reviews: Array<RectificationReview>, 
+/**
+ * The steps this device may take on it now.
+ */
+actions: Array<RectificationAction>, 
+/**
+ * Whether this device may mark it 整改中 (or back to 待整改).
+ */
+may_mark: boolean, };
+
+export type NewReview = { rectification_id: string, action: RectificationAction, decided_on: string, actor: string, note: string | null, };
+
+export type RecheckPlan = { percent: number, closed: number, rechecked: number, due: Array<ProblemItem>, };
 
 export type ConflictView = { conflict: Conflict, 
 /**
@@ -802,12 +844,21 @@ export const LABELS = {
     "visit": "入户走访",
     "audit": "审计",
     "assessment": "考核评估",
-    "self_check": "自查"
+    "self_check": "自查",
+    "township": "乡镇督查"
   },
   RectificationStatus: {
     "open": "待整改",
     "in_progress": "整改中",
+    "proposed": "待确认销号",
     "closed": "已销号"
+  },
+  RectificationAction: {
+    "propose": "申请销号",
+    "confirm": "确认销号",
+    "send_back": "退回整改",
+    "recheck_passed": "复核通过",
+    "reopened": "复核不合格"
   },
   ConflictStatus: {
     "open": "待处理",
@@ -927,6 +978,7 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "source": "问题来源",
     "problem": "问题描述",
     "deadline": "整改时限",
+    "review": "销号记录",
     "status": "整改状态",
     "responsible": "责任人",
     "evidence": "整改情况",
@@ -1000,6 +1052,15 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "evidence": "依据",
     "exit_decision": "销号决定",
     "to_status": "新状态",
+    "recorded_at": "记录时间"
+  },
+  rectification_review: {
+    "village_id": "所在村",
+    "rectification_id": "整改问题",
+    "decided_on": "办理日期",
+    "actor": "经办人",
+    "note": "整改情况或原因",
+    "action": "销号步骤",
     "recorded_at": "记录时间"
   }
 }
@@ -1128,5 +1189,11 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
     reason: { name: 'reason', type: 'textarea', required: false, maxLength: 500 },
     evidence: { name: 'evidence', type: 'textarea', required: false, maxLength: 2000 },
     to_status: { name: 'to_status', type: 'enum', required: true, vocab: 'HouseholdStatus' }
+  },
+  rectification_review: {
+    decided_on: { name: 'decided_on', type: 'date', required: true },
+    actor: { name: 'actor', type: 'text', required: true },
+    note: { name: 'note', type: 'textarea', required: false, maxLength: 2000 },
+    action: { name: 'action', type: 'enum', required: true, vocab: 'RectificationAction' }
   }
 }

@@ -1,7 +1,7 @@
 // Generated from the app's command functions by src-tauri/src/command_types.rs. Do not edit by hand.
 // Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings
 
-import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, Role, SealingStatus, SyncStatus, VillageOverview } from './bindings'
+import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SyncStatus, VillageOverview } from './bindings'
 
 /** Each command's arguments as the window sends them: named in camelCase, `null` for none, bytes for
  * a raw request body. */
@@ -22,7 +22,9 @@ export interface CommandArgs {
   check_in: { village: string, lat: number | null, lon: number | null }
   presence_month: { village: string, year: number, month: number }
   problems: { village: string, openOnly: boolean }
-  close_problem: { id: string, evidence: string }
+  review_problem: { id: string, action: RectificationAction, note: string | null }
+  recheck_plan: null
+  set_recheck_percent: { percent: number }
   record_exit_decision: { decision: NewExitDecision }
   record_status_change: { change: NewStatusChange }
   dashboard: null
@@ -76,7 +78,9 @@ export interface CommandResult {
   check_in: PresenceMonth
   presence_month: PresenceMonth
   problems: Array<ProblemItem>
-  close_problem: null
+  review_problem: null
+  recheck_plan: RecheckPlan
+  set_recheck_percent: RecheckPlan
   record_exit_decision: HouseholdDetail
   record_status_change: HouseholdDetail
   dashboard: Dashboard

@@ -21,6 +21,7 @@ mod enrolment;
 mod households;
 mod input;
 mod inspections;
+mod problems;
 mod reports;
 mod roster;
 mod secrets;
@@ -61,6 +62,8 @@ enum Cmd {
     #[command(flatten)]
     Roster(roster::Cmd),
     #[command(flatten)]
+    Problems(problems::Cmd),
+    #[command(flatten)]
     Reports(reports::Cmd),
     #[command(flatten)]
     Enrolment(enrolment::Cmd),
@@ -84,6 +87,7 @@ fn run() -> Result<()> {
         Cmd::Archive(cmd) => archive::run(&ctx, cmd),
         Cmd::Sync(cmd) => sync::run(&ctx, cmd),
         Cmd::Roster(cmd) => roster::run(&ctx, cmd),
+        Cmd::Problems(cmd) => problems::run(&ctx, cmd),
         Cmd::Reports(cmd) => reports::run(&ctx, cmd),
         Cmd::Enrolment(cmd) => enrolment::run(&ctx, cmd),
         Cmd::Inspections(cmd) => inspections::run(&ctx, cmd),

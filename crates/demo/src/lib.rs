@@ -280,6 +280,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
             ]),
             problem: problem.to_string(),
             deadline: size.today + Duration::days(rng.range(-20, 60)),
+            review: None,
             status: *rng.weighted(&[(RectificationStatus::Open, 60), (RectificationStatus::InProgress, 40)]),
             responsible: hh.helper_name.clone(),
             evidence: None,

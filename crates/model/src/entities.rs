@@ -251,6 +251,9 @@ pub struct Rectification {
     pub source: RectificationSource,
     pub problem: String,
     pub deadline: NaiveDate,
+    /// The 销号 step that last changed the status (`crate::rectification`).
+    #[serde(default)]
+    pub review: Option<Uuid>,
     pub status: RectificationStatus,
     pub responsible: Option<String>,
     pub evidence: Option<String>,
@@ -635,6 +638,7 @@ mod tests {
             source: RectificationSource::Visit,
             problem: "住房漏雨".into(),
             deadline: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            review: None,
             status: RectificationStatus::Open,
             responsible: None,
             evidence: None,

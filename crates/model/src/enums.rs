@@ -263,12 +263,31 @@ vocab!(
         Audit = "audit": "审计",
         Assessment = "assessment": "考核评估",
         SelfCheck = "self_check": "自查",
+        Township = "township": "乡镇督查",
     }
 );
 
 vocab!(
-    /// Status of a rectification item; `closed` is 销号.
-    RectificationStatus { Open = "open": "待整改", InProgress = "in_progress": "整改中", Closed = "closed": "已销号" }
+    /// Status of a rectification item; `closed` is 销号. `proposed`: the village has asked for 销号 and
+    /// waits for the issuer (`crate::rectification`).
+    RectificationStatus {
+        Open = "open": "待整改",
+        InProgress = "in_progress": "整改中",
+        Proposed = "proposed": "待确认销号",
+        Closed = "closed": "已销号",
+    }
+);
+
+vocab!(
+    /// A step of a rectification item's 销号 (`crate::rectification`): the village proposes, the issuer
+    /// confirms or sends it back; the county office re-checks a share of closed items.
+    RectificationAction {
+        Propose = "propose": "申请销号",
+        Confirm = "confirm": "确认销号",
+        SendBack = "send_back": "退回整改",
+        RecheckPassed = "recheck_passed": "复核通过",
+        Reopened = "reopened": "复核不合格",
+    }
 );
 
 vocab!(

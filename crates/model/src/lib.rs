@@ -14,6 +14,7 @@ pub mod money;
 pub mod phone;
 pub mod presence;
 pub mod procedure;
+pub mod rectification;
 pub mod roles;
 pub mod schema;
 
@@ -26,5 +27,6 @@ pub use income::{IncomeCalc, IncomeSummary};
 pub use money::Fen;
 pub use phone::Phone;
 pub use procedure::StatusChange;
+pub use rectification::RectificationReview;
 pub use roles::Role;
 pub use schema::{Entity, FieldDef, FieldKind, ScopeVia, Storage, DELETED};

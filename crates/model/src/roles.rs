@@ -121,12 +121,21 @@ impl Role {
         match self {
             // Villages are set up by the county, not from the field.
             Role::WorkTeam | Role::FirstSecretary => !matches!(entity, Entity::Village | Entity::Inspection),
-            Role::Township => entity == Entity::Conflict,
-            // The county office turns inspection findings into rectification items for the village, and
-            // corrects a household's status with a stated reason (a `StatusChange`, see `crate::procedure`).
-            Role::County => {
-                matches!(entity, Entity::Village | Entity::Rectification | Entity::Conflict | Entity::StatusChange)
+            // The township issues rectification items of its own and closes them (`crate::rectification`).
+            Role::Township => {
+                matches!(entity, Entity::Conflict | Entity::Rectification | Entity::RectificationReview)
             }
+            // The county office turns inspection findings into rectification items for the village and
+            // closes or re-checks them, and corrects a household's status with a stated reason (a
+            // `StatusChange`, see `crate::procedure`).
+            Role::County => matches!(
+                entity,
+                Entity::Village
+                    | Entity::Rectification
+                    | Entity::RectificationReview
+                    | Entity::Conflict
+                    | Entity::StatusChange
+            ),
             Role::Inspector => entity == Entity::Inspection,
             Role::Admin => false,
         }

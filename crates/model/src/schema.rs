@@ -30,6 +30,7 @@ pub enum Entity {
     Photo,
     Inspection,
     StatusChange,
+    RectificationReview,
 }
 
 /// How a record finds the village that scopes it (who may see and write it).
@@ -251,9 +252,12 @@ const RECTIFICATION: &[FieldDef] = &[
         immutable: true,
         server_only: false,
     },
-    req("source", "问题来源", FieldKind::Enum(RectificationSource::IDENTS)),
+    // Who issued the item follows from where it came from, and the issuer closes it (`crate::rectification`).
+    fixed("source", "问题来源", FieldKind::Enum(RectificationSource::IDENTS), true),
     req("problem", "问题描述", FieldKind::Text(2000)),
     req("deadline", "整改时限", FieldKind::Date { past_only: false }),
+    // The 销号 step that last changed the status, written before it and with it.
+    f("review", "销号记录", FieldKind::Ref(Entity::RectificationReview)),
     req("status", "整改状态", FieldKind::Enum(RectificationStatus::IDENTS)),
     f("responsible", "责任人", FieldKind::PersonName),
     f("evidence", "整改情况", NOTE),
@@ -287,6 +291,18 @@ const STATUS_CHANGE: &[FieldDef] = &[
     fixed("exit_decision", "销号决定", FieldKind::Ref(Entity::ExitDecision), false),
     // After everything it is decided on: the server checks the record when its new status arrives.
     fixed("to_status", "新状态", FieldKind::Enum(HouseholdStatus::IDENTS), true),
+    fixed("recorded_at", "记录时间", FieldKind::DateTime, true),
+];
+
+/// One step of a rectification item's 销号, never edited (`crate::rectification`).
+const RECTIFICATION_REVIEW: &[FieldDef] = &[
+    parent("village_id", "所在村", FieldKind::Ref(Entity::Village)),
+    fixed("rectification_id", "整改问题", FieldKind::Ref(Entity::Rectification), true),
+    fixed("decided_on", "办理日期", FieldKind::Date { past_only: true }, true),
+    fixed("actor", "经办人", FieldKind::PersonName, true),
+    fixed("note", "整改情况或原因", FieldKind::Text(2000), false),
+    // After what it rests on: the server checks the step when its action arrives.
+    fixed("action", "销号步骤", FieldKind::Enum(RectificationAction::IDENTS), true),
     fixed("recorded_at", "记录时间", FieldKind::DateTime, true),
 ];
 
@@ -381,6 +397,7 @@ impl Entity {
         Entity::Photo,
         Entity::Inspection,
         Entity::StatusChange,
+        Entity::RectificationReview,
     ];
 
     /// The identifier, also the table name.
@@ -399,6 +416,7 @@ impl Entity {
             Entity::Photo => "photo",
             Entity::Inspection => "inspection",
             Entity::StatusChange => "status_change",
+            Entity::RectificationReview => "rectification_review",
         }
     }
 
@@ -417,6 +435,7 @@ impl Entity {
             Entity::Photo => "照片",
             Entity::Inspection => "暗访记录",
             Entity::StatusChange => "户状态变更",
+            Entity::RectificationReview => "整改销号记录",
         }
     }
 
@@ -440,6 +459,7 @@ impl Entity {
             Entity::Photo => PHOTO,
             Entity::Inspection => INSPECTION,
             Entity::StatusChange => STATUS_CHANGE,
+            Entity::RectificationReview => RECTIFICATION_REVIEW,
         }
     }
 
@@ -468,9 +488,12 @@ impl Entity {
     pub fn scope_via(self) -> ScopeVia {
         match self {
             Entity::Village => ScopeVia::Itself,
-            Entity::Household | Entity::Presence | Entity::Rectification | Entity::Conflict | Entity::Photo => {
-                ScopeVia::Village("village_id")
-            }
+            Entity::Household
+            | Entity::Presence
+            | Entity::Rectification
+            | Entity::RectificationReview
+            | Entity::Conflict
+            | Entity::Photo => ScopeVia::Village("village_id"),
             Entity::Member
             | Entity::Visit
             | Entity::HandbookEntry

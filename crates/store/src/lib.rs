@@ -16,6 +16,7 @@ mod outbox;
 mod photos;
 mod pull;
 mod query;
+mod rectification;
 mod reports;
 mod rows;
 mod sql;
@@ -37,13 +38,14 @@ pub use photos::{
 };
 pub use pull::PullSummary;
 pub use query::{HouseholdQuery, HouseholdSummary};
+pub use rectification::{NewReview, ProblemItem, RecheckPlan};
 pub use reports::{
     CoverageReport, Dashboard, HouseholdRef, IncomeIssue, IncomeLine, LedgerLine, NeedsGap, NeedsReport,
     PopulationMismatch, PresenceLine, PresenceReport, VillageNeeds,
 };
 pub use rows::RowState;
 pub use status::NewStatusChange;
-pub use workflows::{NewExitDecision, NewProblem, NewVisit, PresenceMonth, ProblemItem, DEFAULT_DEADLINE_DAYS};
+pub use workflows::{NewExitDecision, NewProblem, NewVisit, PresenceMonth, DEFAULT_DEADLINE_DAYS};
 pub use write::WriteOp;
 pub use zoufang_vault::{DeviceKey, OpeningKey, SealingKey};
 
@@ -66,6 +68,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 9, sql: include_str!("../../../schema/device/0009_member_education.sql") },
     Migration { version: 10, sql: include_str!("../../../schema/device/0010_status_change.sql") },
     Migration { version: 11, sql: include_str!("../../../schema/device/0011_poor_village.sql") },
+    Migration { version: 12, sql: include_str!("../../../schema/device/0012_rectification_review.sql") },
 ];
 
 /// An open device database.

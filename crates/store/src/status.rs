@@ -89,8 +89,7 @@ impl Store {
                 "脱贫退出须按退出程序逐步办理，在最后一步销号时变更状态",
             ));
         }
-        // The role that will push it (an unenrolled device works as a village tablet until it enrols).
-        let role = self.enrolment()?.map_or(zoufang_model::Role::WorkTeam, |e| e.role);
+        let role = self.role()?;
         if !may_record(role, c.procedure) {
             return Err(StoreError::refused(
                 "procedure_role",

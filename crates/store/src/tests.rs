@@ -476,6 +476,7 @@ mod reports {
             source: RectificationSource::Visit,
             problem: "危房".into(),
             deadline,
+            review: None,
             status,
             responsible: None,
             evidence: None,
@@ -483,7 +484,16 @@ mod reports {
         };
         s.create(&item(day(3, 1), RectificationStatus::Open)).unwrap();
         s.create(&item(day(4, 1), RectificationStatus::InProgress)).unwrap();
-        s.create(&item(day(2, 1), RectificationStatus::Closed)).unwrap();
+        let done = item(day(2, 1), RectificationStatus::Open);
+        s.create(&done).unwrap();
+        let close = crate::NewReview {
+            rectification_id: done.id,
+            action: zoufang_model::RectificationAction::Confirm,
+            decided_on: day(2, 1).to_string(),
+            actor: "李娟".into(),
+            note: Some("已改造".into()),
+        };
+        s.review_problem(&close).unwrap();
         let ledger = s.report_ledger(day(3, 20)).unwrap();
         assert_eq!(ledger.len(), 1);
         assert_eq!((ledger[0].open, ledger[0].overdue, ledger[0].closed), (2, 1, 1));
@@ -864,4 +874,135 @@ fn the_status_changes_only_through_a_procedure() {
         code(s.record_status_change(&relapse(Some("因病"), StatusProcedure::Relapse)).unwrap_err()),
         "status_transition"
     );
+}
+
+/// Acts as a device of `role` (the role the server gave it at enrolment).
+fn act_as(s: &mut Store, role: Role) {
+    let e = Enrolment {
+        server_url: "https://127.0.0.1:1".into(),
+        server_id: Uuid::nil(),
+        device_name: role.label().into(),
+        token: "t".into(),
+        scope: Scope::County("520102".into()),
+        role,
+        expires_at: None,
+        cert_pin: None,
+    };
+    s.set_enrolment(&e).unwrap();
+}
+
+#[test]
+fn only_the_issuer_closes_a_rectification_item() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let code = |e: StoreError| e.code().to_string();
+    let item = |source: RectificationSource| Rectification {
+        id: Uuid::now_v7(),
+        village_id: v.id,
+        household_id: None,
+        source,
+        problem: "村道破损".into(),
+        deadline: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        review: None,
+        status: RectificationStatus::Open,
+        responsible: None,
+        evidence: None,
+        closed_on: None,
+    };
+    let step = |id, action, note: Option<&str>| NewReview {
+        rectification_id: id,
+        action,
+        decided_on: "2026-11-20".into(),
+        actor: "李娟".into(),
+        note: note.map(str::to_string),
+    };
+    use RectificationAction::*;
+    // The county office issues a 督查暗访 item; a village tablet cannot issue one, nor create it closed.
+    act_as(&mut s, Role::WorkTeam);
+    assert_eq!(code(s.create(&item(RectificationSource::Inspection)).unwrap_err()), "closure_by_issuer");
+    act_as(&mut s, Role::County);
+    let closed = Rectification { status: RectificationStatus::Closed, ..item(RectificationSource::Inspection) };
+    assert_eq!(code(s.create(&closed).unwrap_err()), "closure_by_issuer");
+    let county = item(RectificationSource::Inspection);
+    s.create(&county).unwrap();
+
+    // The village: 整改中, then a proposal with what was done; it cannot close it itself, neither by a
+    // step nor by a direct edit, nor change what the item asks, nor withdraw it.
+    act_as(&mut s, Role::WorkTeam);
+    assert_eq!(s.update(Entity::Rectification, county.id, &patch(&[("status", json!("in_progress"))])).unwrap(), 1);
+    let before = changes(&s);
+    for (field, value) in [
+        ("status", json!("closed")),
+        ("closed_on", json!("2026-11-20")),
+        ("review", json!(Uuid::now_v7().to_string())),
+        ("deadline", json!("2027-06-30")),
+    ] {
+        let e = s.update(Entity::Rectification, county.id, &patch(&[(field, value)])).unwrap_err();
+        assert_eq!(code(e), "closure_by_issuer", "{field}");
+    }
+    assert_eq!(code(s.delete(Entity::Rectification, county.id).unwrap_err()), "closure_by_issuer");
+    assert_eq!(code(s.review_problem(&step(county.id, Confirm, Some("已修"))).unwrap_err()), "closure_by_issuer");
+    assert_eq!(code(s.review_problem(&step(county.id, Propose, Some("  "))).unwrap_err()), "closure_by_issuer");
+    assert_eq!(before, changes(&s), "refusals write nothing");
+    let ledger = |s: &Store| s.problem_ledger(v.id, false, NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
+    assert_eq!(ledger(&s)[0].actions, vec![Propose]);
+    let proposed = s.review_problem(&step(county.id, Propose, Some("已硬化路面 200 米"))).unwrap();
+    let p = &ledger(&s)[0];
+    assert_eq!(
+        (p.item.status, p.item.review, p.item.evidence.as_deref()),
+        (RectificationStatus::Proposed, Some(proposed), Some("已硬化路面 200 米"))
+    );
+    assert!(p.actions.is_empty() && !p.may_mark, "waiting for the county");
+
+    // The county sends it back with a reason, then confirms the second proposal.
+    act_as(&mut s, Role::County);
+    assert_eq!(ledger(&s)[0].actions, vec![Confirm, SendBack]);
+    assert_eq!(code(s.review_problem(&step(county.id, SendBack, None)).unwrap_err()), "closure_by_issuer");
+    s.review_problem(&step(county.id, SendBack, Some("缺少施工照片"))).unwrap();
+    assert_eq!(ledger(&s)[0].item.status, RectificationStatus::InProgress);
+    act_as(&mut s, Role::WorkTeam);
+    s.review_problem(&step(county.id, Propose, Some("已补照片"))).unwrap();
+    act_as(&mut s, Role::County);
+    s.review_problem(&step(county.id, Confirm, None)).unwrap();
+    let p = &ledger(&s)[0];
+    assert_eq!((p.item.status, p.item.closed_on), (RectificationStatus::Closed, NaiveDate::from_ymd_opt(2026, 11, 20)));
+    let steps: Vec<_> = p.reviews.iter().map(|r| r.action).collect();
+    assert_eq!(steps, vec![Propose, SendBack, Propose, Confirm]);
+    assert!(!p.overdue);
+
+    // A township cannot confirm the county's item, only its own; the village closes its own finds.
+    act_as(&mut s, Role::Township);
+    let own = item(RectificationSource::Township);
+    s.create(&own).unwrap();
+    act_as(&mut s, Role::FirstSecretary);
+    s.review_problem(&step(own.id, Propose, Some("已整改"))).unwrap();
+    act_as(&mut s, Role::County);
+    assert_eq!(code(s.review_problem(&step(own.id, Confirm, None)).unwrap_err()), "closure_by_issuer");
+    act_as(&mut s, Role::Township);
+    s.review_problem(&step(own.id, Confirm, None)).unwrap();
+    act_as(&mut s, Role::WorkTeam);
+    let found = item(RectificationSource::SelfCheck);
+    s.create(&found).unwrap();
+    assert_eq!(code(s.review_problem(&step(found.id, Propose, Some("已修"))).unwrap_err()), "closure_by_issuer");
+    s.review_problem(&step(found.id, Confirm, Some("已修"))).unwrap();
+
+    // The county re-checks 15% of the three closed items: one; a passed re-check meets the share, a
+    // failed one reopens the item with its reason.
+    act_as(&mut s, Role::County);
+    let plan = s.recheck_plan(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
+    assert_eq!((plan.percent, plan.closed, plan.rechecked, plan.due.len()), (15, 3, 0, 1));
+    let first = plan.due[0].item.id;
+    s.review_problem(&step(first, RecheckPassed, None)).unwrap();
+    let plan = s.recheck_plan(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
+    assert_eq!((plan.rechecked, plan.due.len()), (1, 0));
+    s.set_recheck_percent(100).unwrap();
+    assert!(s.set_recheck_percent(101).is_err());
+    let plan = s.recheck_plan(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
+    assert_eq!(plan.due.len(), 2);
+    let again = plan.due[0].item.id;
+    assert_eq!(code(s.review_problem(&step(again, Reopened, None)).unwrap_err()), "closure_by_issuer");
+    s.review_problem(&step(again, Reopened, Some("现场仍未整改"))).unwrap();
+    let reopened: Rectification = s.get(again).unwrap().unwrap();
+    assert_eq!((reopened.status, reopened.closed_on), (RectificationStatus::InProgress, None));
 }

@@ -1,5 +1,5 @@
 //! The app's multi-record actions, each one transaction: a visit with the problems it found, an exit
-//! decision with the status change it causes, a daily check-in, signing off a problem.
+//! decision with the status change it causes, a daily check-in (销号 of problems: `rectification.rs`).
 
 use crate::error::{Result, StoreError};
 use crate::write::WriteOp;
@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 use zoufang_model::exit_procedure::{check_decision, Proposal};
 use zoufang_model::{
-    BasicNeeds, Entity, ExitOutcome, ExitStep, HouseholdStatus, NeedState, Presence, Problem, Rectification,
-    RectificationSource, RectificationStatus, StatusChange, StatusProcedure, ValidationError,
+    BasicNeeds, Entity, ExitOutcome, ExitStep, HouseholdStatus, NeedState, Presence, Problem, RectificationSource,
+    RectificationStatus, StatusChange, StatusProcedure, ValidationError,
 };
 
 /// How long a problem found on a visit has for rectification unless the visitor sets a deadline.
@@ -76,16 +76,6 @@ pub struct PresenceMonth {
     pub checked_in_today: bool,
     /// This month's check-ins, newest first.
     pub checkins: Vec<Presence>,
-}
-
-/// A rectification item with what the list shows beside it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ProblemItem {
-    pub item: Rectification,
-    pub household_name: Option<String>,
-    pub household_no: Option<String>,
-    pub overdue: bool,
 }
 
 fn text(v: &Option<String>) -> Value {
@@ -298,38 +288,5 @@ impl Store {
             days_present: days,
             checkins,
         })
-    }
-
-    /// The 整改台账 of a village with household names and overdue marks; open items first.
-    pub fn problem_ledger(&self, village: Uuid, open_only: bool, today: NaiveDate) -> Result<Vec<ProblemItem>> {
-        let mut out = Vec::new();
-        for item in self.rectifications(village, open_only)? {
-            let h = match item.household_id {
-                Some(h) => self.household(h)?,
-                None => None,
-            };
-            out.push(ProblemItem {
-                overdue: item.status != RectificationStatus::Closed && item.deadline < today,
-                household_name: h.as_ref().map(|h| h.head_name.clone()),
-                household_no: h.map(|h| h.household_no),
-                item,
-            });
-        }
-        out.sort_by_key(|p| (p.item.status == RectificationStatus::Closed, p.item.deadline));
-        Ok(out)
-    }
-
-    /// Signs off (销号) a rectification item; what was done must be written down.
-    pub fn close_problem(&mut self, id: Uuid, evidence: &str, closed_on: &str) -> Result<()> {
-        if evidence.trim().is_empty() {
-            return Err(StoreError::Invalid(ValidationError::new("evidence", Problem::Required)));
-        }
-        let patch = map(json!({
-            "status": RectificationStatus::Closed.ident(),
-            "evidence": evidence,
-            "closed_on": closed_on,
-        }));
-        self.update(Entity::Rectification, id, &patch)?;
-        Ok(())
     }
 }

@@ -212,6 +212,10 @@ impl Store {
             // A new household starts with the status it is registered with; only procedures name one.
             return Err(crate::status::refusal(entity, "status_change"));
         }
+        if entity == Entity::Rectification {
+            // A new item is the issuer's and starts open; 销号 only by its steps (`rectification.rs`).
+            crate::rectification::refuse_direct(self.role()?, None, fields)?;
+        }
         for k in fields.keys() {
             check_writable(entity, k)?;
         }
@@ -263,10 +267,16 @@ impl Store {
     }
 
     /// Changes some fields of a live record; returns how many actually changed (each got a change-log entry).
-    /// Fields only procedures write (户状态) are refused here: see `status.rs`.
+    /// Fields only procedures write (户状态, 销号) are refused here: see `status.rs` and `rectification.rs`.
     pub fn update(&mut self, entity: Entity, id: Uuid, patch: &Map<String, Value>) -> Result<usize> {
+        let role = self.role()?;
         let tx = crate::write_tx(&mut self.conn)?;
         crate::status::refuse_procedural(&tx, entity, id, patch)?;
+        if entity == Entity::Rectification {
+            if let Some(current) = read_row(&tx, entity, id)? {
+                crate::rectification::refuse_direct(role, Some(&current.fields), patch)?;
+            }
+        }
         let n = update_in(&tx, &mut self.clock, self.device, entity, id, patch, false)?;
         tx.commit()?;
         Ok(n)
@@ -282,7 +292,15 @@ impl Store {
     }
 
     fn set_deleted(&mut self, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
+        let role = self.role()?;
         let tx = crate::write_tx(&mut self.conn)?;
+        if entity == Entity::Rectification {
+            if let Some(current) = read_row(&tx, entity, id)? {
+                if !crate::rectification::may_withdraw(role, &current.fields) {
+                    return Err(StoreError::refused("closure_by_issuer", "整改问题只能由下发单位撤销或恢复"));
+                }
+            }
+        }
         set_deleted_in(&tx, &mut self.clock, self.device, entity, id, deleted)?;
         tx.commit()?;
         Ok(())

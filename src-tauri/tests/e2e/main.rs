@@ -496,7 +496,8 @@ fn cold_start_with_5000_households() {
 }
 
 /// The 暗访 modes in the real window: an inspector's tablet seals an inspection, the county office's
-/// opens it and turns it into a rectification item for the village.
+/// opens it and turns it into rectification items for the village; the village proposes their 销号 and
+/// the county office confirms one and sends the other back (销号 across devices).
 #[test]
 fn inspector_and_county_office_in_the_app() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
@@ -613,12 +614,102 @@ fn inspector_and_county_office_in_the_app() {
     ok(s.click("[data-testid=inspection-rectify]"));
     ok(s.wait_text("已生成 2 项整改问题", LONG));
     s.quit();
-    let mut office = zoufang_scenarios::open_device(&office_dir.join("zoufang.db"));
-    zoufang_client::sync(&mut office).unwrap();
-    let mut village = server.device(&dir.path().join("village.db"), "村平板", Scope::Village(villages[0]));
-    zoufang_client::sync(&mut village).unwrap();
+    drop(_driver);
+    {
+        let mut office = zoufang_scenarios::open_device(&office_dir.join("zoufang.db"));
+        zoufang_client::sync(&mut office).unwrap();
+    }
+    let village_dir = dir.path().join("village");
+    std::fs::create_dir_all(&village_dir).unwrap();
+    {
+        let db = village_dir.join("zoufang.db");
+        let mut village = server.device_as(&db, "村平板", Scope::Village(villages[0]), zoufang_model::Role::WorkTeam);
+        zoufang_client::sync(&mut village).unwrap();
+        village.set_operator("李娟").unwrap();
+        let today = chrono::Local::now().date_naive();
+        let items = village.problem_ledger(villages[0], true, today).unwrap();
+        assert_eq!(items.iter().filter(|p| p.item.problem.starts_with("暗访发现")).count(), 2);
+        assert_eq!(village.inspections().unwrap().len(), 0);
+    }
+    // How many rows of the ledger are in `status`, once the window shows `n` of them.
+    let rows_in = |s: &Session, status: &str, n: usize| {
+        let css = format!("tr[data-problem^='暗访发现'][data-status={status}]");
+        let start = std::time::Instant::now();
+        while ok(s.find_all(&css)).len() != n {
+            if start.elapsed() > LONG {
+                shot(&display, "failed-problems");
+                panic!("{n} rows {status}: {:?}", s.find_all(&css));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    };
+
+    // 销号 across devices: the village proposes both items with what was done; it cannot confirm them.
+    let (driver_proc, url) = driver(&display, &[("ZOUFANG_DATA_DIR", village_dir.display().to_string())]);
+    let s = ok(Session::start(&url, &app_binary()));
+    unlock(&s);
+    ok(s.wait("[data-nav='/problems']", LONG));
+    ok(s.click("[data-nav='/problems']"));
+    ok(s.wait("[data-testid=problem-list]", LONG));
+    ok(s.wait_text("由县扶贫办确认销号", LONG));
+    let county_items = "tr[data-problem^='暗访发现'] [data-action=confirm]";
+    assert!(ok(s.find_all(county_items)).is_empty(), "the village cannot confirm a county's item");
+    for n in 1..=2 {
+        ok(s.click("tr[data-problem^='暗访发现'][data-status=open] [data-action=propose]"));
+        ok(s.wait("textarea[name=review-note]", LONG));
+        ok(s.click(".van-dialog__confirm"));
+        ok(s.wait_text("销号须写明整改情况", LONG));
+        ok(s.fill("textarea[name=review-note]", &format!("已整改第{n}项，照片见附件")));
+        ok(s.click(".van-dialog__confirm"));
+        rows_in(&s, "proposed", n);
+    }
+    shot(&display, "20-village-proposes");
+    s.quit();
+    drop(driver_proc);
+    let sync_dir = |d: &std::path::Path| {
+        let mut store = zoufang_scenarios::open_device(&d.join("zoufang.db"));
+        let report = zoufang_client::sync(&mut store).unwrap();
+        assert_eq!(report.pushed.rejected, 0, "{:?}", report.pushed);
+    };
+    sync_dir(&village_dir);
+    sync_dir(&office_dir);
+
+    // The county office confirms one and sends the other back with a reason; then its re-check share.
+    let (driver_proc, url) = driver(&display, &[("ZOUFANG_DATA_DIR", office_dir.display().to_string())]);
+    let s = ok(Session::start(&url, &app_binary()));
+    unlock(&s);
+    ok(s.wait("[data-nav='/problems']", LONG));
+    ok(s.click("[data-nav='/problems']"));
+    rows_in(&s, "proposed", 2);
+    ok(s.wait_text("已整改第1项", LONG));
+    ok(s.click("tr[data-problem^='暗访发现'][data-status=proposed] [data-action=confirm]"));
+    ok(s.wait("textarea[name=review-note]", LONG));
+    ok(s.click(".van-dialog__confirm"));
+    rows_in(&s, "proposed", 1);
+    ok(s.click("tr[data-problem^='暗访发现'][data-status=proposed] [data-action=send_back]"));
+    ok(s.wait("textarea[name=review-note]", LONG));
+    ok(s.click(".van-dialog__confirm"));
+    ok(s.wait_text("退回整改须写明原因", LONG));
+    ok(s.fill("textarea[name=review-note]", "缺少整改前后对比照片"));
+    ok(s.click(".van-dialog__confirm"));
+    rows_in(&s, "in_progress", 1);
+    ok(s.wait_text("退回整改：缺少整改前后对比照片", LONG));
+    ok(s.wait_text("还需复核 1 项", LONG));
+    shot(&display, "21-county-confirms");
+    s.quit();
+    drop(driver_proc);
+    sync_dir(&office_dir);
+    sync_dir(&village_dir);
+    let village = zoufang_scenarios::open_device(&village_dir.join("zoufang.db"));
     let today = chrono::Local::now().date_naive();
-    let items = village.problem_ledger(villages[0], true, today).unwrap();
-    assert_eq!(items.iter().filter(|p| p.item.problem.starts_with("暗访发现")).count(), 2);
-    assert_eq!(village.inspections().unwrap().len(), 0);
+    let mut statuses: Vec<_> = village
+        .problem_ledger(villages[0], false, today)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.item.problem.starts_with("暗访发现"))
+        .map(|p| (p.item.status, p.reviews.len()))
+        .collect();
+    statuses.sort();
+    use zoufang_model::RectificationStatus::{Closed, InProgress};
+    assert_eq!(statuses, [(InProgress, 2), (Closed, 2)]);
 }

@@ -10,13 +10,16 @@
 //!   change dated before one already sent was dated by hand: the whole batch is refused), and no change
 //!   is dated more than `MAX_AHEAD_MS` ahead of the server's clock (the whole batch is refused, so the
 //!   device can date its unsent changes again by the server's clock: nothing is lost);
-//! - the role may write the kind; a device revoked for handover only what it made before;
+//! - the role may write the kind; a device revoked for handover only what it made before; 户状态 only
+//!   through its procedures (`procedure.rs`) and a rectification item's 销号 only by its issuer
+//!   (`closure.rs`);
 //! - a record's kind is fixed when it is created: every later change must name the same kind;
 //! - a new record's first change places it (its village or household, which must be of the right kind);
 //!   every other reference names a record of the right kind in the same village;
 //! - the record lies in the device's scope, and the role may read what the record is about (a conflict
 //!   over a 暗访 inspection is the county office's); conflict records are made by the server only.
 
+mod closure;
 mod procedure;
 
 use crate::check::{check_change, reject};
@@ -320,6 +323,11 @@ where
                     _ => Ok(()),
                 },
                 (Entity::StatusChange, "to_status") => procedure::check_record(b, d, c, &placed)?,
+                // 销号 belongs to whoever issued the item (`closure.rs`).
+                (Entity::Rectification, _) if d.role.can_write(c.entity) => {
+                    closure::check_item(b, d, c, created.contains(&c.row))?
+                }
+                (Entity::RectificationReview, "action") if d.role.can_write(c.entity) => closure::check_step(b, d, c)?,
                 _ => Ok(()),
             };
             if let Err(why) = verdict {

@@ -23,11 +23,11 @@ use zoufang_sync::Change;
 /// Records this batch has placed so far (created or looked up): kind and village.
 pub(super) type Placed = HashMap<Uuid, (Entity, Uuid)>;
 
-fn text<B: BatchBackend>(b: &mut B, row: Uuid, field: &str) -> Result<Option<String>, B::Error> {
+pub(super) fn text<B: BatchBackend>(b: &mut B, row: Uuid, field: &str) -> Result<Option<String>, B::Error> {
     Ok(b.current(row, field)?.and_then(|s| s.value.as_str().map(str::to_string)))
 }
 
-fn id<B: BatchBackend>(b: &mut B, row: Uuid, field: &str) -> Result<Option<Uuid>, B::Error> {
+pub(super) fn id<B: BatchBackend>(b: &mut B, row: Uuid, field: &str) -> Result<Option<Uuid>, B::Error> {
     Ok(text(b, row, field)?.and_then(|s| Uuid::parse_str(&s).ok()))
 }
 
