@@ -281,6 +281,49 @@ fn the_inspection_commands() {
         "{text}"
     );
 
+    // 销号 of that item from the command line: the village proposes (it cannot confirm a county's
+    // item), the county office confirms, then its re-check share lists it.
+    let (_, text) = run(&office, &["--json", "problems"]);
+    let items: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let item =
+        items.as_array().unwrap().iter().find(|p| p["item"]["problem"].as_str().unwrap().contains("饮水")).unwrap();
+    let (item_id, item_village) =
+        (item["item"]["id"].as_str().unwrap()[..8].to_string(), item["item"]["village_id"].clone());
+    let village_of_item = uuid::Uuid::parse_str(item_village.as_str().unwrap()).unwrap();
+    let team = sc.dir().join("team.db");
+    let team_code = sc.storage.create_enrol_code("村平板", &Scope::Village(village_of_item), 1).unwrap();
+    let out =
+        cli_on(&team).args(["init", "--server", &sc.url, "--code", &team_code, "--name", "村平板"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run(&office, &["sync"]);
+    run(&team, &["sync"]);
+    let (ok, text) = run(&team, &["problem-review", &item_id, "confirm", "--by", "李娟"]);
+    assert!(!ok && text.contains("由县扶贫办确认销号"), "{text}");
+    let (ok, text) = run(&team, &["problem-review", &item_id, "propose", "--by", "李娟"]);
+    assert!(!ok && text.contains("整改情况"), "{text}");
+    let (ok, text) = run(&team, &["problem-review", &item_id, "propose", "--note", "已通自来水", "--by", "李娟"]);
+    assert!(ok && text.contains("已办理「申请销号」"), "{text}");
+    let (ok, text) = run(&team, &["sync"]);
+    assert!(ok && text.contains("拒收 0"), "{text}");
+    run(&office, &["sync"]);
+    let (_, text) = run(&office, &["report", "ledger"]);
+    assert!(text.contains("待确认销号"), "{text}");
+    let (ok, text) = run(&office, &["problems"]);
+    assert!(ok && text.contains("申请销号：已通自来水") && text.contains("本机可办理：confirm, send_back"), "{text}");
+    let (ok, text) = run(&office, &["problem-review", &item_id, "confirm", "--by", "王主任"]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&office, &["recheck"]);
+    assert!(ok && text.contains("复核比例 15%：已销号 1 项，已复核 0 项，还需复核 1 项"), "{text}");
+    let (ok, text) = run(&office, &["recheck", "--percent", "0"]);
+    assert!(ok && text.contains("还需复核 0 项"), "{text}");
+    let (ok, text) = run(&office, &["sync"]);
+    assert!(ok, "{text}");
+    run(&team, &["sync"]);
+    let (_, text) = run(&team, &["--json", "problems", "--all"]);
+    let items: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let closed = items.as_array().unwrap().iter().find(|p| p["item"]["id"].as_str().unwrap().starts_with(&item_id));
+    assert_eq!(closed.unwrap()["item"]["status"], "closed", "{text}");
+
     // The county office flags a village as a 贫困村: the coverage then requires it, whatever its size;
     // a village tablet cannot set it (the server refuses the change).
     let code = sc.storage.village_code(sc.villages[1]).unwrap().unwrap();

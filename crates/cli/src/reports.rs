@@ -227,9 +227,10 @@ fn income_text(r: &[IncomeLine]) -> String {
 }
 
 fn ledger_text(r: &[LedgerLine]) -> String {
-    let mut lines = vec!["村  来源  未销号  逾期  已销号".to_string()];
+    let mut lines = vec!["村  来源  未销号  逾期  待确认销号  已销号".to_string()];
     for l in r {
-        lines.push(format!("{}  {}  {}  {}  {}", l.village, l.source.label(), l.open, l.overdue, l.closed));
+        let (open, overdue, proposed, closed) = (l.open, l.overdue, l.proposed, l.closed);
+        lines.push(format!("{}  {}  {open}  {overdue}  {proposed}  {closed}", l.village, l.source.label()));
     }
     lines.join("\n")
 }

@@ -143,14 +143,38 @@ fn ledger_rows(store: &Store, today: NaiveDate) -> Result<Vec<Vec<Cell>>> {
                 p.item.responsible.unwrap_or_default().into(),
                 p.item.evidence.unwrap_or_default().into(),
                 p.item.closed_on.map(|d| d.to_string()).unwrap_or_default().into(),
+                p.issuer_label.clone().into(),
+                steps(&p.reviews).into(),
             ]);
         }
     }
     Ok(rows)
 }
 
-const LEDGER_HEADERS: &[&str] =
-    &["村", "户编号", "户主", "问题来源", "问题描述", "整改时限", "整改状态", "逾期", "责任人", "整改情况", "销号日期"];
+/// An item's 销号 steps in one cell: date, who, what, and the note of each.
+fn steps(reviews: &[zoufang_model::RectificationReview]) -> String {
+    let step = |r: &zoufang_model::RectificationReview| {
+        let note = r.note.as_deref().map(|n| format!("：{n}")).unwrap_or_default();
+        format!("{} {} {}{note}", r.decided_on, r.actor, r.action.label())
+    };
+    reviews.iter().map(step).collect::<Vec<_>>().join("；")
+}
+
+const LEDGER_HEADERS: &[&str] = &[
+    "村",
+    "户编号",
+    "户主",
+    "问题来源",
+    "问题描述",
+    "整改时限",
+    "整改状态",
+    "逾期",
+    "责任人",
+    "整改情况",
+    "销号日期",
+    "确认销号单位",
+    "销号经过",
+];
 
 /// The 问题整改台账 as its own workbook.
 pub fn ledger_xlsx(store: &Store, today: NaiveDate) -> Result<Vec<u8>> {
@@ -186,6 +210,7 @@ pub fn monthly_report_xlsx(store: &Store, today: NaiveDate, calendar: &WorkCalen
             ledger.iter().map(|l| l.open).sum::<i64>().into(),
             ledger.iter().map(|l| l.overdue).sum::<i64>().into(),
             ledger.iter().map(|l| l.closed).sum::<i64>().into(),
+            ledger.iter().map(|l| l.proposed).sum::<i64>().into(),
         ]);
     }
     add_sheet(
@@ -203,6 +228,7 @@ pub fn monthly_report_xlsx(store: &Store, today: NaiveDate, calendar: &WorkCalen
             "未销号问题",
             "逾期问题",
             "已销号问题",
+            "待确认销号问题",
         ],
         summary,
     )?;

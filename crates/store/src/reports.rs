@@ -127,8 +127,10 @@ pub struct IncomeLine {
 pub struct LedgerLine {
     pub village: String,
     pub source: RectificationSource,
+    /// Not yet 销号, of which `overdue` are past their deadline and `proposed` wait for the issuer.
     pub open: i64,
     pub overdue: i64,
+    pub proposed: i64,
     pub closed: i64,
 }
 
@@ -324,21 +326,24 @@ impl Store {
     pub fn report_ledger(&self, today: NaiveDate) -> Result<Vec<LedgerLine>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT v.name, r.source,
-                    sum(r.status <> ?1), sum(r.status <> ?1 AND r.deadline < ?2), sum(r.status = ?1)
+                    sum(r.status <> ?1), sum(r.status <> ?1 AND r.deadline < ?2), sum(r.status = ?3),
+                    sum(r.status = ?1)
              FROM rectification r JOIN village v ON v.id = r.village_id
              WHERE r.deleted = 0 GROUP BY v.code, v.name, r.source ORDER BY v.code, r.source",
         )?;
         let today = today.format("%Y-%m-%d").to_string();
-        let closed = RectificationStatus::Closed.ident();
+        let (closed, proposed) = (RectificationStatus::Closed.ident(), RectificationStatus::Proposed.ident());
         let lines = stmt
-            .query_map(rusqlite::params![closed, today], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            .query_map(rusqlite::params![closed, today, proposed], |r| {
+                let counts = (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, counts))
             })?
-            .collect::<rusqlite::Result<Vec<(String, String, i64, i64, i64)>>>()?;
+            .collect::<rusqlite::Result<Vec<(String, String, (i64, i64, i64, i64))>>>()?;
         Ok(lines
             .into_iter()
-            .filter_map(|(village, source, open, overdue, closed)| {
-                RectificationSource::parse(&source).map(|source| LedgerLine { village, source, open, overdue, closed })
+            .filter_map(|(village, source, (open, overdue, proposed, closed))| {
+                let source = RectificationSource::parse(&source)?;
+                Some(LedgerLine { village, source, open, overdue, proposed, closed })
             })
             .collect())
     }
