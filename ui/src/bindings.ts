@@ -443,7 +443,11 @@ export type IncomeIssue = "exited_below_line" | "poor_above_line";
 
 export type IncomeLine = { household: HouseholdRef, issue: IncomeIssue, year: number, per_capita_fen: number, poverty_line_fen: number, };
 
-export type LedgerLine = { village: string, source: RectificationSource, open: number, overdue: number, closed: number, };
+export type LedgerLine = { village: string, source: RectificationSource, 
+/**
+ * Not yet 销号, of which `overdue` are past their deadline and `proposed` wait for the issuer.
+ */
+open: number, overdue: number, proposed: number, closed: number, };
 
 export type Dashboard = { needs: NeedsReport, coverage: CoverageReport, presence: PresenceReport, population: Array<PopulationMismatch>, income: Array<IncomeLine>, ledger: Array<LedgerLine>, };
 
