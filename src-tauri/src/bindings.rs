@@ -23,7 +23,7 @@ pub fn typescript() -> String {
         ValidationError, ExitDecision, ExitProgress, SentBack, VerificationCheck,
         Attribute, HouseholdStatus, PovertyCause, Labor, Health, Relation, Sex, Education, Schooling, VisitKind, BasicNeed,
         Satisfaction, HandbookSection, MeasureKind, ExitStep, ExitOutcome, RectificationSource,
-        RectificationStatus, RectificationAction, RectificationReview, zoufang_model::rectification::Issuer, ConflictStatus, StatusProcedure, StatusChange, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
+        RectificationStatus, RectificationAction, RectificationReview, zoufang_model::rectification::Issuer, zoufang_model::settings::SettingView, zoufang_model::settings::CountySettings, ConflictStatus, StatusProcedure, StatusChange, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
         zoufang_model::archive::DocState, zoufang_model::Role,
         // store
         HouseholdQuery, HouseholdSummary, HouseholdDetail, LatestIncome, ExitView, StatusCount,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tauri::{Emitter, Manager, State};
 use uuid::Uuid;
+use zoufang_model::settings::{views, SettingView};
 use zoufang_model::{Entity, IncomeCalc, IncomeSummary, RectificationAction, Village};
 use zoufang_store::{
     ArchiveStatus, ConflictView, Dashboard, HouseholdDetail, HouseholdQuery, HouseholdSummary, NewDocument,
@@ -299,11 +300,18 @@ pub fn recheck_plan(state: State<'_, AppState>) -> CmdResult<RecheckPlan> {
     Ok(state.store()?.recheck_plan(today())?)
 }
 
+/// The county office's settings: each with its label, bounds, default, where the default comes from,
+/// and the value this device has (the county's, as last synced).
 #[tauri::command]
-pub fn set_recheck_percent(state: State<'_, AppState>, percent: u32) -> CmdResult<RecheckPlan> {
+pub fn county_settings(state: State<'_, AppState>) -> CmdResult<Vec<SettingView>> {
+    Ok(views(&state.store()?.county_settings()?))
+}
+
+/// Sets one of the county's settings on the server (county office devices, online).
+#[tauri::command]
+pub fn set_setting(state: State<'_, AppState>, key: String, value: i64) -> CmdResult<Vec<SettingView>> {
     let mut store = state.store()?;
-    store.set_recheck_percent(percent)?;
-    Ok(store.recheck_plan(today())?)
+    Ok(views(&zoufang_client::set_setting(&mut store, &key, value)?))
 }
 
 /// Registers a 返贫 (or, on a county office's device, a correction) by its procedure; returns the

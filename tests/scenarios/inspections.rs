@@ -314,8 +314,22 @@ fn the_inspection_commands() {
     assert!(ok, "{text}");
     let (ok, text) = run(&office, &["recheck"]);
     assert!(ok && text.contains("复核比例 15%：已销号 1 项，已复核 0 项，还需复核 1 项"), "{text}");
-    let (ok, text) = run(&office, &["recheck", "--percent", "0"]);
+    // The share is the county's setting: the county office sets it on the server, and every device of
+    // the county has it after its next sync; out of bounds is refused.
+    let (ok, text) = run(&office, &["setting", "recheck_percent", "101"]);
+    assert!(!ok && text.contains("0 到 100"), "{text}");
+    let (ok, text) = run(&team, &["setting", "recheck_percent", "0"]);
+    assert!(!ok && text.contains("不能修改县里的设置"), "{text}");
+    let (ok, text) = run(&office, &["setting", "recheck_percent", "0"]);
+    assert!(ok && text.contains("recheck_percent  0 %（县里设定"), "{text}");
+    let (ok, text) = run(&office, &["recheck"]);
     assert!(ok && text.contains("还需复核 0 项"), "{text}");
+    run(&team, &["sync"]);
+    let (ok, text) = run(&team, &["settings"]);
+    assert!(
+        ok && text.contains("recheck_percent  0 %（县里设定") && text.contains("publicity_days  7 天（默认"),
+        "{text}"
+    );
     let (ok, text) = run(&office, &["sync"]);
     assert!(ok, "{text}");
     run(&team, &["sync"]);

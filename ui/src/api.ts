@@ -78,7 +78,8 @@ export const api = {
   reviewProblem: (id: string, action: RectificationAction, note: string | null) =>
     call('review_problem', { id, action, note }),
   recheckPlan: () => call('recheck_plan'),
-  setRecheckPercent: (percent: number) => call('set_recheck_percent', { percent }),
+  countySettings: () => call('county_settings'),
+  setSetting: (key: string, value: number) => call('set_setting', { key, value }),
   recordStatusChange: (change: NewStatusChange) => call('record_status_change', { change }),
   recordExitDecision: (decision: NewExitDecision) => call('record_exit_decision', { decision }),
   dashboard: () => call('dashboard'),

@@ -219,6 +219,22 @@ recorded_at: string, };
 
 export type Issuer = "county" | "township" | "village";
 
+export type SettingView = { key: string, label: string, unit: string, min: number, max: number, default: number, 
+/**
+ * Where the default comes from.
+ */
+source: string, 
+/**
+ * The value in force: as the county set it, or the default.
+ */
+value: number, 
+/**
+ * Whether the county set it.
+ */
+set: boolean, };
+
+export type CountySettings = { values: { [key in string]: number }, };
+
 export type ConflictStatus = "open" | "resolved";
 
 export type StatusProcedure = "exit" | "relapse" | "correction";

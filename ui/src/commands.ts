@@ -1,7 +1,7 @@
 // Generated from the app's command functions by src-tauri/src/command_types.rs. Do not edit by hand.
 // Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings
 
-import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SyncStatus, VillageOverview } from './bindings'
+import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SettingView, SyncStatus, VillageOverview } from './bindings'
 
 /** Each command's arguments as the window sends them: named in camelCase, `null` for none, bytes for
  * a raw request body. */
@@ -24,7 +24,8 @@ export interface CommandArgs {
   problems: { village: string, openOnly: boolean }
   review_problem: { id: string, action: RectificationAction, note: string | null }
   recheck_plan: null
-  set_recheck_percent: { percent: number }
+  county_settings: null
+  set_setting: { key: string, value: number }
   record_exit_decision: { decision: NewExitDecision }
   record_status_change: { change: NewStatusChange }
   dashboard: null
@@ -80,7 +81,8 @@ export interface CommandResult {
   problems: Array<ProblemItem>
   review_problem: null
   recheck_plan: RecheckPlan
-  set_recheck_percent: RecheckPlan
+  county_settings: Array<SettingView>
+  set_setting: Array<SettingView>
   record_exit_decision: HouseholdDetail
   record_status_change: HouseholdDetail
   dashboard: Dashboard

@@ -25,6 +25,7 @@ mod problems;
 mod reports;
 mod roster;
 mod secrets;
+mod settings;
 mod setup;
 mod sync;
 
@@ -66,6 +67,8 @@ enum Cmd {
     #[command(flatten)]
     Reports(reports::Cmd),
     #[command(flatten)]
+    Settings(settings::Cmd),
+    #[command(flatten)]
     Enrolment(enrolment::Cmd),
     #[command(flatten)]
     Inspections(inspections::Cmd),
@@ -89,6 +92,7 @@ fn run() -> Result<()> {
         Cmd::Roster(cmd) => roster::run(&ctx, cmd),
         Cmd::Problems(cmd) => problems::run(&ctx, cmd),
         Cmd::Reports(cmd) => reports::run(&ctx, cmd),
+        Cmd::Settings(cmd) => settings::run(&ctx, cmd),
         Cmd::Enrolment(cmd) => enrolment::run(&ctx, cmd),
         Cmd::Inspections(cmd) => inspections::run(&ctx, cmd),
     }

@@ -33,11 +33,9 @@ pub enum Cmd {
     /// Take a 销号 step on an item: propose (the village, with what was done), confirm or send_back (the
     /// issuer), recheck_passed or reopened (the county office's re-check).
     ProblemReview(ReviewArgs),
-    /// (County office) the re-check: closed items to re-check now to meet the share; `--percent` sets it.
-    Recheck {
-        #[arg(long)]
-        percent: Option<u32>,
-    },
+    /// (County office) the re-check: closed items to re-check now to meet the county's share (the
+    /// setting recheck_percent).
+    Recheck,
 }
 
 #[derive(Args)]
@@ -81,7 +79,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
         Cmd::Problems { village, all } => problems(ctx, &store, village.as_deref(), all),
         Cmd::ProblemAdd(args) => add(ctx, &mut store, args),
         Cmd::ProblemReview(args) => review(ctx, &mut store, args),
-        Cmd::Recheck { percent } => recheck(ctx, &mut store, percent),
+        Cmd::Recheck => recheck(ctx, &store),
     }
 }
 
@@ -211,10 +209,7 @@ fn review(ctx: &Ctx, store: &mut Store, args: ReviewArgs) -> Result<()> {
     ctx.out(&Reviewed { rectification: id, review, action }, |r| format!("已办理「{}」", r.action.label()))
 }
 
-fn recheck(ctx: &Ctx, store: &mut Store, percent: Option<u32>) -> Result<()> {
-    if let Some(p) = percent {
-        store.set_recheck_percent(p)?;
-    }
+fn recheck(ctx: &Ctx, store: &Store) -> Result<()> {
     let plan = store.recheck_plan(today())?;
     ctx.out(&plan, |p: &RecheckPlan| {
         let mut s = format!(

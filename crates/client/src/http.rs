@@ -16,7 +16,7 @@ use ureq::unversioned::transport::Connector;
 use uuid::Uuid;
 use zoufang_sync::{
     BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest,
-    PushResponse, SealingKeyBody, SealingKeyInfo, UserRequest, PROTOCOL,
+    PushResponse, SealingKeyBody, SealingKeyInfo, SettingBody, SettingsInfo, UserRequest, PROTOCOL,
 };
 
 /// Largest response read, in bytes.
@@ -237,6 +237,22 @@ impl Client {
             Err(SyncError::Server { status: 404, code, .. }) if code == "no_sealing_key" => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The county office's settings for this device's county (keys not listed take their defaults).
+    pub fn settings(&self) -> Result<SettingsInfo> {
+        self.check()?;
+        let r = self.agent.get(format!("{}/v1/settings", self.base)).header("Authorization", self.auth()).call();
+        self.finish(r).map(|x| x.0)
+    }
+
+    /// Sets one of the county's settings (county office only); returns all of them.
+    pub fn set_setting(&self, key: &str, value: i64) -> Result<SettingsInfo> {
+        self.check()?;
+        let body = SettingBody { key: key.to_string(), value };
+        let r =
+            self.agent.put(format!("{}/v1/settings", self.base)).header("Authorization", self.auth()).send_json(&body);
+        self.finish(r).map(|x| x.0)
     }
 
     /// Sets the county's sealing key (county office only).

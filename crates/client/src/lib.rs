@@ -235,6 +235,16 @@ fn keep_enrolment(
 }
 
 /// One full sync with the server this store is enrolled with: push everything, then pull everything.
+/// Sets one of the county's settings on the server (county office devices, online) and keeps the
+/// county's settings as the server now holds them.
+pub fn set_setting(store: &mut Store, key: &str, value: i64) -> Result<zoufang_model::settings::CountySettings> {
+    let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
+    let info = Client::enrolled(&e).set_setting(key, value)?;
+    let settings = zoufang_model::settings::CountySettings { values: info.values };
+    store.set_county_settings(&settings)?;
+    Ok(settings)
+}
+
 pub fn sync(store: &mut Store) -> Result<SyncReport> {
     sync_with(store, SyncOptions::default(), &mut |_| {})
 }
@@ -364,6 +374,9 @@ fn sync_once(
             store.set_sealing_key(&key)?;
         }
     }
+    // The county office's settings (公示 days, deadlines, the re-check share …), applied offline.
+    let settings = client.settings()?;
+    store.set_county_settings(&zoufang_model::settings::CountySettings { values: settings.values })?;
     report.photos.fetched += thumbs.fetched;
     report.photos.bytes_fetched += thumbs.bytes_fetched;
     report.quarantined = store.quarantined()?.len();

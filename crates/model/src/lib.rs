@@ -17,6 +17,7 @@ pub mod procedure;
 pub mod rectification;
 pub mod roles;
 pub mod schema;
+pub mod settings;
 
 pub use entities::*;
 pub use enums::*;

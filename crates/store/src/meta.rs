@@ -16,6 +16,7 @@ pub(crate) const OPEN_BATCH: &str = "open_batch";
 pub(crate) const LAST_BATCH: &str = "last_batch";
 pub(crate) const LAST_SYNC: &str = "last_sync";
 pub(crate) const OPERATOR: &str = "operator";
+pub(crate) const COUNTY_SETTINGS: &str = "county_settings";
 /// Milliseconds to add to the device's clock to get the server's, learnt when the server refused
 /// changes dated ahead of it (see `clock`).
 pub(crate) const CLOCK_OFFSET: &str = "clock_offset";
@@ -112,5 +113,15 @@ impl Store {
 
     pub fn set_last_sync(&mut self, at: &str) -> Result<()> {
         set(&self.conn, LAST_SYNC, at)
+    }
+
+    /// The county office's settings as last received (defaults before the first sync).
+    pub fn county_settings(&self) -> Result<zoufang_model::settings::CountySettings> {
+        Ok(get(&self.conn, COUNTY_SETTINGS)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
+    }
+
+    /// Keeps the county's settings as the server sent them (at sync, or after the county office set one).
+    pub fn set_county_settings(&mut self, s: &zoufang_model::settings::CountySettings) -> Result<()> {
+        set(&self.conn, COUNTY_SETTINGS, &serde_json::to_string(s).map_err(|e| StoreError::Corrupt(e.to_string()))?)
     }
 }

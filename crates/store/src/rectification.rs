@@ -2,7 +2,7 @@
 //! the item's `review`, `status` and `closed_on` in one transaction, after the model's rules for this
 //! device's role. The generic write paths (forms, the CLI's `edit`, imports) refuse what only a step
 //! writes and what only the issuer may change; the server holds the same rules against hand-made pushes.
-//! The county office's re-check sample and its share (a setting of the county office's device) are here.
+//! The county office's re-check sample is here; its share is one of the county's settings.
 
 use crate::error::{Result, StoreError};
 use crate::write::WriteOp;
@@ -16,8 +16,6 @@ use zoufang_model::{
     Entity, Problem, Rectification, RectificationAction, RectificationReview, RectificationSource, RectificationStatus,
     Role, ValidationError, DELETED,
 };
-
-const RECHECK_PERCENT_KEY: &str = "recheck_percent";
 
 /// A 销号 step, as the form sends it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -221,24 +219,6 @@ impl Store {
         })
     }
 
-    /// The share of closed items the county office re-checks, in percent.
-    pub fn recheck_percent(&self) -> Result<u32> {
-        Ok(crate::meta::get(&self.conn, RECHECK_PERCENT_KEY)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(rectification::DEFAULT_RECHECK_PERCENT))
-    }
-
-    pub fn set_recheck_percent(&mut self, percent: u32) -> Result<()> {
-        if percent > 100 {
-            return Err(ValidationError::new(
-                "recheck_percent",
-                Problem::Invalid { detail: "复核比例应在 0 到 100 之间".into() },
-            )
-            .into());
-        }
-        crate::meta::set(&self.conn, RECHECK_PERCENT_KEY, &percent.to_string())
-    }
-
     /// The closed items of every village this device holds to re-check now so that the share is met;
     /// an item counts as re-checked when its last step is a passed re-check.
     pub fn recheck_plan(&self, today: NaiveDate) -> Result<RecheckPlan> {
@@ -252,7 +232,7 @@ impl Store {
             };
             flagged.push((item.id, last.is_some_and(|r| r.action == RectificationAction::RecheckPassed)));
         }
-        let percent = self.recheck_percent()?;
+        let percent = self.county_settings()?.recheck_percent();
         let sample = rectification::recheck_sample(&flagged, percent);
         let mut due = Vec::with_capacity(sample.len());
         for item in closed.into_iter().filter(|i| sample.contains(&i.id)) {

@@ -996,8 +996,9 @@ fn only_the_issuer_closes_a_rectification_item() {
     s.review_problem(&step(first, RecheckPassed, None)).unwrap();
     let plan = s.recheck_plan(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
     assert_eq!((plan.rechecked, plan.due.len()), (1, 0));
-    s.set_recheck_percent(100).unwrap();
-    assert!(s.set_recheck_percent(101).is_err());
+    // The share is the county's setting, as last synced.
+    let share = |p| zoufang_model::settings::CountySettings { values: [("recheck_percent".to_string(), p)].into() };
+    s.set_county_settings(&share(100)).unwrap();
     let plan = s.recheck_plan(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()).unwrap();
     assert_eq!(plan.due.len(), 2);
     let again = plan.due[0].item.id;

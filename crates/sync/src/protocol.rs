@@ -280,6 +280,23 @@ pub struct SealingKeyBody {
     pub key: String,
 }
 
+/// One of the county office's settings to set (`zoufang_model::settings`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettingBody {
+    pub key: String,
+    pub value: i64,
+}
+
+/// A county's settings as set: keys not listed take their defaults.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettingsInfo {
+    /// 6-digit county code.
+    pub county: String,
+    pub values: std::collections::BTreeMap<String, i64>,
+}
+
 /// The sealing key a county's inspectors use, as the server holds it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]

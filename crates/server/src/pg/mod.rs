@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: include_str!("../../../../schema/server-pg/0001_init.sql") },
     Migration { version: 2, sql: include_str!("../../../../schema/server-pg/0002_hostile_devices.sql") },
     Migration { version: 3, sql: include_str!("../../../../schema/server-pg/0003_guard_pending.sql") },
+    Migration { version: 4, sql: include_str!("../../../../schema/server-pg/0004_county_settings.sql") },
 ];
 
 /// Advisory lock keys: one serialises writes to the log, one serialises migrations across replicas.
@@ -442,6 +443,21 @@ impl AdminRows for PgStorage {
     fn sealing_key(&self, county: &str) -> Result<Option<(String, String)>, ServerError> {
         let row = self.reader()?.query_opt("SELECT key, set_at FROM sealing_key WHERE county = $1", &[&county])?;
         Ok(row.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
+    }
+
+    fn set_setting(&self, county: &str, key: &str, value: i64, by: Uuid, at: &str) -> Result<(), ServerError> {
+        self.writer()?.execute(
+            "INSERT INTO county_setting(county, key, value, set_by, set_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (county, key) DO UPDATE SET value = excluded.value, set_by = excluded.set_by,
+                                                     set_at = excluded.set_at",
+            &[&county, &key, &value, &by, &at],
+        )?;
+        Ok(())
+    }
+
+    fn settings(&self, county: &str) -> Result<Vec<(String, i64)>, ServerError> {
+        let rows = self.reader()?.query("SELECT key, value FROM county_setting WHERE county = $1", &[&county])?;
+        Ok(rows.iter().map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).collect::<Result<_, _>>()?)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 7, sql: include_str!("../../../../schema/server/0007_sealed_blobs.sql") },
     Migration { version: 8, sql: include_str!("../../../../schema/server/0008_hostile_devices.sql") },
     Migration { version: 9, sql: include_str!("../../../../schema/server/0009_guard_pending.sql") },
+    Migration { version: 10, sql: include_str!("../../../../schema/server/0010_county_settings.sql") },
 ];
 
 const READERS: usize = 4;
@@ -470,6 +471,23 @@ impl AdminRows for SqliteStorage {
             .prepare_cached("SELECT key, set_at FROM sealing_key WHERE county = ?1")?
             .query_row([county], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
+    }
+
+    fn set_setting(&self, county: &str, key: &str, value: i64, by: Uuid, at: &str) -> Result<(), ServerError> {
+        lock(&self.writer).execute(
+            "INSERT INTO county_setting(county, key, value, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(county, key) DO UPDATE SET value = excluded.value, set_by = excluded.set_by,
+                                                    set_at = excluded.set_at",
+            rusqlite::params![county, key, value, blob(by), at],
+        )?;
+        Ok(())
+    }
+
+    fn settings(&self, county: &str) -> Result<Vec<(String, i64)>, ServerError> {
+        let reader = self.reader();
+        let mut stmt = reader.prepare_cached("SELECT key, value FROM county_setting WHERE county = ?1")?;
+        let rows = stmt.query_map([county], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, ServerError> {
