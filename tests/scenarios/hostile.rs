@@ -694,15 +694,27 @@ fn a_household_status_changes_only_through_a_procedure() {
     assert_eq!(back.status_changes.len(), 1);
     assert_eq!(back.household.status_change, Some(back.status_changes[0].id));
 
-    // The household that fell back exits again by the whole procedure, step by step: taken.
+    // The household that fell back exits again by the whole procedure, step by step, each office
+    // recording its own step: taken. A village tablet recording the township's or the county's step is
+    // refused.
     let mut batch = Vec::new();
-    let mut closed = None;
-    for (n, step) in ["application", "verification", "review", "publicity", "closed"].into_iter().enumerate() {
-        let (d, fields) = exit_decision(&mut team, exited, step, n as u32);
-        batch.extend(fields);
-        closed = Some(d);
+    for (n, step) in ["application", "verification", "review", "publicity"].into_iter().enumerate() {
+        batch.extend(exit_decision(&mut team, exited, step, n as u32).1);
     }
-    let (sc, record) = status_change(&mut team, exited, "exit", "returned", "exited", None, closed);
+    let (_, forged) = exit_decision(&mut team, exited, "township_review", 4);
+    batch.extend(forged);
+    let r = team.push(batch).unwrap();
+    assert!(r.results[..24].iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+    refused(&r, 25, "「乡镇审核」由乡镇干部办理，驻村工作队员账号不能办理");
+    let mut township = RawDevice::enrol(&server, "乡镇", &Scope::Township(TOWNSHIP_OF_A.into()), Role::Township);
+    let (_, batch) = exit_decision(&mut township, exited, "township_review", 5);
+    assert!(township.push(batch).unwrap().results.iter().all(|x| x.status == Status::Applied));
+    let (_, batch) = exit_decision(&mut county, exited, "county_decision", 6);
+    assert!(county.push(batch).unwrap().results.iter().all(|x| x.status == Status::Applied));
+    let mut batch = exit_decision(&mut team, exited, "notice", 7).1;
+    let (closed, fields) = exit_decision(&mut team, exited, "closed", 8);
+    batch.extend(fields);
+    let (sc, record) = status_change(&mut team, exited, "exit", "returned", "exited", None, Some(closed));
     batch.extend(record);
     batch.push(team.change(Entity::Household, exited, "status_change", json!(sc.to_string()), None));
     batch.push(team.change(Entity::Household, exited, "status", json!("exited"), None));

@@ -25,9 +25,10 @@ fn editable_field(server: &TestServer, entity: Entity, row: Uuid) -> (String, Va
         // anyone's who works on it.
         return ("responsible".into(), json!("王强"), last());
     }
-    if matches!(entity, Entity::Inspection | Entity::StatusChange | Entity::RectificationReview) {
-        // Nothing of a sealed inspection, a status change or a 销号 step changes; writing one is
-        // withdrawing it.
+    if matches!(entity, Entity::Inspection | Entity::StatusChange | Entity::RectificationReview | Entity::ExitDecision)
+    {
+        // Nothing of a sealed inspection, a status change, a 销号 step or an exit decision changes;
+        // writing one is withdrawing it.
         return ("deleted".into(), json!(true), last());
     }
     let fields =

@@ -155,7 +155,11 @@ sent_back: SentBack | null,
  * Decisions that did not fit the procedure when they arrived (e.g. two devices both passing the same
  * step offline); kept and shown, without effect.
  */
-ignored: Array<string>, };
+ignored: Array<string>, 
+/**
+ * When the latest counted decision was made (the next step's deadline counts from it).
+ */
+since: string | null, };
 
 export type SentBack = { step: ExitStep, reason: string, by: string, on: string, };
 
@@ -193,7 +197,7 @@ export type HandbookSection = "plan" | "measure" | "visit_record" | "income_calc
 
 export type MeasureKind = "industry" | "employment" | "education" | "health" | "housing_renovation" | "relocation" | "microcredit" | "social_security" | "solar" | "asset_income";
 
-export type ExitStep = "application" | "verification" | "review" | "publicity" | "closed";
+export type ExitStep = "application" | "verification" | "review" | "publicity" | "township_review" | "county_decision" | "notice" | "closed";
 
 export type ExitOutcome = "passed" | "returned";
 
@@ -331,7 +335,27 @@ export type ExitView = { progress: ExitProgress,
 /**
  * Every decision, oldest first.
  */
-decisions: Array<ExitDecision>, verification: VerificationCheck, };
+decisions: Array<ExitDecision>, verification: VerificationCheck, 
+/**
+ * Who records the next step (驻村工作队员或第一书记, 乡镇干部, 县扶贫办), and whether this device may.
+ */
+next_by: string | null, may_record_next: boolean, 
+/**
+ * What the next step's evidence records (the form's hint).
+ */
+evidence_hint: string | null, 
+/**
+ * The next step's last day by the county's working-day deadline, and whether it has passed.
+ */
+due_on: string | null, overdue: boolean, 
+/**
+ * The county's shortest 公示, in days.
+ */
+publicity_days: number, 
+/**
+ * Whether the household may be in the procedure at all (未脱贫 or 返贫); others have exited.
+ */
+open: boolean, };
 
 export type StatusCount = { status: HouseholdStatus, count: number, };
 
@@ -853,6 +877,9 @@ export const LABELS = {
     "verification": "核查测算",
     "review": "民主评议",
     "publicity": "公示",
+    "township_review": "乡镇审核",
+    "county_decision": "县级审定",
+    "notice": "告知",
     "closed": "销号"
   },
   ExitOutcome: {

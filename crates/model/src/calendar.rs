@@ -99,6 +99,20 @@ impl WorkCalendar {
         !matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
     }
 
+    /// The day `n` working days after `from` (a deadline counted in working days: the day itself does not
+    /// count, weekends and holidays are skipped, 调休 Saturdays count).
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> NaiveDate {
+        let mut day = from;
+        let mut left = n;
+        while left > 0 {
+            day = day.succ_opt().unwrap_or(day);
+            if self.is_working_day(day) {
+                left -= 1;
+            }
+        }
+        day
+    }
+
     /// Working days of a month.
     pub fn working_days(&self, year: i32, month: u32) -> u32 {
         let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else { return 0 };
@@ -124,5 +138,16 @@ mod tests {
         assert_eq!(c.working_days(2031, 1), 23);
         assert!(c.is_working_day(d(2026, 1, 4)), "Sunday 4 January 2026 is worked");
         assert!(!c.is_working_day(d(2026, 1, 2)));
+    }
+
+    #[test]
+    fn deadlines_in_working_days_skip_holidays() {
+        let c = WorkCalendar::national();
+        // Friday 25 September 2026 is 中秋节 (25–27 off), then 国庆 1–7 October, Saturday 10 October worked.
+        assert_eq!(c.add_working_days(d(2026, 9, 24), 1), d(2026, 9, 28));
+        assert_eq!(c.add_working_days(d(2026, 9, 30), 1), d(2026, 10, 8));
+        assert_eq!(c.add_working_days(d(2026, 10, 9), 1), d(2026, 10, 10), "a 调休 Saturday counts");
+        assert_eq!(c.add_working_days(d(2026, 11, 27), 5), d(2026, 12, 4));
+        assert_eq!(c.add_working_days(d(2026, 11, 27), 0), d(2026, 11, 27));
     }
 }

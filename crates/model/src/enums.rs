@@ -234,12 +234,15 @@ vocab!(
 );
 
 vocab!(
-    /// 脱贫退出程序 steps, in order.
+    /// 脱贫退出程序 steps, in order (`crate::exit_procedure`).
     ExitStep {
         Application = "application": "申请",
         Verification = "verification": "核查测算",
         Review = "review": "民主评议",
         Publicity = "publicity": "公示",
+        TownshipReview = "township_review": "乡镇审核",
+        CountyDecision = "county_decision": "县级审定",
+        Notice = "notice": "告知",
         Closed = "closed": "销号",
     }
 );

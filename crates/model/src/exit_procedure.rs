@@ -1,19 +1,75 @@
-//! 脱贫退出程序: 申请 → 核查测算 → 民主评议 → 公示 → 销号.
+//! 脱贫退出程序: 申请 → 核查测算 → 民主评议 → 公示 → 乡镇审核 → 县级审定 → 告知 → 销号, on the
+//! procedure mechanism of `crate::steps`. Seed 001 asks for 申请、核查测算、公示、告知 in every exit
+//! ("必须完备申请、核查测算、公示、告知等痕迹管理"); the township's review and the county's decision come
+//! between 公示 and 告知 as in the identification procedure `MONITORING.md` cites (乡级审核 → 县级审批).
 //!
-//! Each decision at a step is its own record (`ExitDecision`), never edited: two devices recording steps
-//! offline both keep theirs, and the household's position in the procedure is computed from the whole
-//! sequence by [`progress`]. A step is passed or sent back with a reason; sending back returns the
-//! household to the step before it (an application sent back starts over).
+//! The village records its steps (驻村工作队, 第一书记), the township office 乡镇审核 and the county
+//! office 县级审定, each within the county's working-day deadline; 公示 lasts at least the county's
+//! `publicity_days`. Each decision is its own record (`ExitDecision`), never edited: two devices deciding
+//! offline both keep theirs, and the household's position is computed from every decision by
+//! [`progress`]. A step is passed or sent back with a reason; sending back returns the household to the
+//! step before it (an application sent back starts over).
 
 use crate::entities::{BasicNeeds, NeedState};
 use crate::enums::{BasicNeed, ExitOutcome, ExitStep};
 use crate::income::{poverty_line, IncomeCalc};
+use crate::roles::Role;
+use crate::settings::{COUNTY_DECISION_DAYS, TOWNSHIP_REVIEW_DAYS};
+use crate::steps::{self, Decided, StepDef};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The shortest 公示 (public notice) period, in days, counted inclusive of both ends.
-pub const MIN_PUBLICITY_DAYS: i64 = 7;
+const VILLAGE: &[Role] = &[Role::WorkTeam, Role::FirstSecretary];
+
+/// The steps, who records each, what each rests on, and each deadline's setting.
+pub const EXIT_STEPS: &[StepDef<ExitStep>] = &[
+    StepDef {
+        step: ExitStep::Application,
+        by: VILLAGE,
+        evidence: "户主申请情况，如：户主本人提出书面申请",
+        deadline: None,
+    },
+    StepDef {
+        step: ExitStep::Verification,
+        by: VILLAGE,
+        evidence: "核查情况，如：入户核实收入、两不愁三保障",
+        deadline: None,
+    },
+    StepDef {
+        step: ExitStep::Review,
+        by: VILLAGE,
+        evidence: "评议结果，如：村民代表大会 32 人参加，全票通过",
+        deadline: None,
+    },
+    StepDef {
+        step: ExitStep::Publicity, by: VILLAGE, evidence: "公示地点，如：村委会公示栏", deadline: None
+    },
+    StepDef {
+        step: ExitStep::TownshipReview,
+        by: &[Role::Township],
+        evidence: "乡镇审核意见，如：经乡镇扶贫工作站审核，同意退出",
+        deadline: Some(TOWNSHIP_REVIEW_DAYS),
+    },
+    StepDef {
+        step: ExitStep::CountyDecision,
+        by: &[Role::County],
+        evidence: "县级审定，如：县扶贫开发领导小组审定文号",
+        deadline: Some(COUNTY_DECISION_DAYS),
+    },
+    StepDef {
+        step: ExitStep::Notice,
+        by: VILLAGE,
+        evidence: "告知方式，如：入户送达退出告知书，户主签字",
+        deadline: None,
+    },
+    StepDef {
+        step: ExitStep::Closed,
+        by: VILLAGE,
+        evidence: "销号依据，如：县级审定文号、系统标注日期",
+        deadline: None,
+    },
+];
 
 /// One decision at one step, with who made it, when and on what evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +115,8 @@ pub struct ExitProgress {
     /// Decisions that did not fit the procedure when they arrived (e.g. two devices both passing the same
     /// step offline); kept and shown, without effect.
     pub ignored: Vec<Uuid>,
+    /// When the latest counted decision was made (the next step's deadline counts from it).
+    pub since: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,40 +128,53 @@ pub struct SentBack {
     pub on: NaiveDate,
 }
 
-fn index(step: ExitStep) -> usize {
-    ExitStep::ALL.iter().position(|s| *s == step).unwrap_or(0)
+impl Decided for ExitDecision {
+    fn index(&self) -> usize {
+        ExitStep::ALL.iter().position(|s| *s == self.step).unwrap_or(0)
+    }
+    fn passed(&self) -> bool {
+        self.outcome == ExitOutcome::Passed
+    }
+    fn decided_on(&self) -> NaiveDate {
+        self.decided_on
+    }
+    fn recorded_at(&self) -> &str {
+        &self.recorded_at
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
 }
 
-/// The household's position, from all its decisions in any order.
+/// The household's position, from all its decisions in any order (`steps::walk`).
 pub fn progress(decisions: &[ExitDecision]) -> ExitProgress {
-    let mut sorted: Vec<&ExitDecision> = decisions.iter().collect();
-    sorted.sort_by(|a, b| (a.decided_on, &a.recorded_at, a.id).cmp(&(b.decided_on, &b.recorded_at, b.id)));
-    let mut next = 0usize;
-    let mut sent_back = None;
-    let mut ignored = Vec::new();
-    for d in sorted {
-        let i = index(d.step);
-        if i != next {
-            ignored.push(d.id);
-            continue;
-        }
-        match d.outcome {
-            ExitOutcome::Passed => {
-                next = i + 1;
-                sent_back = None;
-            }
-            ExitOutcome::Returned => {
-                next = i.saturating_sub(1);
-                sent_back = Some(SentBack {
-                    step: d.step,
-                    reason: d.reason.clone().unwrap_or_default(),
-                    by: d.actor.clone(),
-                    on: d.decided_on,
-                });
-            }
-        }
+    let w = steps::walk(ExitStep::ALL.len(), decisions);
+    let sent_back = w.sent_back.and_then(|id| decisions.iter().find(|d| d.id == id)).map(|d| SentBack {
+        step: d.step,
+        reason: d.reason.clone().unwrap_or_default(),
+        by: d.actor.clone(),
+        on: d.decided_on,
+    });
+    ExitProgress {
+        passed: ExitStep::ALL[..w.passed].to_vec(),
+        next: ExitStep::ALL.get(w.passed).copied(),
+        sent_back,
+        ignored: w.ignored,
+        since: w.since,
     }
-    ExitProgress { passed: ExitStep::ALL[..next].to_vec(), next: ExitStep::ALL.get(next).copied(), sent_back, ignored }
+}
+
+/// The decisions of the household's current round: those decided on or after its latest 返贫 or
+/// correction (a household that fell back starts the procedure again; its earlier rounds stay on record).
+pub fn current_round(decisions: &[ExitDecision], changes: &[crate::procedure::StatusChange]) -> Vec<ExitDecision> {
+    let since =
+        changes.iter().filter(|c| c.procedure != crate::enums::StatusProcedure::Exit).map(|c| c.decided_on).max();
+    decisions.iter().filter(|d| since.is_none_or(|s| d.decided_on >= s)).cloned().collect()
+}
+
+/// Whether devices of `role` record `step`.
+pub fn may_record(role: Role, step: ExitStep) -> bool {
+    steps::may_record(EXIT_STEPS, step, role)
 }
 
 /// What 核查测算 rests on: the latest visit's checklist and the latest income calculation.
@@ -162,6 +233,10 @@ pub struct Proposal<'a> {
     pub reason: Option<&'a str>,
     /// 公示 start and end.
     pub publicity: (Option<NaiveDate>, Option<NaiveDate>),
+    /// The role of the device recording it.
+    pub role: Role,
+    /// The county's shortest 公示, in days counted inclusive of both ends.
+    pub publicity_days: i64,
 }
 
 /// Why a new decision cannot be recorded now (Chinese, for the form), or `None` if it can.
@@ -171,8 +246,14 @@ pub fn check_decision(
     verification: &VerificationCheck,
     last_publicity_end: Option<NaiveDate>,
 ) -> Option<String> {
-    let Proposal { step, outcome, decided_on, reason, publicity } = *proposal;
+    let Proposal { step, outcome, decided_on, reason, publicity, role, publicity_days } = *proposal;
+    if !may_record(role, step) {
+        let by = steps::recorded_by(EXIT_STEPS, step);
+        return Some(format!("「{}」由{by}办理，{}账号不能办理", step.label(), role.label()));
+    }
     match current.next {
+        // A household that exited and fell back applies again: a new round.
+        None if step == ExitStep::Application => {}
         None => return Some("该户已完成销号，退出程序已结束".into()),
         Some(n) if n != step => {
             return Some(format!("当前应办理「{}」，不能办理「{}」", n.label(), step.label()));
@@ -190,8 +271,8 @@ pub fn check_decision(
             (Some(start), Some(end)) => {
                 if end < start {
                     Some("公示结束日期不能早于开始日期".into())
-                } else if (end - start).num_days() + 1 < MIN_PUBLICITY_DAYS {
-                    Some(format!("公示期不少于 {MIN_PUBLICITY_DAYS} 天"))
+                } else if (end - start).num_days() + 1 < publicity_days {
+                    Some(format!("公示期不少于 {publicity_days} 天"))
                 } else if end > decided_on {
                     Some(format!("公示期至 {end} 结束，结束后才能确认公示无异议"))
                 } else {
@@ -280,8 +361,15 @@ mod tests {
     fn decisions_are_checked_against_the_procedure() {
         let ok = VerificationCheck { blockers: vec![], income_per_capita_fen: None, poverty_line_fen: 0, year: 2020 };
         let day = |n| NaiveDate::from_ymd_opt(2026, 3, n).unwrap();
-        let prop =
-            |step, outcome, on, reason, publicity| Proposal { step, outcome, decided_on: day(on), reason, publicity };
+        let prop = |step, outcome, on, reason, publicity| Proposal {
+            step,
+            outcome,
+            decided_on: day(on),
+            reason,
+            publicity,
+            role: Role::WorkTeam,
+            publicity_days: 7,
+        };
         let p = progress(&[]);
         let none = (None, None);
         assert!(check_decision(&p, &prop(Review, Passed, 1, None, none), &ok, None).unwrap().contains("申请"));
@@ -292,15 +380,32 @@ mod tests {
         assert_eq!(check_decision(&p, &prop(Publicity, Passed, 20, None, publicity(4, 10)), &ok, None), None);
         assert!(check_decision(&p, &prop(Publicity, Passed, 9, None, publicity(4, 10)), &ok, None).is_some());
         assert!(check_decision(&p, &prop(Publicity, Passed, 20, None, publicity(10, 4)), &ok, None).is_some());
-        // 销号 waits for the end of 公示.
-        let p = progress(&[
+        // A county's longer 公示.
+        let longer = Proposal { publicity_days: 10, ..prop(Publicity, Passed, 20, None, publicity(4, 10)) };
+        assert_eq!(check_decision(&p, &longer, &ok, None).unwrap(), "公示期不少于 10 天");
+        // After 公示 the township reviews and the county decides; a village tablet records neither.
+        let mut seq = vec![
             d(Application, Passed, 1, 1),
             d(Verification, Passed, 2, 2),
             d(Review, Passed, 3, 3),
             d(Publicity, Passed, 12, 4),
-        ]);
-        assert!(check_decision(&p, &prop(Closed, Passed, 10, None, none), &ok, Some(day(10))).is_some());
-        assert_eq!(check_decision(&p, &prop(Closed, Passed, 11, None, none), &ok, Some(day(10))), None);
+        ];
+        let p = progress(&seq);
+        assert_eq!(p.next, Some(TownshipReview));
+        let refused = check_decision(&p, &prop(TownshipReview, Passed, 13, None, none), &ok, Some(day(10))).unwrap();
+        assert_eq!(refused, "「乡镇审核」由乡镇干部办理，驻村工作队员账号不能办理");
+        let township = Proposal { role: Role::Township, ..prop(TownshipReview, Passed, 13, None, none) };
+        assert_eq!(check_decision(&p, &township, &ok, Some(day(10))), None);
+        seq.push(d(TownshipReview, Passed, 13, 5));
+        let county = Proposal { role: Role::County, ..prop(CountyDecision, Passed, 14, None, none) };
+        assert_eq!(check_decision(&progress(&seq), &county, &ok, Some(day(10))), None);
+        seq.push(d(CountyDecision, Passed, 14, 6));
+        seq.push(d(Notice, Passed, 15, 7));
+        let p = progress(&seq);
+        assert_eq!(p.next, Some(Closed));
+        assert_eq!(check_decision(&p, &prop(Closed, Passed, 15, None, none), &ok, Some(day(10))), None);
+        seq.push(d(Closed, Passed, 15, 8));
+        assert_eq!(progress(&seq).next, None);
     }
 
     proptest! {

@@ -18,6 +18,7 @@ pub mod rectification;
 pub mod roles;
 pub mod schema;
 pub mod settings;
+pub mod steps;
 
 pub use entities::*;
 pub use enums::*;

@@ -121,13 +121,15 @@ impl Role {
         match self {
             // Villages are set up by the county, not from the field.
             Role::WorkTeam | Role::FirstSecretary => !matches!(entity, Entity::Village | Entity::Inspection),
-            // The township issues rectification items of its own and closes them (`crate::rectification`).
-            Role::Township => {
-                matches!(entity, Entity::Conflict | Entity::Rectification | Entity::RectificationReview)
-            }
+            // The township issues rectification items of its own and closes them (`crate::rectification`),
+            // and records its step of the exit procedure (乡镇审核, `crate::exit_procedure`).
+            Role::Township => matches!(
+                entity,
+                Entity::Conflict | Entity::Rectification | Entity::RectificationReview | Entity::ExitDecision
+            ),
             // The county office turns inspection findings into rectification items for the village and
-            // closes or re-checks them, and corrects a household's status with a stated reason (a
-            // `StatusChange`, see `crate::procedure`).
+            // closes or re-checks them, records its step of the exit procedure (县级审定), and corrects a
+            // household's status with a stated reason (a `StatusChange`, see `crate::procedure`).
             Role::County => matches!(
                 entity,
                 Entity::Village
@@ -135,6 +137,7 @@ impl Role {
                     | Entity::RectificationReview
                     | Entity::Conflict
                     | Entity::StatusChange
+                    | Entity::ExitDecision
             ),
             Role::Inspector => entity == Entity::Inspection,
             Role::Admin => false,

@@ -264,19 +264,25 @@ const RECTIFICATION: &[FieldDef] = &[
     f("closed_on", "销号日期", FieldKind::Date { past_only: true }),
 ];
 
+/// One decision at one step of the exit procedure, never edited (`crate::exit_procedure`).
 const EXIT_DECISION: &[FieldDef] = &[
     parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
-    req("step", "退出步骤", FieldKind::Enum(ExitStep::IDENTS)),
-    req("outcome", "结果", FieldKind::Enum(ExitOutcome::IDENTS)),
-    req("decided_on", "办理日期", FieldKind::Date { past_only: true }),
-    req("actor", "经办人", FieldKind::PersonName),
-    f("evidence", "依据", FieldKind::Text(2000)),
-    f("reason", "退回原因", FieldKind::Text(500)),
-    f("publicity_start", "公示开始", FieldKind::Date { past_only: false }),
-    f("publicity_end", "公示结束", FieldKind::Date { past_only: false }),
-    f("income_per_capita_fen", "人均纯收入(分)", FieldKind::Int { min: -10_000_000_000, max: 10_000_000_000 }),
-    f("poverty_line_fen", "贫困线(分)", FieldKind::Fen),
-    req("recorded_at", "记录时间", FieldKind::DateTime),
+    fixed("step", "退出步骤", FieldKind::Enum(ExitStep::IDENTS), true),
+    fixed("outcome", "结果", FieldKind::Enum(ExitOutcome::IDENTS), true),
+    fixed("decided_on", "办理日期", FieldKind::Date { past_only: true }, true),
+    fixed("actor", "经办人", FieldKind::PersonName, true),
+    fixed("evidence", "依据", FieldKind::Text(2000), false),
+    fixed("reason", "退回原因", FieldKind::Text(500), false),
+    fixed("publicity_start", "公示开始", FieldKind::Date { past_only: false }, false),
+    fixed("publicity_end", "公示结束", FieldKind::Date { past_only: false }, false),
+    fixed(
+        "income_per_capita_fen",
+        "人均纯收入(分)",
+        FieldKind::Int { min: -10_000_000_000, max: 10_000_000_000 },
+        false,
+    ),
+    fixed("poverty_line_fen", "贫困线(分)", FieldKind::Fen, false),
+    fixed("recorded_at", "记录时间", FieldKind::DateTime, true),
 ];
 
 /// One change of a household's 户状态 by a procedure, never edited (`crate::procedure`).

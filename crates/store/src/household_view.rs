@@ -7,7 +7,11 @@ use crate::Store;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use zoufang_model::exit_procedure::{progress, verify, ExitProgress, VerificationCheck};
+use zoufang_model::calendar::WorkCalendar;
+use zoufang_model::exit_procedure::{
+    current_round, may_record, progress, verify, ExitProgress, VerificationCheck, EXIT_STEPS,
+};
+use zoufang_model::steps;
 use zoufang_model::{
     BasicNeeds, Entity, ExitDecision, HandbookEntry, Household, HouseholdStatus, IncomeSummary, Member, Rectification,
     Village, Visit,
@@ -30,6 +34,18 @@ pub struct ExitView {
     /// Every decision, oldest first.
     pub decisions: Vec<ExitDecision>,
     pub verification: VerificationCheck,
+    /// Who records the next step (驻村工作队员或第一书记, 乡镇干部, 县扶贫办), and whether this device may.
+    pub next_by: Option<String>,
+    pub may_record_next: bool,
+    /// What the next step's evidence records (the form's hint).
+    pub evidence_hint: Option<String>,
+    /// The next step's last day by the county's working-day deadline, and whether it has passed.
+    pub due_on: Option<NaiveDate>,
+    pub overdue: bool,
+    /// The county's shortest 公示, in days.
+    pub publicity_days: i64,
+    /// Whether the household may be in the procedure at all (未脱贫 or 返贫); others have exited.
+    pub open: bool,
 }
 
 /// Everything the household screen shows.
@@ -105,8 +121,24 @@ impl Store {
             best.map(|(e, c)| LatestIncome { entry_id: e.id, entry_date: e.entry_date, summary: c.summary() });
         let calc = best.map(|(_, c)| c.clone());
         let decisions = self.exit_decisions_of(id)?;
+        let status_changes = self.status_changes_of(id)?;
+        let progress = progress(&current_round(&decisions, &status_changes));
+        let (settings, role) = (self.county_settings()?, self.role()?);
+        let next = progress.next;
+        let def = next.and_then(|n| EXIT_STEPS.iter().find(|d| d.step == n));
+        let due_on = match (next, progress.since) {
+            (Some(n), Some(since)) => steps::due_on(EXIT_STEPS, n, since, &settings, &WorkCalendar::national()),
+            _ => None,
+        };
         let exit = ExitView {
-            progress: progress(&decisions),
+            next_by: next.map(|n| steps::recorded_by(EXIT_STEPS, n)),
+            may_record_next: next.is_some_and(|n| may_record(role, n)),
+            evidence_hint: def.map(|d| d.evidence.to_string()),
+            overdue: due_on.is_some_and(|d| d < today),
+            due_on,
+            publicity_days: settings.publicity_days(),
+            open: matches!(household.status, HouseholdStatus::Poor | HouseholdStatus::Returned),
+            progress,
             verification: verify(latest.map(|v| &v.basic_needs), calc.as_ref(), today.year() - 1),
             decisions,
         };
@@ -129,7 +161,7 @@ impl Store {
             handbook,
             latest_income,
             exit,
-            status_changes: self.status_changes_of(id)?,
+            status_changes,
             open_conflicts,
         })
     }

@@ -1007,3 +1007,89 @@ fn only_the_issuer_closes_a_rectification_item() {
     let reopened: Rectification = s.get(again).unwrap().unwrap();
     assert_eq!((reopened.status, reopened.closed_on), (RectificationStatus::InProgress, None));
 }
+
+#[test]
+fn the_exit_procedure_runs_through_every_office_and_again_after_a_relapse() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = household(v.id, 1, "王秀英");
+    s.create(&h).unwrap();
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    s.create(&visit(h.id, day(2))).unwrap();
+    s.create(&HandbookEntry {
+        id: Uuid::now_v7(),
+        household_id: h.id,
+        section: HandbookSection::Result,
+        entry_date: day(2),
+        title: "2025 年收支测算".into(),
+        content: None,
+        measure: None,
+        amount_fen: None,
+        income_calc: Some(IncomeCalc { year: 2025, household_size: 1, wage_fen: 10_000_000, ..Default::default() }),
+        recorded_by: None,
+    })
+    .unwrap();
+    let code = |e: StoreError| (e.code().to_string(), e.to_string());
+    let decide = |s: &mut Store, step: ExitStep, on: u32, publicity: Option<(u32, u32)>| {
+        let d = NewExitDecision {
+            household_id: h.id,
+            step,
+            outcome: ExitOutcome::Passed,
+            decided_on: day(on).to_string(),
+            actor: "李娟".into(),
+            evidence: Some("依据".into()),
+            reason: None,
+            publicity_start: publicity.map(|p| day(p.0).to_string()),
+            publicity_end: publicity.map(|p| day(p.1).to_string()),
+        };
+        s.record_exit_decision(&d, day(20))
+    };
+    act_as(&mut s, Role::WorkTeam);
+    decide(&mut s, ExitStep::Application, 2, None).unwrap();
+    decide(&mut s, ExitStep::Verification, 2, None).unwrap();
+    decide(&mut s, ExitStep::Review, 3, None).unwrap();
+    // 公示 lasts the county's days: 7 by default, 10 where the county set it.
+    let e = decide(&mut s, ExitStep::Publicity, 10, Some((4, 9))).unwrap_err();
+    assert_eq!(code(e).0, "exit_step");
+    let ten = zoufang_model::settings::CountySettings { values: [("publicity_days".to_string(), 10)].into() };
+    s.set_county_settings(&ten).unwrap();
+    assert!(code(decide(&mut s, ExitStep::Publicity, 13, Some((4, 12))).unwrap_err()).1.contains("不少于 10 天"));
+    decide(&mut s, ExitStep::Publicity, 13, Some((4, 13))).unwrap();
+
+    // The township's step, within its working days (5 from Friday the 13th: Friday the 20th).
+    let detail = s.household_detail(h.id, day(23)).unwrap();
+    let exit = &detail.exit;
+    assert_eq!(exit.progress.next, Some(ExitStep::TownshipReview));
+    assert_eq!((exit.next_by.as_deref(), exit.may_record_next), (Some("乡镇干部"), false));
+    assert_eq!((exit.due_on, exit.overdue), (Some(day(20)), true));
+    let (c, why) = code(decide(&mut s, ExitStep::TownshipReview, 16, None).unwrap_err());
+    assert_eq!((c.as_str(), why.as_str()), ("exit_step", "「乡镇审核」由乡镇干部办理，驻村工作队员账号不能办理"));
+    act_as(&mut s, Role::Township);
+    assert!(s.household_detail(h.id, day(16)).unwrap().exit.may_record_next);
+    decide(&mut s, ExitStep::TownshipReview, 16, None).unwrap();
+    assert!(decide(&mut s, ExitStep::CountyDecision, 17, None).is_err(), "the county's step");
+    act_as(&mut s, Role::County);
+    decide(&mut s, ExitStep::CountyDecision, 17, None).unwrap();
+    act_as(&mut s, Role::FirstSecretary);
+    assert!(code(decide(&mut s, ExitStep::Closed, 18, None).unwrap_err()).1.contains("告知"));
+    decide(&mut s, ExitStep::Notice, 18, None).unwrap();
+    decide(&mut s, ExitStep::Closed, 18, None).unwrap();
+    let detail = s.household_detail(h.id, day(20)).unwrap();
+    assert_eq!((detail.household.status, detail.exit.progress.next), (HouseholdStatus::Exited, None));
+
+    // It falls back, and applies to exit again: a new round of the same procedure.
+    let relapse = NewStatusChange {
+        household_id: h.id,
+        procedure: StatusProcedure::Relapse,
+        to_status: HouseholdStatus::Returned,
+        decided_on: day(25).to_string(),
+        actor: "李娟".into(),
+        reason: Some("因病".into()),
+        evidence: Some("入户核实".into()),
+    };
+    s.record_status_change(&relapse).unwrap();
+    decide(&mut s, ExitStep::Application, 26, None).unwrap();
+    let again = s.household_detail(h.id, day(26)).unwrap().exit;
+    assert_eq!((again.progress.next, again.progress.passed.len()), (Some(ExitStep::Verification), 1));
+}

@@ -186,7 +186,8 @@ impl Store {
             .filter_map(|x| x.publicity_end)
             .max();
         // A household must be poor (or back in poverty) to exit.
-        if detail.exit.progress.next == Some(ExitStep::Application)
+        if matches!(detail.exit.progress.next, Some(ExitStep::Application) | None)
+            && d.step == ExitStep::Application
             && !matches!(detail.household.status, HouseholdStatus::Poor | HouseholdStatus::Returned)
         {
             return Err(StoreError::refused(
@@ -194,8 +195,15 @@ impl Store {
                 format!("该户状态为「{}」，只有未脱贫或返贫户可以申请退出", detail.household.status.label()),
             ));
         }
-        let proposal =
-            Proposal { step: d.step, outcome: d.outcome, decided_on, reason: d.reason.as_deref(), publicity };
+        let proposal = Proposal {
+            step: d.step,
+            outcome: d.outcome,
+            decided_on,
+            reason: d.reason.as_deref(),
+            publicity,
+            role: self.role()?,
+            publicity_days: self.county_settings()?.publicity_days(),
+        };
         if let Some(why) = check_decision(&detail.exit.progress, &proposal, &verification, last_publicity_end) {
             return Err(StoreError::refused("exit_step", why));
         }

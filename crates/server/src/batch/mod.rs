@@ -323,6 +323,18 @@ where
                     _ => Ok(()),
                 },
                 (Entity::StatusChange, "to_status") => procedure::check_record(b, d, c, &placed)?,
+                // Each step of the exit procedure is recorded by its own office (`exit_procedure::EXIT_STEPS`).
+                (Entity::ExitDecision, "step") if created.contains(&c.row) => {
+                    match c.value.as_str().and_then(zoufang_model::ExitStep::parse) {
+                        Some(step) if !zoufang_model::exit_procedure::may_record(d.role, step) => Err(format!(
+                            "「{}」由{}办理，{}账号不能办理",
+                            step.label(),
+                            zoufang_model::steps::recorded_by(zoufang_model::exit_procedure::EXIT_STEPS, step),
+                            d.role.label()
+                        )),
+                        _ => Ok(()),
+                    }
+                }
                 // 销号 belongs to whoever issued the item (`closure.rs`).
                 (Entity::Rectification, _) if d.role.can_write(c.entity) => {
                     closure::check_item(b, d, c, created.contains(&c.row))?

@@ -15,9 +15,9 @@ use super::BatchBackend;
 use crate::storage::DeviceAuth;
 use std::collections::HashMap;
 use uuid::Uuid;
-use zoufang_model::exit_procedure::{progress, ExitDecision};
+use zoufang_model::exit_procedure::{current_round, progress, ExitDecision};
 use zoufang_model::procedure::{check_transition, may_record};
-use zoufang_model::{Entity, ExitOutcome, ExitStep, HouseholdStatus, StatusProcedure};
+use zoufang_model::{Entity, ExitOutcome, ExitStep, HouseholdStatus, StatusChange, StatusProcedure};
 use zoufang_sync::Change;
 
 /// Records this batch has placed so far (created or looked up): kind and village.
@@ -35,19 +35,23 @@ fn refuse(why: &str) -> Result<(), String> {
     Err(format!("户状态只能通过程序变更（脱贫退出、登记返贫或县级纠错）：{why}"))
 }
 
-/// Whether every step of the household's exit procedure has passed, in order (`progress`, the rule the
-/// device's store applies), over its decisions stored or made earlier in this batch.
-fn exit_completed<B: BatchBackend>(b: &mut B, placed: &Placed, household: Uuid) -> Result<bool, B::Error> {
+/// The records of `entity` of `household` the server holds or this batch has placed, whole.
+fn records_of<B: BatchBackend, T: serde::de::DeserializeOwned>(
+    b: &mut B,
+    placed: &Placed,
+    entity: Entity,
+    household: Uuid,
+) -> Result<Vec<T>, B::Error> {
     let village = match placed.get(&household).copied() {
         Some(p) => Some(p),
         None => b.stored_place(household)?,
     };
-    let Some((_, village)) = village else { return Ok(false) };
-    let mut rows = b.stored_rows(Entity::ExitDecision, village)?;
-    rows.extend(placed.iter().filter(|(_, p)| **p == (Entity::ExitDecision, village)).map(|(r, _)| *r));
+    let Some((_, village)) = village else { return Ok(Vec::new()) };
+    let mut rows = b.stored_rows(entity, village)?;
+    rows.extend(placed.iter().filter(|(_, p)| **p == (entity, village)).map(|(r, _)| *r));
     rows.sort();
     rows.dedup();
-    let mut decisions = Vec::new();
+    let mut out = Vec::new();
     for row in rows {
         if id(b, row, "household_id")? != Some(household) {
             continue;
@@ -58,11 +62,20 @@ fn exit_completed<B: BatchBackend>(b: &mut B, placed: &Placed, household: Uuid) 
             continue;
         }
         fields.insert("id".into(), serde_json::json!(row.to_string()));
-        if let Ok(d) = serde_json::from_value::<ExitDecision>(serde_json::Value::Object(fields)) {
-            decisions.push(d);
+        if let Ok(r) = serde_json::from_value::<T>(serde_json::Value::Object(fields)) {
+            out.push(r);
         }
     }
-    Ok(progress(&decisions).next.is_none())
+    Ok(out)
+}
+
+/// Whether every step of the household's current exit procedure has passed, in order (`progress`, the
+/// rule the device's store applies), over its decisions stored or made earlier in this batch. A round
+/// starts after the household's latest 返贫 or correction (`exit_procedure::current_round`).
+fn exit_completed<B: BatchBackend>(b: &mut B, placed: &Placed, household: Uuid) -> Result<bool, B::Error> {
+    let decisions: Vec<ExitDecision> = records_of(b, placed, Entity::ExitDecision, household)?;
+    let changes: Vec<StatusChange> = records_of(b, placed, Entity::StatusChange, household)?;
+    Ok(progress(&current_round(&decisions, &changes)).next.is_none())
 }
 
 /// Whether the status change record `sc` of `household`, ending at `to`, follows its procedure.
@@ -97,7 +110,8 @@ fn follows<B: BatchBackend>(
             return Ok(refuse("脱贫退出须有该户通过的销号决定"));
         }
         if !exit_completed(b, placed, household)? {
-            return Ok(refuse("该户的退出程序尚未依次办完（申请、核查测算、民主评议、公示、销号）"));
+            let steps: Vec<&str> = ExitStep::ALL.iter().map(|s| s.label()).collect();
+            return Ok(refuse(&format!("该户的退出程序尚未依次办完（{}）", steps.join("、"))));
         }
     }
     Ok(Ok(()))
