@@ -9,10 +9,10 @@ pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "insta
 
 # A C compiler for the bundled SQLite, pkg-config for -sys crates; WebKitGTK and friends for the Tauri
 # app; Xvfb, WebKitWebDriver and xdotool (answering the platform's file dialogs) for its end-to-end
-# tests; Node.js and npm for the UI.
+# tests; poppler (pdftotext, its CMaps) to read back the printed 公示名单; Node.js and npm for the UI.
 for p in build-essential pkg-config file libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev \
   libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev \
-  webkit2gtk-driver xvfb xauth imagemagick xdotool fonts-noto-cjk; do
+  webkit2gtk-driver xvfb xauth imagemagick xdotool fonts-noto-cjk poppler-utils poppler-data; do
   pkg_installed "$p" || need_apt+=("$p")
 done
 if ! have cargo && [ ! -x "$HOME/.cargo/bin/cargo" ]; then

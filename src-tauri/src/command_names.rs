@@ -35,6 +35,8 @@ macro_rules! app_commands {
             commands::import_roster,
             export_commands::export_report,
             export_commands::export_file_name,
+            export_commands::publicity_file_name,
+            export_commands::export_publicity,
             export_commands::save_rejections,
             commands::conflicts,
             commands::resolve_conflict,

@@ -1,4 +1,4 @@
-//! Files that leave the device: 月报表, 整改台账 and an import's rejection report. They hold personal
+//! Files that leave the device: 月报表, 整改台账, a village's 公示名单 and an import's rejection report. They hold personal
 //! data, so they are written only where the person chose (the platform's save dialog in the window, an
 //! explicit path in tests), never into the app's data directory, and the app keeps no copy: the
 //! rejected rows wait in memory until saved, and are dropped when the app locks or imports again.
@@ -44,6 +44,27 @@ pub fn export_report(state: State<'_, AppState>, kind: String, path: String) -> 
             other => return Err(CmdError::new("unknown_report", format!("未知的报表「{other}」"))),
         }
         .map_err(crate::commands::office_error)?
+    };
+    write(&path, &bytes)
+}
+
+/// The name to suggest for a village's 公示名单 as `pdf` or `xlsx`.
+#[tauri::command]
+pub fn publicity_file_name(state: State<'_, AppState>, village: uuid::Uuid, pdf: bool) -> CmdResult<String> {
+    let list = state.store()?.publicity_list(village, today())?;
+    Ok(format!("{}拟退出户公示名单-{}.{}", list.village, today(), if pdf { "pdf" } else { "xlsx" }))
+}
+
+/// Writes a village's 公示名单 to `path`, the place the person chose: a printable PDF when the name ends
+/// in .pdf, else a workbook; returns the path.
+#[tauri::command]
+pub fn export_publicity(state: State<'_, AppState>, village: uuid::Uuid, path: String) -> CmdResult<String> {
+    let path = destination(&state, &path)?;
+    let list = state.store()?.publicity_list(village, today())?;
+    let bytes = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
+        zoufang_office::publicity::publicity_pdf(&list)
+    } else {
+        zoufang_office::publicity::publicity_xlsx(&list).map_err(crate::commands::office_error)?
     };
     write(&path, &bytes)
 }

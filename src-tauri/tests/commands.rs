@@ -247,6 +247,18 @@ fn every_command_over_a_real_store_and_server() {
         let path = app.ok("export_report", json!({"kind": kind, "path": chosen.path().join(file.as_str().unwrap())}));
         assert!(std::fs::read(path.as_str().unwrap()).unwrap().starts_with(b"PK"));
     }
+    // The village's 公示名单, as a printable PDF and as a workbook, only where the person chose.
+    for pdf in [true, false] {
+        let file = app.ok("publicity_file_name", json!({"village": village, "pdf": pdf}));
+        let file = file.as_str().unwrap();
+        assert!(file.contains("拟退出户公示名单") && file.ends_with(if pdf { ".pdf" } else { ".xlsx" }), "{file}");
+        let path = app.ok("export_publicity", json!({"village": village, "path": chosen.path().join(file)}));
+        let bytes = std::fs::read(path.as_str().unwrap()).unwrap();
+        assert!(bytes.starts_with(if pdf { b"%PDF" } else { b"PK\x03\x04" }));
+    }
+    let inside = dir.path().join("device").join("公示名单.pdf");
+    let (field, _) = app.err("export_publicity", json!({"village": village, "path": inside}));
+    assert_eq!(field.as_deref(), Some("path"));
     let (_, msg) = app.err("export_report", json!({"kind": "weekly", "path": chosen.path().join("w.xlsx")}));
     assert!(msg.contains("未知"), "{msg}");
     let (field, _) = app.err("export_report", json!({"kind": "monthly", "path": " "}));

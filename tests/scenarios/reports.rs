@@ -55,7 +55,7 @@ fn reports_from_the_command_line_match_the_store() {
 fn roster_import_and_excel_exports_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, db, store) = synced_device(dir.path());
-    let village = store.villages().unwrap()[0].name.clone();
+    let (village, code) = (store.villages().unwrap()[0].name.clone(), store.villages().unwrap()[0].code.clone());
     drop(store);
     let id = zoufang_model::IdNumber::compose(522630, chrono::NaiveDate::from_ymd_opt(1970, 5, 6).unwrap(), 321);
     let roster = dir.path().join("花名册.csv");
@@ -85,6 +85,15 @@ fn roster_import_and_excel_exports_from_the_command_line() {
         cli(&db, &["export", kind, "--out", path.to_str().unwrap()]);
         assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
     }
+    // A village's 公示名单: a workbook, or a PDF ready to print (read back by poppler's pdftotext).
+    let pdf = dir.path().join("公示名单.pdf");
+    cli(&db, &["export", "publicity", "--village", &code, "--out", pdf.to_str().unwrap()]);
+    let out = std::process::Command::new("pdftotext").args([pdf.to_str().unwrap(), "-"]).output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("{village}拟退出贫困户公示名单")) && text.contains("不少于 7 天"), "{text}");
+    let xlsx = dir.path().join("公示名单.xlsx");
+    cli(&db, &["export", "publicity", "--village", &code, "--out", xlsx.to_str().unwrap()]);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
 }
 
 /// The server shows the office reports too: the same figures a county office device computes from what

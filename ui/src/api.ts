@@ -88,6 +88,8 @@ export const api = {
   onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> => listen<ImportProgress>('import-progress', (e) => f(e.payload)),
   exportFileName: (kind: 'monthly' | 'ledger' | 'rejections') => call('export_file_name', { kind }),
   exportReport: (kind: 'monthly' | 'ledger', path: string) => call('export_report', { kind, path }),
+  publicityFileName: (village: string, pdf: boolean) => call('publicity_file_name', { village, pdf }),
+  exportPublicity: (village: string, path: string) => call('export_publicity', { village, path }),
   saveRejections: (path: string, fullIds: boolean) => call('save_rejections', { path, fullIds }),
   conflicts: (openOnly: boolean) => call('conflicts', { openOnly }),
   resolveConflict: (id: string, value: JsonValue) => call('resolve_conflict', { id, value }),

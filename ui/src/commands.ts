@@ -32,6 +32,8 @@ export interface CommandArgs {
   import_roster: Uint8Array
   export_report: { kind: string, path: string }
   export_file_name: { kind: string }
+  publicity_file_name: { village: string, pdf: boolean }
+  export_publicity: { village: string, path: string }
   save_rejections: { path: string, fullIds: boolean }
   conflicts: { openOnly: boolean }
   resolve_conflict: { id: string, value: JsonValue }
@@ -89,6 +91,8 @@ export interface CommandResult {
   import_roster: ImportResult
   export_report: string
   export_file_name: string
+  publicity_file_name: string
+  export_publicity: string
   save_rejections: string
   conflicts: Array<ConflictView>
   resolve_conflict: null

@@ -10,13 +10,17 @@ const PERSONAL =
   '文件含农户个人信息（姓名、身份证号、收入等）。请只保存到单位配发的存储设备或电脑上，不要通过微信、QQ 传送，用完及时删除。本机不保留副本。'
 
 /** Asks where to save `defaultName` (after the personal-data warning); null when the person cancels. */
-export async function chooseSavePath(defaultName: string, kind: 'xlsx' | 'zfkey', warning = PERSONAL): Promise<string | null> {
+export async function chooseSavePath(defaultName: string, kind: 'xlsx' | 'pdf' | 'zfkey', warning = PERSONAL): Promise<string | null> {
   try {
     await showConfirmDialog({ title: '保存到本机以外', message: warning, confirmButtonText: '选择保存位置' })
   } catch {
     return null
   }
-  const filters = kind === 'xlsx' ? [{ name: 'Excel 工作簿', extensions: ['xlsx'] }] : [{ name: '私钥备份', extensions: ['zfkey'] }]
+  const filters = {
+    xlsx: [{ name: 'Excel 工作簿', extensions: ['xlsx'] }],
+    pdf: [{ name: 'PDF 文件（可直接打印）', extensions: ['pdf'] }],
+    zfkey: [{ name: '私钥备份', extensions: ['zfkey'] }],
+  }[kind]
   return await save({ title: SAVE_TITLE, defaultPath: defaultName, filters })
 }
 

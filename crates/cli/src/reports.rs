@@ -24,12 +24,17 @@ use zoufang_store::{
 
 #[derive(Subcommand)]
 pub enum Cmd {
-    /// Write a report as .xlsx: `monthly` (月报表, every report on its own sheet) or `ledger` (整改台账).
+    /// Write a report as .xlsx: `monthly` (月报表, every report on its own sheet) or `ledger` (整改台账);
+    /// or a village's `publicity` list (拟退出户公示名单, with --village) as .xlsx or, with a .pdf file
+    /// name, a printable PDF.
     Export {
         #[arg(value_enum)]
         kind: ExportKind,
         #[arg(long)]
         out: PathBuf,
+        /// For `publicity`: the village's id or 12-digit division code.
+        #[arg(long)]
+        village: Option<String>,
     },
     /// A policy report over the villages this device holds: needs (两不愁三保障 gaps), coverage (not
     /// visited in 30 days), presence (days in the village against 2/3 of working days, --month YYYY-MM),
@@ -41,6 +46,7 @@ pub enum Cmd {
 pub enum ExportKind {
     Monthly,
     Ledger,
+    Publicity,
 }
 
 #[derive(Args)]
@@ -71,17 +77,30 @@ pub enum ReportKind {
 pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
     let store = ctx.open()?;
     match cmd {
-        Cmd::Export { kind, out } => export(&store, kind, &out),
+        Cmd::Export { kind, out, village } => export(&store, kind, &out, village.as_deref()),
         Cmd::Report(args) => report(ctx, &store, args),
     }
 }
 
 /// Writes the .xlsx; prints where (text even with `--json`: the file is the result).
-fn export(store: &Store, kind: ExportKind, path: &Path) -> Result<()> {
+fn export(store: &Store, kind: ExportKind, path: &Path, village: Option<&str>) -> Result<()> {
     let today = chrono::Local::now().date_naive();
     let bytes = match kind {
         ExportKind::Monthly => zoufang_office::export::monthly_report_xlsx(store, today, &WorkCalendar::national())?,
         ExportKind::Ledger => zoufang_office::export::ledger_xlsx(store, today)?,
+        ExportKind::Publicity => {
+            let key = village.ok_or_else(|| anyhow!("公示名单须用 --village 指明哪个村"))?;
+            let v = store
+                .villages()?
+                .into_iter()
+                .find(|v| v.id.to_string() == key.trim() || v.code == key.trim())
+                .ok_or_else(|| anyhow!("本机没有村 {key}（请用村的编号或 12 位区划代码）"))?;
+            let list = store.publicity_list(v.id, today)?;
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("pdf") => zoufang_office::publicity::publicity_pdf(&list),
+                _ => zoufang_office::publicity::publicity_xlsx(&list)?,
+            }
+        }
     };
     std::fs::write(path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
     println!("已写入 {}", path.display());

@@ -1,6 +1,7 @@
 //! The county and township offices live in Excel. This crate reads the national register's roster (one
 //! row per member, in .xlsx, .xls or .csv, with the column names registers actually use) into the
-//! device store, idempotently and with a report of every rejected row, and writes the reports as .xlsx.
+//! device store, idempotently and with a report of every rejected row, and writes the reports as .xlsx
+//! (and the 公示名单 also as a printable PDF).
 //!
 //! Reading and checking rows is pure (`columns`, `vocabulary`, `rows`, `plan`); `read` streams the
 //! files, `import` and `export` do the IO.
@@ -8,7 +9,9 @@
 pub mod columns;
 pub mod export;
 pub mod import;
+pub mod pdf;
 pub mod plan;
+pub mod publicity;
 pub mod read;
 pub mod rows;
 pub mod sample;

@@ -14,6 +14,7 @@ mod inspections;
 mod meta;
 mod outbox;
 mod photos;
+mod publicity;
 mod pull;
 mod query;
 mod rectification;
@@ -36,6 +37,7 @@ pub use photos::{
     ArchiveItem, ArchiveStatus, DocumentView, NewDocument, PendingBlob, PhotoImported, PhotoTarget, PhotoView,
     VillageArchiveLine,
 };
+pub use publicity::{PublicityLine, PublicityList};
 pub use pull::PullSummary;
 pub use query::{HouseholdQuery, HouseholdSummary};
 pub use rectification::{NewReview, ProblemItem, RecheckPlan};
