@@ -160,11 +160,13 @@ mod tests {
         p.centred(800.0, 18.0, "红阳村拟退出贫困户公示名单");
         p.line(50.0, 780.0, 545.0, 780.0);
         let pdf = document("公示名单", &[p.clone(), p]);
+        // Offsets count bytes (the header's second line is binary on purpose).
         let text = String::from_utf8_lossy(&pdf);
         assert!(pdf.starts_with(b"%PDF-1.4") && text.ends_with("%%EOF\n"));
         let xref: usize = text.rsplit("startxref\n").next().unwrap().lines().next().unwrap().parse().unwrap();
-        assert!(text[xref..].starts_with("xref\n0 12\n"), "{}", &text[xref..xref + 20]);
-        for (n, line) in text[xref..].lines().skip(3).take(11).enumerate() {
+        let table = std::str::from_utf8(&pdf[xref..]).unwrap();
+        assert!(table.starts_with("xref\n0 12\n"), "{}", &table[..20]);
+        for (n, line) in table.lines().skip(3).take(11).enumerate() {
             let at: usize = line[..10].parse().unwrap();
             assert!(pdf[at..].starts_with(format!("{} 0 obj", n + 1).as_bytes()), "object {}", n + 1);
         }
