@@ -44,6 +44,10 @@ fn reports_from_the_command_line_match_the_store() {
     assert_eq!(income.as_array().unwrap().len(), store.report_income().unwrap().len());
     let ledger: serde_json::Value = serde_json::from_str(&cli(&db, &["--json", "report", "ledger"])).unwrap();
     assert_eq!(ledger.as_array().unwrap().len(), store.report_ledger(today).unwrap().len());
+    let assessed: serde_json::Value = serde_json::from_str(&cli(&db, &["--json", "report", "assessment"])).unwrap();
+    assert_eq!(assessed, serde_json::to_value(store.report_assessment(today).unwrap()).unwrap());
+    let text = cli(&db, &["report", "assessment"]);
+    assert!(text.contains("满意度（≥90%）") && text.contains("县 "), "{text}");
     let p = cli(&db, &["report", "presence", "--month", "2026-10"]);
     assert!(p.starts_with("2026 年 10 月在村情况"), "{p}");
     let bad = cli_on(&db).args(["report", "presence", "--month", "十月"]).output().unwrap();
@@ -125,7 +129,7 @@ fn the_server_shows_the_same_reports() {
     zoufang_client::sync(&mut office).unwrap();
     let mirror = zoufang_server::reports::mirror_path(&sc.dir().join("server.db"));
     let store = zoufang_server::reports::refresh_mirror(&sc.storage, &mirror).unwrap();
-    for kind in ["needs", "coverage", "presence", "population", "income", "ledger", "inspections"] {
+    for kind in ["needs", "coverage", "presence", "population", "income", "ledger", "inspections", "assessment"] {
         let on_server = zoufang_server::reports::report(&store, kind, today).unwrap();
         let on_device = zoufang_server::reports::report(&office, kind, today).unwrap();
         assert_eq!(on_server, on_device, "{kind}");

@@ -489,7 +489,35 @@ export type LedgerLine = { village: string, source: RectificationSource,
  */
 open: number, overdue: number, proposed: number, closed: number, };
 
-export type Dashboard = { needs: NeedsReport, coverage: CoverageReport, presence: PresenceReport, population: Array<PopulationMismatch>, income: Array<IncomeLine>, ledger: Array<LedgerLine>, };
+export type Dashboard = { needs: NeedsReport, coverage: CoverageReport, presence: PresenceReport, population: Array<PopulationMismatch>, income: Array<IncomeLine>, ledger: Array<LedgerLine>, assessment: Assessment, };
+
+export type Rate = { count: number, of: number, };
+
+export type CorrectionKind = "wrong_entry" | "missed" | "wrong_exit" | "other";
+
+export type AssessmentLine = { 
+/**
+ * 村, 乡镇 or 县.
+ */
+level: string, name: string, satisfaction: Rate, wrong_entry: Rate, missed: Rate, wrong_exit: Rate, 
+/**
+ * Households in poverty visited by the 第一书记 this year.
+ */
+secretary_tour: Rate, 
+/**
+ * Exited households whose 回头看 is past due.
+ */
+recheck_overdue: number, };
+
+export type Finding = { "kind": "corrected", correction: CorrectionKind, on: string, reason: string | null, } | { "kind": "dissatisfied", on: string, } | { "kind": "no_secretary_tour" } | { "kind": "recheck_due", due_on: string, overdue: boolean, };
+
+export type AssessedHousehold = { household: HouseholdRef, finding: Finding, };
+
+export type Assessment = { year: number, 
+/**
+ * Villages, then townships, then the county.
+ */
+lines: Array<AssessmentLine>, households: Array<AssessedHousehold>, recheck_days: number, };
 
 export type PhotoTarget = { "kind": "archive_document", "id": string } | { "kind": "visit", "id": string } | { "kind": "rectification", "id": string };
 

@@ -15,11 +15,12 @@ use anyhow::{anyhow, Context, Result};
 use chrono::{Datelike, NaiveDate};
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
+use zoufang_model::assessment::{CorrectionKind, Rate, ERROR_RATE_LIMIT, SATISFACTION_GOAL};
 use zoufang_model::calendar::WorkCalendar;
 use zoufang_model::Fen;
 use zoufang_store::{
-    CoverageReport, IncomeIssue, IncomeLine, InspectionCoverage, LedgerLine, NeedsReport, PopulationMismatch,
-    PresenceReport, Store,
+    Assessment, CoverageReport, Finding, IncomeIssue, IncomeLine, InspectionCoverage, LedgerLine, NeedsReport,
+    PopulationMismatch, PresenceReport, Store,
 };
 
 #[derive(Subcommand)]
@@ -72,6 +73,10 @@ pub enum ReportKind {
     /// 督查暗访 coverage of the county this year (county office, inspectors): 60% of poor households,
     /// every 贫困村 and every other village with 20 or more poor households.
     Inspections,
+    /// The rates the offices are assessed on this year, per village, township and county: 群众满意度
+    /// (goal 90%), 错评率 / 漏评率 / 错退率 (limit 2%), 书记遍访 coverage, 回头看 overdue; then the
+    /// households behind them.
+    Assessment,
 }
 
 pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
@@ -113,6 +118,7 @@ fn report(ctx: &Ctx, store: &Store, args: ReportArgs) -> Result<()> {
     match kind {
         ReportKind::Needs => ctx.out(&store.report_needs()?, needs_text),
         ReportKind::Inspections => ctx.out(&store.report_inspection_coverage(today.year())?, inspections_text),
+        ReportKind::Assessment => ctx.out(&store.report_assessment(today)?, assessment_text),
         ReportKind::Coverage => ctx.out(&store.report_coverage(today, days)?, coverage_text),
         ReportKind::Presence => {
             let (year, mon) = report_month(month.as_deref(), today)?;
@@ -241,6 +247,52 @@ fn income_text(r: &[IncomeLine]) -> String {
             Fen(l.per_capita_fen),
             Fen(l.poverty_line_fen)
         ));
+    }
+    lines.join("\n")
+}
+
+fn rate(r: Rate) -> String {
+    r.value().map_or("—".to_string(), |v| format!("{:.1}%（{}/{}）", v * 100.0, r.count, r.of))
+}
+
+fn assessment_text(a: &Assessment) -> String {
+    let mut lines = vec![format!(
+        "{} 年  满意度（≥{:.0}%）  错评率 / 漏评率 / 错退率（≤{:.0}%）  书记遍访  回头看逾期",
+        a.year,
+        SATISFACTION_GOAL * 100.0,
+        ERROR_RATE_LIMIT * 100.0
+    )];
+    for l in &a.lines {
+        lines.push(format!(
+            "{} {}  {}  {} / {} / {}  {}  {}",
+            l.level,
+            l.name,
+            rate(l.satisfaction),
+            rate(l.wrong_entry),
+            rate(l.missed),
+            rate(l.wrong_exit),
+            rate(l.secretary_tour),
+            l.recheck_overdue
+        ));
+    }
+    for h in &a.households {
+        let what = match &h.finding {
+            Finding::Corrected { correction, on, reason } => {
+                let kind = match correction {
+                    CorrectionKind::WrongEntry => "错评",
+                    CorrectionKind::Missed => "漏评",
+                    CorrectionKind::WrongExit => "错退",
+                    CorrectionKind::Other => "纠错",
+                };
+                format!("{kind}（{on} 县级纠错：{}）", reason.as_deref().unwrap_or(""))
+            }
+            Finding::Dissatisfied { on } => format!("不满意（{on} 走访）"),
+            Finding::NoSecretaryTour => "今年尚无书记遍访".into(),
+            Finding::RecheckDue { due_on, overdue } => {
+                format!("回头看{}（{due_on}）", if *overdue { "已逾期" } else { "将到期" })
+            }
+        };
+        lines.push(format!("  {} {} {}  {what}", h.household.village, h.household.household_no, h.household.head_name));
     }
     lines.join("\n")
 }

@@ -2,6 +2,7 @@
 //! value must pass before it is stored or synced. No IO.
 
 pub mod archive;
+pub mod assessment;
 pub mod calendar;
 pub mod entities;
 pub mod enums;

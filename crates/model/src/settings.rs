@@ -25,6 +25,7 @@ pub const PUBLICITY_DAYS: &str = "publicity_days";
 pub const RECHECK_PERCENT: &str = "recheck_percent";
 pub const TOWNSHIP_REVIEW_DAYS: &str = "township_review_days";
 pub const COUNTY_DECISION_DAYS: &str = "county_decision_days";
+pub const RECHECK_VISIT_DAYS: &str = "recheck_visit_days";
 
 pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
@@ -62,6 +63,15 @@ pub const SETTINGS: &[SettingDef] = &[
         max: 100,
         default: 15,
         source: "《西安市2020年脱贫攻坚工作要点》第 26 条：复核比例不低于督导督查事项的 15%",
+    },
+    SettingDef {
+        key: RECHECK_VISIT_DAYS,
+        label: "回头看周期",
+        unit: "天",
+        min: 30,
+        max: 730,
+        default: 365,
+        source: "种子文件要求对已脱贫、稳定脱贫户开展回头看（001），未规定频次；默认每年一次",
     },
 ];
 

@@ -250,6 +250,40 @@ pub fn monthly_report_xlsx(store: &Store, today: NaiveDate, calendar: &WorkCalen
         .collect();
     add_sheet(&mut book, "两不愁三保障", &["村", "户编号", "户主", "走访日期", "未达标项目", "具体问题"], gaps)?;
 
+    // The rates the offices are assessed on, per village, township and county.
+    let pct =
+        |r: zoufang_model::assessment::Rate| r.value().map_or(Cell::Empty, |v| Cell::Num((v * 1000.0).round() / 10.0));
+    let assessment = d
+        .assessment
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.level.as_str().into(),
+                l.name.as_str().into(),
+                pct(l.satisfaction),
+                format!("{}/{}", l.satisfaction.count, l.satisfaction.of).as_str().into(),
+                pct(l.wrong_entry),
+                pct(l.missed),
+                pct(l.wrong_exit),
+                pct(l.secretary_tour),
+                l.recheck_overdue.into(),
+            ]
+        })
+        .collect();
+    let headers = [
+        "层级",
+        "名称",
+        "群众满意度(%)",
+        "满意/作答",
+        "错评率(%)",
+        "漏评率(%)",
+        "错退率(%)",
+        "书记遍访覆盖(%)",
+        "回头看逾期户",
+    ];
+    add_sheet(&mut book, "考核指标", &headers, assessment)?;
+
     let coverage = d
         .coverage
         .not_visited

@@ -150,7 +150,7 @@ enum Admin {
     /// Counts of what the server holds.
     Stats,
     /// An office report over everything the server holds, as JSON (the same figures as the app's and
-    /// `zoufang-cli report`): needs | coverage | presence | population | income | ledger | inspections.
+    /// `zoufang-cli report`): needs | coverage | presence | population | income | ledger | inspections | assessment.
     Report { kind: String },
     /// Check every device's history chain against what the database holds (exit 1 if any is broken).
     Audit {

@@ -57,6 +57,7 @@ pub fn report(store: &Store, kind: &str, today: NaiveDate) -> Result<Value, Repo
         "income" => json(serde_json::to_value(store.report_income()?)),
         "ledger" => json(serde_json::to_value(store.report_ledger(today)?)),
         "inspections" => json(serde_json::to_value(store.report_inspection_coverage(today.year())?)),
+        "assessment" => json(serde_json::to_value(store.report_assessment(today)?)),
         other => Err(ReportError::Unknown(other.to_string())),
     }
 }

@@ -5,6 +5,7 @@
 //! and appends one change per changed field to `change_log` **in the same transaction**, so there is no
 //! write without its change and no change without its write.
 
+mod assessment;
 mod at_rest;
 mod clock;
 mod conflict_view;
@@ -26,6 +27,7 @@ mod wipe;
 mod workflows;
 mod write;
 
+pub use assessment::{AssessedHousehold, Assessment, AssessmentLine, Finding};
 pub use at_rest::database_exists;
 pub use conflict_view::ConflictView;
 pub use error::{Result, StoreError};

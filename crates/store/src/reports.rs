@@ -359,6 +359,7 @@ pub struct Dashboard {
     pub population: Vec<PopulationMismatch>,
     pub income: Vec<IncomeLine>,
     pub ledger: Vec<LedgerLine>,
+    pub assessment: crate::Assessment,
 }
 
 impl Store {
@@ -373,6 +374,7 @@ impl Store {
             population: population_of(&rows),
             income: income_of(&rows),
             ledger: self.report_ledger(today)?,
+            assessment: self.report_assessment(today)?,
         })
     }
 }

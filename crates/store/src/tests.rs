@@ -1093,3 +1093,68 @@ fn the_exit_procedure_runs_through_every_office_and_again_after_a_relapse() {
     let again = s.household_detail(h.id, day(26)).unwrap().exit;
     assert_eq!((again.progress.next, again.progress.passed.len()), (Some(ExitStep::Verification), 1));
 }
+
+#[test]
+fn the_assessed_rates_against_hand_computed_figures() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let today = chrono::Local::now().date_naive();
+    let ago = |d: i64| today - chrono::Duration::days(d);
+    let mk = |s: &mut Store, no, head: &str, status| {
+        let h = Household { status, exit_year: Some(2020), ..household(v.id, no, head) };
+        s.create(&h).unwrap();
+        h.id
+    };
+    use HouseholdStatus::*;
+    let a = mk(&mut s, 1, "王一", Poor);
+    let b = mk(&mut s, 2, "王二", Poor);
+    let c = mk(&mut s, 3, "王三", Exited);
+    let d = mk(&mut s, 4, "王四", Exited);
+    let e = mk(&mut s, 5, "王五", Poor);
+    let f = mk(&mut s, 6, "王六", Exited);
+    let g = mk(&mut s, 7, "王七", Marginal);
+    let visit_of = |h, kind, on, satisfaction| Visit { kind, satisfaction, ..visit(h, on) };
+    s.create(&visit_of(a, VisitKind::SecretaryTour, today, Some(Satisfaction::Satisfied))).unwrap();
+    s.create(&visit_of(b, VisitKind::Routine, today, Some(Satisfaction::Dissatisfied))).unwrap();
+    s.create(&visit_of(c, VisitKind::Recheck, ago(400), None)).unwrap();
+    s.create(&visit_of(d, VisitKind::Recheck, ago(10), None)).unwrap();
+    // The county office corrects three households: 错评, 错退, 漏评.
+    act_as(&mut s, Role::County);
+    for (h, to, why) in [(e, Marginal, "错评：收入高于标准"), (f, Poor, "错退：未达退出标准"), (g, Poor, "漏评")]
+    {
+        let c = NewStatusChange {
+            household_id: h,
+            procedure: StatusProcedure::Correction,
+            to_status: to,
+            decided_on: today.to_string(),
+            actor: "王主任".into(),
+            reason: Some(why.into()),
+            evidence: None,
+        };
+        s.record_status_change(&c).unwrap();
+    }
+    let r = s.report_assessment(today).unwrap();
+    let village_line = &r.lines[0];
+    assert_eq!((village_line.level.as_str(), village_line.name.as_str()), ("村", v.name.as_str()));
+    let rate = |count, of| zoufang_model::assessment::Rate { count, of };
+    assert_eq!(village_line.satisfaction, rate(1, 2));
+    assert_eq!(village_line.wrong_entry, rate(1, 7), "six registered households and the one corrected out");
+    assert_eq!(village_line.missed, rate(1, 6));
+    assert_eq!(village_line.wrong_exit, rate(1, 3), "two exited and the one put back");
+    assert_eq!(village_line.secretary_tour, rate(1, 4), "A toured; B, F and G not");
+    assert_eq!(village_line.recheck_overdue, 1, "C's last 回头看 is 400 days old; D's 10");
+    // The township and the county add up the one village.
+    assert_eq!(r.lines.len(), 3);
+    assert_eq!((r.lines[2].level.as_str(), r.lines[2].wrong_exit), ("县", rate(1, 3)));
+    // The households behind the figures.
+    let behind =
+        |id| r.households.iter().filter(|x| x.household.id == id).map(|x| x.finding.clone()).collect::<Vec<_>>();
+    assert!(matches!(
+        behind(e)[..],
+        [Finding::Corrected { correction: zoufang_model::assessment::CorrectionKind::WrongEntry, .. }]
+    ));
+    assert!(matches!(behind(b)[..], [Finding::Dissatisfied { .. }, Finding::NoSecretaryTour]));
+    assert!(matches!(behind(c)[..], [Finding::RecheckDue { overdue: true, .. }]));
+    assert!(behind(d).is_empty() && behind(a).is_empty());
+}
