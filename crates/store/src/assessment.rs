@@ -99,6 +99,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Each household's latest visit of `kind`.
+    fn last_visits(&self, kind: VisitKind) -> Result<HashMap<Uuid, NaiveDate>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT household_id, max(visited_on) FROM visit WHERE deleted = 0 AND kind = ?1 GROUP BY household_id",
+        )?;
+        let mut rows = stmt.query([kind.ident()])?;
+        let mut out = HashMap::new();
+        while let Some(r) = rows.next()? {
+            if let Some(on) = r.get::<_, Option<String>>(1)?.and_then(|d| d.parse().ok()) {
+                out.insert(crate::sql::blob_uuid(&r.get::<_, Vec<u8>>(0)?)?, on);
+            }
+        }
+        Ok(out)
+    }
+
     /// The assessment of `today`'s year.
     pub fn report_assessment(&self, today: NaiveDate) -> Result<Assessment> {
         let year = today.year();
@@ -109,13 +124,7 @@ impl Store {
         let corrections: Vec<StatusChange> =
             self.list("procedure = ?1", "decided_on, recorded_at, id", &[&StatusProcedure::Correction.ident()])?;
         let year_visits = self.visits_since(start)?;
-        let rechecks: Vec<VisitRow> =
-            self.visits_since(NaiveDate::MIN)?.into_iter().filter(|v| v.kind == Some(VisitKind::Recheck)).collect();
-        let mut last_recheck: HashMap<Uuid, NaiveDate> = HashMap::new();
-        for v in &rechecks {
-            let e = last_recheck.entry(v.household).or_insert(v.on);
-            *e = (*e).max(v.on);
-        }
+        let last_recheck = self.last_visits(VisitKind::Recheck)?;
         let mut visits_of: HashMap<Uuid, Vec<&VisitRow>> = HashMap::new();
         for v in &year_visits {
             visits_of.entry(v.household).or_default().push(v);
