@@ -81,6 +81,7 @@ proptest! {
                 status_change: None,
                 status: zoufang_model::HouseholdStatus::Poor, poverty_causes: vec![], helper_name: None, helper_phone: None,
                 registered_population: None, exit_year: None, notes: None,
+                card_population: None,
             };
             admin.create(&h).unwrap();
             rows.push(h.id);

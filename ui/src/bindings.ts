@@ -22,7 +22,11 @@ status_change: string | null, status: HouseholdStatus, poverty_causes: Array<Pov
 /**
  * 系统人口: the population in the national register.
  */
-registered_population: number | null, exit_year: number | null, notes: string | null, };
+registered_population: number | null, 
+/**
+ * 明白卡人口: the number on the household's card, where the county still uses the card.
+ */
+card_population: number | null, exit_year: number | null, notes: string | null, };
 
 export type Member = { id: string, household_id: string, name: string, id_number: IdNumber | null, relation: Relation, sex: Sex | null, birth_date: string | null, health: Health | null, labor: Labor | null, 
 /**
@@ -466,6 +470,10 @@ export type PopulationMismatch = { household: HouseholdRef,
  * From the register (household.registered_population).
  */
 system: number | null, 
+/**
+ * On the household's 明白卡 (only where the county still uses the card).
+ */
+card: number | null, 
 /**
  * From the handbook's latest income calculation (household_size).
  */
@@ -1000,6 +1008,7 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "helper_name": "帮扶责任人",
     "helper_phone": "帮扶责任人电话",
     "registered_population": "系统人口",
+    "card_population": "明白卡人口",
     "exit_year": "脱贫年度",
     "notes": "备注"
   },
@@ -1177,6 +1186,7 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
     helper_name: { name: 'helper_name', type: 'text', required: false },
     helper_phone: { name: 'helper_phone', type: 'text', required: false },
     registered_population: { name: 'registered_population', type: 'int', required: false, min: 1, max: 30 },
+    card_population: { name: 'card_population', type: 'int', required: false, min: 1, max: 30 },
     exit_year: { name: 'exit_year', type: 'int', required: false, min: 2013, max: 2035 },
     notes: { name: 'notes', type: 'textarea', required: false, maxLength: 5000 }
   },

@@ -218,12 +218,13 @@ fn population_text(r: &[PopulationMismatch]) -> String {
     let mut lines = vec![format!("人口数不一致：{} 户", r.len())];
     for m in r {
         lines.push(format!(
-            "  {} {} {}：系统 {}，手册 {}，实际 {}（成员 {} 人）",
+            "  {} {} {}：系统 {}，手册 {}，明白卡 {}，实际 {}（成员 {} 人）",
             m.household.village,
             m.household.household_no,
             m.household.head_name,
             opt(m.system),
             opt(m.handbook),
+            opt(m.card),
             opt(m.actual),
             m.members
         ));

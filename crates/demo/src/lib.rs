@@ -197,6 +197,7 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
         helper_name: Some(helper),
         helper_phone: Phone::parse(&format!("139{:08}", rng.below(100_000_000))).ok(),
         registered_population: Some(members.len() as i64),
+        card_population: None,
         exit_year: exited.then(|| 2016 + rng.below(5) as i64),
         notes: None,
     };

@@ -79,6 +79,9 @@ pub struct Household {
     pub helper_phone: Option<Phone>,
     /// 系统人口: the population in the national register.
     pub registered_population: Option<i64>,
+    /// 明白卡人口: the number on the household's card, where the county still uses the card.
+    #[serde(default)]
+    pub card_population: Option<i64>,
     pub exit_year: Option<i64>,
     pub notes: Option<String>,
 }
@@ -576,6 +579,7 @@ mod tests {
             helper_name: Some("张伟".into()),
             helper_phone: None,
             registered_population: Some(3),
+            card_population: None,
             exit_year: None,
             notes: None,
         });

@@ -190,6 +190,8 @@ const HOUSEHOLD: &[FieldDef] = &[
     f("helper_name", "帮扶责任人", FieldKind::PersonName),
     f("helper_phone", "帮扶责任人电话", FieldKind::Phone),
     f("registered_population", "系统人口", FieldKind::Int { min: 1, max: 30 }),
+    // 明白卡 (the card each household holds); some counties abolished it (seed 001): a county setting.
+    f("card_population", "明白卡人口", FieldKind::Int { min: 1, max: 30 }),
     f("exit_year", "脱贫年度", FieldKind::Int { min: 2013, max: 2035 }),
     f("notes", "备注", NOTE),
 ];

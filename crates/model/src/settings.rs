@@ -26,6 +26,7 @@ pub const RECHECK_PERCENT: &str = "recheck_percent";
 pub const TOWNSHIP_REVIEW_DAYS: &str = "township_review_days";
 pub const COUNTY_DECISION_DAYS: &str = "county_decision_days";
 pub const RECHECK_VISIT_DAYS: &str = "recheck_visit_days";
+pub const CARD_IN_USE: &str = "card_in_use";
 
 pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
@@ -72,6 +73,15 @@ pub const SETTINGS: &[SettingDef] = &[
         max: 730,
         default: 365,
         source: "种子文件要求对已脱贫、稳定脱贫户开展回头看（001），未规定频次；默认每年一次",
+    },
+    SettingDef {
+        key: CARD_IN_USE,
+        label: "人口核对含明白卡（1 是，0 否）",
+        unit: "",
+        min: 0,
+        max: 1,
+        default: 1,
+        source: "种子文件 000 要求系统、手册、明白卡、实际人口一致；001 取消了明白卡，取消的县设为 0",
     },
 ];
 

@@ -326,6 +326,7 @@ pub fn monthly_report_xlsx(store: &Store, today: NaiveDate, calendar: &WorkCalen
                 m.household.head_name.as_str().into(),
                 m.system.into(),
                 m.handbook.into(),
+                m.card.into(),
                 m.actual.into(),
                 m.members.into(),
             ]
@@ -334,7 +335,7 @@ pub fn monthly_report_xlsx(store: &Store, today: NaiveDate, calendar: &WorkCalen
     add_sheet(
         &mut book,
         "人口核对",
-        &["村", "户编号", "户主", "系统人口", "手册人口", "实际人口", "家庭成员数"],
+        &["村", "户编号", "户主", "系统人口", "手册人口", "明白卡人口", "实际人口", "家庭成员数"],
         population,
     )?;
 

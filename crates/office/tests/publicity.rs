@@ -32,6 +32,7 @@ fn household(s: &mut Store, village: Uuid, no: u32, head: &str, size: usize, ste
         helper_name: None,
         helper_phone: None,
         registered_population: Some(size as i64),
+        card_population: None,
         exit_year: None,
         notes: None,
     };

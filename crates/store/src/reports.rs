@@ -92,6 +92,8 @@ pub struct PopulationMismatch {
     pub household: HouseholdRef,
     /// From the register (household.registered_population).
     pub system: Option<i64>,
+    /// On the household's 明白卡 (only where the county still uses the card).
+    pub card: Option<i64>,
     /// From the handbook's latest income calculation (household_size).
     pub handbook: Option<i64>,
     /// Counted on the latest visit.
@@ -137,6 +139,7 @@ pub struct LedgerLine {
 struct Row {
     household: HouseholdRef,
     registered: Option<i64>,
+    card: Option<i64>,
     members: i64,
     latest_visit: Option<(NaiveDate, BasicNeeds, Option<i64>)>,
     latest_calc: Option<IncomeCalc>,
@@ -191,16 +194,20 @@ fn coverage_of(rows: &[Row], today: NaiveDate, days: i64) -> CoverageReport {
 }
 
 /// 系统人口 = 扶贫手册人口 = 实际人口: every household where two known figures differ.
-fn population_of(rows: &[Row]) -> Vec<PopulationMismatch> {
+/// 系统 / 手册 / 明白卡 / 实际人口 (seed 000, 十三): every household where two known figures differ; the
+/// card only where the county still uses it (`card_in_use`; seed 001 abolished it).
+fn population_of(rows: &[Row], card_in_use: bool) -> Vec<PopulationMismatch> {
     let mut out = Vec::new();
     for row in rows {
         let handbook = row.latest_calc.as_ref().map(|c| i64::from(c.household_size));
         let actual = row.latest_visit.as_ref().and_then(|(_, _, a)| *a);
-        let known: Vec<i64> = [row.registered, handbook, actual].into_iter().flatten().collect();
+        let card = row.card.filter(|_| card_in_use);
+        let known: Vec<i64> = [row.registered, handbook, card, actual].into_iter().flatten().collect();
         if known.windows(2).any(|w| w[0] != w[1]) {
             out.push(PopulationMismatch {
                 household: row.household.clone(),
                 system: row.registered,
+                card,
                 handbook,
                 actual,
                 members: row.members,
@@ -241,7 +248,8 @@ impl Store {
             // One row per household: the digest (schema/device/0005) holds its latest visit, latest
             // calculation and member count, kept by triggers with every write and pull.
             "SELECT h.id, v.name, h.household_no, h.head_name, h.status, h.registered_population,
-                    coalesce(d.members, 0), d.visited_on, d.basic_needs, d.actual_population, d.income_calc
+                    coalesce(d.members, 0), d.visited_on, d.basic_needs, d.actual_population, d.income_calc,
+                    h.card_population
              FROM household h JOIN village v ON v.id = h.village_id
              LEFT JOIN household_digest d ON d.household_id = h.id
              WHERE h.deleted = 0
@@ -267,6 +275,7 @@ impl Store {
                     status: r.get::<_, Option<String>>(4)?.and_then(|s| HouseholdStatus::parse(&s)),
                 },
                 registered: r.get(5)?,
+                card: r.get(11)?,
                 members: r.get(6)?,
                 latest_visit,
                 latest_calc: r.get::<_, Option<String>>(10)?.and_then(|c| serde_json::from_str(&c).ok()),
@@ -285,9 +294,14 @@ impl Store {
         Ok(coverage_of(&self.report_rows()?, today, days))
     }
 
-    /// 系统人口 = 扶贫手册人口 = 实际人口: every household where two known figures differ.
+    /// 系统人口 = 扶贫手册人口 = 明白卡人口 = 实际人口: every household where two known figures differ.
     pub fn report_population(&self) -> Result<Vec<PopulationMismatch>> {
-        Ok(population_of(&self.report_rows()?))
+        Ok(population_of(&self.report_rows()?, self.card_in_use()?))
+    }
+
+    /// Whether the county still uses the 明白卡 (its setting).
+    pub fn card_in_use(&self) -> Result<bool> {
+        Ok(self.county_settings()?.get(zoufang_model::settings::CARD_IN_USE) == 1)
     }
 
     /// Status against the latest 收支测算: exited but below the line, or poor but above it.
@@ -371,7 +385,7 @@ impl Store {
             needs: needs_of(&rows),
             coverage: coverage_of(&rows, today, 30),
             presence: self.report_presence(today.year(), today.month(), calendar)?,
-            population: population_of(&rows),
+            population: population_of(&rows, self.card_in_use()?),
             income: income_of(&rows),
             ledger: self.report_ledger(today)?,
             assessment: self.report_assessment(today)?,

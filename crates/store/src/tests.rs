@@ -33,6 +33,7 @@ fn household(village: Uuid, no: u32, head: &str) -> Household {
         helper_name: Some("张伟".into()),
         helper_phone: None,
         registered_population: Some(3),
+        card_population: None,
         exit_year: None,
         notes: None,
     }
@@ -1157,4 +1158,21 @@ fn the_assessed_rates_against_hand_computed_figures() {
     assert!(matches!(behind(b)[..], [Finding::Dissatisfied { .. }, Finding::NoSecretaryTour]));
     assert!(matches!(behind(c)[..], [Finding::RecheckDue { overdue: true, .. }]));
     assert!(behind(d).is_empty() && behind(a).is_empty());
+}
+
+#[test]
+fn the_card_counts_in_the_population_check_only_where_the_county_uses_it() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = Household { card_population: Some(4), ..household(v.id, 1, "王秀英") };
+    s.create(&h).unwrap();
+    s.create(&visit(h.id, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap())).unwrap();
+    // 系统 3, 实际 3, 明白卡 4: listed, with the card's figure.
+    let found = s.report_population().unwrap();
+    assert_eq!((found.len(), found[0].card, found[0].system, found[0].actual), (1, Some(4), Some(3), Some(3)));
+    // A county that abolished the card (seed 001): the card is not compared, nothing differs.
+    let off = zoufang_model::settings::CountySettings { values: [("card_in_use".to_string(), 0)].into() };
+    s.set_county_settings(&off).unwrap();
+    assert!(s.report_population().unwrap().is_empty());
 }
