@@ -24,7 +24,7 @@ pub fn typescript() -> String {
         Attribute, HouseholdStatus, PovertyCause, Labor, Health, Relation, Sex, Education, Schooling, VisitKind, BasicNeed,
         Satisfaction, HandbookSection, MeasureKind, ExitStep, ExitOutcome, RectificationSource,
         RectificationStatus, RectificationAction, RectificationReview, zoufang_model::rectification::Issuer, zoufang_model::settings::SettingView, zoufang_model::settings::CountySettings, ConflictStatus, StatusProcedure, StatusChange, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
-        zoufang_model::archive::DocState, zoufang_model::Role,
+        zoufang_model::archive::DocState, zoufang_model::Role, zoufang_model::calendar::CalendarDay,
         // store
         HouseholdQuery, HouseholdSummary, HouseholdDetail, LatestIncome, ExitView, StatusCount,
         VillageOverview, NewVisit, NewProblem, NewExitDecision, NewStatusChange, PresenceMonth, ProblemItem, NewReview, RecheckPlan, ConflictView,

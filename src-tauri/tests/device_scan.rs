@@ -161,6 +161,9 @@ fn nothing_personal_in_clear_on_the_devices_and_nothing_left_after_a_wipe() {
             township: "测试镇".into(),
             county: "测试县".into(),
             poor_village: None,
+            lat: None,
+            lon: None,
+            radius_m: None,
         };
         plain.create(&v).unwrap();
         let today = chrono::Local::now().date_naive();

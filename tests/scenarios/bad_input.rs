@@ -171,6 +171,9 @@ fn the_device_quarantines_refused_changes_and_keeps_syncing() {
         township: "施洞镇".into(),
         county: "台江县".into(),
         poor_village: None,
+        lat: None,
+        lon: None,
+        radius_m: None,
     };
     t.create(&wrong).unwrap();
     let patch = [("name".to_string(), json!("花桥新村"))].into_iter().collect();

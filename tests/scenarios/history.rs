@@ -106,6 +106,9 @@ fn a_refused_change_sent_again_is_refused_again_not_taken_for_tampering() {
         township: "施洞镇".into(),
         county: "台江县".into(),
         poor_village: None,
+        lat: None,
+        lon: None,
+        radius_m: None,
     };
     t.create(&wrong).unwrap();
     let batch = t.next_batch(100).unwrap().unwrap();

@@ -368,6 +368,24 @@ fn the_inspection_commands() {
     let cover: serde_json::Value = serde_json::from_str(&text).unwrap();
     let still = cover["villages"].as_array().unwrap().iter().filter(|v| v["poor_village"] == true).count();
     assert_eq!(still, flagged.len(), "the flag stays: {cover}");
+    // The county office sets where the village committee is and the check-in radius; every device of
+    // the village has it after a sync, and a village tablet cannot move it.
+    let (ok, text) =
+        run(&office, &["village-location", &code, "--lat", "26.668", "--lon", "108.321", "--radius", "800"]);
+    assert!(ok && text.contains("签到范围 800 米"), "{text}");
+    let (ok, text) = run(&office, &["village-location", &code, "--lat", "26.668", "--lon", "108.321", "--radius", "5"]);
+    assert!(!ok && text.contains("radius_m"), "{text}");
+    run(&office, &["sync"]);
+    run(&tablet, &["sync"]);
+    let (ok, text) = run(&tablet, &["village-location", &code, "--lat", "0", "--lon", "0", "--radius", "20000"]);
+    assert!(ok, "{text}");
+    let (_, text) = run(&tablet, &["sync"]);
+    assert!(text.contains("拒"), "the server refuses a village tablet's change to a village: {text}");
+    run(&office, &["sync"]);
+    let (_, text) = run(&office, &["--json", "villages"]);
+    let villages: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = villages.as_array().unwrap().iter().find(|v| v["code"] == code.as_str()).unwrap();
+    assert_eq!((v["lat"].as_f64(), v["radius_m"].as_i64()), (Some(26.668), Some(800)), "{v}");
 
     // Another county-office device opens inspections only with the backup imported.
     let second = sc.dir().join("second.db");

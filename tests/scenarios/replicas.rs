@@ -64,7 +64,7 @@ proptest! {
     fn real_devices_converge(ops in proptest::collection::vec(op(), 1..40)) {
         let dir = tempfile::tempdir().unwrap();
         let server = TestServer::start(dir.path());
-        let village = zoufang_model::Village { id: Uuid::now_v7(), name: "花桥村".into(), code: "522630101201".into(), township: "台拱镇".into(), county: "台江县".into(), poor_village: None };
+        let village = zoufang_model::Village { id: Uuid::now_v7(), name: "花桥村".into(), code: "522630101201".into(), township: "台拱镇".into(), county: "台江县".into(), poor_village: None, lat: None, lon: None, radius_m: None };
         let code = server.storage.create_enrol_code("乡镇", &Scope::County("522630".into()), 1).unwrap();
         let mut admin = open_device(&dir.path().join("admin.db"));
         zoufang_client::enrol(&mut admin, &server.url, &code, "乡镇").unwrap();

@@ -11,7 +11,12 @@ code: string, township: string, county: string,
 /**
  * A 贫困村 (registered poor village); inspections must cover every one. `None`: not flagged.
  */
-poor_village: boolean | null, };
+poor_village: boolean | null, 
+/**
+ * Where the village committee is and how far from it a check-in counts as in the village (set by
+ * the county office; `crate::presence`).
+ */
+lat: number | null, lon: number | null, radius_m: number | null, };
 
 export type Household = { id: string, village_id: string, household_no: string, head_name: string, head_id_number: IdNumber | null, phone: Phone | null, group_name: string | null, address: string | null, attribute: Attribute, 
 /**
@@ -48,7 +53,17 @@ actual_population: number | null, notes: string | null, lat: number | null, lon:
 
 export type HandbookEntry = { id: string, household_id: string, section: HandbookSection, entry_date: string, title: string, content: string | null, measure: MeasureKind | null, amount_fen: number | null, income_calc: IncomeCalc | null, recorded_by: string | null, };
 
-export type Presence = { id: string, village_id: string, staff_name: string, checked_at: string, lat: number | null, lon: number | null, note: string | null, };
+export type Presence = { id: string, village_id: string, staff_name: string, checked_at: string, lat: number | null, lon: number | null, note: string | null, 
+/**
+ * Whether the position was within the village's radius (`None`: no position, or the village has
+ * no location set).
+ */
+inside: boolean | null, 
+/**
+ * The device's clock against the server's at the first sync after the check-in (server − device,
+ * ms); `None` until then.
+ */
+clock_offset_ms: number | null, };
 
 export type Rectification = { id: string, village_id: string, household_id: string | null, source: RectificationSource, problem: string, deadline: string, 
 /**
@@ -291,6 +306,16 @@ export type DocState = "missing" | "not_uploaded" | "complete";
 
 export type Role = "work_team" | "first_secretary" | "township" | "inspector" | "county" | "admin";
 
+export type CalendarDay = { date: string, working: boolean, 
+/**
+ * A weekday off by the State Council's notice (法定节假日).
+ */
+holiday: boolean, 
+/**
+ * A weekend day worked in exchange (调休上班).
+ */
+makeup: boolean, };
+
 export type HouseholdQuery = { village: string | null, 
 /**
  * Part of a name (head or member), a 户编号 or a 身份证号.
@@ -393,7 +418,16 @@ working_days: number, required_days: number, meets: boolean, checked_in_today: b
 /**
  * This month's check-ins, newest first.
  */
-checkins: Array<Presence>, };
+checkins: Array<Presence>, 
+/**
+ * Every day of the month, with holidays and 调休 working days marked.
+ */
+days: Array<CalendarDay>, 
+/**
+ * Days with a verified check-in (inside the village's radius, the clock right), and the county's
+ * clock tolerance.
+ */
+days_verified: number, clock_tolerance_ms: number, };
 
 export type ProblemItem = { item: Rectification, village_name: string | null, household_name: string | null, household_no: string | null, overdue: boolean, 
 /**
@@ -457,7 +491,16 @@ export type NeedsReport = { villages: Array<VillageNeeds>, gaps: Array<NeedsGap>
 
 export type CoverageReport = { since: string, households: number, visited: number, not_visited: Array<[HouseholdRef, string | null]>, };
 
-export type PresenceLine = { village: string, staff_name: string, days_present: number, working_days: number, required_days: number, meets: boolean, };
+export type PresenceLine = { village: string, staff_name: string, 
+/**
+ * Days with a check-in.
+ */
+days_present: number, 
+/**
+ * Days with a verified check-in: inside the village's radius, the device's clock right
+ * (`zoufang_model::presence::verified`).
+ */
+days_verified: number, working_days: number, required_days: number, meets: boolean, meets_verified: boolean, };
 
 export type PresenceReport = { year: number, month: number, 
 /**
@@ -991,7 +1034,10 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "code": "行政区划代码",
     "township": "乡镇",
     "county": "县(市、区)",
-    "poor_village": "贫困村"
+    "poor_village": "贫困村",
+    "lat": "村委会纬度",
+    "lon": "村委会经度",
+    "radius_m": "签到范围(米)"
   },
   household: {
     "village_id": "所属村",
@@ -1054,7 +1100,9 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "checked_at": "签到时间",
     "lat": "纬度",
     "lon": "经度",
-    "note": "备注"
+    "note": "备注",
+    "inside": "在村范围内",
+    "clock_offset_ms": "时钟偏差(毫秒)"
   },
   rectification: {
     "village_id": "所在村",
@@ -1171,7 +1219,8 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
   village: {
     name: { name: 'name', type: 'text', required: true, maxLength: 50 },
     township: { name: 'township', type: 'text', required: true, maxLength: 50 },
-    county: { name: 'county', type: 'text', required: true, maxLength: 50 }
+    county: { name: 'county', type: 'text', required: true, maxLength: 50 },
+    radius_m: { name: 'radius_m', type: 'int', required: false, min: 50, max: 20000 }
   },
   household: {
     household_no: { name: 'household_no', type: 'text', required: true, maxLength: 30 },
@@ -1220,7 +1269,8 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
   },
   presence: {
     staff_name: { name: 'staff_name', type: 'text', required: true },
-    note: { name: 'note', type: 'textarea', required: false, maxLength: 500 }
+    note: { name: 'note', type: 'textarea', required: false, maxLength: 500 },
+    clock_offset_ms: { name: 'clock_offset_ms', type: 'int', required: false, min: -10000000000, max: 10000000000 }
   },
   rectification: {
     source: { name: 'source', type: 'enum', required: true, vocab: 'RectificationSource' },

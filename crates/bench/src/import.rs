@@ -35,6 +35,9 @@ pub fn run(households: usize) -> Result<()> {
                 township: "台拱镇".into(),
                 county: "台江县".into(),
                 poor_village: None,
+                lat: None,
+                lon: None,
+                radius_m: None,
             };
             store.create(&v).map(|_| v.name)
         })

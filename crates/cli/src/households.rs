@@ -33,6 +33,19 @@ pub enum Cmd {
         #[arg(long)]
         off: bool,
     },
+    /// Set where a village's committee is and the radius a check-in counts as in the village (county
+    /// office; a village tablet's change is refused by the server).
+    VillageLocation {
+        /// Village id or 12-digit 区划代码.
+        village: String,
+        #[arg(long, allow_hyphen_values = true)]
+        lat: f64,
+        #[arg(long, allow_hyphen_values = true)]
+        lon: f64,
+        /// Metres (50–20,000).
+        #[arg(long)]
+        radius: i64,
+    },
     /// List households, with search and filters.
     Households(HouseholdsArgs),
     /// One household: members, visits, handbook.
@@ -126,6 +139,9 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
     match cmd {
         Cmd::Villages => villages(ctx, &store),
         Cmd::PoorVillage { village, off } => poor_village(ctx, &mut store, &village, !off),
+        Cmd::VillageLocation { village, lat, lon, radius } => {
+            village_location(ctx, &mut store, &village, lat, lon, radius)
+        }
         Cmd::Households(args) => households(ctx, &store, args),
         Cmd::Show { household } => show(ctx, &store, &household),
         Cmd::Edit { household, set } => edit(ctx, &mut store, &household, &set),
@@ -153,12 +169,34 @@ struct PoorVillageSet {
     poor_village: bool,
 }
 
-fn poor_village(ctx: &Ctx, store: &mut Store, village: &str, flag: bool) -> Result<()> {
-    let v = store
+fn find_village(store: &Store, village: &str) -> Result<zoufang_model::Village> {
+    store
         .villages()?
         .into_iter()
         .find(|v| v.id.to_string() == village.trim() || v.code == village.trim())
-        .ok_or_else(|| anyhow!("本机没有村 {village}（请用村的编号或 12 位区划代码）"))?;
+        .ok_or_else(|| anyhow!("本机没有村 {village}（请用村的编号或 12 位区划代码）"))
+}
+
+/// What `village-location` set.
+#[derive(Serialize)]
+struct LocationSet {
+    village: Uuid,
+    lat: f64,
+    lon: f64,
+    radius_m: i64,
+}
+
+fn village_location(ctx: &Ctx, store: &mut Store, village: &str, lat: f64, lon: f64, radius_m: i64) -> Result<()> {
+    let v = find_village(store, village)?;
+    let patch = [("lat", json!(lat)), ("lon", json!(lon)), ("radius_m", json!(radius_m))];
+    store.update(Entity::Village, v.id, &patch.into_iter().map(|(k, v)| (k.to_string(), v)).collect())?;
+    ctx.out(&LocationSet { village: v.id, lat, lon, radius_m }, |l| {
+        format!("{}：村委会位置 {:.5}, {:.5}，签到范围 {} 米", v.name, l.lat, l.lon, l.radius_m)
+    })
+}
+
+fn poor_village(ctx: &Ctx, store: &mut Store, village: &str, flag: bool) -> Result<()> {
+    let v = find_village(store, village)?;
     let value = if flag { json!(true) } else { serde_json::Value::Null };
     store.update(Entity::Village, v.id, &[("poor_village".to_string(), value)].into_iter().collect())?;
     ctx.out(&PoorVillageSet { village: v.id, poor_village: flag }, |p| {

@@ -201,10 +201,11 @@ fn presence_text(r: &PresenceReport) -> String {
     }
     for l in &r.lines {
         lines.push(format!(
-            "  {} {}：在村 {} 天，应 {} 天（{} 个工作日的 2/3）{}",
+            "  {} {}：在村 {} 天（核实 {} 天），应 {} 天（{} 个工作日的 2/3）{}",
             l.village,
             l.staff_name,
             l.days_present,
+            l.days_verified,
             l.required_days,
             l.working_days,
             if l.meets { "" } else { "  未达标" }

@@ -86,6 +86,9 @@ pub fn county(seed: u64, size: Size) -> County {
                 county: c.name.clone(),
                 // The first village of every township is a 贫困村.
                 poor_village: (v == 0).then_some(true),
+                lat: None,
+                lon: None,
+                radius_m: None,
             };
             for h in 0..size.households_per_village {
                 household(&mut rng, &mut c, &village, &code, h, size, epoch);

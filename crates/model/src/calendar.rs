@@ -13,6 +13,18 @@ pub struct YearArrangement {
     pub makeup_workdays: BTreeSet<NaiveDate>,
 }
 
+/// One day as the 签到 calendar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub working: bool,
+    /// A weekday off by the State Council's notice (法定节假日).
+    pub holiday: bool,
+    /// A weekend day worked in exchange (调休上班).
+    pub makeup: bool,
+}
+
 /// The national holiday calendar, by year.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkCalendar {
@@ -113,6 +125,22 @@ impl WorkCalendar {
         day
     }
 
+    /// Every day of a month, marked.
+    pub fn month(&self, year: i32, month: u32) -> Vec<CalendarDay> {
+        let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else { return Vec::new() };
+        let a = self.years.get(&year);
+        first
+            .iter_days()
+            .take_while(|x| x.month() == month)
+            .map(|date| CalendarDay {
+                date,
+                working: self.is_working_day(date),
+                holiday: a.is_some_and(|a| a.holidays.contains(&date)),
+                makeup: a.is_some_and(|a| a.makeup_workdays.contains(&date)),
+            })
+            .collect()
+    }
+
     /// Working days of a month.
     pub fn working_days(&self, year: i32, month: u32) -> u32 {
         let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else { return 0 };
@@ -138,6 +166,11 @@ mod tests {
         assert_eq!(c.working_days(2031, 1), 23);
         assert!(c.is_working_day(d(2026, 1, 4)), "Sunday 4 January 2026 is worked");
         assert!(!c.is_working_day(d(2026, 1, 2)));
+        let oct = c.month(2026, 10);
+        assert_eq!(oct.len(), 31);
+        assert!(oct[0].holiday && !oct[0].working, "1 October");
+        assert!(oct[9].makeup && oct[9].working, "Saturday 10 October is worked");
+        assert_eq!(oct.iter().filter(|d| d.working).count(), 18);
     }
 
     #[test]

@@ -52,6 +52,14 @@ pub struct Village {
     /// A 贫困村 (registered poor village); inspections must cover every one. `None`: not flagged.
     #[serde(default)]
     pub poor_village: Option<bool>,
+    /// Where the village committee is and how far from it a check-in counts as in the village (set by
+    /// the county office; `crate::presence`).
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default)]
+    pub radius_m: Option<i64>,
 }
 record!(Village, Entity::Village);
 
@@ -241,6 +249,14 @@ pub struct Presence {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub note: Option<String>,
+    /// Whether the position was within the village's radius (`None`: no position, or the village has
+    /// no location set).
+    #[serde(default)]
+    pub inside: Option<bool>,
+    /// The device's clock against the server's at the first sync after the check-in (server − device,
+    /// ms); `None` until then.
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
 }
 record!(Presence, Entity::Presence);
 
@@ -562,6 +578,9 @@ mod tests {
             township: "花桥镇".into(),
             county: "南明区".into(),
             poor_village: None,
+            lat: None,
+            lon: None,
+            radius_m: None,
         });
         check(&Household {
             id: h,
@@ -634,6 +653,8 @@ mod tests {
             lat: None,
             lon: None,
             note: None,
+            inside: None,
+            clock_offset_ms: None,
         });
         check(&Rectification {
             id: Uuid::now_v7(),

@@ -171,6 +171,10 @@ const VILLAGE: &[FieldDef] = &[
     req("county", "县(市、区)", FieldKind::Text(50)),
     // 贫困村: inspections must cover every one in the year, whatever its number of poor households.
     f("poor_village", "贫困村", FieldKind::Bool),
+    // Where the village committee is, and the radius a check-in counts as in the village.
+    f("lat", "村委会纬度", LAT),
+    f("lon", "村委会经度", LON),
+    f("radius_m", "签到范围(米)", FieldKind::Int { min: 50, max: 20_000 }),
 ];
 
 const HOUSEHOLD: &[FieldDef] = &[
@@ -242,6 +246,9 @@ const PRESENCE: &[FieldDef] = &[
     f("lat", "纬度", LAT),
     f("lon", "经度", LON),
     f("note", "备注", FieldKind::Text(500)),
+    f("inside", "在村范围内", FieldKind::Bool),
+    // Written by the device at its first sync after the check-in: how far its clock was off.
+    f("clock_offset_ms", "时钟偏差(毫秒)", FieldKind::Int { min: -10_000_000_000, max: 10_000_000_000 }),
 ];
 
 const RECTIFICATION: &[FieldDef] = &[

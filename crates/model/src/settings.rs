@@ -27,6 +27,7 @@ pub const TOWNSHIP_REVIEW_DAYS: &str = "township_review_days";
 pub const COUNTY_DECISION_DAYS: &str = "county_decision_days";
 pub const RECHECK_VISIT_DAYS: &str = "recheck_visit_days";
 pub const CARD_IN_USE: &str = "card_in_use";
+pub const CLOCK_TOLERANCE_MINUTES: &str = "clock_tolerance_minutes";
 
 pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
@@ -82,6 +83,15 @@ pub const SETTINGS: &[SettingDef] = &[
         max: 1,
         default: 1,
         source: "种子文件 000 要求系统、手册、明白卡、实际人口一致；001 取消了明白卡，取消的县设为 0",
+    },
+    SettingDef {
+        key: CLOCK_TOLERANCE_MINUTES,
+        label: "签到时钟允许偏差",
+        unit: "分钟",
+        min: 1,
+        max: 120,
+        default: 10,
+        source: "种子文件未规定；签到按日计，设备时钟与服务器相差 10 分钟以内视为可信",
     },
 ];
 

@@ -308,13 +308,16 @@ pub fn monthly_report_xlsx(store: &Store, today: NaiveDate, calendar: &WorkCalen
                 l.village.as_str().into(),
                 l.staff_name.as_str().into(),
                 l.days_present.into(),
+                l.days_verified.into(),
                 l.working_days.into(),
                 l.required_days.into(),
                 if l.meets { "达标" } else { "未达标" }.into(),
+                if l.meets_verified { "达标" } else { "未达标" }.into(),
             ]
         })
         .collect();
-    add_sheet(&mut book, "在村情况", &["村", "驻村人员", "在村天数", "工作日", "应在村天数(2/3)", "结论"], presence)?;
+    let headers = ["村", "驻村人员", "在村天数", "核实在村天数", "工作日", "应在村天数(2/3)", "结论", "按核实天数"];
+    add_sheet(&mut book, "在村情况", &headers, presence)?;
 
     let population = d
         .population

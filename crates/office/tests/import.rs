@@ -19,6 +19,9 @@ fn villages(store: &mut Store, n: usize) -> Vec<String> {
                 township: "台拱镇".into(),
                 county: "台江县".into(),
                 poor_village: None,
+                lat: None,
+                lon: None,
+                radius_m: None,
             };
             store.create(&v).unwrap();
             v.name

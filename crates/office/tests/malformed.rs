@@ -49,6 +49,9 @@ fn malformed_sheets_cost_what_they_hold_and_refused_files_write_nothing() {
         township: "台拱镇".into(),
         county: "台江县".into(),
         poor_village: None,
+        lat: None,
+        lon: None,
+        radius_m: None,
     };
     store.create(&village).unwrap();
     let today = chrono::Local::now().date_naive();
@@ -107,6 +110,9 @@ fn an_older_xls_roster_is_read_with_the_registers_words() {
             township: "台拱镇".into(),
             county: "台江县".into(),
             poor_village: None,
+            lat: None,
+            lon: None,
+            radius_m: None,
         })
         .unwrap();
     let today = chrono::Local::now().date_naive();

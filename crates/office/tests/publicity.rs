@@ -117,6 +117,9 @@ fn the_publicity_list_holds_who_reached_publicity_and_nothing_private() {
         township: "台拱镇".into(),
         county: "台江县".into(),
         poor_village: Some(true),
+        lat: None,
+        lon: None,
+        radius_m: None,
     };
     s.create(&v).unwrap();
     use ExitStep::*;

@@ -74,6 +74,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 11, sql: include_str!("../../../schema/device/0011_poor_village.sql") },
     Migration { version: 12, sql: include_str!("../../../schema/device/0012_rectification_review.sql") },
     Migration { version: 13, sql: include_str!("../../../schema/device/0013_card_population.sql") },
+    Migration { version: 14, sql: include_str!("../../../schema/device/0014_presence_trust.sql") },
 ];
 
 /// An open device database.

@@ -69,10 +69,15 @@ pub struct CoverageReport {
 pub struct PresenceLine {
     pub village: String,
     pub staff_name: String,
+    /// Days with a check-in.
     pub days_present: u32,
+    /// Days with a verified check-in: inside the village's radius, the device's clock right
+    /// (`zoufang_model::presence::verified`).
+    pub days_verified: u32,
     pub working_days: u32,
     pub required_days: u32,
     pub meets: bool,
+    pub meets_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -313,23 +318,31 @@ impl Store {
     pub fn report_presence(&self, year: i32, month: u32, calendar: &WorkCalendar) -> Result<PresenceReport> {
         let prefix = format!("{year:04}-{month:02}%");
         let mut stmt = self.conn.prepare_cached(
-            "SELECT v.name, p.staff_name, count(DISTINCT substr(p.checked_at, 1, 10))
+            // Verified as `zoufang_model::presence::verified` says: inside, and the clock within tolerance.
+            "SELECT v.name, p.staff_name, count(DISTINCT substr(p.checked_at, 1, 10)),
+                    count(DISTINCT CASE WHEN p.inside = 1 AND abs(p.clock_offset_ms) <= ?2
+                                        THEN substr(p.checked_at, 1, 10) END)
              FROM presence p JOIN village v ON v.id = p.village_id
              WHERE p.deleted = 0 AND p.checked_at LIKE ?1
              GROUP BY v.code, v.name, p.staff_name ORDER BY v.code, p.staff_name",
         )?;
         let working_days = calendar.working_days(year, month);
         let required = zoufang_model::presence::required_days(working_days);
+        let tolerance_ms =
+            self.county_settings()?.get(zoufang_model::settings::CLOCK_TOLERANCE_MINUTES).saturating_mul(60_000);
         let lines = stmt
-            .query_map([&prefix], |r| {
-                let days: i64 = r.get(2)?;
+            .query_map(rusqlite::params![prefix, tolerance_ms], |r| {
+                let days = r.get::<_, i64>(2)? as u32;
+                let verified = r.get::<_, i64>(3)? as u32;
                 Ok(PresenceLine {
                     village: r.get(0)?,
                     staff_name: r.get(1)?,
-                    days_present: days as u32,
+                    days_present: days,
+                    days_verified: verified,
                     working_days,
                     required_days: required,
-                    meets: zoufang_model::presence::meets_requirement(days as u32, working_days),
+                    meets: zoufang_model::presence::meets_requirement(days, working_days),
+                    meets_verified: zoufang_model::presence::meets_requirement(verified, working_days),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

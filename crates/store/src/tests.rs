@@ -13,6 +13,9 @@ fn village() -> Village {
         township: "花桥镇".into(),
         county: "南明区".into(),
         poor_village: None,
+        lat: None,
+        lon: None,
+        radius_m: None,
     }
 }
 
@@ -1175,4 +1178,39 @@ fn the_card_counts_in_the_population_check_only_where_the_county_uses_it() {
     let off = zoufang_model::settings::CountySettings { values: [("card_in_use".to_string(), 0)].into() };
     s.set_county_settings(&off).unwrap();
     assert!(s.report_population().unwrap().is_empty());
+}
+
+#[test]
+fn a_check_in_is_verified_inside_the_radius_with_a_clock_that_was_right() {
+    use chrono::Datelike;
+    let mut s = Store::open_in_memory().unwrap();
+    let v = Village { lat: Some(26.6680), lon: Some(108.3210), radius_m: Some(500), ..village() };
+    s.create(&v).unwrap();
+    // Three staff check in today: 300 m away, 2 km away, and with no position.
+    s.check_in(v.id, "李娟", Some(26.6707), Some(108.3210)).unwrap();
+    s.check_in(v.id, "王强", Some(26.6860), Some(108.3210)).unwrap();
+    s.check_in(v.id, "张伟", None, None).unwrap();
+    let now = chrono::Local::now().date_naive();
+    let month = |s: &Store, who: &str| s.presence_month(v.id, who, now.year(), now.month(), now).unwrap();
+    assert_eq!(month(&s, "李娟").checkins[0].inside, Some(true));
+    assert_eq!(month(&s, "王强").checkins[0].inside, Some(false));
+    assert_eq!(month(&s, "张伟").checkins[0].inside, None);
+    assert_eq!(month(&s, "李娟").days_verified, 0, "the clock is not compared yet");
+    // The next sync finds the clock 2 minutes off: within the county's 10 minutes.
+    assert_eq!(s.stamp_presence_clock(120_000).unwrap(), 3);
+    assert_eq!(s.stamp_presence_clock(0).unwrap(), 0, "each check-in is compared once");
+    let cal = zoufang_model::calendar::WorkCalendar::national();
+    let report = s.report_presence(now.year(), now.month(), &cal).unwrap();
+    let counts: Vec<(&str, u32, u32)> =
+        report.lines.iter().map(|l| (l.staff_name.as_str(), l.days_present, l.days_verified)).collect();
+    assert_eq!(counts, vec![("张伟", 1, 0), ("李娟", 1, 1), ("王强", 1, 0)]);
+    assert_eq!(month(&s, "李娟").days_verified, 1);
+    // A county with a tolerance of one minute: the 2-minute clock no longer counts.
+    let strict =
+        zoufang_model::settings::CountySettings { values: [("clock_tolerance_minutes".to_string(), 1)].into() };
+    s.set_county_settings(&strict).unwrap();
+    assert_eq!(s.report_presence(now.year(), now.month(), &cal).unwrap().lines[1].days_verified, 0);
+    // The calendar marks the month's days.
+    let days_in_month = now.with_day(1).unwrap().iter_days().take_while(|d| d.month() == now.month()).count();
+    assert_eq!(month(&s, "李娟").days.len(), days_in_month);
 }

@@ -76,6 +76,12 @@ pub struct PresenceMonth {
     pub checked_in_today: bool,
     /// This month's check-ins, newest first.
     pub checkins: Vec<Presence>,
+    /// Every day of the month, with holidays and 调休 working days marked.
+    pub days: Vec<zoufang_model::calendar::CalendarDay>,
+    /// Days with a verified check-in (inside the village's radius, the clock right), and the county's
+    /// clock tolerance.
+    pub days_verified: u32,
+    pub clock_tolerance_ms: i64,
 }
 
 fn text(v: &Option<String>) -> Value {
@@ -246,6 +252,25 @@ impl Store {
         Ok(id)
     }
 
+    /// Records how far this device's clock was from the server's (server − device, ms) on every check-in
+    /// it made that has not been compared yet; returns how many. The sync calls it first thing.
+    pub fn stamp_presence_clock(&mut self, offset_ms: i64) -> Result<usize> {
+        let ids: Vec<Vec<u8>> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT p.id FROM presence p WHERE p.deleted = 0 AND p.clock_offset_ms IS NULL
+                   AND EXISTS (SELECT 1 FROM change_log c WHERE c.entity = 'presence' AND c.row_id = p.id
+                               AND c.field = 'checked_at')",
+            )?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let patch = map(json!({ "clock_offset_ms": offset_ms }));
+        for id in &ids {
+            self.update(Entity::Presence, crate::sql::blob_uuid(id)?, &patch)?;
+        }
+        Ok(ids.len())
+    }
+
     /// Today's check-in for one staff member at a village; a second tap the same day is refused kindly.
     pub fn check_in(&mut self, village: Uuid, staff_name: &str, lat: Option<f64>, lon: Option<f64>) -> Result<Uuid> {
         let now = chrono::Local::now();
@@ -255,12 +280,17 @@ impl Store {
             return Err(StoreError::refused("already_checked_in", format!("{staff_name} 今天已签到")));
         }
         let id = Uuid::now_v7();
+        let v: Option<zoufang_model::Village> = self.get(village)?;
+        let committee = v.as_ref().and_then(|v| Some((v.lat?, v.lon?)));
+        let at = lat.zip(lon);
+        let inside = zoufang_model::presence::inside(committee, v.and_then(|v| v.radius_m), at);
         let fields = map(json!({
             "village_id": village.to_string(),
             "staff_name": staff_name,
             "checked_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             "lat": lat,
             "lon": lon,
+            "inside": inside,
         }));
         self.create_fields(Entity::Presence, id, &fields)?;
         Ok(id)
@@ -284,7 +314,17 @@ impl Store {
         let mut days: Vec<NaiveDate> = checkins.iter().map(|p| p.checked_at.date_naive()).collect();
         days.sort();
         days.dedup();
-        let working_days = zoufang_model::calendar::WorkCalendar::national().working_days(year, month);
+        let calendar = zoufang_model::calendar::WorkCalendar::national();
+        let working_days = calendar.working_days(year, month);
+        let tolerance =
+            self.county_settings()?.get(zoufang_model::settings::CLOCK_TOLERANCE_MINUTES).saturating_mul(60_000);
+        let mut verified: Vec<NaiveDate> = checkins
+            .iter()
+            .filter(|p| zoufang_model::presence::verified(p.inside, p.clock_offset_ms, tolerance))
+            .map(|p| p.checked_at.date_naive())
+            .collect();
+        verified.sort();
+        verified.dedup();
         Ok(PresenceMonth {
             staff_name: staff_name.trim().to_string(),
             year,
@@ -295,6 +335,9 @@ impl Store {
             working_days,
             days_present: days,
             checkins,
+            days: calendar.month(year, month),
+            days_verified: verified.len() as u32,
+            clock_tolerance_ms: tolerance,
         })
     }
 }
