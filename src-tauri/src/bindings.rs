@@ -23,11 +23,11 @@ pub fn typescript() -> String {
         ValidationError, ExitDecision, ExitProgress, SentBack, VerificationCheck,
         Attribute, HouseholdStatus, PovertyCause, Labor, Health, Relation, Sex, Education, Schooling, VisitKind, BasicNeed,
         Satisfaction, HandbookSection, MeasureKind, ExitStep, ExitOutcome, RectificationSource,
-        RectificationStatus, RectificationAction, RectificationReview, zoufang_model::rectification::Issuer, zoufang_model::settings::SettingView, zoufang_model::settings::CountySettings, ConflictStatus, StatusProcedure, StatusChange, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
+        RectificationStatus, RectificationAction, RectificationReview, zoufang_model::rectification::Issuer, zoufang_model::settings::SettingView, zoufang_model::settings::CountySettings, ConflictStatus, StatusProcedure, StatusChange, MemberChangeKind, MemberChange, ArchiveKind, ArchiveSection, PhotoOwner, ArchiveDocument, Photo,
         zoufang_model::archive::DocState, zoufang_model::Role, zoufang_model::calendar::CalendarDay,
         // store
         HouseholdQuery, HouseholdSummary, HouseholdDetail, LatestIncome, ExitView, StatusCount,
-        VillageOverview, NewVisit, NewProblem, NewExitDecision, NewStatusChange, PresenceMonth, ProblemItem, NewReview, RecheckPlan, ConflictView,
+        VillageOverview, NewVisit, NewProblem, NewExitDecision, NewStatusChange, PresenceMonth, ProblemItem, NewReview, RecheckPlan, NewMemberChange, ConflictView,
         HouseholdRef, NeedsGap, VillageNeeds, NeedsReport, CoverageReport, PresenceLine, PresenceReport,
         PopulationMismatch, IncomeIssue, IncomeLine, LedgerLine, Dashboard, zoufang_model::assessment::Rate,
         zoufang_model::assessment::CorrectionKind, AssessmentLine, Finding, AssessedHousehold, Assessment,
@@ -104,6 +104,7 @@ fn vocabularies() -> Vec<Vocabulary> {
         ArchiveSection,
         PhotoOwner,
         StatusProcedure,
+        MemberChangeKind,
         Role,
     ]
 }

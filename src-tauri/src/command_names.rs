@@ -31,6 +31,7 @@ macro_rules! app_commands {
             commands::set_setting,
             commands::record_exit_decision,
             commands::record_status_change,
+            commands::record_member_change,
             commands::dashboard,
             commands::import_roster,
             export_commands::export_report,

@@ -13,8 +13,8 @@ use zoufang_model::settings::{views, SettingView};
 use zoufang_model::{Entity, IncomeCalc, IncomeSummary, RectificationAction, Village};
 use zoufang_store::{
     ArchiveStatus, ConflictView, Dashboard, HouseholdDetail, HouseholdQuery, HouseholdSummary, NewDocument,
-    NewExitDecision, NewReview, NewStatusChange, NewVisit, PhotoImported, PhotoTarget, PhotoView, PresenceMonth,
-    ProblemItem, RecheckPlan, VillageOverview,
+    NewExitDecision, NewMemberChange, NewReview, NewStatusChange, NewVisit, PhotoImported, PhotoTarget, PhotoView,
+    PresenceMonth, ProblemItem, RecheckPlan, VillageOverview,
 };
 
 fn today() -> NaiveDate {
@@ -312,6 +312,16 @@ pub fn county_settings(state: State<'_, AppState>) -> CmdResult<Vec<SettingView>
 pub fn set_setting(state: State<'_, AppState>, key: String, value: i64) -> CmdResult<Vec<SettingView>> {
     let mut store = state.store()?;
     Ok(views(&zoufang_client::set_setting(&mut store, &key, value)?))
+}
+
+/// Records a member joining (born, married in, moved in) or leaving (died, married out, moved out) by the
+/// operator; returns the household as it now stands.
+#[tauri::command]
+pub fn record_member_change(state: State<'_, AppState>, change: NewMemberChange) -> CmdResult<HouseholdDetail> {
+    let actor = state.operator()?;
+    let mut store = state.store()?;
+    store.record_member_change(&NewMemberChange { actor, ..change.clone() })?;
+    Ok(store.household_detail(change.household_id, today())?)
 }
 
 /// Registers a 返贫 (or, on a county office's device, a correction) by its procedure; returns the

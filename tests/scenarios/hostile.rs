@@ -854,3 +854,48 @@ fn only_the_issuer_closes_a_rectification_item() {
     use zoufang_model::RectificationAction::{Confirm, Propose};
     assert_eq!(steps, [Propose, Confirm], "refused steps arrive incomplete and are not shown");
 }
+
+/// Class 11: members leave by a change, never a delete. A village tablet's hand-made push that deletes
+/// a member, sets its leaving date with no change behind it, or names another member's change, is
+/// refused; a real tablet's recorded move-out is taken, and the member stays on record everywhere.
+#[test]
+fn members_leave_by_a_change_never_a_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    let members = rows_of(&server, Entity::Member, w.a);
+    let (m, other) = (members[0], members[1]);
+    let mut team = RawDevice::enrol(&server, "村平板", &Scope::Village(w.a), Role::WorkTeam);
+    let c = team.change(Entity::Member, m, "deleted", json!(true), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "不能删除成员");
+    let c = team.change(Entity::Member, m, "left_on", json!("2026-11-01"), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "没有对应的成员变动记录");
+    assert_ne!(current(&server, m, "deleted").map(|(v, _)| v), Some(json!(true)));
+
+    // A real tablet records a move-out; a forged push naming that change for another member is refused.
+    let mut tablet = server.device(&dir.path().join("tablet.db"), "甲平板", Scope::Village(w.a));
+    zoufang_client::sync(&mut tablet).unwrap();
+    let household = tablet.get::<zoufang_model::Member>(m).unwrap().unwrap().household_id;
+    let out = zoufang_store::NewMemberChange {
+        household_id: household,
+        kind: zoufang_model::MemberChangeKind::MoveOut,
+        changed_on: chrono::Local::now().date_naive().to_string(),
+        actor: "李娟".into(),
+        evidence: Some("户口迁移证明".into()),
+        member_id: Some(m),
+        member: None,
+    };
+    let change = tablet.record_member_change(&out).unwrap();
+    let sent = zoufang_client::sync(&mut tablet).unwrap();
+    assert_eq!(sent.pushed.rejected, 0, "{:?}", sent.pushed);
+    assert_eq!(current(&server, m, "left_on").map(|(v, _)| v), Some(json!(out.changed_on)));
+    let c = team.change(Entity::Member, other, "member_change", json!(change.to_string()), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "不属于该成员");
+    let mut second = server.device(&dir.path().join("other.db"), "乙平板", Scope::Village(w.a));
+    zoufang_client::sync(&mut second).unwrap();
+    let moved = second.get::<zoufang_model::Member>(m).unwrap().unwrap();
+    assert_eq!(
+        (moved.member_change, moved.left_on.map(|d| d.to_string())),
+        (Some(change), Some(out.changed_on.clone()))
+    );
+}

@@ -25,10 +25,16 @@ fn editable_field(server: &TestServer, entity: Entity, row: Uuid) -> (String, Va
         // anyone's who works on it.
         return ("responsible".into(), json!("王强"), last());
     }
-    if matches!(entity, Entity::Inspection | Entity::StatusChange | Entity::RectificationReview | Entity::ExitDecision)
-    {
-        // Nothing of a sealed inspection, a status change, a 销号 step or an exit decision changes;
-        // writing one is withdrawing it.
+    let fixed = [
+        Entity::Inspection,
+        Entity::StatusChange,
+        Entity::RectificationReview,
+        Entity::ExitDecision,
+        Entity::MemberChange,
+    ];
+    if fixed.contains(&entity) {
+        // Nothing of a sealed inspection, a status change, a 销号 step, an exit decision or a member's
+        // change changes; writing one is withdrawing it.
         return ("deleted".into(), json!(true), last());
     }
     let fields =

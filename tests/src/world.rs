@@ -71,7 +71,7 @@ pub fn seed(server: &TestServer) -> World {
 }
 
 /// What the field adds to a village beyond the import: a check-in, an exit application, a 返贫, visits that
-/// find problems (rectification items, one closed by a 销号 step) and an edit conflict (two tablets changing one field), each made the way the app makes them.
+/// find problems (rectification items, one closed by a 销号 step), a birth and an edit conflict (two tablets changing one field), each made the way the app makes them.
 pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag: &str) {
     let mut x = server.device(&dir.join(format!("{tag}-x.db")), "甲平板", Scope::Village(village));
     let mut y = server.device(&dir.join(format!("{tag}-y.db")), "乙平板", Scope::Village(village));
@@ -129,6 +129,21 @@ pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag
         note: Some("已更换公示栏".into()),
     };
     x.review_problem(&close).unwrap();
+    // A child is born into the household: a member joins by its change.
+    let birth = zoufang_store::NewMemberChange {
+        household_id: h,
+        kind: zoufang_model::MemberChangeKind::Birth,
+        changed_on: today.to_string(),
+        actor: "张伟".into(),
+        evidence: None,
+        member_id: None,
+        member: Some(
+            [("name".to_string(), json!("王小满")), ("relation".to_string(), json!("grandchild"))]
+                .into_iter()
+                .collect(),
+        ),
+    };
+    x.record_member_change(&birth).unwrap();
     let notes = |s: &str| [("notes".to_string(), json!(s))].into_iter().collect();
     x.update(Entity::Household, h, &notes("甲的备注")).unwrap();
     y.update(Entity::Household, h, &notes("乙的备注")).unwrap();

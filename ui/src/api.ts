@@ -5,7 +5,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
   ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
   AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
-  IncomeSummary, JsonValue, NewExitDecision, NewStatusChange, NewVisit, PresenceMonth, RectificationAction, SyncStatus, VillageOverview,
+  IncomeSummary, JsonValue, NewExitDecision, NewMemberChange, NewStatusChange, NewVisit, PresenceMonth, RectificationAction, SyncStatus, VillageOverview,
 } from './bindings'
 import type { Command, CommandArgs, CommandResult } from './commands'
 
@@ -81,6 +81,7 @@ export const api = {
   countySettings: () => call('county_settings'),
   setSetting: (key: string, value: number) => call('set_setting', { key, value }),
   recordStatusChange: (change: NewStatusChange) => call('record_status_change', { change }),
+  recordMemberChange: (change: NewMemberChange) => call('record_member_change', { change }),
   recordExitDecision: (decision: NewExitDecision) => call('record_exit_decision', { decision }),
   dashboard: () => call('dashboard'),
   importRoster: (fileName: string, bytes: Uint8Array) =>

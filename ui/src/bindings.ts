@@ -37,7 +37,15 @@ export type Member = { id: string, household_id: string, name: string, id_number
 /**
  * 文化程度; absent in records written before it was kept.
  */
-education: Education | null, schooling: Schooling | null, phone: Phone | null, };
+education: Education | null, schooling: Schooling | null, phone: Phone | null, 
+/**
+ * The change that last moved the member (`crate::members`).
+ */
+member_change: string | null, 
+/**
+ * When the member left (died, married out, moved out); `None` while in the household.
+ */
+left_on: string | null, };
 
 export type NeedState = "met" | "unmet" | "not_applicable";
 
@@ -284,6 +292,10 @@ exit_decision: string | null,
  */
 recorded_at: string, };
 
+export type MemberChangeKind = "birth" | "marriage_in" | "move_in" | "death" | "marriage_out" | "move_out";
+
+export type MemberChange = { id: string, household_id: string, member_id: string, kind: MemberChangeKind, changed_on: string, actor: string, evidence: string | null, recorded_at: string, };
+
 export type ArchiveKind = "application" | "intake_form" | "five_review_score" | "exit_plan" | "project_application" | "relocation_application" | "project_approval" | "village_agreement" | "income_expense_sheet" | "policy_list";
 
 export type ArchiveSection = "identification" | "assistance" | "exit";
@@ -356,7 +368,11 @@ latest_needs: BasicNeeds | null, latest_visit_on: string | null, latest_income: 
 /**
  * How the status came to be: every procedure that changed it, oldest first.
  */
-status_changes: Array<StatusChange>, open_conflicts: number, };
+status_changes: Array<StatusChange>, 
+/**
+ * Members joining and leaving, oldest first.
+ */
+member_changes: Array<MemberChange>, open_conflicts: number, };
 
 export type LatestIncome = { entry_id: string, entry_date: string, summary: IncomeSummary, };
 
@@ -450,6 +466,8 @@ may_mark: boolean, };
 export type NewReview = { rectification_id: string, action: RectificationAction, decided_on: string, actor: string, note: string | null, };
 
 export type RecheckPlan = { percent: number, closed: number, rechecked: number, due: Array<ProblemItem>, };
+
+export type NewMemberChange = { household_id: string, kind: MemberChangeKind, changed_on: string, actor: string, evidence: string | null, member_id: string | null, member: Record<string, unknown> | null, };
 
 export type ConflictView = { conflict: Conflict, 
 /**
@@ -1017,6 +1035,14 @@ export const LABELS = {
     "relapse": "返贫",
     "correction": "县级纠错"
   },
+  MemberChangeKind: {
+    "birth": "出生",
+    "marriage_in": "婚入",
+    "move_in": "迁入",
+    "death": "死亡",
+    "marriage_out": "婚出",
+    "move_out": "迁出"
+  },
   Role: {
     "work_team": "驻村工作队员",
     "first_secretary": "第一书记",
@@ -1069,7 +1095,9 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "labor": "劳动技能",
     "education": "文化程度",
     "schooling": "在校生状况",
-    "phone": "联系电话"
+    "phone": "联系电话",
+    "member_change": "成员变动记录",
+    "left_on": "离开日期"
   },
   visit: {
     "household_id": "所属户",
@@ -1194,6 +1222,15 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "note": "整改情况或原因",
     "action": "销号步骤",
     "recorded_at": "记录时间"
+  },
+  member_change: {
+    "household_id": "所属户",
+    "member_id": "成员",
+    "changed_on": "变动日期",
+    "actor": "经办人",
+    "evidence": "依据",
+    "kind": "变动原因",
+    "recorded_at": "记录时间"
   }
 }
 
@@ -1249,7 +1286,8 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
     labor: { name: 'labor', type: 'enum', required: false, vocab: 'Labor' },
     education: { name: 'education', type: 'enum', required: false, vocab: 'Education' },
     schooling: { name: 'schooling', type: 'enum', required: false, vocab: 'Schooling' },
-    phone: { name: 'phone', type: 'text', required: false }
+    phone: { name: 'phone', type: 'text', required: false },
+    left_on: { name: 'left_on', type: 'date', required: false }
   },
   visit: {
     kind: { name: 'kind', type: 'enum', required: true, vocab: 'VisitKind' },
@@ -1330,5 +1368,11 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
     actor: { name: 'actor', type: 'text', required: true },
     note: { name: 'note', type: 'textarea', required: false, maxLength: 2000 },
     action: { name: 'action', type: 'enum', required: true, vocab: 'RectificationAction' }
+  },
+  member_change: {
+    changed_on: { name: 'changed_on', type: 'date', required: true },
+    actor: { name: 'actor', type: 'text', required: true },
+    evidence: { name: 'evidence', type: 'textarea', required: false, maxLength: 500 },
+    kind: { name: 'kind', type: 'enum', required: true, vocab: 'MemberChangeKind' }
   }
 }

@@ -1,7 +1,7 @@
 // Generated from the app's command functions by src-tauri/src/command_types.rs. Do not edit by hand.
 // Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings
 
-import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SettingView, SyncStatus, VillageOverview } from './bindings'
+import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewMemberChange, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SettingView, SyncStatus, VillageOverview } from './bindings'
 
 /** Each command's arguments as the window sends them: named in camelCase, `null` for none, bytes for
  * a raw request body. */
@@ -28,6 +28,7 @@ export interface CommandArgs {
   set_setting: { key: string, value: number }
   record_exit_decision: { decision: NewExitDecision }
   record_status_change: { change: NewStatusChange }
+  record_member_change: { change: NewMemberChange }
   dashboard: null
   import_roster: Uint8Array
   export_report: { kind: string, path: string }
@@ -87,6 +88,7 @@ export interface CommandResult {
   set_setting: Array<SettingView>
   record_exit_decision: HouseholdDetail
   record_status_change: HouseholdDetail
+  record_member_change: HouseholdDetail
   dashboard: Dashboard
   import_roster: ImportResult
   export_report: string

@@ -17,7 +17,8 @@ use serde::Serialize;
 use serde_json::{json, Map};
 use uuid::Uuid;
 use zoufang_model::{
-    Entity, HandbookEntry, Household, HouseholdStatus, Member, Satisfaction, StatusProcedure, Visit, VisitKind,
+    Entity, HandbookEntry, Household, HouseholdStatus, Member, MemberChangeKind, Satisfaction, StatusProcedure, Visit,
+    VisitKind,
 };
 use zoufang_store::{HouseholdQuery, NewStatusChange, Store};
 
@@ -64,6 +65,32 @@ pub enum Cmd {
     /// Change a household's 户状态 by its procedure: register a 返贫 (relapse), or, on a county office's
     /// device, correct it (correction). The status is never edited directly; 脱贫退出 is the exit procedure's.
     ChangeStatus(StatusArgs),
+    /// A member joins (birth, marriage_in, move_in: with --name and --relation) or leaves (death,
+    /// marriage_out, move_out: with --member and --evidence). Members are never deleted.
+    MemberChange(MemberChangeArgs),
+}
+
+#[derive(Args)]
+pub struct MemberChangeArgs {
+    /// Household id or 户编号.
+    household: String,
+    /// birth | marriage_in | move_in | death | marriage_out | move_out (or 出生 …).
+    #[arg(long)]
+    kind: String,
+    /// Who leaves: the member's name or id.
+    #[arg(long)]
+    member: Option<String>,
+    /// A joining member's name and relation to the head (child, spouse … or 之子 …).
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    relation: Option<String>,
+    #[arg(long)]
+    evidence: Option<String>,
+    #[arg(long)]
+    by: String,
+    #[arg(long)]
+    date: Option<String>,
 }
 
 #[derive(Args)]
@@ -147,6 +174,7 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
         Cmd::Edit { household, set } => edit(ctx, &mut store, &household, &set),
         Cmd::Visit(args) => visit(ctx, &mut store, args),
         Cmd::ChangeStatus(args) => change_status(ctx, &mut store, args),
+        Cmd::MemberChange(args) => member_change(ctx, &mut store, args),
     }
 }
 
@@ -349,6 +377,49 @@ fn change_status(ctx: &Ctx, store: &mut Store, args: StatusArgs) -> Result<()> {
     ctx.out(&StatusChanged { household: h.id, status_change: id, status: to_status }, |c| {
         format!("已登记：户状态变为「{}」（变更记录 {}）", c.status.label(), c.status_change)
     })
+}
+
+/// What `member-change` recorded.
+#[derive(Serialize)]
+struct MemberChanged {
+    member_change: Uuid,
+    kind: MemberChangeKind,
+}
+
+fn member_change(ctx: &Ctx, store: &mut Store, args: MemberChangeArgs) -> Result<()> {
+    let MemberChangeArgs { household, kind, member, name, relation, evidence, by, date } = args;
+    let h = find_household(store, &household)?;
+    let kind = MemberChangeKind::parse(&kind).ok_or_else(|| anyhow!("未知成员变动 {kind}"))?;
+    let (member_id, fields) = if kind.joins() {
+        let name = name.ok_or_else(|| anyhow!("加入的成员须用 --name 写明姓名"))?;
+        let relation = relation.ok_or_else(|| anyhow!("加入的成员须用 --relation 写明与户主关系"))?;
+        let rel = zoufang_model::Relation::parse(&relation).ok_or_else(|| anyhow!("未知的与户主关系 {relation}"))?;
+        (
+            None,
+            Some(
+                [("name".to_string(), json!(name)), ("relation".to_string(), json!(rel.ident()))].into_iter().collect(),
+            ),
+        )
+    } else {
+        let key = member.ok_or_else(|| anyhow!("离开的成员须用 --member 写明姓名"))?;
+        let m = store
+            .members_of(h.id)?
+            .into_iter()
+            .find(|m| m.left_on.is_none() && (m.name == key.trim() || m.id.to_string() == key.trim()))
+            .ok_or_else(|| anyhow!("该户没有在户成员 {key}"))?;
+        (Some(m.id), None)
+    };
+    let change = zoufang_store::NewMemberChange {
+        household_id: h.id,
+        kind,
+        changed_on: date.unwrap_or_else(|| chrono::Local::now().date_naive().to_string()),
+        actor: by,
+        evidence,
+        member_id,
+        member: fields,
+    };
+    let id = store.record_member_change(&change)?;
+    ctx.out(&MemberChanged { member_change: id, kind }, |c| format!("已登记成员变动：{}", c.kind.label()))
 }
 
 /// The visit `visit` recorded.

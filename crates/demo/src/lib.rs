@@ -159,6 +159,8 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
         education: Some(education((size.today - head_birth).num_days() / 365, Schooling::NotInSchool, head_birth)),
         schooling: Some(Schooling::NotInSchool),
         phone: None,
+        member_change: None,
+        left_on: None,
     }];
     if rng.chance(0.8) {
         let birth = head_birth + Duration::days(rng.range(-1500, 1500));
@@ -349,6 +351,8 @@ fn person(
         education: Some(education(age, schooling, birth)),
         schooling: Some(schooling),
         phone: None,
+        member_change: None,
+        left_on: None,
     }
 }
 

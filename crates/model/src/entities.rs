@@ -113,6 +113,12 @@ pub struct Member {
     pub education: Option<Education>,
     pub schooling: Option<Schooling>,
     pub phone: Option<Phone>,
+    /// The change that last moved the member (`crate::members`).
+    #[serde(default)]
+    pub member_change: Option<Uuid>,
+    /// When the member left (died, married out, moved out); `None` while in the household.
+    #[serde(default)]
+    pub left_on: Option<NaiveDate>,
 }
 record!(Member, Entity::Member);
 
@@ -615,6 +621,8 @@ mod tests {
             education: Some(Education::Primary),
             schooling: Some(Schooling::Junior),
             phone: None,
+            member_change: None,
+            left_on: None,
         });
         let needs = BasicNeeds {
             housing: NeedCheck { state: NeedState::Unmet, note: Some("屋顶漏雨".into()) },

@@ -259,6 +259,18 @@ vocab!(
 );
 
 vocab!(
+    /// Why a member joins or leaves a household (`crate::members`): never a delete.
+    MemberChangeKind {
+        Birth = "birth": "出生",
+        MarriageIn = "marriage_in": "婚入",
+        MoveIn = "move_in": "迁入",
+        Death = "death": "死亡",
+        MarriageOut = "marriage_out": "婚出",
+        MoveOut = "move_out": "迁出",
+    }
+);
+
+vocab!(
     /// Where a rectification item (问题整改台账) came from.
     RectificationSource {
         Inspection = "inspection": "督查暗访",

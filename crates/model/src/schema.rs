@@ -31,6 +31,7 @@ pub enum Entity {
     Inspection,
     StatusChange,
     RectificationReview,
+    MemberChange,
 }
 
 /// How a record finds the village that scopes it (who may see and write it).
@@ -212,6 +213,22 @@ const MEMBER: &[FieldDef] = &[
     f("education", "文化程度", FieldKind::Enum(Education::IDENTS)),
     f("schooling", "在校生状况", FieldKind::Enum(Schooling::IDENTS)),
     f("phone", "联系电话", FieldKind::Phone),
+    // Members leave by a procedure, never a delete (`crate::members`): the change that last moved the
+    // member, written before the date it left.
+    f("member_change", "成员变动记录", FieldKind::Ref(Entity::MemberChange)),
+    f("left_on", "离开日期", FieldKind::Date { past_only: true }),
+];
+
+/// One member joining or leaving a household, never edited (`crate::members`).
+const MEMBER_CHANGE: &[FieldDef] = &[
+    parent("household_id", "所属户", FieldKind::Ref(Entity::Household)),
+    fixed("member_id", "成员", FieldKind::Ref(Entity::Member), true),
+    fixed("changed_on", "变动日期", FieldKind::Date { past_only: true }, true),
+    fixed("actor", "经办人", FieldKind::PersonName, true),
+    fixed("evidence", "依据", FieldKind::Text(500), false),
+    // After what it rests on: the server checks the change when its kind arrives.
+    fixed("kind", "变动原因", FieldKind::Enum(MemberChangeKind::IDENTS), true),
+    fixed("recorded_at", "记录时间", FieldKind::DateTime, true),
 ];
 
 const VISIT: &[FieldDef] = &[
@@ -413,6 +430,7 @@ impl Entity {
         Entity::Inspection,
         Entity::StatusChange,
         Entity::RectificationReview,
+        Entity::MemberChange,
     ];
 
     /// The identifier, also the table name.
@@ -432,6 +450,7 @@ impl Entity {
             Entity::Inspection => "inspection",
             Entity::StatusChange => "status_change",
             Entity::RectificationReview => "rectification_review",
+            Entity::MemberChange => "member_change",
         }
     }
 
@@ -451,6 +470,7 @@ impl Entity {
             Entity::Inspection => "暗访记录",
             Entity::StatusChange => "户状态变更",
             Entity::RectificationReview => "整改销号记录",
+            Entity::MemberChange => "成员变动",
         }
     }
 
@@ -475,6 +495,7 @@ impl Entity {
             Entity::Inspection => INSPECTION,
             Entity::StatusChange => STATUS_CHANGE,
             Entity::RectificationReview => RECTIFICATION_REVIEW,
+            Entity::MemberChange => MEMBER_CHANGE,
         }
     }
 
@@ -515,7 +536,8 @@ impl Entity {
             | Entity::ExitDecision
             | Entity::ArchiveDocument
             | Entity::Inspection
-            | Entity::StatusChange => ScopeVia::Household("household_id"),
+            | Entity::StatusChange
+            | Entity::MemberChange => ScopeVia::Household("household_id"),
         }
     }
 }

@@ -51,6 +51,8 @@ fn household(s: &mut Store, village: Uuid, no: u32, head: &str, size: usize, ste
             education: None,
             schooling: None,
             phone: None,
+            member_change: None,
+            left_on: None,
         })
         .unwrap();
     }

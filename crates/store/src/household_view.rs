@@ -68,6 +68,8 @@ pub struct HouseholdDetail {
     pub exit: ExitView,
     /// How the status came to be: every procedure that changed it, oldest first.
     pub status_changes: Vec<zoufang_model::StatusChange>,
+    /// Members joining and leaving, oldest first.
+    pub member_changes: Vec<zoufang_model::MemberChange>,
     pub open_conflicts: i64,
 }
 
@@ -162,6 +164,7 @@ impl Store {
             latest_income,
             exit,
             status_changes,
+            member_changes: self.member_changes_of(id)?,
             open_conflicts,
         })
     }

@@ -12,6 +12,7 @@ mod conflict_view;
 mod error;
 mod household_view;
 mod inspections;
+mod members;
 mod meta;
 mod outbox;
 mod photos;
@@ -33,6 +34,7 @@ pub use conflict_view::ConflictView;
 pub use error::{Result, StoreError};
 pub use household_view::{ExitView, HouseholdDetail, LatestIncome, StatusCount, VillageOverview};
 pub use inspections::{InspectionCoverage, InspectionLine, VillageInspection};
+pub use members::NewMemberChange;
 pub use meta::Enrolment;
 pub use outbox::{Batch, PushSummary, Quarantined};
 pub use photos::{
@@ -75,6 +77,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 12, sql: include_str!("../../../schema/device/0012_rectification_review.sql") },
     Migration { version: 13, sql: include_str!("../../../schema/device/0013_card_population.sql") },
     Migration { version: 14, sql: include_str!("../../../schema/device/0014_presence_trust.sql") },
+    Migration { version: 15, sql: include_str!("../../../schema/device/0015_member_change.sql") },
 ];
 
 /// An open device database.

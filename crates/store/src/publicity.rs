@@ -59,7 +59,7 @@ impl Store {
                 PublicityLine {
                     group_name: household.group_name,
                     head_name: household.head_name,
-                    population: self.members_of(h.id)?.len() as i64,
+                    population: self.members_of(h.id)?.iter().filter(|m| m.left_on.is_none()).count() as i64,
                     income_per_capita_fen: latest(ExitStep::Verification).and_then(|d| d.income_per_capita_fen),
                     review: latest(ExitStep::Review).and_then(|d| d.evidence.clone()),
                 },

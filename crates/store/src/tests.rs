@@ -186,6 +186,8 @@ fn household_search_and_filters() {
         education: Some(Education::Primary),
         schooling: Some(Schooling::Junior),
         phone: None,
+        member_change: None,
+        left_on: None,
     };
     s.create(&child).unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
@@ -525,11 +527,24 @@ mod reports {
             education: None,
             schooling: None,
             phone: None,
+            member_change: None,
+            left_on: None,
         };
         let (m1, m2) = (m("李一"), m("李二"));
         s.create(&m1).unwrap();
         s.create(&m2).unwrap();
-        s.delete(Entity::Member, m1.id).unwrap();
+        // A member is never deleted: it leaves by a change (here, moving out), and no longer counts.
+        assert_eq!(s.delete(Entity::Member, m1.id).unwrap_err().code(), "member_by_procedure");
+        let out = NewMemberChange {
+            household_id: b.id,
+            kind: MemberChangeKind::MoveOut,
+            changed_on: day(2, 1).to_string(),
+            actor: "李娟".into(),
+            evidence: Some("户口迁移证明".into()),
+            member_id: Some(m1.id),
+            member: None,
+        };
+        s.record_member_change(&out).unwrap();
         assert_eq!(s.report_population().unwrap()[0].members, 1);
         // A newer calculation replaces the older one in the income report.
         let older = s.handbook_of(b.id).unwrap()[0].clone();
@@ -1213,4 +1228,54 @@ fn a_check_in_is_verified_inside_the_radius_with_a_clock_that_was_right() {
     // The calendar marks the month's days.
     let days_in_month = now.with_day(1).unwrap().iter_days().take_while(|d| d.month() == now.month()).count();
     assert_eq!(month(&s, "李娟").days.len(), days_in_month);
+}
+
+#[test]
+fn members_join_and_leave_by_a_change_never_a_delete() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = household(v.id, 1, "王秀英");
+    s.create(&h).unwrap();
+    let change = |kind, member_id, member: Option<Map<String, Value>>, evidence: Option<&str>| NewMemberChange {
+        household_id: h.id,
+        kind,
+        changed_on: "2026-11-10".into(),
+        actor: "李娟".into(),
+        evidence: evidence.map(str::to_string),
+        member_id,
+        member,
+    };
+    // A birth brings a member in, created with its change.
+    let baby = patch(&[("name", json!("王小宝")), ("relation", json!("grandchild"))]);
+    let id = s.record_member_change(&change(MemberChangeKind::Birth, None, Some(baby), None)).unwrap();
+    let members = s.members_of(h.id).unwrap();
+    assert_eq!((members.len(), members[0].member_change), (1, Some(id)));
+    let baby = members[0].id;
+    // Leaving needs evidence; a delete, a hand-set date or a second leaving is refused; nothing written.
+    let before = changes(&s);
+    let code = |e: StoreError| e.code().to_string();
+    assert_eq!(code(s.delete(Entity::Member, baby).unwrap_err()), "member_by_procedure");
+    let e = s.update(Entity::Member, baby, &patch(&[("left_on", json!("2026-11-11"))])).unwrap_err();
+    assert_eq!(code(e), "member_by_procedure");
+    let e = s.record_member_change(&change(MemberChangeKind::Death, Some(baby), None, None)).unwrap_err();
+    assert!(e.to_string().contains("依据"), "{e}");
+    assert_eq!(before, changes(&s));
+    s.record_member_change(&change(MemberChangeKind::MoveOut, Some(baby), None, Some("户口迁移证明"))).unwrap();
+    let e = s.record_member_change(&change(MemberChangeKind::Death, Some(baby), None, Some("死亡证明"))).unwrap_err();
+    assert!(e.to_string().contains("已经离开"), "{e}");
+    // Still on record, no longer counted from the day it left.
+    let m = &s.members_of(h.id).unwrap()[0];
+    assert_eq!(m.left_on, NaiveDate::from_ymd_opt(2026, 11, 10));
+    assert!(zoufang_model::members::present_on(m, NaiveDate::from_ymd_opt(2026, 11, 9).unwrap()));
+    assert!(!zoufang_model::members::present_on(m, NaiveDate::from_ymd_opt(2026, 11, 10).unwrap()));
+    let digest: i64 = s
+        .conn()
+        .query_row("SELECT members FROM household_digest WHERE household_id = ?1", [crate::sql::uuid_blob(h.id)], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(digest, 0);
+    let kinds: Vec<_> = s.member_changes_of(h.id).unwrap().iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [MemberChangeKind::Birth, MemberChangeKind::MoveOut]);
 }

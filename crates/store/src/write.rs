@@ -216,6 +216,8 @@ impl Store {
             // A new item is the issuer's and starts open; 销号 only by its steps (`rectification.rs`).
             crate::rectification::refuse_direct(self.role()?, None, fields)?;
         }
+        // A member comes in present; leaving is a change of its own (`members.rs`).
+        crate::members::refuse_direct(entity, None, fields)?;
         for k in fields.keys() {
             check_writable(entity, k)?;
         }
@@ -277,6 +279,10 @@ impl Store {
                 crate::rectification::refuse_direct(role, Some(&current.fields), patch)?;
             }
         }
+        if entity == Entity::Member {
+            let current = read_row(&tx, entity, id)?;
+            crate::members::refuse_direct(entity, current.as_ref().map(|c| &c.fields), patch)?;
+        }
         let n = update_in(&tx, &mut self.clock, self.device, entity, id, patch, false)?;
         tx.commit()?;
         Ok(n)
@@ -294,6 +300,9 @@ impl Store {
     fn set_deleted(&mut self, entity: Entity, id: Uuid, deleted: bool) -> Result<()> {
         let role = self.role()?;
         let tx = crate::write_tx(&mut self.conn)?;
+        if entity == Entity::Member {
+            return Err(crate::members::refusal());
+        }
         if entity == Entity::Rectification {
             if let Some(current) = read_row(&tx, entity, id)? {
                 if !crate::rectification::may_withdraw(role, &current.fields) {

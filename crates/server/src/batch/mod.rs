@@ -20,6 +20,7 @@
 //!   over a 暗访 inspection is the county office's); conflict records are made by the server only.
 
 mod closure;
+mod members;
 mod procedure;
 
 use crate::check::{check_change, reject};
@@ -335,6 +336,8 @@ where
                         _ => Ok(()),
                     }
                 }
+                // Members join and leave by a procedure, never a delete (`members.rs`).
+                (Entity::Member, "deleted" | "member_change" | "left_on") => members::check_member(b, c)?,
                 // 销号 belongs to whoever issued the item (`closure.rs`).
                 (Entity::Rectification, _) if d.role.can_write(c.entity) => {
                     closure::check_item(b, d, c, created.contains(&c.row))?
