@@ -38,7 +38,7 @@ pub fn typescript() -> String {
         crate::commands::ImportResult,
         // shell
         crate::commands::AppInfo, crate::commands::LockState, zoufang_sync::EnrolmentOffer,
-        crate::enrolment_commands::IssuedCode,
+        crate::enrolment_commands::IssuedCode, zoufang_sync::HistoryEntry, zoufang_sync::HistoryResponse,
         crate::inspection_commands::SealingStatus, crate::key_commands::KeyBackup, crate::sync_worker::SyncStatus, crate::error::CmdError,
     ];
     let mut out = String::from(

@@ -32,6 +32,7 @@ macro_rules! app_commands {
             commands::record_exit_decision,
             commands::record_status_change,
             commands::record_member_change,
+            commands::household_history,
             commands::dashboard,
             commands::import_roster,
             export_commands::export_report,

@@ -324,6 +324,12 @@ pub fn record_member_change(state: State<'_, AppState>, change: NewMemberChange)
     Ok(store.household_detail(change.household_id, today())?)
 }
 
+/// A household's history (痕迹管理) from the server; needs a connection.
+#[tauri::command]
+pub fn household_history(state: State<'_, AppState>, id: Uuid) -> CmdResult<zoufang_sync::HistoryResponse> {
+    Ok(zoufang_client::household_history(&*state.store()?, id)?)
+}
+
 /// Registers a 返贫 (or, on a county office's device, a correction) by its procedure; returns the
 /// household as it now stands.
 #[tauri::command]

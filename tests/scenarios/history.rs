@@ -158,3 +158,48 @@ fn a_backup_taken_while_serving_is_whole_and_passes_the_audit() {
     let partial = backup.with_file_name(".server-2026-11-23.db.partial");
     assert!(!partial.exists(), "no partial file left beside the backup");
 }
+
+/// A household's history (痕迹管理) from the server: every change to it and its records, who made it,
+/// when and from which device, old → new, the value a concurrent edit superseded and the conflict with
+/// its resolution; only inside the device's scope, and never a kind its role does not read.
+#[test]
+fn a_households_history_shows_every_change_and_stays_in_scope() {
+    let sc = Scenario::start();
+    let mut a = sc.village_device("a.db", "平板甲", 0);
+    let mut b = sc.village_device("b.db", "平板乙", 0);
+    let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
+    zoufang_client::sync(&mut b).unwrap();
+    note(&mut a, h, "甲写的备注");
+    note(&mut b, h, "乙写的备注");
+    zoufang_client::sync(&mut a).unwrap();
+    zoufang_client::sync(&mut b).unwrap();
+    zoufang_client::sync(&mut a).unwrap();
+    // One of them resolves the conflict.
+    let conflict = a.conflicts(None).unwrap().into_iter().next().expect("a conflict over the notes");
+    a.resolve_conflict(conflict.id, &json!("合并后的备注"), "李娟").unwrap();
+    zoufang_client::sync(&mut a).unwrap();
+
+    let history = zoufang_client::household_history(&a, h).unwrap();
+    let notes: Vec<_> =
+        history.entries.iter().filter(|e| e.entity == Entity::Household && e.field == "notes").collect();
+    assert_eq!(notes.len(), 3, "both edits and the resolution: {notes:?}");
+    assert!(notes.iter().any(|e| e.new == json!("甲写的备注") && e.device == "平板甲"));
+    assert!(notes.iter().any(|e| e.new == json!("乙写的备注") && e.device == "平板乙"));
+    let last = notes.last().unwrap();
+    assert!(last.live && last.new == json!("合并后的备注") && last.old.is_some(), "{last:?}");
+    assert_eq!(notes.iter().filter(|e| e.live).count(), 1, "the others are superseded");
+    assert!(history.entries.iter().any(|e| e.entity == Entity::Conflict && e.field == "resolved_by"));
+    assert!(history.entries.iter().any(|e| e.entity == Entity::Member), "its members' records too");
+    assert!(history.entries.windows(2).all(|w| w[0].at <= w[1].at), "oldest first");
+
+    // Another village's tablet is refused; so is a household the server does not hold.
+    let other = sc.village_device("c.db", "别村平板", 1);
+    match zoufang_client::household_history(&other, h) {
+        Err(SyncError::Server { status: 403, .. }) => {}
+        r => panic!("another village reads nothing: {r:?}"),
+    }
+    match zoufang_client::household_history(&a, uuid::Uuid::now_v7()) {
+        Err(SyncError::Server { status: 404, .. }) => {}
+        r => panic!("{r:?}"),
+    }
+}

@@ -82,6 +82,7 @@ export const api = {
   setSetting: (key: string, value: number) => call('set_setting', { key, value }),
   recordStatusChange: (change: NewStatusChange) => call('record_status_change', { change }),
   recordMemberChange: (change: NewMemberChange) => call('record_member_change', { change }),
+  householdHistory: (id: string) => call('household_history', { id }),
   recordExitDecision: (decision: NewExitDecision) => call('record_exit_decision', { decision }),
   dashboard: () => call('dashboard'),
   importRoster: (fileName: string, bytes: Uint8Array) =>

@@ -803,6 +803,30 @@ svg: string,
  */
 place: string, role: string, };
 
+export type HistoryEntry = { 
+/**
+ * When it was made, by the device's clock (RFC 3339).
+ */
+at: string, 
+/**
+ * The device's name.
+ */
+device: string, 
+/**
+ * The record kind's identifier (`household`, `member` …).
+ */
+entity: string, row: string, field: string, 
+/**
+ * The value before, as this server holds the field's history (`None`: first set).
+ */
+old: JsonValue | null, new: JsonValue, 
+/**
+ * Whether it is the field's current value.
+ */
+live: boolean, };
+
+export type HistoryResponse = { household: string, entries: Array<HistoryEntry>, };
+
 export type SealingStatus = { 
 /**
  * Holds the county office's public key (inspectors can seal).

@@ -1,7 +1,7 @@
 // Generated from the app's command functions by src-tauri/src/command_types.rs. Do not edit by hand.
 // Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings
 
-import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewMemberChange, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SettingView, SyncStatus, VillageOverview } from './bindings'
+import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HistoryResponse, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewMemberChange, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SettingView, SyncStatus, VillageOverview } from './bindings'
 
 /** Each command's arguments as the window sends them: named in camelCase, `null` for none, bytes for
  * a raw request body. */
@@ -29,6 +29,7 @@ export interface CommandArgs {
   record_exit_decision: { decision: NewExitDecision }
   record_status_change: { change: NewStatusChange }
   record_member_change: { change: NewMemberChange }
+  household_history: { id: string }
   dashboard: null
   import_roster: Uint8Array
   export_report: { kind: string, path: string }
@@ -89,6 +90,7 @@ export interface CommandResult {
   record_exit_decision: HouseholdDetail
   record_status_change: HouseholdDetail
   record_member_change: HouseholdDetail
+  household_history: HistoryResponse
   dashboard: Dashboard
   import_roster: ImportResult
   export_report: string

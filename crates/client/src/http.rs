@@ -15,8 +15,8 @@ use std::time::Duration;
 use ureq::unversioned::transport::Connector;
 use uuid::Uuid;
 use zoufang_sync::{
-    BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, LoginRequest, PullResponse, PushRequest,
-    PushResponse, SealingKeyBody, SealingKeyInfo, SettingBody, SettingsInfo, UserRequest, PROTOCOL,
+    BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, HistoryResponse, LoginRequest, PullResponse,
+    PushRequest, PushResponse, SealingKeyBody, SealingKeyInfo, SettingBody, SettingsInfo, UserRequest, PROTOCOL,
 };
 
 /// Largest response read, in bytes.
@@ -237,6 +237,14 @@ impl Client {
             Err(SyncError::Server { status: 404, code, .. }) if code == "no_sealing_key" => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// A household's history (痕迹管理) as the server holds it.
+    pub fn history(&self, household: Uuid) -> Result<HistoryResponse> {
+        self.check()?;
+        let r =
+            self.agent.get(format!("{}/v1/history/{household}", self.base)).header("Authorization", self.auth()).call();
+        self.finish(r).map(|x| x.0)
     }
 
     /// The county office's settings for this device's county (keys not listed take their defaults).

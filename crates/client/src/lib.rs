@@ -235,6 +235,13 @@ fn keep_enrolment(
 }
 
 /// One full sync with the server this store is enrolled with: push everything, then pull everything.
+/// A household's history (痕迹管理) from the server: every change, who, when, from which device, old →
+/// new. Needs a connection: the device keeps only its own changes.
+pub fn household_history(store: &Store, household: uuid::Uuid) -> Result<zoufang_sync::HistoryResponse> {
+    let e = store.enrolment()?.ok_or(StoreError::NotEnrolled)?;
+    Client::enrolled(&e).history(household)
+}
+
 /// Sets one of the county's settings on the server (county office devices, online) and keeps the
 /// county's settings as the server now holds them.
 pub fn set_setting(store: &mut Store, key: &str, value: i64) -> Result<zoufang_model::settings::CountySettings> {

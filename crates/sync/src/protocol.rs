@@ -280,6 +280,40 @@ pub struct SealingKeyBody {
     pub key: String,
 }
 
+/// One change in a household's history (痕迹管理): who, when, from which device, old → new. Every
+/// value a field ever took is listed, also those a concurrent edit superseded.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryEntry {
+    /// When it was made, by the device's clock (RFC 3339).
+    pub at: String,
+    /// The device's name.
+    pub device: String,
+    /// The record kind's identifier (`household`, `member` …).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub entity: Entity,
+    pub row: Uuid,
+    pub field: String,
+    /// The value before, as this server holds the field's history (`None`: first set).
+    #[cfg_attr(feature = "ts", ts(type = "JsonValue | null"))]
+    pub old: Option<Value>,
+    #[cfg_attr(feature = "ts", ts(type = "JsonValue"))]
+    pub new: Value,
+    /// Whether it is the field's current value.
+    pub live: bool,
+}
+
+/// A household's history: the household, its members, visits, handbook, procedure records and the
+/// conflicts over them, oldest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryResponse {
+    pub household: Uuid,
+    pub entries: Vec<HistoryEntry>,
+}
+
 /// One of the county office's settings to set (`zoufang_model::settings`).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! domain errors ([`ServerError`]); only this layer knows HTTP statuses ([`error`]).
 
 mod error;
+mod history;
 mod settings;
 pub use error::ApiError;
 
@@ -77,6 +78,7 @@ pub fn router_with(storage: Storage, blobs: BlobStore, options: ApiOptions) -> R
         .route("/v1/me", get(me))
         .route("/v1/sealing-key", get(sealing_key_get).put(sealing_key_put))
         .route("/v1/settings", get(settings::settings_get).put(settings::settings_put))
+        .route("/v1/history/{household}", get(history::history_get))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -150,7 +152,7 @@ async fn request_limits(req: axum::extract::Request, next: axum::middleware::Nex
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "走访 zoufang sync API", description = "设备注册、推送与拉取修改、一户一档照片。每个错误都回答 {\"error\": 代码, \"message\": 中文说明}。"),
-    paths(health, enrol, login, me, handover, issue_code, add_user, sealing_key_get, sealing_key_put, settings::settings_get, settings::settings_put, push, pull, blob_status, blob_put, blob_get),
+    paths(health, enrol, login, me, handover, issue_code, add_user, sealing_key_get, sealing_key_put, settings::settings_get, settings::settings_put, history::history_get, push, pull, blob_status, blob_put, blob_get),
     modifiers(&BearerToken),
     tags((name = "sync"), (name = "devices"), (name = "photos"), (name = "inspections"))
 )]

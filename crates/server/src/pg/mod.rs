@@ -16,7 +16,7 @@ use crate::audit::{refused_entry, Entry};
 use crate::batch;
 use crate::error::ServerError;
 use crate::page::PageWriter;
-use crate::storage::{AdminRows, DeviceAuth, DeviceHistory, LogRows, Stats, VillageInfo};
+use crate::storage::{AdminRows, DeviceAuth, DeviceHistory, LogRows, RowLogEntry, Stats, VillageInfo};
 use crate::tokens;
 use conn::{lock, Conn, Pool, Pooled};
 use ledger::PgLedger;
@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: include_str!("../../../../schema/server-pg/0002_hostile_devices.sql") },
     Migration { version: 3, sql: include_str!("../../../../schema/server-pg/0003_guard_pending.sql") },
     Migration { version: 4, sql: include_str!("../../../../schema/server-pg/0004_county_settings.sql") },
+    Migration { version: 5, sql: include_str!("../../../../schema/server-pg/0005_history.sql") },
 ];
 
 /// Advisory lock keys: one serialises writes to the log, one serialises migrations across replicas.
@@ -320,6 +321,38 @@ impl LogRows for PgStorage {
             &[&hash, &villages],
         )?;
         Ok(())
+    }
+
+    fn row_place(&self, row: Uuid) -> Result<Option<(String, Uuid)>, ServerError> {
+        let found = self.reader()?.query_opt("SELECT entity, village_id FROM row_scope WHERE row_id = $1", &[&row])?;
+        Ok(found.map(|r| Ok::<_, postgres::Error>((r.try_get(0)?, r.try_get(1)?))).transpose()?)
+    }
+
+    fn children(&self, field: &str, parent: Uuid) -> Result<Vec<Uuid>, ServerError> {
+        let value = serde_json::Value::from(parent.to_string()).to_string();
+        let rows = self
+            .reader()?
+            .query("SELECT row_id FROM change_log WHERE live AND field = $1 AND value = $2", &[&field, &value])?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
+    fn row_log(&self, row: Uuid) -> Result<Vec<RowLogEntry>, ServerError> {
+        let rows = self.reader()?.query(
+            "SELECT c.field, c.value, c.hlc, coalesce(d.name, ''), c.live, c.applied FROM change_log c \
+               LEFT JOIN device d ON d.id = c.device WHERE c.row_id = $1 ORDER BY c.seq",
+            &[&row],
+        )?;
+        let entry = |r: &postgres::Row| -> Result<RowLogEntry, postgres::Error> {
+            Ok(RowLogEntry {
+                field: r.try_get(0)?,
+                value: r.try_get(1)?,
+                hlc: r.try_get::<_, i64>(2)? as u64,
+                device: r.try_get(3)?,
+                live: r.try_get(4)?,
+                applied: r.try_get(5)?,
+            })
+        };
+        Ok(rows.iter().map(entry).collect::<Result<_, _>>()?)
     }
 
     fn histories(&self) -> Result<Vec<DeviceHistory>, ServerError> {

@@ -9,7 +9,7 @@ use crate::audit::refused_entry;
 use crate::batch;
 use crate::error::ServerError;
 use crate::page::PageWriter;
-use crate::storage::{AdminRows, DeviceAuth, DeviceHistory, LogRows, Stats, VillageInfo};
+use crate::storage::{AdminRows, DeviceAuth, DeviceHistory, LogRows, RowLogEntry, Stats, VillageInfo};
 use crate::tokens;
 use ledger::{blob, uuid, SqlLedger};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 8, sql: include_str!("../../../../schema/server/0008_hostile_devices.sql") },
     Migration { version: 9, sql: include_str!("../../../../schema/server/0009_guard_pending.sql") },
     Migration { version: 10, sql: include_str!("../../../../schema/server/0010_county_settings.sql") },
+    Migration { version: 11, sql: include_str!("../../../../schema/server/0011_history.sql") },
 ];
 
 const READERS: usize = 4;
@@ -346,6 +347,50 @@ impl LogRows for SqliteStorage {
                 .execute(rusqlite::params![hash, blob(*v)])?;
         }
         Ok(())
+    }
+
+    fn row_place(&self, row: Uuid) -> Result<Option<(String, Uuid)>, ServerError> {
+        let found: Option<(String, Vec<u8>)> = self
+            .reader()
+            .prepare_cached("SELECT entity, village_id FROM row_scope WHERE row_id = ?1")?
+            .query_row([blob(row)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(match found {
+            Some((e, v)) => Some((e, uuid(&v)?)),
+            None => None,
+        })
+    }
+
+    fn children(&self, field: &str, parent: Uuid) -> Result<Vec<Uuid>, ServerError> {
+        let value = serde_json::Value::from(parent.to_string()).to_string();
+        let reader = self.reader();
+        let mut stmt =
+            reader.prepare_cached("SELECT row_id FROM change_log WHERE live = 1 AND field = ?1 AND value = ?2")?;
+        let rows = stmt.query_map(rusqlite::params![field, value], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(uuid(&r?)?);
+        }
+        Ok(out)
+    }
+
+    fn row_log(&self, row: Uuid) -> Result<Vec<RowLogEntry>, ServerError> {
+        let reader = self.reader();
+        let mut stmt = reader.prepare_cached(
+            "SELECT c.field, c.value, c.hlc, coalesce(d.name, ''), c.live, c.applied FROM change_log c
+               LEFT JOIN device d ON d.id = c.device WHERE c.row_id = ?1 ORDER BY c.seq",
+        )?;
+        let rows = stmt.query_map([blob(row)], |r| {
+            Ok(RowLogEntry {
+                field: r.get(0)?,
+                value: r.get(1)?,
+                hlc: r.get::<_, i64>(2)? as u64,
+                device: r.get(3)?,
+                live: r.get(4)?,
+                applied: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn histories(&self) -> Result<Vec<DeviceHistory>, ServerError> {

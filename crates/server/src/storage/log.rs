@@ -15,6 +15,17 @@ use crate::error::ServerError;
 use uuid::Uuid;
 use zoufang_sync::{Change, ChangeResult, Hlc, PushRequest, PushResponse, Status, MAX_BATCH};
 
+/// One stored change of a row, for a household's history.
+pub(crate) struct RowLogEntry {
+    pub field: String,
+    /// JSON.
+    pub value: String,
+    pub hlc: u64,
+    pub device: String,
+    pub live: bool,
+    pub applied: bool,
+}
+
 /// One device's history as the server holds it, for the audit.
 pub(crate) struct DeviceHistory {
     pub device: Uuid,
@@ -55,9 +66,79 @@ pub(crate) trait LogRows {
     fn mark_proven(&self, hash: &str, villages: &[Uuid]) -> Result<(), ServerError>;
     /// Every device's history, for the audit.
     fn histories(&self) -> Result<Vec<DeviceHistory>, ServerError>;
+    /// The kind and village of a row the server holds.
+    fn row_place(&self, row: Uuid) -> Result<Option<(String, Uuid)>, ServerError>;
+    /// The rows whose current `field` names `parent` (a household's members, visits …; a row's conflicts).
+    fn children(&self, field: &str, parent: Uuid) -> Result<Vec<Uuid>, ServerError>;
+    /// Every change of a row the server took, in the order it took them.
+    fn row_log(&self, row: Uuid) -> Result<Vec<RowLogEntry>, ServerError>;
 }
 
 impl Storage {
+    /// A household's history (痕迹管理) for `device`: every change to the household and the records that
+    /// belong to it (members, visits, handbook, procedure records), and the conflicts over them, with
+    /// who, when, from which device and old → new; only inside the device's scope and only kinds its
+    /// role reads.
+    pub fn household_history(
+        &self,
+        device: &DeviceAuth,
+        household: Uuid,
+    ) -> Result<zoufang_sync::HistoryResponse, ServerError> {
+        use zoufang_model::{Entity, Scope};
+        let forbidden =
+            || ServerError::new(crate::error::ErrorKind::Forbidden, "forbidden", "这一户不在本机的工作范围内");
+        let Some((kind, village)) = self.rows.row_place(household)? else {
+            return Err(ServerError::new(crate::error::ErrorKind::NotFound, "not_found", "服务器上没有这一户"));
+        };
+        let code = self.village_code(village)?;
+        if kind != Entity::Household.ident()
+            || !device.role.can_read(Entity::Household)
+            || !device.scope.covers(&Scope::Village(village), code.as_deref())
+        {
+            return Err(forbidden());
+        }
+        let readable = |rows: &Self, row: Uuid| -> Result<Option<Entity>, ServerError> {
+            Ok(rows.rows.row_place(row)?.and_then(|(e, _)| Entity::parse(&e)).filter(|e| device.role.can_read(*e)))
+        };
+        let mut rows = vec![(Entity::Household, household)];
+        for child in self.rows.children("household_id", household)? {
+            if let Some(e) = readable(self, child)? {
+                rows.push((e, child));
+            }
+        }
+        for (_, row) in rows.clone() {
+            for conflict in self.rows.children("row_id", row)? {
+                if readable(self, conflict)?.is_some() {
+                    rows.push((Entity::Conflict, conflict));
+                }
+            }
+        }
+        let mut entries = Vec::new();
+        for (entity, row) in rows {
+            let mut last: std::collections::HashMap<String, serde_json::Value> = Default::default();
+            for e in self.rows.row_log(row)? {
+                let new: serde_json::Value = serde_json::from_str(&e.value).unwrap_or(serde_json::Value::Null);
+                let old =
+                    if e.applied { last.insert(e.field.clone(), new.clone()) } else { last.get(&e.field).cloned() };
+                entries.push((
+                    e.hlc,
+                    zoufang_sync::HistoryEntry {
+                        at: Hlc(e.hlc).to_rfc3339(),
+                        device: e.device,
+                        entity,
+                        row,
+                        field: e.field,
+                        old,
+                        new,
+                        live: e.live,
+                    },
+                ));
+            }
+        }
+        entries.sort_by_key(|(hlc, _)| *hlc);
+        Ok(zoufang_sync::HistoryResponse { household, entries: entries.into_iter().map(|(_, e)| e).collect() })
+    }
+
     pub fn push(&self, device: &DeviceAuth, req: PushRequest) -> Result<PushResponse, ServerError> {
         batch::check_request(&req)?;
         let (results, last) = self.rows.write_batch(Some((device, req.batch)), &req.changes)?;

@@ -12,7 +12,7 @@ mod log;
 
 pub(crate) use access::{AccessRows, AccessTx, DeviceRow, LoginRow, NewCode};
 pub(crate) use admin::AdminRows;
-pub(crate) use log::{DeviceHistory, LogRows};
+pub(crate) use log::{DeviceHistory, LogRows, RowLogEntry};
 
 pub use crate::access::FileRights;
 use crate::pg::PgStorage;
