@@ -152,6 +152,20 @@ fn the_app_end_to_end() {
     ok(s.script("const s = document.querySelector('.van-popup select[name=relation]'); s.value = 'child'; s.dispatchEvent(new Event('change'));"));
     ok(s.click("[data-testid=record-save]"));
     ok(s.wait_text("龙小凤", LONG));
+    // A member leaves by a change, with its evidence, and stays on record; never a delete.
+    ok(s.click("tr[data-member='龙小凤'] [data-testid=member-leave]"));
+    ok(s.wait("[data-testid=leave-save]", LONG));
+    ok(s.click("[data-testid=leave-save]"));
+    ok(s.wait_text("须写明依据", LONG));
+    ok(s.fill(".van-popup textarea[name=evidence]", "户口迁移证明"));
+    ok(s.click("[data-testid=leave-save]"));
+    ok(s.wait("tr.left[data-member='龙小凤']", LONG));
+    ok(s.wait_text("迁出", LONG));
+    shot(&display, "05b-member-left");
+    // The household's history from the server (痕迹管理).
+    ok(s.click(".van-tab:nth-child(7)"));
+    ok(s.wait("[data-testid=history] table", LONG));
+    shot(&display, "05c-history");
     ok(s.click(".van-tab:nth-child(1)"));
 
     // 4. The server goes away (the village has no signal); a visit is recorded anyway.
