@@ -725,6 +725,18 @@ fn a_household_status_changes_only_through_a_procedure() {
     let again = tablet.household_detail(exited, chrono::Local::now().date_naive()).unwrap();
     let procedures: Vec<_> = again.status_changes.iter().map(|c| c.procedure).collect();
     assert_eq!(procedures, [zoufang_model::StatusProcedure::Relapse, zoufang_model::StatusProcedure::Exit]);
+    assert!(again.status_changes_not_in_effect.is_empty());
+
+    // A hand-made 返贫 record that follows its procedure but that no household change follows: kept and
+    // shown, marked as not in effect; the household keeps its status.
+    let (orphan, batch) = status_change(&mut team, exited, "relapse", "exited", "returned", Some("因病"), None);
+    let r = team.push(batch).unwrap();
+    assert!(r.results.iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
+    zoufang_client::sync(&mut tablet).unwrap();
+    let shown = tablet.household_detail(exited, chrono::Local::now().date_naive()).unwrap();
+    assert_eq!(shown.household.status, zoufang_model::HouseholdStatus::Exited);
+    assert!(shown.status_changes.iter().any(|c| c.id == orphan));
+    assert_eq!(shown.status_changes_not_in_effect, [orphan]);
 }
 
 /// A 销号 step's fields for a hand-made push, in the order a device writes them.

@@ -370,6 +370,10 @@ latest_needs: BasicNeeds | null, latest_visit_on: string | null, latest_income: 
  */
 status_changes: Array<StatusChange>, 
 /**
+ * Status changes the household does not stand on (`procedure::not_in_effect`): shown, marked.
+ */
+status_changes_not_in_effect: Array<string>, 
+/**
  * Members joining and leaving, oldest first.
  */
 member_changes: Array<MemberChange>, open_conflicts: number, };

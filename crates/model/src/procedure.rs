@@ -49,6 +49,28 @@ pub fn is_procedural(entity: Entity, field: &str) -> bool {
     entity == Entity::Household && matches!(field, "status" | "status_change")
 }
 
+/// The records of `changes` that are not in effect. The household's status follows its records in
+/// order up to the one it names (`named`): a record counts when it starts from the status the ones
+/// before it left; records after the named one, and any whose starting status did not hold when it
+/// was made, are not in effect (a valid one pushed by hand that no household change followed, say).
+/// They are kept and shown, marked.
+pub fn not_in_effect(changes: &[StatusChange], named: Option<Uuid>) -> Vec<Uuid> {
+    let mut sorted: Vec<&StatusChange> = changes.iter().collect();
+    sorted.sort_by(|a, b| (a.decided_on, &a.recorded_at, a.id).cmp(&(b.decided_on, &b.recorded_at, b.id)));
+    let end = named.and_then(|n| sorted.iter().position(|c| c.id == n));
+    let mut out = Vec::new();
+    let mut current = None;
+    for (i, c) in sorted.iter().enumerate() {
+        let counts = end.is_some_and(|e| i <= e) && current.is_none_or(|s| s == c.from_status);
+        if counts {
+            current = Some(c.to_status);
+        } else {
+            out.push(c.id);
+        }
+    }
+    out
+}
+
 /// The statuses a household falls back (返贫) from: it had exited.
 const RELAPSE_FROM: &[HouseholdStatus] =
     &[HouseholdStatus::Exited, HouseholdStatus::Stable, HouseholdStatus::Monitored];
@@ -123,6 +145,31 @@ mod tests {
                 assert_eq!(ok(Correction, *from, *to), from != to, "{from:?} → {to:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_chain_in_effect_runs_back_from_the_named_record() {
+        let c = |n: u128, day: u32, procedure, from, to| StatusChange {
+            id: Uuid::from_u128(n),
+            household_id: Uuid::nil(),
+            procedure,
+            from_status: from,
+            to_status: to,
+            decided_on: NaiveDate::from_ymd_opt(2026, 3, day).unwrap(),
+            actor: "张三".into(),
+            reason: None,
+            evidence: None,
+            exit_decision: None,
+            recorded_at: String::new(),
+        };
+        let exit = c(1, 1, Exit, Poor, Exited);
+        let relapse = c(2, 5, Relapse, Exited, Returned);
+        let orphan = c(3, 6, Relapse, Exited, Returned);
+        let again = c(4, 9, Exit, Returned, Exited);
+        let all = [exit.clone(), relapse.clone(), orphan.clone(), again.clone()];
+        assert_eq!(not_in_effect(&all, Some(again.id)), vec![orphan.id], "the later 返贫 no change followed");
+        assert_eq!(not_in_effect(&all[..2], Some(relapse.id)), Vec::<Uuid>::new());
+        assert_eq!(not_in_effect(&all[..1], None), vec![exit.id], "a household naming no record");
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub struct HouseholdDetail {
     pub exit: ExitView,
     /// How the status came to be: every procedure that changed it, oldest first.
     pub status_changes: Vec<zoufang_model::StatusChange>,
+    /// Status changes the household does not stand on (`procedure::not_in_effect`): shown, marked.
+    pub status_changes_not_in_effect: Vec<Uuid>,
     /// Members joining and leaving, oldest first.
     pub member_changes: Vec<zoufang_model::MemberChange>,
     pub open_conflicts: i64,
@@ -124,6 +126,7 @@ impl Store {
         let calc = best.map(|(_, c)| c.clone());
         let decisions = self.exit_decisions_of(id)?;
         let status_changes = self.status_changes_of(id)?;
+        let not_in_effect = zoufang_model::procedure::not_in_effect(&status_changes, household.status_change);
         let progress = progress(&current_round(&decisions, &status_changes));
         let (settings, role) = (self.county_settings()?, self.role()?);
         let next = progress.next;
@@ -165,6 +168,7 @@ impl Store {
             exit,
             status_changes,
             member_changes: self.member_changes_of(id)?,
+            status_changes_not_in_effect: not_in_effect,
             open_conflicts,
         })
     }
