@@ -10,7 +10,7 @@
 //! - 户状态 changes only by a procedure (`change-status`: 返贫, or a county correction); `edit` refuses it.
 
 use crate::context::Ctx;
-use crate::input::{field_value, find_household, unmet_needs};
+use crate::input::{field_value, find_household, find_village, unmet_needs};
 use anyhow::{anyhow, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -195,14 +195,6 @@ fn villages(ctx: &Ctx, store: &Store) -> Result<()> {
 struct PoorVillageSet {
     village: Uuid,
     poor_village: bool,
-}
-
-fn find_village(store: &Store, village: &str) -> Result<zoufang_model::Village> {
-    store
-        .villages()?
-        .into_iter()
-        .find(|v| v.id.to_string() == village.trim() || v.code == village.trim())
-        .ok_or_else(|| anyhow!("本机没有村 {village}（请用村的编号或 12 位区划代码）"))
 }
 
 /// What `village-location` set.

@@ -1,5 +1,5 @@
 //! What the words typed after a command mean, for the commands of several groups: the household a
-//! command names, the `item:情况` of an unmet need, a field's value.
+//! command names, the village, the `item:情况` of an unmet need, a field's value.
 //!
 //! Rules, and why:
 //! - A household is named by its id or its 户编号 (what office staff have on paper); a 户编号 that two
@@ -13,6 +13,15 @@ use serde_json::Value;
 use uuid::Uuid;
 use zoufang_model::{BasicNeed, BasicNeeds, Entity, Household, Storage};
 use zoufang_store::{HouseholdQuery, Store};
+
+/// The village `key` names: its id, or its 12-digit 区划代码.
+pub fn find_village(store: &Store, key: &str) -> Result<zoufang_model::Village> {
+    store
+        .villages()?
+        .into_iter()
+        .find(|v| v.id.to_string() == key.trim() || v.code == key.trim())
+        .ok_or_else(|| anyhow!("本机没有村 {key}（请用村的编号或 12 位区划代码）"))
+}
 
 /// The household `key` names: its id, or its 户编号.
 pub fn find_household(store: &Store, key: &str) -> Result<Household> {

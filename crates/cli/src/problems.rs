@@ -7,7 +7,7 @@
 //! share of closed items. The store checks each step against this device's role, and the server again.
 
 use crate::context::Ctx;
-use crate::input::find_household;
+use crate::input::{find_household, find_village};
 use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -87,15 +87,6 @@ fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-fn village_id(store: &Store, key: &str) -> Result<Uuid> {
-    store
-        .villages()?
-        .into_iter()
-        .find(|v| v.id.to_string() == key.trim() || v.code == key.trim())
-        .map(|v| v.id)
-        .ok_or_else(|| anyhow!("本机没有村 {key}（请用村的编号或 12 位区划代码）"))
-}
-
 fn line(p: &ProblemItem) -> String {
     let who = p.household_name.as_deref().map_or("全村".to_string(), |h| h.to_string());
     let overdue = if p.overdue { "  逾期" } else { "" };
@@ -123,7 +114,7 @@ fn line(p: &ProblemItem) -> String {
 
 fn problems(ctx: &Ctx, store: &Store, village: Option<&str>, all: bool) -> Result<()> {
     let villages = match village {
-        Some(v) => vec![village_id(store, v)?],
+        Some(v) => vec![find_village(store, v)?.id],
         None => store.villages()?.into_iter().map(|v| v.id).collect(),
     };
     let mut items = Vec::new();
@@ -148,7 +139,7 @@ fn add(ctx: &Ctx, store: &mut Store, args: AddArgs) -> Result<()> {
     let AddArgs { village, source, problem, deadline, household, responsible } = args;
     let source = RectificationSource::parse(&source).ok_or_else(|| anyhow!("未知问题来源 {source}"))?;
     let mut fields = Map::new();
-    fields.insert("village_id".into(), json!(village_id(store, &village)?.to_string()));
+    fields.insert("village_id".into(), json!(find_village(store, &village)?.id.to_string()));
     if let Some(h) = household {
         fields.insert("household_id".into(), json!(find_household(store, &h)?.id.to_string()));
     }

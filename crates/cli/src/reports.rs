@@ -95,11 +95,7 @@ fn export(store: &Store, kind: ExportKind, path: &Path, village: Option<&str>) -
         ExportKind::Ledger => zoufang_office::export::ledger_xlsx(store, today)?,
         ExportKind::Publicity => {
             let key = village.ok_or_else(|| anyhow!("公示名单须用 --village 指明哪个村"))?;
-            let v = store
-                .villages()?
-                .into_iter()
-                .find(|v| v.id.to_string() == key.trim() || v.code == key.trim())
-                .ok_or_else(|| anyhow!("本机没有村 {key}（请用村的编号或 12 位区划代码）"))?;
+            let v = crate::input::find_village(store, key)?;
             let list = store.publicity_list(v.id, today)?;
             match path.extension().and_then(|e| e.to_str()) {
                 Some("pdf") => zoufang_office::publicity::publicity_pdf(&list),

@@ -175,30 +175,19 @@ impl Store {
         )
     }
 
-    /// The steps this device may take on `item` now (the buttons the ledger shows).
-    pub fn review_actions(&self, item: &Rectification) -> Result<Vec<RectificationAction>> {
-        let role = self.role()?;
-        Ok(RectificationAction::ALL
-            .iter()
-            .copied()
-            .filter(|a| may_act(role, item.source, *a))
-            .filter(|a| rectification::transition(item.source, *a, item.status).is_ok())
-            .collect())
-    }
-
     /// The 整改台账 of a village with household names, overdue marks and the steps this device may take;
     /// open items first, soonest deadline first.
     pub fn problem_ledger(&self, village: Uuid, open_only: bool, today: NaiveDate) -> Result<Vec<ProblemItem>> {
+        let role = self.role()?;
         let mut out = Vec::new();
         for item in self.rectifications(village, open_only)? {
-            out.push(self.problem_item(item, today)?);
+            out.push(self.problem_item(item, today, role)?);
         }
         out.sort_by_key(|p| (p.item.status == RectificationStatus::Closed, p.item.deadline));
         Ok(out)
     }
 
-    fn problem_item(&self, item: Rectification, today: NaiveDate) -> Result<ProblemItem> {
-        let role = self.role()?;
+    fn problem_item(&self, item: Rectification, today: NaiveDate, role: Role) -> Result<ProblemItem> {
         let h = match item.household_id {
             Some(h) => self.household(h)?,
             None => None,
@@ -211,7 +200,7 @@ impl Store {
             issuer: Issuer::of(item.source),
             issuer_label: Issuer::of(item.source).label().to_string(),
             reviews: self.reviews_of(item.id)?,
-            actions: self.review_actions(&item)?,
+            actions: actions(role, &item),
             may_mark: RectificationStatus::ALL
                 .iter()
                 .any(|to| *to != item.status && direct_status(role, item.status, *to)),
@@ -222,6 +211,7 @@ impl Store {
     /// The closed items of every village this device holds to re-check now so that the share is met;
     /// an item counts as re-checked when its last step is a passed re-check.
     pub fn recheck_plan(&self, today: NaiveDate) -> Result<RecheckPlan> {
+        let role = self.role()?;
         let closed: Vec<Rectification> =
             self.list("status = ?1 AND deleted = 0", "id", &[&RectificationStatus::Closed.ident()])?;
         let mut flagged = Vec::with_capacity(closed.len());
@@ -236,7 +226,7 @@ impl Store {
         let sample = rectification::recheck_sample(&flagged, percent);
         let mut due = Vec::with_capacity(sample.len());
         for item in closed.into_iter().filter(|i| sample.contains(&i.id)) {
-            due.push(self.problem_item(item, today)?);
+            due.push(self.problem_item(item, today, role)?);
         }
         Ok(RecheckPlan {
             percent,
@@ -245,6 +235,16 @@ impl Store {
             due,
         })
     }
+}
+
+/// The steps devices of `role` may take on `item` now (the buttons the ledger shows).
+fn actions(role: Role, item: &Rectification) -> Vec<RectificationAction> {
+    RectificationAction::ALL
+        .iter()
+        .copied()
+        .filter(|a| may_act(role, item.source, *a))
+        .filter(|a| rectification::transition(item.source, *a, item.status).is_ok())
+        .collect()
 }
 
 /// Whether a delete or restore of a rectification item by `role` is the issuer's.
