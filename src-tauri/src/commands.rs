@@ -10,11 +10,12 @@ use serde_json::{Map, Value};
 use tauri::{Emitter, Manager, State};
 use uuid::Uuid;
 use zoufang_model::settings::{views, SettingView};
-use zoufang_model::{Entity, IncomeCalc, IncomeSummary, RectificationAction, Village};
+use zoufang_model::{Entity, Helper, IncomeCalc, IncomeSummary, RectificationAction, Village};
 use zoufang_store::{
-    ArchiveStatus, ConflictView, Dashboard, HouseholdDetail, HouseholdQuery, HouseholdSummary, NewDocument,
-    NewExitDecision, NewMemberChange, NewReview, NewStatusChange, NewVisit, PhotoImported, PhotoTarget, PhotoView,
-    PresenceMonth, ProblemItem, RecheckPlan, VillageOverview,
+    ArchiveStatus, ConflictView, Dashboard, HelperReport, HelpersLinked, HouseholdDetail, HouseholdQuery,
+    HouseholdSummary, NewDocument, NewExitDecision, NewHelper, NewMemberChange, NewReview, NewStatusChange,
+    NewVillageDocument, NewVisit, PhotoImported, PhotoTarget, PhotoView, PresenceMonth, ProblemItem, RecheckPlan,
+    VillageArchiveStatus, VillageOverview,
 };
 
 fn today() -> NaiveDate {
@@ -485,8 +486,56 @@ pub fn create_document(state: State<'_, AppState>, document: NewDocument) -> Cmd
     Ok(state.store()?.create_document(&document, Some(&by))?)
 }
 
+/// A village's 村级档案 with the state of every required kind.
+#[tauri::command]
+pub fn village_archive(state: State<'_, AppState>, village: Uuid) -> CmdResult<VillageArchiveStatus> {
+    Ok(state.store()?.village_archive(village)?)
+}
+
+/// Starts a document in a village's 村级档案; returns its id.
+#[tauri::command]
+pub fn create_village_document(state: State<'_, AppState>, document: NewVillageDocument) -> CmdResult<Uuid> {
+    let by = state.operator()?;
+    Ok(state.store()?.create_village_document(&document, Some(&by))?)
+}
+
+/// The 帮扶责任人 register of a village (every village on the device without one).
+#[tauri::command]
+pub fn helpers(state: State<'_, AppState>, village: Option<Uuid>) -> CmdResult<Vec<Helper>> {
+    Ok(state.store()?.helpers(village)?)
+}
+
+/// The helpers' visit frequency today, over a village or every village on the device.
+#[tauri::command]
+pub fn helper_report(state: State<'_, AppState>, village: Option<Uuid>) -> CmdResult<HelperReport> {
+    Ok(state.store()?.helper_report(village, today())?)
+}
+
+/// Adds a helper to a village's register; returns the village's register.
+#[tauri::command]
+pub fn add_helper(state: State<'_, AppState>, helper: NewHelper) -> CmdResult<Vec<Helper>> {
+    let mut store = state.store()?;
+    store.add_helper(&helper)?;
+    Ok(store.helpers(Some(helper.village_id))?)
+}
+
+/// Names a household's 帮扶责任人 from the register (or no one); returns the household as it now stands.
+#[tauri::command]
+pub fn assign_helper(state: State<'_, AppState>, household: Uuid, helper: Option<Uuid>) -> CmdResult<HouseholdDetail> {
+    let mut store = state.store()?;
+    store.assign_helper(household, helper)?;
+    Ok(store.household_detail(household, today())?)
+}
+
+/// Builds the register from the helper names typed on households and links them.
+#[tauri::command]
+pub fn link_helpers(state: State<'_, AppState>, village: Option<Uuid>) -> CmdResult<HelpersLinked> {
+    Ok(state.store()?.link_helpers(village)?)
+}
+
 /// Imports a photo from the camera or a file picker: the file's bytes as the raw body, the record it
-/// belongs to in the `x-target-kind` (archive_document | visit | rectification) and `x-target-id` headers.
+/// belongs to in the `x-target-kind` (archive_document | village_document | visit | rectification) and
+/// `x-target-id` headers.
 /// Processing takes a moment on a tablet, so it runs off the main thread.
 #[tauri::command]
 pub async fn import_photo<R: tauri::Runtime>(
@@ -500,6 +549,7 @@ pub async fn import_photo<R: tauri::Runtime>(
     let id = header("x-target-id").and_then(|v| Uuid::parse_str(v).ok());
     let target = match (header("x-target-kind"), id) {
         (Some("archive_document"), Some(id)) => PhotoTarget::ArchiveDocument(id),
+        (Some("village_document"), Some(id)) => PhotoTarget::VillageDocument(id),
         (Some("visit"), Some(id)) => PhotoTarget::Visit(id),
         (Some("rectification"), Some(id)) => PhotoTarget::Rectification(id),
         _ => return Err(CmdError::new("no_photo_owner", "没有指明照片属于哪条记录")),

@@ -605,7 +605,7 @@ fn exit_decision(dev: &mut RawDevice, household: Uuid, step: &str, n: u32) -> (U
 
 /// Class 9: 户状态 changes only through a procedure. A tablet's hand-made push that sets the status,
 /// names no procedure record, names one of another household or one that does not fit, or records a
-/// procedure its role may not, is refused; a 返贫 registered on a real device and the county office's
+/// procedure its role may not, or withdraws another office's step, is refused; a 返贫 registered on a real device and the county office's
 /// correction go through, and every device ends with the same status and its history.
 #[test]
 fn a_household_status_changes_only_through_a_procedure() {
@@ -707,8 +707,12 @@ fn a_household_status_changes_only_through_a_procedure() {
     assert!(r.results[..24].iter().all(|x| x.status == Status::Applied), "{:?}", r.results);
     refused(&r, 25, "「乡镇审核」由乡镇干部办理，驻村工作队员账号不能办理");
     let mut township = RawDevice::enrol(&server, "乡镇", &Scope::Township(TOWNSHIP_OF_A.into()), Role::Township);
-    let (_, batch) = exit_decision(&mut township, exited, "township_review", 5);
+    let (review, batch) = exit_decision(&mut township, exited, "township_review", 5);
     assert!(township.push(batch).unwrap().results.iter().all(|x| x.status == Status::Applied));
+    // Nor may the village withdraw the township's step: only the office that records a step does.
+    let c = team.change(Entity::ExitDecision, review, "deleted", json!(true), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "「乡镇审核」的记录只能由乡镇干部撤销");
+    assert_ne!(current(&server, review, "deleted").map(|(v, _)| v), Some(json!(true)));
     let (_, batch) = exit_decision(&mut county, exited, "county_decision", 6);
     assert!(county.push(batch).unwrap().results.iter().all(|x| x.status == Status::Applied));
     let mut batch = exit_decision(&mut team, exited, "notice", 7).1;

@@ -18,3 +18,4 @@ mod roles;
 mod rural;
 mod s3;
 mod scope;
+mod village_work;

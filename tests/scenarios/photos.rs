@@ -74,7 +74,7 @@ fn photos_reach_the_server_and_other_devices_and_no_one_else() {
     assert_eq!(photos.len(), 4);
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // Missing documents show in the village list and the household-list filter.
-    let lines = a.village_archive(Some(sc.villages[0])).unwrap();
+    let lines = a.household_files(Some(sc.villages[0])).unwrap();
     let line = lines.iter().find(|l| l.household_id == h).unwrap();
     assert_eq!(line.missing, missing, "the village list agrees with the household's file");
     let filtered = a
@@ -325,7 +325,7 @@ fn demo_pages_reach_a_new_device() {
     let mut d = server.device(&dir.path().join("d.db"), "平板", Scope::Village(village));
     let r = zoufang_client::sync(&mut d).unwrap();
     assert_eq!(r.photos.fetched, county.photos.len());
-    let lines = d.village_archive(Some(village)).unwrap();
+    let lines = d.household_files(Some(village)).unwrap();
     let first = lines.iter().find(|l| l.household_id == county.documents[0].household_id).unwrap();
     assert!(first.complete(), "{first:?}");
     let status = d.archive_status(first.household_id).unwrap();

@@ -79,7 +79,7 @@ proptest! {
                 id: Uuid::now_v7(), village_id: village.id, household_no: format!("52263010120100{i:02}"), head_name: format!("户主{}", ["甲", "乙", "丙"][i]),
                 head_id_number: None, phone: None, group_name: None, address: None, attribute: zoufang_model::Attribute::General,
                 status_change: None,
-                status: zoufang_model::HouseholdStatus::Poor, poverty_causes: vec![], helper_name: None, helper_phone: None,
+                status: zoufang_model::HouseholdStatus::Poor, poverty_causes: vec![], helper_name: None, helper_phone: None, helper_id: None,
                 registered_population: None, exit_year: None, notes: None,
                 card_population: None,
             };

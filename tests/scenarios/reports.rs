@@ -119,6 +119,7 @@ fn the_server_shows_the_same_reports() {
             kind: "routine".into(),
             visited_on: today.to_string(),
             visitor: "张伟".into(),
+            helper_id: None,
             basic_needs: needs,
             ..Default::default()
         })

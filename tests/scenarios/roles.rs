@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 use zoufang_client::{Client, SyncError};
+use zoufang_model::exit_procedure::may_withdraw;
 use zoufang_model::{Entity, Role, Scope};
 use zoufang_scenarios::world::{field_work, inspections, rows_by_village, seed, World};
 use zoufang_scenarios::{open_device, Scenario, Sql, TestServer};
@@ -147,7 +148,9 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
                 link = zoufang_sync::chain::link_all(link, std::slice::from_mut(&mut change));
                 batch += 1;
                 let r = client.push(&PushRequest { protocol: PROTOCOL, batch, changes: vec![change] }).unwrap();
-                let allowed = inside && role.can_write(*e);
+                // An exit decision is withdrawn only by the office that records its step.
+                let others_step = *e == Entity::ExitDecision && !may_withdraw(role, exit_step(&server, row));
+                let allowed = inside && role.can_write(*e) && !others_step;
                 let result = &r.results[0];
                 assert_eq!(
                     result.status != Status::Rejected,
@@ -156,7 +159,11 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
                 );
                 if !allowed {
                     let why = &result.rejection.as_ref().unwrap().message;
-                    let expected = if role.can_write(*e) { "范围" } else { "不能修改" };
+                    let expected = match (role.can_write(*e), others_step) {
+                        (false, _) => "不能修改",
+                        (true, true) => "撤销",
+                        (true, false) => "范围",
+                    };
                     assert!(why.contains(expected), "{role} {e:?}: {why}");
                 }
                 checked += 1;
@@ -164,6 +171,13 @@ fn every_role_reads_and_writes_exactly_what_it_may() {
         }
     }
     assert_eq!(checked, 6 * Entity::ALL.len() * 4);
+}
+
+/// The step of an exit decision the server holds.
+fn exit_step(server: &TestServer, row: Uuid) -> zoufang_model::ExitStep {
+    let v = server.sql("SELECT value FROM change_log WHERE row_id = $1 AND field = 'step' AND live", &[Sql::Id(row)]);
+    let step: String = serde_json::from_str(v[0][0].text()).unwrap();
+    zoufang_model::ExitStep::parse(&step).unwrap()
 }
 
 fn scope_holds(scope: &Scope, village: Uuid, w: &World) -> bool {

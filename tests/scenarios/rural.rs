@@ -52,6 +52,7 @@ fn a_village_syncs_over_a_slow_link_that_drops() {
         kind: "routine".into(),
         visited_on: chrono::Local::now().date_naive().to_string(),
         visitor: "张伟".into(),
+        helper_id: None,
         ..Default::default()
     };
     let visit = tablet.record_visit(&visit).unwrap();

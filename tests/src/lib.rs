@@ -833,7 +833,8 @@ impl FieldWork {
             .filter(|v| households.contains(&v.household_id))
             .take(20)
             .enumerate()
-            .map(|(k, v)| (v.clone(), entries[k % entries.len()].clone()))
+            // Made by someone outside the helper register, so every push has the same 17 fields.
+            .map(|(k, v)| (zoufang_model::Visit { helper_id: None, ..v.clone() }, entries[k % entries.len()].clone()))
             .collect();
         FieldWork {
             device,

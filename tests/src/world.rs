@@ -71,7 +71,8 @@ pub fn seed(server: &TestServer) -> World {
 }
 
 /// What the field adds to a village beyond the import: a check-in, an exit application, a 返贫, visits that
-/// find problems (rectification items, one closed by a 销号 step), a birth and an edit conflict (two tablets changing one field), each made the way the app makes them.
+/// find problems (rectification items, one closed by a 销号 step), a birth, the helper register, a village
+/// archive document and an edit conflict (two tablets changing one field), each made the way the app makes them.
 pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag: &str) {
     let mut x = server.device(&dir.join(format!("{tag}-x.db")), "甲平板", Scope::Village(village));
     let mut y = server.device(&dir.join(format!("{tag}-y.db")), "乙平板", Scope::Village(village));
@@ -112,6 +113,7 @@ pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag
         kind: "routine".into(),
         visited_on: today.to_string(),
         visitor: "张伟".into(),
+        helper_id: None,
         problems: vec![NewProblem { problem: "屋顶漏雨".into(), deadline: None, responsible: None }],
         ..Default::default()
     };
@@ -144,6 +146,16 @@ pub fn field_work(server: &TestServer, dir: &std::path::Path, village: Uuid, tag
         ),
     };
     x.record_member_change(&birth).unwrap();
+    // Households left with a typed 帮扶责任人 only join the register; a 村级档案 document.
+    x.link_helpers(Some(village)).unwrap();
+    let notice = zoufang_store::NewVillageDocument {
+        village_id: village,
+        kind: zoufang_model::VillageArchiveKind::Notices,
+        year: Some(2026),
+        title: Some("脱贫户退出公示".into()),
+        note: None,
+    };
+    x.create_village_document(&notice, Some("张伟")).unwrap();
     let notes = |s: &str| [("notes".to_string(), json!(s))].into_iter().collect();
     x.update(Entity::Household, h, &notes("甲的备注")).unwrap();
     y.update(Entity::Household, h, &notes("乙的备注")).unwrap();

@@ -3,7 +3,7 @@
 import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type {
-  ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, PhotoView,
+  ArchiveStatus, NewDocument, NewHelper, NewVillageDocument, PhotoImported, PhotoTarget, PhotoView,
   AppInfo, CmdError, EnrolmentOffer, IssuedCode, LockState, Role, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, KeyBackup, SealingStatus, ConflictView, Dashboard, ImportProgress, ImportResult, HouseholdDetail, HouseholdQuery, HouseholdSummary, IncomeCalc,
   IncomeSummary, JsonValue, NewExitDecision, NewMemberChange, NewStatusChange, NewVisit, PresenceMonth, RectificationAction, SyncStatus, VillageOverview,
 } from './bindings'
@@ -48,7 +48,7 @@ async function call<K extends Command>(cmd: K, ...rest: CallArgs<K>): Promise<Co
   }
 }
 
-export type RecordKind = 'household' | 'member' | 'handbook_entry' | 'rectification'
+export type RecordKind = 'household' | 'member' | 'handbook_entry' | 'rectification' | 'village' | 'helper'
 export type Fields = { [k: string]: JsonValue }
 
 export const api = {
@@ -97,6 +97,13 @@ export const api = {
   resolveConflict: (id: string, value: JsonValue) => call('resolve_conflict', { id, value }),
   archiveStatus: (household: string) => call('archive_status', { household }),
   createDocument: (document: NewDocument) => call('create_document', { document }),
+  villageArchive: (village: string) => call('village_archive', { village }),
+  createVillageDocument: (document: NewVillageDocument) => call('create_village_document', { document }),
+  helpers: (village: string | null) => call('helpers', { village }),
+  helperReport: (village: string | null) => call('helper_report', { village }),
+  addHelper: (helper: NewHelper) => call('add_helper', { helper }),
+  assignHelper: (household: string, helper: string | null) => call('assign_helper', { household, helper }),
+  linkHelpers: (village: string | null) => call('link_helpers', { village }),
   importPhoto: (target: PhotoTarget, bytes: Uint8Array) =>
     call('import_photo', bytes, { 'x-target-kind': target.kind, 'x-target-id': target.id }),
   photoData: (hash: string, full: boolean) => call('photo_data', { hash, full }),

@@ -25,6 +25,10 @@ export type Household = { id: string, village_id: string, household_no: string, 
  */
 status_change: string | null, status: HouseholdStatus, poverty_causes: Array<PovertyCause>, helper_name: string | null, helper_phone: Phone | null, 
 /**
+ * The 帮扶责任人 in the village's register (`crate::helpers`); name and phone are copied from it.
+ */
+helper_id: string | null, 
+/**
  * 系统人口: the population in the national register.
  */
 registered_population: number | null, 
@@ -53,7 +57,11 @@ export type NeedCheck = { state: NeedState, note?: string | null, };
 
 export type BasicNeeds = { food: NeedCheck, clothing: NeedCheck, education: NeedCheck, medical: NeedCheck, housing: NeedCheck, water: NeedCheck, };
 
-export type Visit = { id: string, household_id: string, kind: VisitKind, visited_on: string, visitor: string, basic_needs: BasicNeeds, satisfaction: Satisfaction | null, 
+export type Visit = { id: string, household_id: string, kind: VisitKind, visited_on: string, visitor: string, 
+/**
+ * The register's 帮扶责任人 who made the visit, when it was one (`crate::helpers`).
+ */
+helper_id: string | null, basic_needs: BasicNeeds, satisfaction: Satisfaction | null, 
 /**
  * 实际人口 counted on the visit.
  */
@@ -300,7 +308,7 @@ export type ArchiveKind = "application" | "intake_form" | "five_review_score" | 
 
 export type ArchiveSection = "identification" | "assistance" | "exit";
 
-export type PhotoOwner = "archive_document" | "visit" | "rectification";
+export type PhotoOwner = "archive_document" | "visit" | "rectification" | "village_document";
 
 export type ArchiveDocument = { id: string, household_id: string, kind: ArchiveKind, title?: string | null, note?: string | null, recorded_by?: string | null, };
 
@@ -313,6 +321,26 @@ hash: string, thumb_hash: string, width: number, height: number, bytes: number, 
  * Camera time from EXIF, `YYYY-MM-DDTHH:MM:SS` (camera local time).
  */
 taken_at?: string | null, lat?: number | null, lon?: number | null, added_by?: string | null, caption?: string | null, };
+
+export type Helper = { id: string, village_id: string, name: string, phone?: Phone | null, unit?: string | null, post?: string | null, };
+
+export type VillageDocument = { id: string, village_id: string, kind: VillageArchiveKind, year?: number | null, title?: string | null, note?: string | null, recorded_by?: string | null, };
+
+export type VillageArchiveKind = "policy_documents" | "poverty_ledger" | "project_plan" | "project_acceptance" | "fund_disbursement" | "review_records" | "notices" | "special_programs" | "microcredit";
+
+export type Frequency = { 
+/**
+ * Households that name this helper.
+ */
+households: number, 
+/**
+ * Of those, the ones the helper visited within the interval.
+ */
+visited: number, 
+/**
+ * The helper's visits within the interval, to any of them.
+ */
+visits: number, };
 
 export type DocState = "missing" | "not_uploaded" | "complete";
 
@@ -414,7 +442,11 @@ export type VillageOverview = { village: Village, households: number, by_status:
  */
 archive_incomplete: number, };
 
-export type NewVisit = { household_id: string, kind: string, visited_on: string, visitor: string, basic_needs: BasicNeeds, satisfaction: string | null, actual_population: number | null, notes: string | null, lat: number | null, lon: number | null, problems: Array<NewProblem>, };
+export type NewVisit = { household_id: string, kind: string, visited_on: string, visitor: string, 
+/**
+ * The register's 帮扶责任人 who made the visit, when it was one: counts for their visit frequency.
+ */
+helper_id: string | null, basic_needs: BasicNeeds, satisfaction: string | null, actual_population: number | null, notes: string | null, lat: number | null, lon: number | null, problems: Array<NewProblem>, };
 
 export type NewProblem = { problem: string, 
 /**
@@ -562,7 +594,11 @@ export type LedgerLine = { village: string, source: RectificationSource,
  */
 open: number, overdue: number, proposed: number, closed: number, };
 
-export type Dashboard = { needs: NeedsReport, coverage: CoverageReport, presence: PresenceReport, population: Array<PopulationMismatch>, income: Array<IncomeLine>, ledger: Array<LedgerLine>, assessment: Assessment, };
+export type Dashboard = { needs: NeedsReport, coverage: CoverageReport, presence: PresenceReport, population: Array<PopulationMismatch>, income: Array<IncomeLine>, ledger: Array<LedgerLine>, assessment: Assessment, 
+/**
+ * 帮扶责任人 visit frequency by the county's interval.
+ */
+helpers: HelperReport, };
 
 export type Rate = { count: number, of: number, };
 
@@ -592,7 +628,7 @@ export type Assessment = { year: number,
  */
 lines: Array<AssessmentLine>, households: Array<AssessedHousehold>, recheck_days: number, };
 
-export type PhotoTarget = { "kind": "archive_document", "id": string } | { "kind": "visit", "id": string } | { "kind": "rectification", "id": string };
+export type PhotoTarget = { "kind": "archive_document", "id": string } | { "kind": "visit", "id": string } | { "kind": "rectification", "id": string } | { "kind": "village_document", "id": string };
 
 export type NewDocument = { household_id: string, kind: ArchiveKind, title: string | null, note: string | null, };
 
@@ -634,7 +670,65 @@ pages_not_uploaded: number,
  */
 complete: boolean, };
 
-export type VillageArchiveLine = { household_id: string, household_no: string | null, head_name: string | null, required: number, missing: Array<ArchiveKind>, pages_not_uploaded: number, };
+export type HouseholdFileLine = { household_id: string, household_no: string | null, head_name: string | null, required: number, missing: Array<ArchiveKind>, pages_not_uploaded: number, };
+
+export type NewHelper = { village_id: string, name: string, phone: string | null, unit: string | null, post: string | null, };
+
+export type HelpersLinked = { 
+/**
+ * Helpers added to the register from typed names.
+ */
+created: number, 
+/**
+ * Households now naming a helper of the register.
+ */
+linked: number, };
+
+export type HelperHousehold = { household_id: string, household_no: string, head_name: string, village_name: string, 
+/**
+ * The helper's last visit to it.
+ */
+last_visit: string | null, 
+/**
+ * When the next is due (none: never visited, due now).
+ */
+due_on: string | null, };
+
+export type HelperLine = { helper: Helper, village_name: string, frequency: Frequency, overdue: Array<HelperHousehold>, };
+
+export type HelperReport = { 
+/**
+ * The county's interval (setting `helper_visit_days`).
+ */
+every_days: number, today: string, helpers: Array<HelperLine>, 
+/**
+ * All helpers together.
+ */
+total: Frequency, 
+/**
+ * Households that name no helper of the register (a typed name at most).
+ */
+unlinked: Array<HelperHousehold>, };
+
+export type NewVillageDocument = { village_id: string, kind: VillageArchiveKind, year: number | null, title: string | null, note: string | null, };
+
+export type VillageDocumentView = { document: VillageDocument, pages: Array<PhotoView>, };
+
+export type VillageArchiveItem = { kind: VillageArchiveKind, required: boolean, state: DocState, pages: number, pages_not_uploaded: number, documents: Array<VillageDocumentView>, };
+
+export type VillageArchiveStatus = { village_id: string, village_name: string, items: Array<VillageArchiveItem>, 
+/**
+ * Required kinds with no page.
+ */
+missing: number, 
+/**
+ * Pages still only on this device.
+ */
+pages_not_uploaded: number, 
+/**
+ * Every required document is on the server.
+ */
+complete: boolean, };
 
 export type InspectionLine = { id: string, household_id: string, household_no: string, head_name: string, village: string, inspected_on: string, inspector: string, 
 /**
@@ -710,7 +804,11 @@ rows: number, rows_imported: number, rows_rejected: number,
 /**
  * Households refused whole (one of their rows was wrong).
  */
-households_rejected: number, households: number, households_created: number, households_updated: number, members_created: number, members_updated: number, rejected: Array<RowError>, millis: number, };
+households_rejected: number, households: number, households_created: number, households_updated: number, members_created: number, members_updated: number, 
+/**
+ * 帮扶责任人 added to the register from the file's names (households are linked to them).
+ */
+helpers_created: number, rejected: Array<RowError>, millis: number, };
 
 export type ImportProgress = { 
 /**
@@ -1056,7 +1154,19 @@ export const LABELS = {
   PhotoOwner: {
     "archive_document": "一户一档材料",
     "visit": "走访记录",
-    "rectification": "整改问题"
+    "rectification": "整改问题",
+    "village_document": "村级档案材料"
+  },
+  VillageArchiveKind: {
+    "policy_documents": "政策文件",
+    "poverty_ledger": "脱贫台账",
+    "project_plan": "到村项目规划",
+    "project_acceptance": "项目验收",
+    "fund_disbursement": "资金拨付",
+    "review_records": "对象识别退出评议记录",
+    "notices": "公示公告",
+    "special_programs": "“六个一批”专项资料（易地扶贫搬迁等）",
+    "microcredit": "小额信贷"
   },
   StatusProcedure: {
     "exit": "脱贫退出",
@@ -1107,6 +1217,7 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "poverty_causes": "致贫原因",
     "helper_name": "帮扶责任人",
     "helper_phone": "帮扶责任人电话",
+    "helper_id": "帮扶责任人名册",
     "registered_population": "系统人口",
     "card_population": "明白卡人口",
     "exit_year": "脱贫年度",
@@ -1132,6 +1243,7 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "kind": "走访类型",
     "visited_on": "走访日期",
     "visitor": "走访人",
+    "helper_id": "帮扶责任人",
     "basic_needs": "两不愁三保障",
     "satisfaction": "群众满意度",
     "actual_population": "实际人口",
@@ -1259,6 +1371,21 @@ export const FIELD_LABELS: Record<string, Record<string, string>> = {
     "evidence": "依据",
     "kind": "变动原因",
     "recorded_at": "记录时间"
+  },
+  helper: {
+    "village_id": "所在村",
+    "name": "姓名",
+    "phone": "联系电话",
+    "unit": "工作单位",
+    "post": "职务"
+  },
+  village_document: {
+    "village_id": "所在村",
+    "kind": "档案类别",
+    "year": "年度",
+    "title": "材料名称",
+    "note": "备注",
+    "recorded_by": "整理人"
   }
 }
 
@@ -1402,5 +1529,18 @@ export const FIELD_SPECS: Record<string, Record<string, FieldSpec>> = {
     actor: { name: 'actor', type: 'text', required: true },
     evidence: { name: 'evidence', type: 'textarea', required: false, maxLength: 500 },
     kind: { name: 'kind', type: 'enum', required: true, vocab: 'MemberChangeKind' }
+  },
+  helper: {
+    name: { name: 'name', type: 'text', required: true },
+    phone: { name: 'phone', type: 'text', required: false },
+    unit: { name: 'unit', type: 'text', required: false, maxLength: 60 },
+    post: { name: 'post', type: 'text', required: false, maxLength: 30 }
+  },
+  village_document: {
+    kind: { name: 'kind', type: 'enum', required: true, vocab: 'VillageArchiveKind' },
+    year: { name: 'year', type: 'int', required: false, min: 2013, max: 2035 },
+    title: { name: 'title', type: 'text', required: false, maxLength: 100 },
+    note: { name: 'note', type: 'textarea', required: false, maxLength: 500 },
+    recorded_by: { name: 'recorded_by', type: 'text', required: false }
   }
 }

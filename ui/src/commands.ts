@@ -1,7 +1,7 @@
 // Generated from the app's command functions by src-tauri/src/command_types.rs. Do not edit by hand.
 // Regenerate: ZOUFANG_UPDATE_BINDINGS=1 cargo test -p zoufang-app bindings
 
-import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, HistoryResponse, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewMemberChange, NewStatusChange, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SettingView, SyncStatus, VillageOverview } from './bindings'
+import type { AppInfo, ArchiveStatus, ConflictView, Dashboard, EnrolmentOffer, Helper, HelperReport, HelpersLinked, HistoryResponse, HouseholdDetail, HouseholdQuery, HouseholdSummary, ImportResult, IncomeCalc, IncomeSummary, InspectionCoverage, InspectionFindings, InspectionLine, InspectionPhoto, IssuedCode, JsonValue, KeyBackup, LockState, NewDocument, NewExitDecision, NewHelper, NewMemberChange, NewStatusChange, NewVillageDocument, NewVisit, PhotoImported, PhotoView, PresenceMonth, ProblemItem, RecheckPlan, RectificationAction, Role, SealingStatus, SettingView, SyncStatus, VillageArchiveStatus, VillageOverview } from './bindings'
 
 /** Each command's arguments as the window sends them: named in camelCase, `null` for none, bytes for
  * a raw request body. */
@@ -43,6 +43,13 @@ export interface CommandArgs {
   sync_now: null
   archive_status: { household: string }
   create_document: { document: NewDocument }
+  village_archive: { village: string }
+  create_village_document: { document: NewVillageDocument }
+  helpers: { village: string | null }
+  helper_report: { village: string | null }
+  add_helper: { helper: NewHelper }
+  assign_helper: { household: string, helper: string | null }
+  link_helpers: { village: string | null }
   import_photo: Uint8Array
   photo_data: { hash: string, full: boolean }
   photos_of: { owner: string }
@@ -104,6 +111,13 @@ export interface CommandResult {
   sync_now: null
   archive_status: ArchiveStatus
   create_document: string
+  village_archive: VillageArchiveStatus
+  create_village_document: string
+  helpers: Array<Helper>
+  helper_report: HelperReport
+  add_helper: Array<Helper>
+  assign_helper: HouseholdDetail
+  link_helpers: HelpersLinked
   import_photo: PhotoImported
   photo_data: string
   photos_of: Array<PhotoView>

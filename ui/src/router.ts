@@ -12,6 +12,7 @@ export const router = createRouter({
     { path: '/inspections', component: () => import('./views/InspectionsView.vue') },
     { path: '/household/:id/exit', component: () => import('./views/ExitView.vue'), props: true },
     { path: '/presence', component: () => import('./views/PresenceView.vue') },
+    { path: '/village', component: () => import('./views/VillageView.vue') },
     { path: '/problems', component: () => import('./views/ProblemsView.vue') },
     { path: '/import', component: () => import('./views/ImportView.vue') },
     { path: '/reports', component: () => import('./views/ReportsView.vue') },

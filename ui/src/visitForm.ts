@@ -35,6 +35,8 @@ export type VisitFormState = {
   kind: VisitKind
   visited_on: string
   visitor: string
+  /** The register's 帮扶责任人 who made the visit, when it was the household's helper. */
+  helper_id: string | null
   needs: NeedsForm
   satisfaction: string
   actual_population: string
@@ -46,7 +48,7 @@ export type VisitFormState = {
 
 export function emptyVisit(today: string, visitor: string): VisitFormState {
   return {
-    kind: 'routine', visited_on: today, visitor, needs: emptyNeeds(), satisfaction: 'satisfied',
+    kind: 'routine', visited_on: today, visitor, helper_id: null, needs: emptyNeeds(), satisfaction: 'satisfied',
     actual_population: '', notes: '', lat: null, lon: null, problems: [],
   }
 }
@@ -77,6 +79,7 @@ export function toNewVisit(householdId: string, f: VisitFormState): NewVisit {
     kind: f.kind,
     visited_on: f.visited_on,
     visitor: f.visitor,
+    helper_id: f.helper_id,
     basic_needs,
     satisfaction: optText(f.satisfaction),
     actual_population: 'value' in pop ? pop.value : null,

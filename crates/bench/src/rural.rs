@@ -61,6 +61,7 @@ fn run(
         kind: "routine".into(),
         visited_on: today.to_string(),
         visitor: "张伟".into(),
+        helper_id: None,
         notes: Some("入户核实家庭收入，查看住房和饮水情况".into()),
         ..Default::default()
     })?;

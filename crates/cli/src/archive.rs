@@ -1,6 +1,6 @@
-//! 一户一档, each household's file of documents, and photos: how complete a file is, starting a
-//! document, importing photos (document pages, evidence of a visit or a problem), getting a photo's
-//! full image back.
+//! 一户一档, each household's file of documents, the village's own archive (村级档案), and photos: how
+//! complete a file is, starting a document, importing photos (document pages, evidence of a visit or a
+//! problem), getting a photo's full image back.
 //!
 //! Rules, and why:
 //! - Photos are checked and stored by the store (`import_photo`), file by file: a refused file (not an
@@ -11,14 +11,16 @@
 //! - Only `photo-get` may need the server: a full image another device took is fetched on demand.
 
 use crate::context::Ctx;
-use crate::input::find_household;
+use crate::input::{find_household, find_village};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::path::PathBuf;
 use uuid::Uuid;
-use zoufang_model::{ArchiveKind, Household};
-use zoufang_store::{ArchiveStatus, NewDocument, PhotoImported, PhotoTarget, Store, VillageArchiveLine};
+use zoufang_model::{ArchiveKind, Household, VillageArchiveKind};
+use zoufang_store::{
+    ArchiveStatus, HouseholdFileLine, NewDocument, NewVillageDocument, PhotoImported, PhotoTarget, Store,
+};
 
 #[derive(Subcommand)]
 pub enum Cmd {
@@ -27,6 +29,15 @@ pub enum Cmd {
     Archive(ArchiveArgs),
     /// Start an 一户一档 document for a household; prints its id (add pages with `photo --document`).
     Document(DocumentArgs),
+    /// 村级档案 completeness: the village's own documents (policy files, ledgers, project and fund
+    /// records, review minutes, notices…), kind by kind.
+    VillageArchive {
+        /// Village id or 12-digit code.
+        #[arg(long)]
+        village: String,
+    },
+    /// Start a 村级档案 document for a village; prints its id (add pages with `photo --village-document`).
+    VillageDocument(VillageDocumentArgs),
     /// Import photos (JPG or PNG): pages of a document, or evidence of a visit or a problem.
     Photo(PhotoArgs),
     /// Write a photo's full image to a file (fetched from the server if this device lacks it).
@@ -62,11 +73,30 @@ pub struct DocumentArgs {
 }
 
 #[derive(Args)]
+pub struct VillageDocumentArgs {
+    /// Village id or 12-digit code.
+    #[arg(long)]
+    village: String,
+    /// policy_documents | poverty_ledger | project_plan | project_acceptance | fund_disbursement |
+    /// review_records | notices | special_programs | microcredit (or the Chinese name, e.g. 公示公告)
+    #[arg(long)]
+    kind: String,
+    /// 年度, e.g. 2026.
+    #[arg(long)]
+    year: Option<i64>,
+    #[arg(long)]
+    title: Option<String>,
+}
+
+#[derive(Args)]
 pub struct PhotoArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    #[arg(long, conflicts_with_all = ["visit", "problem"])]
+    #[arg(long, conflicts_with_all = ["visit", "problem", "village_document"])]
     document: Option<Uuid>,
+    /// A 村级档案 document (`village-document`).
+    #[arg(long, conflicts_with_all = ["visit", "problem"])]
+    village_document: Option<Uuid>,
     #[arg(long, conflicts_with = "problem")]
     visit: Option<Uuid>,
     #[arg(long)]
@@ -80,8 +110,10 @@ pub fn run(ctx: &Ctx, cmd: Cmd) -> Result<()> {
     let mut store = ctx.open()?;
     match cmd {
         Cmd::Archive(ArchiveArgs { household: Some(key), .. }) => household_archive(ctx, &store, &key),
-        Cmd::Archive(ArchiveArgs { household: None, village, all }) => village_archive(ctx, &store, village, all),
+        Cmd::Archive(ArchiveArgs { household: None, village, all }) => household_files(ctx, &store, village, all),
         Cmd::Document(args) => document(ctx, &mut store, args),
+        Cmd::VillageArchive { village } => village_archive(ctx, &store, &village),
+        Cmd::VillageDocument(args) => village_document(ctx, &mut store, args),
         Cmd::Photo(args) => photo(ctx, &mut store, args),
         Cmd::PhotoGet { hash, out } => photo_get(&mut store, &hash, &out),
     }
@@ -127,21 +159,21 @@ fn household_archive_text(h: &Household, a: &ArchiveStatus) -> String {
 
 /// The households of a village (all on this device without `--village`) whose file is incomplete, or
 /// every one with `--all`.
-fn village_archive(ctx: &Ctx, store: &Store, village: Option<Uuid>, all: bool) -> Result<()> {
-    let lines = store.village_archive(village)?;
+fn household_files(ctx: &Ctx, store: &Store, village: Option<Uuid>, all: bool) -> Result<()> {
+    let lines = store.household_files(village)?;
     let total = lines.len();
     let complete = lines.iter().filter(|l| l.complete()).count();
     let shown: Vec<_> = lines.into_iter().filter(|l| all || !l.complete()).collect();
     ctx.out(&shown, |shown| {
         let mut s = format!("一户一档：{total} 户中 {complete} 户齐全，{} 户不齐全\n", total - complete);
         for l in shown {
-            s += &village_archive_line(l);
+            s += &household_file_line(l);
         }
         s
     })
 }
 
-fn village_archive_line(l: &VillageArchiveLine) -> String {
+fn household_file_line(l: &HouseholdFileLine) -> String {
     let missing: Vec<&str> = l.missing.iter().map(|k| k.label()).collect();
     format!(
         "  {} {}：{}{}\n",
@@ -175,6 +207,63 @@ fn document(ctx: &Ctx, store: &mut Store, args: DocumentArgs) -> Result<()> {
     })
 }
 
+/// A village's 村级档案, kind by kind.
+fn village_archive(ctx: &Ctx, store: &Store, key: &str) -> Result<()> {
+    let v = find_village(store, key)?;
+    ctx.out(&store.village_archive(v.id)?, |a| {
+        let mut s = format!(
+            "{}的村级档案：{}\n",
+            a.village_name,
+            if a.complete {
+                "齐全".to_string()
+            } else {
+                format!("缺 {} 项，{} 页未上传", a.missing, a.pages_not_uploaded)
+            }
+        );
+        for i in &a.items {
+            s += &format!(
+                "  {}{}：{}（{} 页{}）\n",
+                i.kind.label(),
+                if i.required { "" } else { "（非必需）" },
+                i.state.label(),
+                i.pages,
+                if i.pages_not_uploaded > 0 {
+                    format!("，{} 页未上传", i.pages_not_uploaded)
+                } else {
+                    String::new()
+                }
+            );
+            for d in &i.documents {
+                s += &format!(
+                    "      文档 {}{}{}\n",
+                    d.document.id,
+                    d.document.year.map(|y| format!(" {y}年度")).unwrap_or_default(),
+                    d.document.title.as_deref().map(|t| format!(" {t}")).unwrap_or_default()
+                );
+            }
+        }
+        s
+    })
+}
+
+fn village_document(ctx: &Ctx, store: &mut Store, args: VillageDocumentArgs) -> Result<()> {
+    let VillageDocumentArgs { village, kind, year, title } = args;
+    let v = find_village(store, &village)?;
+    let kind = VillageArchiveKind::parse(&kind)
+        .or_else(|| VillageArchiveKind::ALL.iter().copied().find(|k| k.label() == kind))
+        .ok_or_else(|| anyhow!("未知的村级档案类别 {kind}"))?;
+    let by = store.operator()?;
+    let d = NewVillageDocument { village_id: v.id, kind, year, title, note: None };
+    let id = store.create_village_document(&d, by.as_deref())?;
+    ctx.out(&DocumentStarted { document_id: id }, |_| {
+        format!(
+            "已为{}新建村级档案「{}」：{id}\n添加页面：zoufang-cli photo 照片.jpg --village-document {id}",
+            v.name,
+            kind.label()
+        )
+    })
+}
+
 /// What became of one file given to `photo`.
 #[derive(Serialize)]
 struct PhotoResult {
@@ -193,12 +282,13 @@ enum PhotoOutcome {
 }
 
 fn photo(ctx: &Ctx, store: &mut Store, args: PhotoArgs) -> Result<()> {
-    let PhotoArgs { files, document, visit, problem, by } = args;
-    let target = match (document, visit, problem) {
-        (Some(d), _, _) => PhotoTarget::ArchiveDocument(d),
-        (_, Some(v), _) => PhotoTarget::Visit(v),
-        (_, _, Some(p)) => PhotoTarget::Rectification(p),
-        _ => bail!("请用 --document、--visit 或 --problem 指明照片属于哪条记录"),
+    let PhotoArgs { files, document, village_document, visit, problem, by } = args;
+    let target = match (document, village_document, visit, problem) {
+        (Some(d), ..) => PhotoTarget::ArchiveDocument(d),
+        (_, Some(d), ..) => PhotoTarget::VillageDocument(d),
+        (_, _, Some(v), _) => PhotoTarget::Visit(v),
+        (.., Some(p)) => PhotoTarget::Rectification(p),
+        _ => bail!("请用 --document、--village-document、--visit 或 --problem 指明照片属于哪条记录"),
     };
     let by = by.or(store.operator()?);
     let mut failed = 0;

@@ -11,7 +11,7 @@
 
 use crate::context::Ctx;
 use crate::input::{field_value, find_household, find_village, unmet_needs};
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use serde_json::{json, Map};
@@ -147,8 +147,13 @@ pub struct VisitArgs {
     /// YYYY-MM-DD; today if omitted.
     #[arg(long)]
     date: Option<String>,
+    /// Who visited (the household's 帮扶责任人 with `--helper`).
+    #[arg(long, required_unless_present = "helper")]
+    visitor: Option<String>,
+    /// The visitor is the household's 帮扶责任人 from the register: the visit counts for their visit
+    /// frequency (`zoufang-cli helpers`).
     #[arg(long)]
-    visitor: String,
+    helper: bool,
     /// An unmet item and what was found: housing:屋顶漏雨 (food, clothing, education, medical, housing, water).
     #[arg(long)]
     unmet: Vec<String>,
@@ -421,8 +426,16 @@ struct VisitRecorded {
 }
 
 fn visit(ctx: &Ctx, store: &mut Store, args: VisitArgs) -> Result<()> {
-    let VisitArgs { household, kind, date, visitor, unmet, satisfaction, population, notes } = args;
+    let VisitArgs { household, kind, date, visitor, helper, unmet, satisfaction, population, notes } = args;
     let h = find_household(store, &household)?;
+    let helper = match (helper, h.helper_id) {
+        (false, _) => None,
+        (true, Some(id)) => {
+            Some(store.get::<zoufang_model::Helper>(id)?.ok_or_else(|| anyhow!("该户的帮扶责任人已不在名册中"))?)
+        }
+        (true, None) => bail!("{} 户没有名册中的帮扶责任人（先用 zoufang-cli helper-assign 指定）", h.household_no),
+    };
+    let visitor = visitor.or_else(|| helper.as_ref().map(|x| x.name.clone())).unwrap_or_default();
     let needs = unmet_needs(&unmet)?;
     // The record's fields as the store's generic write takes them; unknown words are written as typed
     // and refused there.
@@ -431,6 +444,9 @@ fn visit(ctx: &Ctx, store: &mut Store, args: VisitArgs) -> Result<()> {
     fields.insert("kind".into(), json!(VisitKind::parse(&kind).map(|k| k.ident()).unwrap_or(&kind)));
     fields.insert("visited_on".into(), json!(date.unwrap_or_else(|| chrono::Local::now().date_naive().to_string())));
     fields.insert("visitor".into(), json!(visitor));
+    if let Some(x) = &helper {
+        fields.insert("helper_id".into(), json!(x.id));
+    }
     fields.insert("basic_needs".into(), serde_json::to_value(&needs)?);
     if let Some(s) = satisfaction {
         fields.insert("satisfaction".into(), json!(Satisfaction::parse(&s).map(|k| k.ident()).unwrap_or(&s)));

@@ -18,6 +18,7 @@
 mod archive;
 mod context;
 mod enrolment;
+mod helpers;
 mod households;
 mod input;
 mod inspections;
@@ -57,6 +58,8 @@ enum Cmd {
     #[command(flatten)]
     Households(households::Cmd),
     #[command(flatten)]
+    Helpers(helpers::Cmd),
+    #[command(flatten)]
     Archive(archive::Cmd),
     #[command(flatten)]
     Sync(sync::Cmd),
@@ -87,6 +90,7 @@ fn run() -> Result<()> {
     match cli.cmd {
         Cmd::Setup(cmd) => setup::run(&ctx, cmd),
         Cmd::Households(cmd) => households::run(&ctx, cmd),
+        Cmd::Helpers(cmd) => helpers::run(&ctx, cmd),
         Cmd::Archive(cmd) => archive::run(&ctx, cmd),
         Cmd::Sync(cmd) => sync::run(&ctx, cmd),
         Cmd::Roster(cmd) => roster::run(&ctx, cmd),

@@ -98,6 +98,9 @@ fn summary_text(s: &ImportSummary, report_path: Option<&Path>) -> String {
         s.members_updated,
         s.millis as f64 / 1000.0
     )];
+    if s.helpers_created > 0 {
+        lines.push(format!("帮扶责任人 {} 名加入名册，所帮扶的户已关联", s.helpers_created));
+    }
     if s.changed_nothing() {
         lines.push("本机数据已与文件一致，没有任何修改".into());
     }

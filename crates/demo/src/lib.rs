@@ -45,6 +45,8 @@ pub struct County {
     pub code: String,
     pub name: String,
     pub villages: Vec<Village>,
+    /// 帮扶责任人 registers: each helper looks after a few households of one village.
+    pub helpers: Vec<Helper>,
     pub households: Vec<Household>,
     pub members: Vec<Member>,
     pub visits: Vec<Visit>,
@@ -56,6 +58,7 @@ pub struct County {
 }
 
 const COUNTY_CODE: u32 = 522630;
+const HOUSEHOLDS_PER_HELPER: usize = 4;
 
 /// A UUIDv7 as a device makes them: time-ordered. Ids are handed out in generation order, a few
 /// milliseconds apart.
@@ -183,9 +186,25 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
     }
 
     let helper_male = rng.chance(0.6);
-    let helper = format!("{}{}", names::surname(rng), names::given(rng, helper_male));
+    let helper_name = format!("{}{}", names::surname(rng), names::given(rng, helper_male));
     let exited = matches!(status, HouseholdStatus::Exited | HouseholdStatus::Stable | HouseholdStatus::Monitored);
     let phone = format!("1{}{:09}", [3, 5, 7, 8, 9][rng.below(5) as usize], rng.below(1_000_000_000));
+    let group = 1 + rng.below(8) as usize;
+    let helper_phone = Phone::parse(&format!("139{:08}", rng.below(100_000_000))).ok();
+    // Each 帮扶责任人 looks after four households: the first of a group brings a new helper to the
+    // register (its id derived from the household's, so the random stream, and every other figure of
+    // the demo county, stays as it was), the others share it.
+    if n.is_multiple_of(HOUSEHOLDS_PER_HELPER) {
+        c.helpers.push(Helper {
+            id: Uuid::from_u128(id.as_u128() ^ 0x4e1f),
+            village_id: village.id,
+            name: helper_name,
+            phone: helper_phone,
+            unit: Some(names::HELPER_UNITS[n / HOUSEHOLDS_PER_HELPER % names::HELPER_UNITS.len()].to_string()),
+            post: None,
+        });
+    }
+    let helper = c.helpers.last().cloned().expect("a helper for the group");
     let hh = Household {
         id,
         village_id: village.id,
@@ -193,14 +212,15 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
         head_name: head_name.clone(),
         head_id_number: Some(head_id),
         phone: Phone::parse(&phone).ok(),
-        group_name: Some(format!("第{}组", names::CN_DIGITS[1 + rng.below(8) as usize])),
+        group_name: Some(format!("第{}组", names::CN_DIGITS[group])),
         address: Some(format!("{}{}号", village.name, n + 1)),
         attribute,
         status_change: None,
         status,
         poverty_causes: causes,
-        helper_name: Some(helper),
-        helper_phone: Phone::parse(&format!("139{:08}", rng.below(100_000_000))).ok(),
+        helper_name: Some(helper.name.clone()),
+        helper_phone: helper.phone.clone(),
+        helper_id: Some(helper.id),
         registered_population: Some(members.len() as i64),
         card_population: None,
         exit_year: exited.then(|| 2016 + rng.below(5) as i64),
@@ -218,12 +238,15 @@ fn household(rng: &mut Rng, c: &mut County, village: &Village, code: &str, n: us
         if !members.iter().any(|m| matches!(m.schooling, Some(s) if s != Schooling::NotInSchool)) {
             needs.education = NeedCheck { state: NeedState::NotApplicable, note: None };
         }
+        let visit_id = uuid7(rng);
+        let kind = *rng.weighted(&[(VisitKind::Routine, 70), (VisitKind::SecretaryTour, 20), (VisitKind::Recheck, 10)]);
         c.visits.push(Visit {
-            id: uuid7(rng),
+            id: visit_id,
             household_id: id,
-            kind: *rng.weighted(&[(VisitKind::Routine, 70), (VisitKind::SecretaryTour, 20), (VisitKind::Recheck, 10)]),
+            kind,
             visited_on: on,
             visitor: hh.helper_name.clone().unwrap_or_default(),
+            helper_id: (kind != VisitKind::SecretaryTour).then_some(helper.id),
             basic_needs: needs,
             satisfaction: Some(*rng.weighted(&[
                 (Satisfaction::Satisfied, 85),
@@ -431,6 +454,9 @@ impl County {
         for r in &self.villages {
             push(&mut out, Entity::Village, r.id, r.to_fields());
         }
+        for r in &self.helpers {
+            push(&mut out, Entity::Helper, r.id, r.to_fields());
+        }
         for r in &self.households {
             push(&mut out, Entity::Household, r.id, r.to_fields());
         }
@@ -477,6 +503,7 @@ mod tests {
             }
         }
         all_valid(&a.villages, today);
+        all_valid(&a.helpers, today);
         all_valid(&a.households, today);
         all_valid(&a.members, today);
         all_valid(&a.visits, today);

@@ -24,6 +24,18 @@ const VILLAGE_PARTS: &[&str] = &[
     "展福", "翁你", "南省", "交密", "反排", "方家", "猫鼻", "平水", "良田", "白土", "新民", "光明", "团结", "红星",
     "青山", "和平",
 ];
+/// Where 帮扶责任人 work (county departments and township offices send cadres to households).
+pub const HELPER_UNITS: &[&str] = &[
+    "县农业农村局",
+    "县教育局",
+    "县卫生健康局",
+    "县住房城乡建设局",
+    "县人社局",
+    "乡镇人民政府",
+    "县财政局",
+    "县水务局",
+];
+
 pub const CN_DIGITS: &[&str] = &["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
 pub const PROBLEMS: &[(BasicNeed, &str)] = &[

@@ -1,7 +1,8 @@
-//! 一户一档 completeness: which documents a household's file must hold, and how far each has got
-//! (missing, photographed but not yet on the server, complete). Pure rules; the store supplies facts.
+//! 一户一档 and 村级档案 completeness: which documents a household's file, and a village's own archive,
+//! must hold, and how far each has got (missing, photographed but not yet on the server, complete).
+//! Pure rules; the store supplies facts.
 
-use crate::enums::{ArchiveKind, HouseholdStatus, MeasureKind};
+use crate::enums::{ArchiveKind, HouseholdStatus, MeasureKind, VillageArchiveKind};
 use serde::{Deserialize, Serialize};
 
 /// The documents a household's file must hold, in archive order.
@@ -18,17 +19,7 @@ pub fn required_kinds(status: HouseholdStatus, measures: &[MeasureKind]) -> Vec<
         return vec![IntakeForm];
     }
     let mut out = vec![Application, IntakeForm, FiveReviewScore, ExitPlan];
-    let project = measures.iter().any(|m| {
-        matches!(
-            m,
-            MeasureKind::Industry
-                | MeasureKind::Solar
-                | MeasureKind::AssetIncome
-                | MeasureKind::HousingRenovation
-                | MeasureKind::Relocation
-        )
-    });
-    if project {
+    if measures.iter().any(is_project) {
         out.push(ProjectApplication);
         if measures.contains(&MeasureKind::Relocation) {
             out.push(RelocationApplication);
@@ -40,6 +31,42 @@ pub fn required_kinds(status: HouseholdStatus, measures: &[MeasureKind]) -> Vec<
         HouseholdStatus::Exited | HouseholdStatus::Stable | HouseholdStatus::Monitored | HouseholdStatus::Returned
     ) {
         out.extend([IncomeExpenseSheet, PolicyList]);
+    }
+    out
+}
+
+/// Whether a measure brings a project to the household (and so project papers to its file and to the
+/// village's archive).
+fn is_project(m: &MeasureKind) -> bool {
+    matches!(
+        m,
+        MeasureKind::Industry
+            | MeasureKind::Solar
+            | MeasureKind::AssetIncome
+            | MeasureKind::HousingRenovation
+            | MeasureKind::Relocation
+    )
+}
+
+/// The documents a village's 村级专项工作档案 must hold (seed 001: "政策文件类、脱贫台账、到村项目规划、
+/// 项目验收、资金拨付、对象识别退出评议记录、公示公告、易地扶贫搬迁等“六个一批”专项资料、小额信贷等建立村级
+/// 专项工作档案，不得分户建档"), in archive order, from the measures its households received:
+/// - policy files, the 脱贫台账, the identification and exit review minutes and the notices: always;
+/// - project plan, acceptance and fund payments: when a project reached any household;
+/// - the special programmes' papers: when a household was relocated;
+/// - 小额信贷: when a household took a microcredit.
+pub fn village_required_kinds(measures: &[MeasureKind]) -> Vec<VillageArchiveKind> {
+    use VillageArchiveKind::*;
+    let mut out = vec![PolicyDocuments, PovertyLedger];
+    if measures.iter().any(is_project) {
+        out.extend([ProjectPlan, ProjectAcceptance, FundDisbursement]);
+    }
+    out.extend([ReviewRecords, Notices]);
+    if measures.contains(&MeasureKind::Relocation) {
+        out.push(SpecialPrograms);
+    }
+    if measures.contains(&MeasureKind::Microcredit) {
+        out.push(Microcredit);
     }
     out
 }
@@ -112,6 +139,18 @@ mod tests {
     }
 
     #[test]
+    fn what_a_village_archive_must_hold() {
+        use VillageArchiveKind::*;
+        assert_eq!(village_required_kinds(&[]), vec![PolicyDocuments, PovertyLedger, ReviewRecords, Notices]);
+        let all = village_required_kinds(&[MeasureKind::Education, MeasureKind::Relocation, MeasureKind::Microcredit]);
+        assert_eq!(all, VillageArchiveKind::ALL.to_vec(), "relocation is a project: every kind");
+        let solar = village_required_kinds(&[MeasureKind::Solar]);
+        assert!(
+            solar.contains(&FundDisbursement) && !solar.contains(&SpecialPrograms) && !solar.contains(&Microcredit)
+        );
+    }
+
+    #[test]
     fn states() {
         assert_eq!(doc_state(DocFacts { pages: 0, pages_not_uploaded: 0 }), DocState::Missing);
         assert_eq!(doc_state(DocFacts { pages: 3, pages_not_uploaded: 1 }), DocState::NotUploaded);
@@ -119,6 +158,19 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever the measures: no kind twice, in archive order, the four standing kinds always there.
+        #[test]
+        fn village_required_is_a_set_in_archive_order(measures in proptest::collection::vec(0usize..10, 0..8)) {
+            let measures: Vec<MeasureKind> = measures.into_iter().map(|m| MeasureKind::ALL[m]).collect();
+            let kinds = village_required_kinds(&measures);
+            let order: Vec<usize> =
+                kinds.iter().map(|k| VillageArchiveKind::ALL.iter().position(|a| a == k).unwrap_or(0)).collect();
+            prop_assert!(order.windows(2).all(|w| w[0] < w[1]));
+            for k in [VillageArchiveKind::PolicyDocuments, VillageArchiveKind::PovertyLedger, VillageArchiveKind::ReviewRecords, VillageArchiveKind::Notices] {
+                prop_assert!(kinds.contains(&k));
+            }
+        }
+
         /// Whatever the status and measures: no kind twice, identification always first, and a
         /// registered household always needs its application.
         #[test]

@@ -85,6 +85,9 @@ pub struct Household {
     pub poverty_causes: Vec<PovertyCause>,
     pub helper_name: Option<String>,
     pub helper_phone: Option<Phone>,
+    /// The 帮扶责任人 in the village's register (`crate::helpers`); name and phone are copied from it.
+    #[serde(default)]
+    pub helper_id: Option<Uuid>,
     /// 系统人口: the population in the national register.
     pub registered_population: Option<i64>,
     /// 明白卡人口: the number on the household's card, where the county still uses the card.
@@ -217,6 +220,9 @@ pub struct Visit {
     pub kind: VisitKind,
     pub visited_on: NaiveDate,
     pub visitor: String,
+    /// The register's 帮扶责任人 who made the visit, when it was one (`crate::helpers`).
+    #[serde(default)]
+    pub helper_id: Option<Uuid>,
     pub basic_needs: BasicNeeds,
     pub satisfaction: Option<Satisfaction>,
     /// 实际人口 counted on the visit.
@@ -342,6 +348,43 @@ impl ArchiveDocument {
         self.kind.section()
     }
 }
+
+/// A 帮扶责任人 in a village's register: households name one (`Household::helper_id`), and the visits
+/// they make name them (`Visit::helper_id`), so visit frequency is counted per person, not per typed name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Helper {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<String>,
+}
+record!(Helper, Entity::Helper);
+
+/// A document of the village's 村级档案 (seed 001: policy files, ledgers, project and fund records,
+/// review minutes, notices… are kept by the village, never filed per household). Its pages are the
+/// `Photo` records that point at it (`owner_kind = village_document`), ordered by `page`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct VillageDocument {
+    pub id: Uuid,
+    pub village_id: Uuid,
+    pub kind: VillageArchiveKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
+}
+record!(VillageDocument, Entity::VillageDocument);
 
 /// A photo: a page of a document, or evidence for a visit or a rectification. The record carries the
 /// hashes only; the bytes travel separately (chunked, resumable) and are fetched on demand.
@@ -603,6 +646,7 @@ mod tests {
             poverty_causes: vec![PovertyCause::Illness],
             helper_name: Some("张伟".into()),
             helper_phone: None,
+            helper_id: None,
             registered_population: Some(3),
             card_population: None,
             exit_year: None,
@@ -634,6 +678,7 @@ mod tests {
             kind: VisitKind::Routine,
             visited_on: today(),
             visitor: "张伟".into(),
+            helper_id: None,
             basic_needs: needs,
             satisfaction: Some(Satisfaction::Basic),
             actual_population: Some(3),

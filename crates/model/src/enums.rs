@@ -225,11 +225,29 @@ impl ArchiveKind {
 }
 
 vocab!(
-    /// What a photo belongs to: a page of an 一户一档 document, or evidence of a visit or a rectification.
+    /// What a photo belongs to: a page of an 一户一档 document or of a 村级档案 document, or evidence of a
+    /// visit or a rectification.
     PhotoOwner {
         ArchiveDocument = "archive_document": "一户一档材料",
         Visit = "visit": "走访记录",
         Rectification = "rectification": "整改问题",
+        VillageDocument = "village_document": "村级档案材料",
+    }
+);
+
+vocab!(
+    /// The kinds of document of a village's 村级专项工作档案 (seed 001: kept by the village, "不得分户建档"),
+    /// in archive order.
+    VillageArchiveKind {
+        PolicyDocuments = "policy_documents": "政策文件",
+        PovertyLedger = "poverty_ledger": "脱贫台账",
+        ProjectPlan = "project_plan": "到村项目规划",
+        ProjectAcceptance = "project_acceptance": "项目验收",
+        FundDisbursement = "fund_disbursement": "资金拨付",
+        ReviewRecords = "review_records": "对象识别退出评议记录",
+        Notices = "notices": "公示公告",
+        SpecialPrograms = "special_programs": "“六个一批”专项资料（易地扶贫搬迁等）",
+        Microcredit = "microcredit": "小额信贷",
     }
 );
 

@@ -177,6 +177,23 @@ pub fn may_record(role: Role, step: ExitStep) -> bool {
     steps::may_record(EXIT_STEPS, step, role)
 }
 
+/// Whether `role` may withdraw (delete) or restore a recorded decision of `step`: only the office that
+/// records the step, so a village cannot erase the township's review or the county's decision, and
+/// the offices cannot erase the village's own record of its meeting.
+pub fn may_withdraw(role: Role, step: ExitStep) -> bool {
+    may_record(role, step)
+}
+
+/// Why `role` may not withdraw a decision of `step`, in Chinese.
+pub fn withdraw_refusal(role: Role, step: ExitStep) -> String {
+    format!(
+        "「{}」的记录只能由{}撤销，{}账号不能撤销",
+        step.label(),
+        steps::recorded_by(EXIT_STEPS, step),
+        role.label()
+    )
+}
+
 /// What 核查测算 rests on: the latest visit's checklist and the latest income calculation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -333,6 +350,18 @@ mod tests {
         let p = progress(&seq[..3]);
         assert_eq!(p.next, Some(Verification));
         assert_eq!(p.sent_back.as_ref().map(|s| s.step), Some(Review));
+    }
+
+    #[test]
+    fn only_the_recording_office_withdraws_a_decision() {
+        assert!(may_withdraw(Role::WorkTeam, Application));
+        assert!(!may_withdraw(Role::Township, Application));
+        assert!(may_withdraw(Role::Township, TownshipReview));
+        assert!(!may_withdraw(Role::FirstSecretary, TownshipReview));
+        assert!(!may_withdraw(Role::WorkTeam, CountyDecision));
+        assert!(may_withdraw(Role::County, CountyDecision));
+        let why = withdraw_refusal(Role::WorkTeam, CountyDecision);
+        assert!(why.contains("县级审定") && why.contains("撤销"), "{why}");
     }
 
     #[test]

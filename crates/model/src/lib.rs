@@ -8,6 +8,7 @@ pub mod entities;
 pub mod enums;
 pub mod error;
 pub mod exit_procedure;
+pub mod helpers;
 pub mod id_number;
 pub mod income;
 pub mod inspection_rule;

@@ -32,6 +32,8 @@ pub enum Entity {
     StatusChange,
     RectificationReview,
     MemberChange,
+    Helper,
+    VillageDocument,
 }
 
 /// How a record finds the village that scopes it (who may see and write it).
@@ -194,6 +196,9 @@ const HOUSEHOLD: &[FieldDef] = &[
     f("poverty_causes", "致贫原因", FieldKind::EnumSet(PovertyCause::IDENTS)),
     f("helper_name", "帮扶责任人", FieldKind::PersonName),
     f("helper_phone", "帮扶责任人电话", FieldKind::Phone),
+    // The 帮扶责任人 in the village's register (`Helper`); name and phone above are copied from it when
+    // linked, and stay typed where no register entry exists yet (`crate::helpers`).
+    f("helper_id", "帮扶责任人名册", FieldKind::Ref(Entity::Helper)),
     f("registered_population", "系统人口", FieldKind::Int { min: 1, max: 30 }),
     // 明白卡 (the card each household holds); some counties abolished it (seed 001): a county setting.
     f("card_population", "明白卡人口", FieldKind::Int { min: 1, max: 30 }),
@@ -236,6 +241,9 @@ const VISIT: &[FieldDef] = &[
     req("kind", "走访类型", FieldKind::Enum(VisitKind::IDENTS)),
     req("visited_on", "走访日期", FieldKind::Date { past_only: true }),
     req("visitor", "走访人", FieldKind::PersonName),
+    // Set when the visitor is a 帮扶责任人 of the register: the visit then counts for the helper's
+    // visit frequency (`crate::helpers`).
+    f("helper_id", "帮扶责任人", FieldKind::Ref(Entity::Helper)),
     req("basic_needs", "两不愁三保障", FieldKind::BasicNeeds),
     f("satisfaction", "群众满意度", FieldKind::Enum(Satisfaction::IDENTS)),
     f("actual_population", "实际人口", FieldKind::Int { min: 0, max: 30 }),
@@ -353,6 +361,26 @@ const ARCHIVE_DOCUMENT: &[FieldDef] = &[
     f("recorded_by", "整理人", FieldKind::PersonName),
 ];
 
+/// A 帮扶责任人 (the cadre responsible for households) in a village's register.
+const HELPER: &[FieldDef] = &[
+    parent("village_id", "所在村", FieldKind::Ref(Entity::Village)),
+    req("name", "姓名", FieldKind::PersonName),
+    f("phone", "联系电话", FieldKind::Phone),
+    f("unit", "工作单位", FieldKind::Text(60)),
+    f("post", "职务", FieldKind::Text(30)),
+];
+
+/// A document of the village's 村级档案, photographed page by page like 一户一档 (its pages are the
+/// `Photo` records with `owner_kind = village_document`).
+const VILLAGE_DOCUMENT: &[FieldDef] = &[
+    parent("village_id", "所在村", FieldKind::Ref(Entity::Village)),
+    fixed("kind", "档案类别", FieldKind::Enum(VillageArchiveKind::IDENTS), true),
+    f("year", "年度", FieldKind::Int { min: 2013, max: 2035 }),
+    f("title", "材料名称", FieldKind::Text(100)),
+    f("note", "备注", FieldKind::Text(500)),
+    f("recorded_by", "整理人", FieldKind::PersonName),
+];
+
 /// Set once: a photo's bytes, owner and place never change (a retake is a new photo).
 const fn fixed(name: &'static str, label: &'static str, kind: FieldKind, required: bool) -> FieldDef {
     FieldDef { name, label, kind, required, immutable: true, server_only: false }
@@ -431,6 +459,8 @@ impl Entity {
         Entity::StatusChange,
         Entity::RectificationReview,
         Entity::MemberChange,
+        Entity::Helper,
+        Entity::VillageDocument,
     ];
 
     /// The identifier, also the table name.
@@ -451,6 +481,8 @@ impl Entity {
             Entity::StatusChange => "status_change",
             Entity::RectificationReview => "rectification_review",
             Entity::MemberChange => "member_change",
+            Entity::Helper => "helper",
+            Entity::VillageDocument => "village_document",
         }
     }
 
@@ -471,6 +503,8 @@ impl Entity {
             Entity::StatusChange => "户状态变更",
             Entity::RectificationReview => "整改销号记录",
             Entity::MemberChange => "成员变动",
+            Entity::Helper => "帮扶责任人",
+            Entity::VillageDocument => "村级档案材料",
         }
     }
 
@@ -496,6 +530,8 @@ impl Entity {
             Entity::StatusChange => STATUS_CHANGE,
             Entity::RectificationReview => RECTIFICATION_REVIEW,
             Entity::MemberChange => MEMBER_CHANGE,
+            Entity::Helper => HELPER,
+            Entity::VillageDocument => VILLAGE_DOCUMENT,
         }
     }
 
@@ -529,7 +565,9 @@ impl Entity {
             | Entity::Rectification
             | Entity::RectificationReview
             | Entity::Conflict
-            | Entity::Photo => ScopeVia::Village("village_id"),
+            | Entity::Photo
+            | Entity::Helper
+            | Entity::VillageDocument => ScopeVia::Village("village_id"),
             Entity::Member
             | Entity::Visit
             | Entity::HandbookEntry

@@ -28,6 +28,7 @@ pub const COUNTY_DECISION_DAYS: &str = "county_decision_days";
 pub const RECHECK_VISIT_DAYS: &str = "recheck_visit_days";
 pub const CARD_IN_USE: &str = "card_in_use";
 pub const CLOCK_TOLERANCE_MINUTES: &str = "clock_tolerance_minutes";
+pub const HELPER_VISIT_DAYS: &str = "helper_visit_days";
 
 pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
@@ -93,6 +94,15 @@ pub const SETTINGS: &[SettingDef] = &[
         default: 10,
         source: "种子文件未规定；签到按日计，设备时钟与服务器相差 10 分钟以内视为可信",
     },
+    SettingDef {
+        key: HELPER_VISIT_DAYS,
+        label: "帮扶责任人走访周期",
+        unit: "天",
+        min: 7,
+        max: 180,
+        default: 30,
+        source: "种子文件要求干部包户（004）、确定帮扶责任人（001），未规定走访频次；默认按各地通行的每月至少入户一次",
+    },
 ];
 
 pub fn def(key: &str) -> Option<&'static SettingDef> {
@@ -130,6 +140,10 @@ impl CountySettings {
 
     pub fn recheck_percent(&self) -> u32 {
         self.get(RECHECK_PERCENT) as u32
+    }
+
+    pub fn helper_visit_days(&self) -> u32 {
+        self.get(HELPER_VISIT_DAYS) as u32
     }
 }
 

@@ -284,6 +284,49 @@ pub fn monthly_report_xlsx(store: &Store, today: NaiveDate, calendar: &WorkCalen
     ];
     add_sheet(&mut book, "考核指标", &headers, assessment)?;
 
+    // 帮扶责任人 visit frequency: one row per helper, then one per household each is late for.
+    let every = d.helpers.every_days;
+    let mut helpers = Vec::new();
+    for l in &d.helpers.helpers {
+        helpers.push(vec![
+            l.village_name.as_str().into(),
+            l.helper.name.as_str().into(),
+            l.helper.unit.as_deref().unwrap_or("").into(),
+            l.frequency.households.into(),
+            l.frequency.visited.into(),
+            l.frequency.visits.into(),
+            l.frequency.overdue().into(),
+            Cell::Empty,
+        ]);
+        for h in &l.overdue {
+            let when = match (h.last_visit, h.due_on) {
+                (Some(last), Some(due)) => format!("{} {}：上次 {last}，应于 {due} 前", h.household_no, h.head_name),
+                _ => format!("{} {}：从未走访", h.household_no, h.head_name),
+            };
+            helpers.push(vec![
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                when.as_str().into(),
+            ]);
+        }
+    }
+    let headers = [
+        "村",
+        "帮扶责任人",
+        "工作单位",
+        "帮扶户数",
+        &format!("{every}天内已走访户"),
+        &format!("{every}天内走访次数"),
+        "逾期户数",
+        "逾期户",
+    ];
+    add_sheet(&mut book, "帮扶走访", &headers, helpers)?;
+
     let coverage = d
         .coverage
         .not_visited

@@ -55,6 +55,9 @@ pub struct ImportSummary {
     pub households_updated: usize,
     pub members_created: usize,
     pub members_updated: usize,
+    /// 帮扶责任人 added to the register from the file's names (households are linked to them).
+    #[serde(default)]
+    pub helpers_created: usize,
     pub rejected: Vec<RowError>,
     pub millis: u64,
 }
@@ -198,7 +201,14 @@ pub fn import_roster(
         };
         match current {
             Some(current) => {
-                let patch = diff(&fields, &current.to_fields());
+                let mut patch = diff(&fields, &current.to_fields());
+                // Another helper named in the file: the household leaves the register's helper and is
+                // linked again, by the new name, below.
+                if current.helper_id.is_some()
+                    && (patch.contains_key("helper_name") || patch.contains_key("helper_phone"))
+                {
+                    patch.insert("helper_id".into(), Value::Null);
+                }
                 if !patch.is_empty() {
                     ops.push(WriteOp::Update(Entity::Household, current.id, patch));
                     s.households_updated += 1;
@@ -249,6 +259,8 @@ pub fn import_roster(
     if !ops.is_empty() {
         store.write_all(&ops)?;
     }
+    // The helpers the file names join the register, and their households are linked to them.
+    s.helpers_created = store.link_helpers(None)?.created as usize;
     progress(ImportProgress { phase: 2, done: count, total: count });
     s.rows_rejected = p.rejected_rows();
     s.rows_imported = s.rows - s.rows_rejected;

@@ -111,7 +111,17 @@ fn roster_of_30000_households_with_errors() {
     let sheets = book.sheet_names();
     assert_eq!(
         sheets,
-        vec!["月报表", "两不愁三保障", "考核指标", "近30天未走访", "在村情况", "人口核对", "收入核对", "问题整改台账"]
+        vec![
+            "月报表",
+            "两不愁三保障",
+            "考核指标",
+            "帮扶走访",
+            "近30天未走访",
+            "在村情况",
+            "人口核对",
+            "收入核对",
+            "问题整改台账"
+        ]
     );
     let summary = book.worksheet_range("月报表").unwrap();
     assert_eq!(summary.get((0, 1)).unwrap().to_string(), "总户数");

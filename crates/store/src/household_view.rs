@@ -222,7 +222,7 @@ impl Store {
                 "SELECT count(*) FROM conflict WHERE deleted = 0 AND status = 'open' AND village_id = ?1",
                 &[&vid],
             )?,
-            archive_incomplete: self.village_archive(Some(village))?.iter().filter(|l| !l.complete()).count() as i64,
+            archive_incomplete: self.household_files(Some(village))?.iter().filter(|l| !l.complete()).count() as i64,
             village: v,
         })
     }

@@ -10,6 +10,7 @@ mod at_rest;
 mod clock;
 mod conflict_view;
 mod error;
+mod helpers;
 mod household_view;
 mod inspections;
 mod members;
@@ -24,6 +25,7 @@ mod reports;
 mod rows;
 mod sql;
 mod status;
+mod village_archive;
 mod wipe;
 mod workflows;
 mod write;
@@ -32,14 +34,15 @@ pub use assessment::{AssessedHousehold, Assessment, AssessmentLine, Finding};
 pub use at_rest::database_exists;
 pub use conflict_view::ConflictView;
 pub use error::{Result, StoreError};
+pub use helpers::{HelperHousehold, HelperLine, HelperReport, HelpersLinked, NewHelper};
 pub use household_view::{ExitView, HouseholdDetail, LatestIncome, StatusCount, VillageOverview};
 pub use inspections::{InspectionCoverage, InspectionLine, VillageInspection};
 pub use members::NewMemberChange;
 pub use meta::Enrolment;
 pub use outbox::{Batch, PushSummary, Quarantined};
 pub use photos::{
-    ArchiveItem, ArchiveStatus, DocumentView, NewDocument, PendingBlob, PhotoImported, PhotoTarget, PhotoView,
-    VillageArchiveLine,
+    ArchiveItem, ArchiveStatus, DocumentView, HouseholdFileLine, NewDocument, PendingBlob, PhotoImported, PhotoTarget,
+    PhotoView,
 };
 pub use publicity::{PublicityLine, PublicityList};
 pub use pull::PullSummary;
@@ -51,6 +54,7 @@ pub use reports::{
 };
 pub use rows::RowState;
 pub use status::NewStatusChange;
+pub use village_archive::{NewVillageDocument, VillageArchiveItem, VillageArchiveStatus, VillageDocumentView};
 pub use workflows::{NewExitDecision, NewProblem, NewVisit, PresenceMonth, DEFAULT_DEADLINE_DAYS};
 pub use write::WriteOp;
 pub use zoufang_vault::{DeviceKey, OpeningKey, SealingKey};
@@ -78,6 +82,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 13, sql: include_str!("../../../schema/device/0013_card_population.sql") },
     Migration { version: 14, sql: include_str!("../../../schema/device/0014_presence_trust.sql") },
     Migration { version: 15, sql: include_str!("../../../schema/device/0015_member_change.sql") },
+    Migration { version: 16, sql: include_str!("../../../schema/device/0016_helpers_village_archive.sql") },
 ];
 
 /// An open device database.

@@ -32,6 +32,8 @@ pub enum PhotoTarget {
     Visit(Uuid),
     /// Evidence of a rectification item.
     Rectification(Uuid),
+    /// The next page of a 村级档案 document.
+    VillageDocument(Uuid),
 }
 
 /// A new 一户一档 document (its pages are added as photos).
@@ -103,7 +105,7 @@ pub struct ArchiveStatus {
 /// One household of a village's completeness list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct VillageArchiveLine {
+pub struct HouseholdFileLine {
     pub household_id: Uuid,
     pub household_no: Option<String>,
     pub head_name: Option<String>,
@@ -112,9 +114,43 @@ pub struct VillageArchiveLine {
     pub pages_not_uploaded: u32,
 }
 
-impl VillageArchiveLine {
+impl HouseholdFileLine {
     pub fn complete(&self) -> bool {
         self.missing.is_empty() && self.pages_not_uploaded == 0
+    }
+}
+
+/// The facts of one kind of document from its documents' pages (一户一档 and 村级档案 alike).
+pub(crate) fn facts<'a>(pages: impl Iterator<Item = &'a PhotoView>) -> DocFacts {
+    let mut f = DocFacts::default();
+    for p in pages {
+        f.pages += 1;
+        f.pages_not_uploaded += u32::from(p.pending_upload);
+    }
+    f
+}
+
+/// An archive's totals over its items (required, state, pages not uploaded).
+pub(crate) struct Totals {
+    /// Required kinds with no page.
+    pub missing: u32,
+    /// Pages still only on this device.
+    pub pages_not_uploaded: u32,
+    /// Every required kind is on the server.
+    pub complete: bool,
+}
+
+impl Totals {
+    pub fn of(items: impl Iterator<Item = (bool, DocState, u32)>) -> Totals {
+        let mut t = Totals { missing: 0, pages_not_uploaded: 0, complete: true };
+        for (required, state, not_uploaded) in items {
+            t.pages_not_uploaded += not_uploaded;
+            if required {
+                t.missing += u32::from(state == DocState::Missing);
+                t.complete &= state == DocState::Complete;
+            }
+        }
+        t
     }
 }
 
@@ -244,6 +280,11 @@ impl Store {
                     self.get(id)?.ok_or(StoreError::NotFound { entity: Entity::Rectification.label(), id })?;
                 Ok((r.village_id, r.household_id))
             }
+            PhotoTarget::VillageDocument(id) => {
+                let d: zoufang_model::VillageDocument =
+                    self.get(id)?.ok_or(StoreError::NotFound { entity: Entity::VillageDocument.label(), id })?;
+                Ok((d.village_id, None))
+            }
         }
     }
 
@@ -256,6 +297,7 @@ impl Store {
             PhotoTarget::ArchiveDocument(id) => (PhotoOwner::ArchiveDocument, id),
             PhotoTarget::Visit(id) => (PhotoOwner::Visit, id),
             PhotoTarget::Rectification(id) => (PhotoOwner::Rectification, id),
+            PhotoTarget::VillageDocument(id) => (PhotoOwner::VillageDocument, id),
         };
         self.put_new_blob(&p.hash, &p.image)?;
         self.put_new_blob(&p.thumb_hash, &p.thumb)?;
@@ -272,7 +314,7 @@ impl Store {
             return Ok(PhotoImported { photo, duplicate: true });
         }
         let page = match target {
-            PhotoTarget::ArchiveDocument(_) => {
+            PhotoTarget::ArchiveDocument(_) | PhotoTarget::VillageDocument(_) => {
                 let last: Option<i64> = self.conn.query_row(
                     "SELECT max(page) FROM photo WHERE owner_id = ?1 AND deleted = 0",
                     [sql::uuid_blob(owner_id)],
@@ -439,22 +481,24 @@ impl Store {
             if !is_required && documents.is_empty() {
                 continue;
             }
-            let pages = documents.iter().map(|d| d.pages.len() as u32).sum();
-            let pages_not_uploaded =
-                documents.iter().flat_map(|d| &d.pages).filter(|p| p.pending_upload).count() as u32;
-            let state = doc_state(DocFacts { pages, pages_not_uploaded });
+            let f = facts(documents.iter().flat_map(|d| &d.pages));
+            let (pages, pages_not_uploaded, state) = (f.pages, f.pages_not_uploaded, doc_state(f));
             items.push(ArchiveItem { kind, required: is_required, state, pages, pages_not_uploaded, documents });
         }
         items.sort_by_key(|i| !i.required);
-        let missing = items.iter().filter(|i| i.required && i.state == DocState::Missing).count() as u32;
-        let pages_not_uploaded = items.iter().map(|i| i.pages_not_uploaded).sum();
-        let complete = items.iter().filter(|i| i.required).all(|i| i.state == DocState::Complete);
-        Ok(ArchiveStatus { household_id: household, items, missing, pages_not_uploaded, complete })
+        let t = Totals::of(items.iter().map(|i| (i.required, i.state, i.pages_not_uploaded)));
+        Ok(ArchiveStatus {
+            household_id: household,
+            items,
+            missing: t.missing,
+            pages_not_uploaded: t.pages_not_uploaded,
+            complete: t.complete,
+        })
     }
 
     /// Completeness of every household of a village (or of every village with `None`), in 户编号 order,
     /// in three queries whatever the number of households.
-    pub fn village_archive(&self, village: Option<Uuid>) -> Result<Vec<VillageArchiveLine>> {
+    pub fn household_files(&self, village: Option<Uuid>) -> Result<Vec<HouseholdFileLine>> {
         let v = village.map(sql::uuid_blob).unwrap_or(rusqlite::types::Value::Null);
         let mut measures: HashMap<Vec<u8>, Vec<MeasureKind>> = HashMap::new();
         let mut stmt = self.conn.prepare_cached(
@@ -505,7 +549,7 @@ impl Store {
                 }
                 not_uploaded += f.pages_not_uploaded;
             }
-            out.push(VillageArchiveLine {
+            out.push(HouseholdFileLine {
                 household_id: sql::blob_uuid(&id)?,
                 household_no: r.get(1)?,
                 head_name: r.get(2)?,
@@ -520,7 +564,7 @@ impl Store {
     /// Ids (lowercase hex of the 16 bytes) of households whose file is not complete, for the list filter.
     pub(crate) fn incomplete_archive_ids(&self, village: Option<Uuid>) -> Result<Value> {
         let ids: Vec<Value> = self
-            .village_archive(village)?
+            .household_files(village)?
             .into_iter()
             .filter(|l| !l.complete())
             .map(|l| Value::String(zoufang_media::hex(l.household_id.as_bytes())))

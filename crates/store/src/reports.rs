@@ -387,6 +387,8 @@ pub struct Dashboard {
     pub income: Vec<IncomeLine>,
     pub ledger: Vec<LedgerLine>,
     pub assessment: crate::Assessment,
+    /// 帮扶责任人 visit frequency by the county's interval.
+    pub helpers: crate::HelperReport,
 }
 
 impl Store {
@@ -402,6 +404,7 @@ impl Store {
             income: income_of(&rows),
             ledger: self.report_ledger(today)?,
             assessment: self.report_assessment(today)?,
+            helpers: self.helper_report(None, today)?,
         })
     }
 }

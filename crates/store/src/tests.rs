@@ -35,6 +35,7 @@ fn household(village: Uuid, no: u32, head: &str) -> Household {
         poverty_causes: vec![PovertyCause::Illness],
         helper_name: Some("张伟".into()),
         helper_phone: None,
+        helper_id: None,
         registered_population: Some(3),
         card_population: None,
         exit_year: None,
@@ -49,6 +50,7 @@ fn visit(household: Uuid, on: NaiveDate) -> Visit {
         kind: VisitKind::Routine,
         visited_on: on,
         visitor: "张伟".into(),
+        helper_id: None,
         basic_needs: BasicNeeds::default(),
         satisfaction: Some(Satisfaction::Satisfied),
         actual_population: Some(3),
@@ -1089,8 +1091,14 @@ fn the_exit_procedure_runs_through_every_office_and_again_after_a_relapse() {
     decide(&mut s, ExitStep::TownshipReview, 16, None).unwrap();
     assert!(decide(&mut s, ExitStep::CountyDecision, 17, None).is_err(), "the county's step");
     act_as(&mut s, Role::County);
-    decide(&mut s, ExitStep::CountyDecision, 17, None).unwrap();
+    let decision = decide(&mut s, ExitStep::CountyDecision, 17, None).unwrap();
     act_as(&mut s, Role::FirstSecretary);
+    // The village cannot withdraw the county's decision: only the office that records a step may.
+    let (c, why) = code(s.delete(Entity::ExitDecision, decision).unwrap_err());
+    assert_eq!(
+        (c.as_str(), why.as_str()),
+        ("step_by_office", "「县级审定」的记录只能由县扶贫办撤销，第一书记账号不能撤销")
+    );
     assert!(code(decide(&mut s, ExitStep::Closed, 18, None).unwrap_err()).1.contains("告知"));
     decide(&mut s, ExitStep::Notice, 18, None).unwrap();
     decide(&mut s, ExitStep::Closed, 18, None).unwrap();
@@ -1278,4 +1286,167 @@ fn members_join_and_leave_by_a_change_never_a_delete() {
     assert_eq!(digest, 0);
     let kinds: Vec<_> = s.member_changes_of(h.id).unwrap().iter().map(|c| c.kind).collect();
     assert_eq!(kinds, [MemberChangeKind::Birth, MemberChangeKind::MoveOut]);
+}
+
+#[test]
+fn helpers_come_from_the_register_and_their_visits_are_counted_per_person() {
+    let mut s = Store::open_in_memory().unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let other = Village { id: Uuid::now_v7(), code: "520102001002".into(), name: "岩寨村".into(), ..village() };
+    s.create(&other).unwrap();
+    // Three households typed with two helpers (张伟 twice, with the same phone), one with no name.
+    let mut hs = Vec::new();
+    for (n, helper) in [(1, Some("张伟")), (2, Some("张伟")), (3, Some("李娟")), (4, None)] {
+        let h = Household {
+            helper_name: helper.map(str::to_string),
+            helper_phone: helper.map(|_| Phone::parse("13912345678").unwrap()),
+            ..household(v.id, n, "王秀英")
+        };
+        s.create(&h).unwrap();
+        hs.push(h.id);
+    }
+    // The register is built from the typed names: one helper per name and phone, linked in one go;
+    // running it again changes nothing.
+    let linked = s.link_helpers(Some(v.id)).unwrap();
+    assert_eq!((linked.created, linked.linked), (2, 3));
+    assert_eq!(s.link_helpers(None).unwrap(), crate::HelpersLinked::default());
+    let register = s.helpers(Some(v.id)).unwrap();
+    let names: Vec<&str> = register.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["张伟", "李娟"], "by name");
+    let zhang = register.iter().find(|h| h.name == "张伟").unwrap().id;
+    let li = register.iter().find(|h| h.name == "李娟").unwrap().id;
+    assert_eq!(s.household(hs[0]).unwrap().unwrap().helper_id, Some(zhang));
+    assert_eq!(s.household(hs[1]).unwrap().unwrap().helper_id, Some(zhang));
+
+    // A helper added by hand, then named for household 4: the register's name and phone are copied.
+    let new = crate::NewHelper {
+        village_id: v.id,
+        name: "杨光".into(),
+        phone: Some("13800001111".into()),
+        unit: Some("县教育局".into()),
+        post: None,
+    };
+    let yang = s.add_helper(&new).unwrap();
+    s.assign_helper(hs[3], Some(yang)).unwrap();
+    let h4 = s.household(hs[3]).unwrap().unwrap();
+    assert_eq!((h4.helper_id, h4.helper_name.as_deref()), (Some(yang), Some("杨光")));
+    // A helper of another village is refused, and a bad phone number with a Chinese reason.
+    let elsewhere = s.add_helper(&crate::NewHelper { village_id: other.id, ..new.clone() }).unwrap();
+    assert_eq!(s.assign_helper(hs[3], Some(elsewhere)).unwrap_err().code(), "helper_village");
+    let bad = s.add_helper(&crate::NewHelper { phone: Some("12345".into()), ..new.clone() }).unwrap_err();
+    assert!(bad.to_string().contains("电话") || bad.to_string().contains("手机"), "{bad}");
+
+    // Visits: 张伟 visits household 1 on the 1st and the 20th, household 2 on the 2nd; 李娟 never
+    // visits household 3; someone else visits household 3 without naming a helper. 30 days by default.
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    for (h, on, helper) in [(0, 1, Some(zhang)), (0, 20, Some(zhang)), (1, 2, Some(zhang)), (2, 21, None)] {
+        s.create(&Visit { helper_id: helper, ..visit(hs[h], day(on)) }).unwrap();
+    }
+    let r = s.helper_report(Some(v.id), day(25)).unwrap();
+    assert_eq!(r.every_days, 30);
+    let line = |id: Uuid| r.helpers.iter().find(|l| l.helper.id == id).unwrap();
+    assert_eq!(line(zhang).frequency, zoufang_model::helpers::Frequency { households: 2, visited: 2, visits: 3 });
+    assert_eq!(line(li).frequency.visited, 0);
+    assert_eq!(line(li).overdue.len(), 1, "a visit that names no helper does not count for 李娟");
+    assert_eq!(r.total.households, 4);
+    assert!(r.unlinked.is_empty());
+    // The county shortens the interval to 14 days: household 2 (last visited on the 2nd) is overdue
+    // from the 17th; the one visited on the 20th is due on 3 December.
+    let fortnight = zoufang_model::settings::CountySettings { values: [("helper_visit_days".to_string(), 14)].into() };
+    s.set_county_settings(&fortnight).unwrap();
+    let r = s.helper_report(Some(v.id), day(25)).unwrap();
+    let zhang_line = r.helpers.iter().find(|l| l.helper.id == zhang).unwrap();
+    assert_eq!((zhang_line.frequency.visited, zhang_line.frequency.visits), (1, 1));
+    assert_eq!(zhang_line.overdue.iter().map(|h| h.household_id).collect::<Vec<_>>(), [hs[1]]);
+    assert_eq!(zhang_line.overdue[0].due_on, Some(day(16)));
+    // A visit naming a helper of another village is refused.
+    let nv = NewVisit {
+        household_id: hs[0],
+        kind: "routine".into(),
+        visited_on: day(24).to_string(),
+        visitor: "杨光".into(),
+        helper_id: Some(elsewhere),
+        basic_needs: BasicNeeds::default(),
+        satisfaction: None,
+        actual_population: None,
+        notes: None,
+        lat: None,
+        lon: None,
+        problems: vec![],
+    };
+    assert_eq!(s.record_visit(&nv).unwrap_err().code(), "helper_village");
+    // Unlinking leaves the household among those with no helper of the register.
+    s.assign_helper(hs[3], None).unwrap();
+    let r = s.helper_report(None, day(25)).unwrap();
+    assert_eq!(r.unlinked.iter().map(|h| h.household_id).collect::<Vec<_>>(), [hs[3]]);
+}
+
+#[test]
+fn a_village_archive_holds_the_villages_documents_with_their_pages() {
+    use zoufang_media::sample::{camera_jpeg, CameraExif};
+    use zoufang_model::archive::DocState;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(dir.path().join("zoufang.db")).unwrap();
+    let v = village();
+    s.create(&v).unwrap();
+    let h = household(v.id, 1, "龙国富");
+    s.create(&h).unwrap();
+    // No measure yet: the four standing kinds are required, all missing.
+    let a = s.village_archive(v.id).unwrap();
+    let kinds: Vec<VillageArchiveKind> = a.items.iter().map(|i| i.kind).collect();
+    use VillageArchiveKind::*;
+    assert_eq!(kinds, [PolicyDocuments, PovertyLedger, ReviewRecords, Notices]);
+    assert_eq!((a.missing, a.complete), (4, false));
+    // A household gets a solar project: the project's papers become required too.
+    s.create(&HandbookEntry {
+        id: Uuid::now_v7(),
+        household_id: h.id,
+        section: HandbookSection::Measure,
+        entry_date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        title: "光伏".into(),
+        content: None,
+        measure: Some(MeasureKind::Solar),
+        amount_fen: None,
+        income_calc: None,
+        recorded_by: None,
+    })
+    .unwrap();
+    assert_eq!(s.village_archive(v.id).unwrap().missing, 7);
+    // The notices are photographed, two pages; a microcredit file nobody required is kept too.
+    let d = NewVillageDocument {
+        village_id: v.id,
+        kind: Notices,
+        year: Some(2026),
+        title: Some(" 退出公示 ".into()),
+        note: None,
+    };
+    let notices = s.create_village_document(&d, Some("张伟")).unwrap();
+    let shot = |seed| camera_jpeg(800, 600, seed, 85, &CameraExif::default());
+    let p1 = s.import_photo(&shot(1), crate::PhotoTarget::VillageDocument(notices), Some("张伟")).unwrap();
+    let p2 = s.import_photo(&shot(2), crate::PhotoTarget::VillageDocument(notices), Some("张伟")).unwrap();
+    assert_eq!((p1.photo.page, p2.photo.page), (Some(1), Some(2)));
+    assert_eq!((p1.photo.household_id, p1.photo.owner_kind), (None, PhotoOwner::VillageDocument));
+    assert!(s.import_photo(&shot(1), crate::PhotoTarget::VillageDocument(notices), None).unwrap().duplicate);
+    let extra = NewVillageDocument { kind: Microcredit, title: None, ..d.clone() };
+    s.create_village_document(&extra, None).unwrap();
+    let a = s.village_archive(v.id).unwrap();
+    let item = a.items.iter().find(|i| i.kind == Notices).unwrap();
+    assert_eq!((item.state, item.pages, item.pages_not_uploaded), (DocState::NotUploaded, 2, 2));
+    assert_eq!(item.documents[0].document.title.as_deref(), Some("退出公示"));
+    assert_eq!(item.documents[0].document.recorded_by.as_deref(), Some("张伟"));
+    let last = a.items.last().unwrap();
+    assert_eq!((last.kind, last.required, last.state), (Microcredit, false, DocState::Missing));
+    assert_eq!(a.missing, 6);
+    // Once the server has the pages, the notices are complete.
+    for p in [&p1.photo, &p2.photo] {
+        s.mark_uploaded(&p.hash).unwrap();
+        s.mark_uploaded(&p.thumb_hash).unwrap();
+    }
+    let a = s.village_archive(v.id).unwrap();
+    assert_eq!(a.items.iter().find(|i| i.kind == Notices).unwrap().state, DocState::Complete);
+    assert_eq!(a.pages_not_uploaded, 0);
+    // A document of a village that does not exist is refused.
+    let nowhere = NewVillageDocument { village_id: Uuid::now_v7(), ..d };
+    assert!(matches!(s.create_village_document(&nowhere, None), Err(StoreError::NotFound { .. })));
 }

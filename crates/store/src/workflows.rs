@@ -36,6 +36,9 @@ pub struct NewVisit {
     pub kind: String,
     pub visited_on: String,
     pub visitor: String,
+    /// The register's 帮扶责任人 who made the visit, when it was one: counts for their visit frequency.
+    #[serde(default)]
+    pub helper_id: Option<Uuid>,
     pub basic_needs: BasicNeeds,
     pub satisfaction: Option<String>,
     pub actual_population: Option<i64>,
@@ -119,12 +122,19 @@ impl Store {
     /// item of the household (source 入户走访), in the same transaction as the visit. Returns the visit id.
     pub fn record_visit(&mut self, v: &NewVisit) -> Result<Uuid> {
         let village = self.village_of(v.household_id)?;
+        if let Some(helper) = v.helper_id {
+            let h: Option<zoufang_model::Helper> = self.get(helper)?;
+            if h.is_none_or(|h| h.village_id != village) {
+                return Err(StoreError::refused("helper_village", "帮扶责任人不在该户所在村的名册中"));
+            }
+        }
         let id = Uuid::now_v7();
         let fields = map(json!({
             "household_id": v.household_id.to_string(),
             "kind": v.kind,
             "visited_on": v.visited_on,
             "visitor": v.visitor,
+            "helper_id": v.helper_id,
             "basic_needs": v.basic_needs,
             "satisfaction": text(&v.satisfaction),
             "actual_population": v.actual_population,

@@ -303,6 +303,15 @@ impl Store {
         if entity == Entity::Member {
             return Err(crate::members::refusal());
         }
+        // A decision is withdrawn or restored only by the office that records its step.
+        if entity == Entity::ExitDecision {
+            let step = read_row(&tx, entity, id)?
+                .and_then(|r| r.fields.get("step").and_then(Value::as_str).and_then(zoufang_model::ExitStep::parse));
+            if let Some(step) = step.filter(|s| !zoufang_model::exit_procedure::may_withdraw(role, *s)) {
+                let why = zoufang_model::exit_procedure::withdraw_refusal(role, step);
+                return Err(StoreError::refused("step_by_office", why));
+            }
+        }
         if entity == Entity::Rectification {
             if let Some(current) = read_row(&tx, entity, id)? {
                 if !crate::rectification::may_withdraw(role, &current.fields) {

@@ -352,6 +352,37 @@ fn the_app_end_to_end() {
     ok(s.wait_text("不符合退出标准", LONG));
     shot(&display, "11-exit");
 
+    // 村务: the 帮扶责任人 register with its visit frequency; a helper added (a missing name refused) and
+    // named for the household from the register; a page of the village's own archive (村级档案).
+    ok(s.navigate_hash("#/village"));
+    ok(s.wait("[data-testid=helper-total]", LONG));
+    ok(s.click("[data-testid=helper-add]"));
+    ok(s.click("[data-testid=helper-save]"));
+    ok(s.wait("[data-testid=helper-error]", LONG));
+    ok(s.wait_text("必填", LONG));
+    ok(s.fill("[data-testid=helper-name] input", "杨光"));
+    ok(s.click("[data-testid=helper-save]"));
+    ok(s.wait_text("杨光", LONG));
+    shot(&display, "16-helpers");
+    ok(s.navigate_hash(&format!("#/household/{hid}")));
+    ok(s.click("[data-testid=choose-helper]"));
+    ok(s.wait(".van-action-sheet__item", LONG));
+    ok(s.script(
+        "[...document.querySelectorAll('.van-action-sheet__item')].find((e) => e.textContent.includes('杨光')).click()",
+    ));
+    let end = Instant::now() + LONG;
+    while !ok(s.text("[data-testid=household-helper]")).contains("杨光") {
+        assert!(Instant::now() < end, "the household did not take the register's helper");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    ok(s.navigate_hash("#/village"));
+    ok(s.click("[data-testid=village-tabs] .van-tab:nth-child(2)"));
+    ok(s.wait("[data-testid=archive-summary]", LONG));
+    ok(s.wait_text("村级专项工作档案", LONG));
+    ok(s.script(&pick_into("[data-testid=archive-file-policy_documents]", "政策文件.jpg", page_jpeg)));
+    ok(s.wait_text("第 1 页", LONG));
+    shot(&display, "17-village-archive");
+
     // 10. Nothing personal in clear anywhere the app wrote: its data directory (the WebView's storage
     // inside it), its home and temporary directories, its log.
     let head = other.household(h).unwrap().unwrap();

@@ -336,6 +336,15 @@ where
                         _ => Ok(()),
                     }
                 }
+                // A decision is withdrawn only by the office that records its step.
+                (Entity::ExitDecision, zoufang_model::DELETED) if d.role.can_write(c.entity) => {
+                    match procedure::text(b, c.row, "step")?.as_deref().and_then(zoufang_model::ExitStep::parse) {
+                        Some(step) if !zoufang_model::exit_procedure::may_withdraw(d.role, step) => {
+                            Err(zoufang_model::exit_procedure::withdraw_refusal(d.role, step))
+                        }
+                        _ => Ok(()),
+                    }
+                }
                 // Members join and leave by a procedure, never a delete (`members.rs`).
                 (Entity::Member, "deleted" | "member_change" | "left_on") => members::check_member(b, c)?,
                 // 销号 belongs to whoever issued the item (`closure.rs`).
