@@ -17,6 +17,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use std::path::PathBuf;
 use uuid::Uuid;
+use zoufang_model::archive::DocState;
 use zoufang_model::{ArchiveKind, Household, VillageArchiveKind};
 use zoufang_store::{
     ArchiveStatus, HouseholdFileLine, NewDocument, NewVillageDocument, PhotoImported, PhotoTarget, Store,
@@ -125,27 +126,35 @@ fn household_archive(ctx: &Ctx, store: &Store, key: &str) -> Result<()> {
     ctx.out(&store.archive_status(h.id)?, |a| household_archive_text(&h, a))
 }
 
+/// An archive's state in a few words (一户一档 and 村级档案 alike).
+fn overall(complete: bool, missing: u32, not_uploaded: u32) -> String {
+    if complete {
+        "齐全".to_string()
+    } else {
+        format!("缺 {missing} 项，{not_uploaded} 页未上传")
+    }
+}
+
+/// One kind of document of an archive: its state and pages.
+fn item_line(label: &str, required: bool, state: DocState, pages: u32, not_uploaded: u32) -> String {
+    format!(
+        "  {label}{}：{}（{pages} 页{}）\n",
+        if required { "" } else { "（非必需）" },
+        state.label(),
+        if not_uploaded > 0 { format!("，{not_uploaded} 页未上传") } else { String::new() }
+    )
+}
+
 fn household_archive_text(h: &Household, a: &ArchiveStatus) -> String {
     let mut s = format!(
         "{} {} 的一户一档：{}\n",
         h.household_no,
         h.head_name,
-        if a.complete {
-            "齐全".to_string()
-        } else {
-            format!("缺 {} 项，{} 页未上传", a.missing, a.pages_not_uploaded)
-        }
+        overall(a.complete, a.missing, a.pages_not_uploaded)
     );
     for i in &a.items {
-        s += &format!(
-            "  [{}] {}{}：{}（{} 页{}）\n",
-            i.kind.section().label(),
-            i.kind.label(),
-            if i.required { "" } else { "（非必需）" },
-            i.state.label(),
-            i.pages,
-            if i.pages_not_uploaded > 0 { format!("，{} 页未上传", i.pages_not_uploaded) } else { String::new() }
-        );
+        let label = format!("[{}] {}", i.kind.section().label(), i.kind.label());
+        s += &item_line(&label, i.required, i.state, i.pages, i.pages_not_uploaded);
         for d in &i.documents {
             s += &format!(
                 "      文档 {}{}\n",
@@ -211,28 +220,9 @@ fn document(ctx: &Ctx, store: &mut Store, args: DocumentArgs) -> Result<()> {
 fn village_archive(ctx: &Ctx, store: &Store, key: &str) -> Result<()> {
     let v = find_village(store, key)?;
     ctx.out(&store.village_archive(v.id)?, |a| {
-        let mut s = format!(
-            "{}的村级档案：{}\n",
-            a.village_name,
-            if a.complete {
-                "齐全".to_string()
-            } else {
-                format!("缺 {} 项，{} 页未上传", a.missing, a.pages_not_uploaded)
-            }
-        );
+        let mut s = format!("{}的村级档案：{}\n", a.village_name, overall(a.complete, a.missing, a.pages_not_uploaded));
         for i in &a.items {
-            s += &format!(
-                "  {}{}：{}（{} 页{}）\n",
-                i.kind.label(),
-                if i.required { "" } else { "（非必需）" },
-                i.state.label(),
-                i.pages,
-                if i.pages_not_uploaded > 0 {
-                    format!("，{} 页未上传", i.pages_not_uploaded)
-                } else {
-                    String::new()
-                }
-            );
+            s += &item_line(i.kind.label(), i.required, i.state, i.pages, i.pages_not_uploaded);
             for d in &i.documents {
                 s += &format!(
                     "      文档 {}{}{}\n",

@@ -120,14 +120,31 @@ impl HouseholdFileLine {
     }
 }
 
-/// The facts of one kind of document from its documents' pages (一户一档 and 村级档案 alike).
-pub(crate) fn facts<'a>(pages: impl Iterator<Item = &'a PhotoView>) -> DocFacts {
-    let mut f = DocFacts::default();
-    for p in pages {
-        f.pages += 1;
-        f.pages_not_uploaded += u32::from(p.pending_upload);
+/// The kinds an archive shows (一户一档 and 村级档案 alike): every required kind and any other that holds
+/// documents, in archive order with the required ones first, each with its documents and the facts of
+/// their pages.
+pub(crate) fn arrange<K: Copy + Eq + std::hash::Hash, D>(
+    all: &[K],
+    required: &[K],
+    mut by_kind: HashMap<K, Vec<D>>,
+    pages: impl Fn(&D) -> &[PhotoView],
+) -> Vec<(K, bool, DocFacts, Vec<D>)> {
+    let mut out = Vec::new();
+    for kind in all.iter().copied() {
+        let is_required = required.contains(&kind);
+        let documents = by_kind.remove(&kind).unwrap_or_default();
+        if !is_required && documents.is_empty() {
+            continue;
+        }
+        let mut f = DocFacts::default();
+        for p in documents.iter().flat_map(&pages) {
+            f.pages += 1;
+            f.pages_not_uploaded += u32::from(p.pending_upload);
+        }
+        out.push((kind, is_required, f, documents));
     }
-    f
+    out.sort_by_key(|i| !i.1);
+    out
 }
 
 /// An archive's totals over its items (required, state, pages not uploaded).
@@ -474,18 +491,17 @@ impl Store {
             let pages = self.photos_of(d.id)?;
             by_kind.entry(d.kind).or_default().push(DocumentView { document: d, pages });
         }
-        let mut items = Vec::new();
-        for kind in ArchiveKind::ALL.iter().copied() {
-            let is_required = required.contains(&kind);
-            let documents = by_kind.remove(&kind).unwrap_or_default();
-            if !is_required && documents.is_empty() {
-                continue;
-            }
-            let f = facts(documents.iter().flat_map(|d| &d.pages));
-            let (pages, pages_not_uploaded, state) = (f.pages, f.pages_not_uploaded, doc_state(f));
-            items.push(ArchiveItem { kind, required: is_required, state, pages, pages_not_uploaded, documents });
-        }
-        items.sort_by_key(|i| !i.required);
+        let items: Vec<ArchiveItem> = arrange(ArchiveKind::ALL, &required, by_kind, |d| &d.pages)
+            .into_iter()
+            .map(|(kind, required, f, documents)| ArchiveItem {
+                kind,
+                required,
+                state: doc_state(f),
+                pages: f.pages,
+                pages_not_uploaded: f.pages_not_uploaded,
+                documents,
+            })
+            .collect();
         let t = Totals::of(items.iter().map(|i| (i.required, i.state, i.pages_not_uploaded)));
         Ok(ArchiveStatus {
             household_id: household,

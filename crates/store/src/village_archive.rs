@@ -4,7 +4,7 @@
 //! follows from the measures its households received (`zoufang_model::archive::village_required_kinds`).
 
 use crate::error::{Result, StoreError};
-use crate::photos::{facts, PhotoView, Totals};
+use crate::photos::{arrange, PhotoView, Totals};
 use crate::sql;
 use crate::Store;
 use serde::{Deserialize, Serialize};
@@ -108,18 +108,17 @@ impl Store {
             let pages = self.photos_of(d.id)?;
             by_kind.entry(d.kind).or_default().push(VillageDocumentView { document: d, pages });
         }
-        let mut items = Vec::new();
-        for kind in VillageArchiveKind::ALL.iter().copied() {
-            let is_required = required.contains(&kind);
-            let documents = by_kind.remove(&kind).unwrap_or_default();
-            if !is_required && documents.is_empty() {
-                continue;
-            }
-            let f = facts(documents.iter().flat_map(|d| &d.pages));
-            let (pages, pages_not_uploaded, state) = (f.pages, f.pages_not_uploaded, doc_state(f));
-            items.push(VillageArchiveItem { kind, required: is_required, state, pages, pages_not_uploaded, documents });
-        }
-        items.sort_by_key(|i| !i.required);
+        let items: Vec<VillageArchiveItem> = arrange(VillageArchiveKind::ALL, &required, by_kind, |d| &d.pages)
+            .into_iter()
+            .map(|(kind, required, f, documents)| VillageArchiveItem {
+                kind,
+                required,
+                state: doc_state(f),
+                pages: f.pages,
+                pages_not_uploaded: f.pages_not_uploaded,
+                documents,
+            })
+            .collect();
         let t = Totals::of(items.iter().map(|i| (i.required, i.state, i.pages_not_uploaded)));
         Ok(VillageArchiveStatus {
             village_id: village,
