@@ -605,6 +605,10 @@ fn time_reports(store: &Store, households: i64) -> Result<()> {
     time("population", &mut || Ok(store.report_population()?.len()))?;
     time("income", &mut || Ok(store.report_income()?.len()))?;
     time("ledger", &mut || Ok(store.report_ledger(now)?.len()))?;
+    time("assessment (考核指标, per village, township and county)", &mut || {
+        Ok(store.report_assessment(now)?.lines.len())
+    })?;
+    time("helpers (帮扶责任人走访)", &mut || Ok(store.helper_report(None, now)?.helpers.len()))?;
     time("dashboard (the app's 报表 screen: all of them, one pass)", &mut || {
         Ok(store.dashboard(now, &cal)?.needs.gaps.len())
     })?;
