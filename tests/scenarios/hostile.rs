@@ -915,3 +915,32 @@ fn members_leave_by_a_change_never_a_delete() {
         (Some(change), Some(out.changed_on.clone()))
     );
 }
+
+/// Class 12: the 帮扶责任人 register and the 村级档案 belong to their village. A village tablet's
+/// hand-made push cannot link its household, or a visit, to another village's helper, nor place a
+/// village document in another village; the township, which reads them, cannot write them.
+#[test]
+fn helpers_and_village_documents_stay_in_their_village() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path());
+    let w = seed(&server);
+    let household = rows_of(&server, Entity::Household, w.a)[0];
+    let (ours, theirs) = (rows_of(&server, Entity::Helper, w.a)[0], rows_of(&server, Entity::Helper, w.b)[0]);
+    let mut team = RawDevice::enrol(&server, "村平板", &Scope::Village(w.a), Role::WorkTeam);
+    let c = team.change(Entity::Household, household, "helper_id", json!(theirs.to_string()), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "不在同一个村");
+    let visit = rows_of(&server, Entity::Visit, w.a)[0];
+    let c = team.change(Entity::Visit, visit, "helper_id", json!(theirs.to_string()), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "不在同一个村");
+    let c = team.change(Entity::Household, household, "helper_id", json!(ours.to_string()), None);
+    assert_ne!(team.push(vec![c]).unwrap().results[0].status, Status::Rejected, "a helper of its own village");
+
+    let doc = Uuid::now_v7();
+    let c = team.change(Entity::VillageDocument, doc, "village_id", json!(w.b.to_string()), None);
+    refused(&team.push(vec![c]).unwrap(), 0, "工作范围");
+    let mut township = RawDevice::enrol(&server, "乡镇", &Scope::Township(TOWNSHIP_OF_A.into()), Role::Township);
+    let c = township.change(Entity::Helper, ours, "phone", json!("13800001111"), None);
+    refused(&township.push(vec![c]).unwrap(), 0, "不能修改帮扶责任人记录");
+    assert_ne!(current(&server, household, "helper_id").map(|(v, _)| v), Some(json!(theirs.to_string())));
+    assert_eq!(current(&server, doc, "village_id"), None, "nothing of the refused document is kept");
+}
