@@ -79,37 +79,67 @@ struct VisitRow {
     satisfaction: Option<Satisfaction>,
 }
 
+/// A household as the assessment reads it.
+struct AssessedRow {
+    id: Uuid,
+    village_id: Uuid,
+    household_no: String,
+    head_name: String,
+    status: HouseholdStatus,
+}
+
 impl Store {
-    fn visits_since(&self, since: NaiveDate) -> Result<Vec<VisitRow>> {
+    /// This year's visits and each household's latest 回头看, in one pass over the visits' household
+    /// index (it holds every column read here: schema/device/0017).
+    fn assessed_visits(&self, since: NaiveDate) -> Result<(Vec<VisitRow>, HashMap<Uuid, NaiveDate>)> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT household_id, kind, visited_on, satisfaction FROM visit WHERE deleted = 0 AND visited_on >= ?1",
+            "SELECT household_id, kind, visited_on, satisfaction FROM visit
+             WHERE deleted = 0 AND (visited_on >= ?1 OR kind = ?2)",
         )?;
-        let mut rows = stmt.query([since.to_string()])?;
-        let mut out = Vec::new();
+        let mut rows = stmt.query([since.to_string(), VisitKind::Recheck.ident().to_string()])?;
+        let (mut year, mut recheck) = (Vec::new(), HashMap::<Uuid, NaiveDate>::new());
         while let Some(r) = rows.next()? {
             let on: Option<String> = r.get(2)?;
             let Some(on) = on.and_then(|d| d.parse().ok()) else { continue };
-            out.push(VisitRow {
+            let visit = VisitRow {
                 household: crate::sql::blob_uuid(&r.get::<_, Vec<u8>>(0)?)?,
                 kind: r.get::<_, Option<String>>(1)?.as_deref().and_then(VisitKind::parse),
                 on,
                 satisfaction: r.get::<_, Option<String>>(3)?.as_deref().and_then(Satisfaction::parse),
-            });
+            };
+            if visit.kind == Some(VisitKind::Recheck) {
+                let last = recheck.entry(visit.household).or_insert(on);
+                *last = (*last).max(on);
+            }
+            if on >= since {
+                year.push(visit);
+            }
         }
-        Ok(out)
+        Ok((year, recheck))
     }
 
-    /// Each household's latest visit of `kind`.
-    fn last_visits(&self, kind: VisitKind) -> Result<HashMap<Uuid, NaiveDate>> {
+    /// What the assessment needs of each live household (not the whole record).
+    fn assessed_households(&self) -> Result<Vec<AssessedRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT household_id, max(visited_on) FROM visit WHERE deleted = 0 AND kind = ?1 GROUP BY household_id",
+            "SELECT id, village_id, household_no, head_name, status FROM household WHERE deleted = 0
+             ORDER BY village_id, household_no",
         )?;
-        let mut rows = stmt.query([kind.ident()])?;
-        let mut out = HashMap::new();
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            if let Some(on) = r.get::<_, Option<String>>(1)?.and_then(|d| d.parse().ok()) {
-                out.insert(crate::sql::blob_uuid(&r.get::<_, Vec<u8>>(0)?)?, on);
-            }
+            let (Some(village), Some(status)) = (
+                r.get::<_, Option<Vec<u8>>>(1)?,
+                r.get::<_, Option<String>>(4)?.as_deref().and_then(HouseholdStatus::parse),
+            ) else {
+                continue;
+            };
+            out.push(AssessedRow {
+                id: crate::sql::blob_uuid(&r.get::<_, Vec<u8>>(0)?)?,
+                village_id: crate::sql::blob_uuid(&village)?,
+                household_no: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                head_name: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                status,
+            });
         }
         Ok(out)
     }
@@ -120,11 +150,10 @@ impl Store {
         let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
         let recheck_days = self.county_settings()?.get(zoufang_model::settings::RECHECK_VISIT_DAYS);
         let villages: HashMap<Uuid, Village> = self.villages()?.into_iter().map(|v| (v.id, v)).collect();
-        let households = self.all_households()?;
+        let households = self.assessed_households()?;
         let corrections: Vec<StatusChange> =
             self.list("procedure = ?1", "decided_on, recorded_at, id", &[&StatusProcedure::Correction.ident()])?;
-        let year_visits = self.visits_since(start)?;
-        let last_recheck = self.last_visits(VisitKind::Recheck)?;
+        let (year_visits, last_recheck) = self.assessed_visits(start)?;
         let mut visits_of: HashMap<Uuid, Vec<&VisitRow>> = HashMap::new();
         for v in &year_visits {
             visits_of.entry(v.household).or_default().push(v);

@@ -187,7 +187,9 @@ impl Store {
     }
 
     /// The helpers' visit frequency on `today` by the county's interval, over a village or every village
-    /// on the device, in three queries whatever their number.
+    /// on the device, in three queries whatever their number. The visits are read from their household
+    /// index, which holds the helper and the date (`+helper_id`: not by the helper's index, which would
+    /// fetch every visit's row).
     pub fn helper_report(&self, village: Option<Uuid>, today: NaiveDate) -> Result<HelperReport> {
         let every_days = self.county_settings()?.helper_visit_days();
         let v = village.map(sql::uuid_blob).unwrap_or(rusqlite::types::Value::Null);
@@ -196,7 +198,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT h.id, h.household_no, h.head_name, h.village_id, h.helper_id,
                     (SELECT max(x.visited_on) FROM visit x
-                     WHERE x.household_id = h.id AND x.helper_id = h.helper_id AND x.deleted = 0)
+                     WHERE x.household_id = h.id AND +x.helper_id = h.helper_id AND x.deleted = 0)
              FROM household h WHERE h.deleted = 0 AND (?1 IS NULL OR h.village_id = ?1)
              ORDER BY h.household_no",
         )?;
@@ -224,7 +226,7 @@ impl Store {
         let since = (today - chrono::Duration::days(i64::from(every_days))).to_string();
         let mut stmt = self.conn.prepare_cached(
             "SELECT x.helper_id, x.visited_on FROM visit x JOIN household h ON h.id = x.household_id
-             WHERE x.deleted = 0 AND x.helper_id IS NOT NULL AND x.visited_on >= ?2
+             WHERE x.deleted = 0 AND +x.helper_id IS NOT NULL AND x.visited_on >= ?2
                AND h.deleted = 0 AND (?1 IS NULL OR h.village_id = ?1)",
         )?;
         let mut rows = stmt.query(rusqlite::params![&v, since])?;

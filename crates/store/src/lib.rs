@@ -83,6 +83,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 14, sql: include_str!("../../../schema/device/0014_presence_trust.sql") },
     Migration { version: 15, sql: include_str!("../../../schema/device/0015_member_change.sql") },
     Migration { version: 16, sql: include_str!("../../../schema/device/0016_helpers_village_archive.sql") },
+    Migration { version: 17, sql: include_str!("../../../schema/device/0017_household_search.sql") },
 ];
 
 /// An open device database.

@@ -55,29 +55,27 @@ pub struct HouseholdSummary {
     pub open_problems: i64,
 }
 
-fn like(text: &str) -> String {
-    let escaped = text.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
+/// The search text as the list's table holds its values: trimmed, ASCII upper-cased (a 身份证号's x).
+fn needle(text: &str) -> String {
+    text.trim().to_ascii_uppercase()
 }
 
-/// Matching households are found and paged first; the per-household figures (members, last visit,
-/// open problems) are computed only for the page. Members are searched in one pass, not per household.
+/// Matching households are found and paged first, in the list's own narrow table (`household_search`,
+/// kept by triggers: schema/device/0017); the per-household figures (members, last visit, open
+/// problems) are computed only for the page.
 const HOUSEHOLD_LIST: &str = "
 WITH hits AS (
-  SELECT h.id, h.household_no FROM household h
-  WHERE h.deleted = 0
-    AND (?1 IS NULL OR h.village_id = ?1)
-    AND (?2 IS NULL OR h.status = ?2)
-    AND (?3 IS NULL OR h.head_name LIKE ?3 ESCAPE '\\' OR h.household_no LIKE ?3 ESCAPE '\\'
-         OR h.head_id_number LIKE ?3 ESCAPE '\\'
-         OR h.id IN (SELECT m.household_id FROM member m WHERE m.deleted = 0
-                     AND (m.name LIKE ?3 ESCAPE '\\' OR m.id_number LIKE ?3 ESCAPE '\\')))
-    AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.deleted = 0
+  SELECT s.household_id AS id, s.household_no FROM household_search s
+  WHERE s.deleted = 0
+    AND (?1 IS NULL OR s.village_id = ?1)
+    AND (?2 IS NULL OR s.status = ?2)
+    AND (?3 IS NULL OR instr(s.head, ?3) > 0 OR instr(s.members, ?3) > 0)
+    AND (?4 IS NULL OR NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = s.household_id AND v.deleted = 0
                                    AND v.visited_on >= ?4))
-    AND (?7 = 0 OR EXISTS (SELECT 1 FROM rectification r WHERE r.household_id = h.id AND r.deleted = 0
+    AND (?7 = 0 OR EXISTS (SELECT 1 FROM rectification r WHERE r.household_id = s.household_id AND r.deleted = 0
                            AND r.status <> 'closed'))
-    AND (?8 IS NULL OR lower(hex(h.id)) IN (SELECT value FROM json_each(?8)))
-  ORDER BY h.household_no
+    AND (?8 IS NULL OR lower(hex(s.household_id)) IN (SELECT value FROM json_each(?8)))
+  ORDER BY s.household_no
   LIMIT ?5 OFFSET ?6
 )
 SELECT h.id, h.village_id, h.household_no, h.head_name, h.head_id_number, h.status, h.group_name,
@@ -90,7 +88,7 @@ ORDER BY hits.household_no";
 impl Store {
     /// The household list with search and filters.
     pub fn households(&self, q: &HouseholdQuery) -> Result<Vec<HouseholdSummary>> {
-        let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(like);
+        let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(needle);
         let incomplete = match q.missing_archive {
             true => SqlValue::Text(self.incomplete_archive_ids(q.village)?.to_string()),
             false => SqlValue::Null,
