@@ -510,16 +510,16 @@ fn cold_start(households: usize) -> String {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(&dir.path().join("."));
     let today = chrono::Local::now().date_naive();
-    let villages = households.div_ceil(5000).max(1);
-    let size = match villages {
-        1 => zoufang_demo::Size {
+    let county_device = households > 5000;
+    let size = match county_device {
+        false => zoufang_demo::Size {
             townships: 1,
             villages_per_township: 1,
             households_per_village: households,
             visits_per_household: 1,
             today,
         },
-        _ => zoufang_demo::Size {
+        true => zoufang_demo::Size {
             townships: households.div_ceil(3000),
             villages_per_township: 30,
             households_per_village: 100,
@@ -535,9 +535,9 @@ fn cold_start(households: usize) -> String {
     let data = dir.path().join("device");
     std::fs::create_dir_all(&data).unwrap();
     {
-        let mut store = match villages {
-            1 => server.device(&data.join("zoufang.db"), "大村平板", Scope::Village(county.villages[0].id)),
-            _ => server.device_as(
+        let mut store = match county_device {
+            false => server.device(&data.join("zoufang.db"), "大村平板", Scope::Village(county.villages[0].id)),
+            true => server.device_as(
                 &data.join("zoufang.db"),
                 "县扶贫办",
                 Scope::County(county.code.clone()),
