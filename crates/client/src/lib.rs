@@ -23,7 +23,7 @@ pub use sealing::{
 
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
-use zoufang_store::{PullSummary, PushSummary, Store, StoreError};
+use zoufang_store::{PreparedPage, PullSummary, PushSummary, Store, StoreError};
 use zoufang_sync::{refusal, PushRequest, PROTOCOL};
 
 #[derive(Debug, thiserror::Error)]
@@ -335,16 +335,18 @@ fn sync_once(
     // week in case the draft is still open.
     store.discard_unreferenced_files(chrono::Duration::days(7))?;
     // Fetch the next pages while one is applied: the server builds page n+1 while the device writes
-    // page n. The pages that arrived meanwhile (up to `PAGES_AHEAD`) are applied together, with the
-    // cursor of the last, in one transaction, so stopping anywhere is safe.
+    // page n, and this side's fetching thread also makes each page ready to write (its JSON read and
+    // freed there, see the store's `pull`). The pages that arrived meanwhile (up to `PAGES_AHEAD`) are
+    // applied together, with the cursor of the last, in one transaction, so stopping anywhere is safe.
     let start_cursor = store.cursor()?;
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(zoufang_sync::PullResponse, u64)>>(PAGES_AHEAD);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(PreparedPage, u64)>>(PAGES_AHEAD);
         let fetcher = client.clone();
         scope.spawn(move || {
             let mut after = start_cursor;
             loop {
-                let page = fetcher.pull(after, opts.page);
+                let page =
+                    fetcher.pull(after, opts.page).and_then(|(page, bytes)| Ok((Store::prepare_pull(&page)?, bytes)));
                 let next = page.as_ref().ok().filter(|(p, _)| p.more).map(|(p, _)| p.cursor);
                 if tx.send(page).is_err() {
                     return;
@@ -361,14 +363,14 @@ fn sync_once(
                 pages.push(next?);
             }
             let t = Instant::now();
-            let pages: Vec<zoufang_sync::PullResponse> = pages
+            let pages: Vec<PreparedPage> = pages
                 .into_iter()
                 .map(|(page, bytes)| {
                     report.bytes_received += bytes;
                     page
                 })
                 .collect();
-            let sum = store.apply_pulls(&pages)?;
+            let sum = store.apply_prepared(&pages)?;
             report.apply_millis += t.elapsed().as_millis() as u64;
             report.pulled.add(&sum);
             report.pages += pages.len();

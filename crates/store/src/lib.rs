@@ -45,7 +45,7 @@ pub use photos::{
     PhotoView,
 };
 pub use publicity::{PublicityLine, PublicityList};
-pub use pull::PullSummary;
+pub use pull::{PreparedPage, PullSummary};
 pub use query::{HouseholdQuery, HouseholdSummary};
 pub use rectification::{NewReview, ProblemItem, RecheckPlan};
 pub use reports::{

@@ -1,15 +1,25 @@
 //! Applying pulled pages: the server's current values for records in this device's scope.
+//!
+//! A page is applied in two steps, so that an initial sync of a county (400,000 records) keeps both
+//! cores busy:
+//! - [`Store::prepare_pull`] is pure: it turns a page's JSON into SQL values in schema order, each
+//!   record's versions (`_clock`) written out, all texts in one buffer. The sync runs it on the thread
+//!   that fetches pages, which also frees the page's JSON, where it was made.
+//! - [`Store::apply_prepared`] writes prepared pages and moves the cursor past the last, in one
+//!   transaction. It leaves alone the fields this device holds unsent edits of (the merge rule
+//!   `take_pulled`): such a record's fields and versions are made again without them.
 
 use crate::error::Result;
 use crate::meta::{self, ACKED, CURSOR, HLC_SEEN};
-use crate::sql;
+use crate::sql::{self, Slot, Span};
 use crate::Store;
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use uuid::Uuid;
+use zoufang_model::{Entity, DELETED};
 use zoufang_sync::replica::take_pulled;
-use zoufang_sync::{FieldValue, PullResponse, Version};
+use zoufang_sync::{FieldValue, Hlc, PullResponse, Seq};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PullSummary {
@@ -27,46 +37,166 @@ impl PullSummary {
     }
 }
 
+/// A pulled page made ready to write (see the module's header).
+#[derive(Debug, Clone)]
+pub struct PreparedPage {
+    pub cursor: Seq,
+    pub more: bool,
+    pub head: Seq,
+    max_hlc: Hlc,
+    rows: Vec<PreparedRow>,
+    fields: Vec<PreparedField>,
+    /// Texts and blobs of the page's values, ids and versions.
+    bytes: Vec<u8>,
+}
+
+/// One record of a page: its fields are `fields[first..first + len]`, in schema order.
+#[derive(Debug, Clone, Copy)]
+struct PreparedRow {
+    entity: Entity,
+    row: Uuid,
+    id: Span,
+    first: u32,
+    len: u32,
+    /// Which columns (bit = schema position; the tombstone is bit 63).
+    mask: u64,
+    clock: Span,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PreparedField {
+    column: u8,
+    seq: Seq,
+    value: Slot,
+}
+
 /// Prepared upsert statements' text by kind of record, set of fields (a bit mask) and number of records.
-pub(crate) type Upserts = std::collections::HashMap<(zoufang_model::Entity, u64, usize), String>;
+pub(crate) type Upserts = std::collections::HashMap<(Entity, u64, usize), String>;
+
+/// A field's position in its record's columns: schema order, the tombstone last (bit 63 of a mask).
+fn column(entity: Entity, field: &str) -> Option<(u8, &'static zoufang_model::FieldDef)> {
+    if field == DELETED {
+        return Some((63, entity.field(DELETED)?));
+    }
+    entity.fields().iter().position(|d| d.name == field).map(|i| (i as u8, &entity.fields()[i]))
+}
+
+fn column_name(entity: Entity, column: u8) -> &'static str {
+    if column == 63 {
+        DELETED
+    } else {
+        entity.fields()[usize::from(column)].name
+    }
+}
+
+/// A record's versions as stored in `_clock`: `{"field": seq, …}`.
+fn write_clock<'a>(entity: Entity, fields: impl Iterator<Item = &'a PreparedField>, bytes: &mut Vec<u8>) -> Span {
+    use std::io::Write;
+    sql::append(bytes, |b| {
+        b.push(b'{');
+        for (i, f) in fields.enumerate() {
+            if i > 0 {
+                b.push(b',');
+            }
+            write!(b, "\"{}\":{}", column_name(entity, f.column), f.seq).expect("to memory");
+        }
+        b.push(b'}');
+    })
+}
+
+/// A value bound by reference: a statement's parameters borrow the page's buffer.
+struct Bound<'a>(ValueRef<'a>);
+
+impl rusqlite::ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(self.0))
+    }
+}
 
 /// Consecutive pulled records of one kind with the same fields, written by one statement.
-struct Run {
-    key: (zoufang_model::Entity, u64),
-    cols: Vec<&'static str>,
-    vals: Vec<SqlValue>,
+struct Run<'a> {
+    key: (Entity, u64),
+    vals: Vec<ValueRef<'a>>,
     rows: usize,
     /// Most records one statement takes (SQLite binds at most 32,766 parameters).
     max: usize,
 }
 
-impl Run {
-    fn new(key: (zoufang_model::Entity, u64), cols: Vec<&'static str>) -> Run {
-        let max = (32_766 / (cols.len() + 2)).clamp(1, 256);
-        Run { key, cols, vals: Vec::new(), rows: 0, max }
+impl<'a> Run<'a> {
+    fn new(key: (Entity, u64)) -> Run<'a> {
+        let max = (32_766 / (key.1.count_ones() as usize + 2)).clamp(1, 256);
+        Run { key, vals: Vec::new(), rows: 0, max }
+    }
+
+    /// Adds a record: its fields' values, its versions, its id.
+    fn push(&mut self, fields: &[PreparedField], bytes: &'a [u8], clock: ValueRef<'a>, id: ValueRef<'a>) {
+        self.vals.extend(fields.iter().map(|f| f.value.value(bytes)));
+        self.vals.push(clock);
+        self.vals.push(id);
+        self.rows += 1;
     }
 }
 
 impl Store {
+    /// Makes a pulled page ready to write. Pure: the sync runs it on the thread that fetches pages.
+    /// A field this build does not know (a newer server) is skipped; a value of the wrong type is
+    /// refused, and nothing of the page is written.
+    pub fn prepare_pull(page: &PullResponse) -> Result<PreparedPage> {
+        let mut rows = Vec::with_capacity(page.rows.len());
+        let mut fields: Vec<PreparedField> = Vec::new();
+        let mut bytes = Vec::new();
+        for delta in &page.rows {
+            let first = fields.len();
+            for FieldValue(name, value, seq) in &delta.fields {
+                let Some((column, def)) = column(delta.entity, name) else { continue };
+                let f = PreparedField { column, seq: *seq, value: sql::to_slot(def, value, &mut bytes)? };
+                // The same field twice in one record: the later value is the one.
+                match fields[first..].iter_mut().find(|g| g.column == column) {
+                    Some(g) => *g = f,
+                    None => fields.push(f),
+                }
+            }
+            if fields.len() == first {
+                continue;
+            }
+            fields[first..].sort_unstable_by_key(|f| f.column);
+            let mask = fields[first..].iter().fold(0u64, |m, f| m | 1 << f.column);
+            let clock = write_clock(delta.entity, fields[first..].iter(), &mut bytes);
+            let id = sql::append(&mut bytes, |b| b.extend_from_slice(delta.row.as_bytes()));
+            let len = (fields.len() - first) as u32;
+            rows.push(PreparedRow { entity: delta.entity, row: delta.row, id, first: first as u32, len, mask, clock });
+        }
+        Ok(PreparedPage {
+            cursor: page.cursor,
+            more: page.more,
+            head: page.head,
+            max_hlc: page.max_hlc,
+            rows,
+            fields,
+            bytes,
+        })
+    }
+
     /// Writes a run of pulled records: inserted when new, otherwise their fields set and their
     /// versions merged into the stored ones, inside SQLite. Records follow one another in the
     /// statement as they did in the page, so a record twice in a run ends as its last delta says.
-    fn upsert(upserts: &mut Upserts, tx: &rusqlite::Transaction<'_>, run: Run) -> Result<()> {
+    fn upsert(upserts: &mut Upserts, tx: &rusqlite::Transaction<'_>, run: Run<'_>) -> Result<()> {
         let (entity, mask) = run.key;
         let table = entity.ident();
-        let n = run.cols.len() + 2;
-        let mut vals = run.vals.into_iter();
+        let cols: Vec<&str> = (0..64u8).filter(|c| mask & 1 << c != 0).map(|c| column_name(entity, c)).collect();
+        let n = cols.len() + 2;
+        let mut vals = run.vals.into_iter().map(Bound);
         let mut left = run.rows;
         while left > 0 {
             // Statements for runs of 1, 2, 4 … records only, so that a few are prepared and kept.
             let rows = 1usize << (usize::BITS - 1 - left.leading_zeros());
             let sql = upserts.entry((entity, mask, rows)).or_insert_with(|| {
                 let one = format!("({})", vec!["?"; n].join(", "));
-                let sets: Vec<String> = run.cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
                 format!(
                     "INSERT INTO {table} ({}, _clock, id) VALUES {} ON CONFLICT(id) DO UPDATE SET {}, \
                      _clock = json_patch({table}._clock, excluded._clock)",
-                    run.cols.join(", "),
+                    cols.join(", "),
                     vec![one.as_str(); rows].join(", "),
                     sets.join(", ")
                 )
@@ -83,11 +213,17 @@ impl Store {
         self.apply_pulls(std::slice::from_ref(page))
     }
 
-    /// Applies consecutive pulled pages, in order, and moves the cursor past the last, in one
+    /// Applies consecutive pulled pages, in order, in one transaction (see [`Store::apply_prepared`]).
+    pub fn apply_pulls(&mut self, pages: &[PullResponse]) -> Result<PullSummary> {
+        let prepared = pages.iter().map(Self::prepare_pull).collect::<Result<Vec<_>>>()?;
+        self.apply_prepared(&prepared)
+    }
+
+    /// Applies consecutive prepared pages, in order, and moves the cursor past the last, in one
     /// transaction: a kill leaves all of them applied or none. A sync that has several pages in hand
     /// (an initial sync: the next pages arrive while one is written) writes them together, so the
     /// indexes' pages are written out once rather than once a page.
-    pub fn apply_pulls(&mut self, pages: &[PullResponse]) -> Result<PullSummary> {
+    pub fn apply_prepared(&mut self, pages: &[PreparedPage]) -> Result<PullSummary> {
         let mut sum = PullSummary::default();
         let Some(last) = pages.last() else { return Ok(sum) };
         let tx = crate::write_tx(&mut self.conn)?;
@@ -116,52 +252,52 @@ impl Store {
     fn apply_page(
         upserts: &mut Upserts,
         tx: &rusqlite::Transaction<'_>,
-        page: &PullResponse,
+        page: &PreparedPage,
         pending: &HashSet<(Uuid, String)>,
         sum: &mut PullSummary,
     ) -> Result<()> {
         // Records with the same kind and the same set of fields, one after another in the page (a first
         // sync is almost all of them), go into one multi-row upsert.
-        let mut run: Option<Run> = None;
-        for delta in &page.rows {
-            let mut clock = sql::FieldClock::new();
-            let mut cols: Vec<&'static str> = Vec::with_capacity(delta.fields.len());
-            let mut vals: Vec<SqlValue> = Vec::with_capacity(delta.fields.len() + 2);
-            for FieldValue(field, value, seq) in &delta.fields {
-                // A field this build does not know (a newer server) is skipped, not fatal.
-                let Some(def) = delta.entity.field(field) else { continue };
-                if !take_pulled(!pending.is_empty() && pending.contains(&(delta.row, field.clone()))) {
-                    sum.kept_local += 1;
+        let bytes = page.bytes.as_slice();
+        let mut run: Option<Run<'_>> = None;
+        for r in &page.rows {
+            let fields = &page.fields[r.first as usize..(r.first + r.len) as usize];
+            let kept = |f: &PreparedField| {
+                !take_pulled(!pending.is_empty() && pending.contains(&(r.row, column_name(r.entity, f.column).into())))
+            };
+            if fields.iter().any(kept) {
+                // Some fields stay as this device has them: the others, and their versions, on their own,
+                // in the page's order.
+                if let Some(done) = run.take() {
+                    Self::upsert(upserts, tx, done)?;
+                }
+                let taken: Vec<PreparedField> = fields.iter().filter(|f| !kept(f)).copied().collect();
+                sum.kept_local += fields.len() - taken.len();
+                if taken.is_empty() {
                     continue;
                 }
-                if let Some(i) = cols.iter().position(|c| *c == def.name) {
-                    cols.remove(i);
-                    vals.remove(i);
-                }
-                cols.push(def.name);
-                vals.push(sql::to_sql(def, value)?);
-                clock.insert(def.name.to_string(), Version::Seq(*seq));
-                sum.fields += 1;
-            }
-            if cols.is_empty() {
+                let mut own = Vec::new();
+                let clock = write_clock(r.entity, taken.iter(), &mut own);
+                let mask = taken.iter().fold(0u64, |m, f| m | 1 << f.column);
+                let mut one = Run::new((r.entity, mask));
+                one.push(&taken, bytes, Slot::Text(clock).value(&own), Slot::Blob(r.id).value(bytes));
+                Self::upsert(upserts, tx, one)?;
+                sum.rows += 1;
+                sum.fields += taken.len();
                 continue;
             }
             sum.rows += 1;
-            // Canonical column order (schema order), so one statement serves every record with these columns.
-            let index = |c: &str| delta.entity.fields().iter().position(|d| d.name == c).unwrap_or(63);
-            let mut pairs: Vec<(&'static str, SqlValue)> = cols.into_iter().zip(vals).collect();
-            pairs.sort_by_key(|(c, _)| index(c));
-            let (cols, mut vals): (Vec<&'static str>, Vec<SqlValue>) = pairs.into_iter().unzip();
-            vals.push(SqlValue::Text(sql::clock_json(&clock)));
-            vals.push(sql::uuid_blob(delta.row));
-            let mask = cols.iter().fold(0u64, |m, c| m | 1 << index(c));
-            let key = (delta.entity, mask);
-            if run.as_ref().is_some_and(|r| r.key != key || r.rows == r.max) {
+            sum.fields += fields.len();
+            let key = (r.entity, r.mask);
+            if run.as_ref().is_some_and(|run| run.key != key || run.rows == run.max) {
                 Self::upsert(upserts, tx, run.take().expect("a run"))?;
             }
-            let r = run.get_or_insert_with(|| Run::new(key, cols.clone()));
-            r.vals.extend(vals);
-            r.rows += 1;
+            run.get_or_insert_with(|| Run::new(key)).push(
+                fields,
+                bytes,
+                Slot::Text(r.clock).value(bytes),
+                Slot::Blob(r.id).value(bytes),
+            );
         }
         if let Some(r) = run.take() {
             Self::upsert(upserts, tx, r)?;
@@ -175,8 +311,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
-    use zoufang_model::Entity;
-    use zoufang_sync::RowDelta;
+    use zoufang_sync::{RowDelta, Version};
 
     const FIELDS: [&str; 4] = ["name", "code", "township", "county"];
 
@@ -229,6 +364,63 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap()
+    }
+
+    /// A field this device edited and has not sent keeps its value and version through a pull; the
+    /// record's other fields, and records before and after it in the page, are taken as pulled.
+    #[test]
+    fn an_unsent_edit_is_kept_and_everything_else_taken() {
+        let mut s = Store::open_in_memory().unwrap();
+        let id = Uuid::from_u128(1);
+        let new = |name: &str, code: &str, seq: u64| RowDelta {
+            entity: Entity::Village,
+            row: id,
+            fields: vec![
+                FieldValue("name".into(), serde_json::json!(name), seq),
+                FieldValue("code".into(), serde_json::json!(code), seq + 1),
+            ],
+        };
+        let other = |n: u128, seq: u64| RowDelta {
+            entity: Entity::Village,
+            row: Uuid::from_u128(n),
+            fields: vec![FieldValue("name".into(), serde_json::json!(format!("村{n}")), seq)],
+        };
+        let page = |rows: Vec<RowDelta>, cursor: u64| PullResponse {
+            rows,
+            cursor,
+            more: false,
+            head: cursor,
+            max_hlc: Default::default(),
+        };
+        s.apply_pull(&page(vec![new("甲村", "001", 1)], 2)).unwrap();
+        let mut patch = serde_json::Map::new();
+        patch.insert("name".into(), serde_json::json!("甲村（本机）"));
+        s.update(Entity::Village, id, &patch).unwrap();
+
+        // The same record twice in the page, with others around it in one run.
+        let sum = s
+            .apply_pull(&page(vec![other(2, 3), new("乙村", "002", 4), other(3, 6), new("丙村", "003", 7)], 8))
+            .unwrap();
+        assert_eq!(sum, PullSummary { rows: 4, fields: 4, kept_local: 2 });
+        let (name, code, clock): (String, String, String) = s
+            .conn
+            .query_row("SELECT name, code, _clock FROM village WHERE id = ?1", [sql::uuid_blob(id)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((name.as_str(), code.as_str()), ("甲村（本机）", "003"));
+        let clock = sql::parse_clock(&clock).unwrap();
+        assert_eq!(clock["code"], Version::Seq(8));
+        assert!(matches!(clock["name"], Version::Local(_)), "{clock:?}");
+        let others: Vec<String> = s
+            .conn
+            .prepare("SELECT name FROM village WHERE id <> ?1 ORDER BY id")
+            .unwrap()
+            .query_map([sql::uuid_blob(id)], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(others, ["村2", "村3"]);
     }
 
     proptest! {
