@@ -67,6 +67,11 @@ impl Session {
 
     /// Waits for an element to exist and be displayed.
     pub fn wait(&self, css: &str, timeout: Duration) -> Result<String, String> {
+        self.wait_every(css, timeout, Duration::from_millis(50))
+    }
+
+    /// Waits for an element, looking every `poll` (a timing needs a finer step than the 50 ms `wait` takes).
+    pub fn wait_every(&self, css: &str, timeout: Duration, poll: Duration) -> Result<String, String> {
         let end = Instant::now() + timeout;
         loop {
             // While the page is (re)loading, look-ups may fail with stale or missing nodes: keep waiting.
@@ -79,7 +84,7 @@ impl Session {
             if Instant::now() > end {
                 return Err(format!("timed out waiting for {css}"));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(poll);
         }
     }
 
