@@ -22,6 +22,23 @@ fn background_sync_waits_out_an_outage() {
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
     let addr = server.addr;
     drop(server); // the township office's server goes down
+                  // Its address is held meanwhile, connections closed unanswered as a dead server's are refused: a
+                  // server another test starts at the same time could otherwise be given the freed port, and this
+                  // device would sync with it.
+    let down = std::sync::Arc::new(AtomicBool::new(true));
+    let holder = {
+        let listener = std::net::TcpListener::bind(addr).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let down = down.clone();
+        std::thread::spawn(move || {
+            while down.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((conn, _)) => drop(conn),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        })
+    };
 
     a.update(Entity::Household, h, &[("notes".to_string(), json!("停电期间记录"))].into_iter().collect()).unwrap();
     drop(a);
@@ -51,6 +68,8 @@ fn background_sync_waits_out_an_outage() {
     assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "retrying");
 
     // The server comes back on the same address.
+    down.store(false, Ordering::Relaxed);
+    holder.join().unwrap();
     let server = TestServer::start_at(&server_dir, addr);
     let mut got = String::new();
     for _ in 0..50 {
