@@ -22,9 +22,10 @@ fn background_sync_waits_out_an_outage() {
     let h = a.households(&HouseholdQuery::default()).unwrap()[0].id;
     let addr = server.addr;
     drop(server); // the township office's server goes down
-                  // Its address is held meanwhile, connections closed unanswered as a dead server's are refused: a
-                  // server another test starts at the same time could otherwise be given the freed port, and this
-                  // device would sync with it.
+
+    // Its address is held meanwhile, connections closed unanswered as a dead server's are refused: a
+    // server another test starts at the same time could otherwise be given the freed port, and this
+    // device would sync with it.
     let down = std::sync::Arc::new(AtomicBool::new(true));
     let holder = {
         let listener = std::net::TcpListener::bind(addr).unwrap();
