@@ -3,6 +3,9 @@
 //! The device store builds its SQL from it, the server validates every pushed change against it, and the
 //! sync rules use it to know which fields are immutable or written by the server only. A field that is not
 //! here cannot be stored or synced.
+//!
+//! A new field goes at the end of its kind's list: devices store each record's versions by field
+//! position (`zoufang_store`'s `versions`), so a field moved or removed would shift them.
 
 use crate::enums::*;
 use crate::error::{Problem, ValidationError};

@@ -25,6 +25,7 @@ mod reports;
 mod rows;
 mod sql;
 mod status;
+mod versions;
 mod village_archive;
 mod wipe;
 mod workflows;
@@ -124,6 +125,7 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "cache_size", -16384)?;
         conn.set_prepared_statement_cache_capacity(256);
+        versions::register(&conn)?;
         zoufang_migrate::migrate(&mut conn, MIGRATIONS)?;
         let device = meta::device_id(&conn)?;
         let last: Option<i64> = conn.query_row("SELECT max(hlc) FROM change_log", [], |r| r.get(0))?;

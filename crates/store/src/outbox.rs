@@ -115,7 +115,7 @@ pub(crate) fn set_synced(
     let q = format!("UPDATE {} SET {} = ?1, _clock = ?2 WHERE id = ?3", entity.ident(), def.name);
     tx.prepare_cached(&q)?.execute(rusqlite::params![
         sql::to_sql(def, value)?,
-        sql::clock_json(&state.clock),
+        crate::versions::encode(entity, &state.clock)?,
         sql::uuid_blob(row)
     ])?;
     Ok(())

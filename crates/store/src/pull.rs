@@ -12,14 +12,15 @@
 use crate::error::Result;
 use crate::meta::{self, ACKED, CURSOR, HLC_SEEN};
 use crate::sql::{self, Slot, Span};
+use crate::versions;
 use crate::Store;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use uuid::Uuid;
-use zoufang_model::{Entity, DELETED};
+use zoufang_model::Entity;
 use zoufang_sync::replica::take_pulled;
-use zoufang_sync::{FieldValue, Hlc, PullResponse, Seq};
+use zoufang_sync::{FieldValue, Hlc, PullResponse, Seq, Version};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PullSummary {
@@ -73,35 +74,14 @@ struct PreparedField {
 /// Prepared upsert statements' text by kind of record, set of fields (a bit mask) and number of records.
 pub(crate) type Upserts = std::collections::HashMap<(Entity, u64, usize), String>;
 
-/// A field's position in its record's columns: schema order, the tombstone last (bit 63 of a mask).
-fn column(entity: Entity, field: &str) -> Option<(u8, &'static zoufang_model::FieldDef)> {
-    if field == DELETED {
-        return Some((63, entity.field(DELETED)?));
-    }
-    entity.fields().iter().position(|d| d.name == field).map(|i| (i as u8, &entity.fields()[i]))
-}
-
+/// The column's name: the page was made from the schema, so every column it holds has one.
 fn column_name(entity: Entity, column: u8) -> &'static str {
-    if column == 63 {
-        DELETED
-    } else {
-        entity.fields()[usize::from(column)].name
-    }
+    versions::column_name(entity, column).expect("a prepared column is in the schema")
 }
 
-/// A record's versions as stored in `_clock`: `{"field": seq, …}`.
-fn write_clock<'a>(entity: Entity, fields: impl Iterator<Item = &'a PreparedField>, bytes: &mut Vec<u8>) -> Span {
-    use std::io::Write;
-    sql::append(bytes, |b| {
-        b.push(b'{');
-        for (i, f) in fields.enumerate() {
-            if i > 0 {
-                b.push(b',');
-            }
-            write!(b, "\"{}\":{}", column_name(entity, f.column), f.seq).expect("to memory");
-        }
-        b.push(b'}');
-    })
+/// A record's versions in their stored form (`crate::versions`).
+fn write_clock<'a>(fields: impl Iterator<Item = &'a PreparedField>, bytes: &mut Vec<u8>) -> Span {
+    sql::append(bytes, |b| versions::write(b, fields.map(|f| (f.column, Version::Seq(f.seq)))))
 }
 
 /// A value bound by reference: a statement's parameters borrow the page's buffer.
@@ -148,7 +128,7 @@ impl Store {
         for delta in &page.rows {
             let first = fields.len();
             for FieldValue(name, value, seq) in &delta.fields {
-                let Some((column, def)) = column(delta.entity, name) else { continue };
+                let Some((column, def)) = versions::column(delta.entity, name) else { continue };
                 let f = PreparedField { column, seq: *seq, value: sql::to_slot(def, value, &mut bytes)? };
                 // The same field twice in one record: the later value is the one.
                 match fields[first..].iter_mut().find(|g| g.column == column) {
@@ -161,7 +141,7 @@ impl Store {
             }
             fields[first..].sort_unstable_by_key(|f| f.column);
             let mask = fields[first..].iter().fold(0u64, |m, f| m | 1 << f.column);
-            let clock = write_clock(delta.entity, fields[first..].iter(), &mut bytes);
+            let clock = write_clock(fields[first..].iter(), &mut bytes);
             let id = sql::append(&mut bytes, |b| b.extend_from_slice(delta.row.as_bytes()));
             let len = (fields.len() - first) as u32;
             rows.push(PreparedRow { entity: delta.entity, row: delta.row, id, first: first as u32, len, mask, clock });
@@ -195,7 +175,7 @@ impl Store {
                 let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
                 format!(
                     "INSERT INTO {table} ({}, _clock, id) VALUES {} ON CONFLICT(id) DO UPDATE SET {}, \
-                     _clock = json_patch({table}._clock, excluded._clock)",
+                     _clock = clock_merge('{table}', {table}._clock, excluded._clock)",
                     cols.join(", "),
                     vec![one.as_str(); rows].join(", "),
                     sets.join(", ")
@@ -277,10 +257,10 @@ impl Store {
                     continue;
                 }
                 let mut own = Vec::new();
-                let clock = write_clock(r.entity, taken.iter(), &mut own);
+                let clock = write_clock(taken.iter(), &mut own);
                 let mask = taken.iter().fold(0u64, |m, f| m | 1 << f.column);
                 let mut one = Run::new((r.entity, mask));
-                one.push(&taken, bytes, Slot::Text(clock).value(&own), Slot::Blob(r.id).value(bytes));
+                one.push(&taken, bytes, Slot::Blob(clock).value(&own), Slot::Blob(r.id).value(bytes));
                 Self::upsert(upserts, tx, one)?;
                 sum.rows += 1;
                 sum.fields += taken.len();
@@ -295,7 +275,7 @@ impl Store {
             run.get_or_insert_with(|| Run::new(key)).push(
                 fields,
                 bytes,
-                Slot::Text(r.clock).value(bytes),
+                Slot::Blob(r.clock).value(bytes),
                 Slot::Blob(r.id).value(bytes),
             );
         }
@@ -311,7 +291,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
-    use zoufang_sync::{RowDelta, Version};
+    use zoufang_sync::RowDelta;
 
     const FIELDS: [&str; 4] = ["name", "code", "township", "county"];
 
@@ -355,8 +335,11 @@ mod tests {
             .collect()
     }
 
+    /// A village's id, name, code, township, county and versions as stored.
+    type StoredVillage = (Vec<u8>, String, String, String, String, Vec<u8>);
+
     /// Every village's fields and versions as stored.
-    fn stored(s: &Store) -> Vec<(Vec<u8>, String, String, String, String, String)> {
+    fn stored(s: &Store) -> Vec<StoredVillage> {
         s.conn
             .prepare("SELECT id, name, code, township, county, _clock FROM village ORDER BY id")
             .unwrap()
@@ -402,14 +385,14 @@ mod tests {
             .apply_pull(&page(vec![other(2, 3), new("乙村", "002", 4), other(3, 6), new("丙村", "003", 7)], 8))
             .unwrap();
         assert_eq!(sum, PullSummary { rows: 4, fields: 4, kept_local: 2 });
-        let (name, code, clock): (String, String, String) = s
+        let (name, code, clock): (String, String, Vec<u8>) = s
             .conn
             .query_row("SELECT name, code, _clock FROM village WHERE id = ?1", [sql::uuid_blob(id)], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .unwrap();
         assert_eq!((name.as_str(), code.as_str()), ("甲村（本机）", "003"));
-        let clock = sql::parse_clock(&clock).unwrap();
+        let clock = versions::decode(Entity::Village, ValueRef::Blob(&clock)).unwrap();
         assert_eq!(clock["code"], Version::Seq(8));
         assert!(matches!(clock["name"], Version::Local(_)), "{clock:?}");
         let others: Vec<String> = s
@@ -421,6 +404,48 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(others, ["村2", "村3"]);
+    }
+
+    /// Versions stored as JSON by an earlier build are read, pulled over and edited over: the record
+    /// ends with the right versions, in the compact form.
+    #[test]
+    fn versions_stored_as_json_by_an_earlier_build_are_merged() {
+        let mut s = Store::open_in_memory().unwrap();
+        let id = Uuid::from_u128(1);
+        let delta = |fields: Vec<FieldValue>| PullResponse {
+            rows: vec![RowDelta { entity: Entity::Village, row: id, fields }],
+            cursor: 9,
+            more: false,
+            head: 9,
+            max_hlc: Default::default(),
+        };
+        s.apply_pull(&delta(vec![
+            FieldValue("name".into(), serde_json::json!("甲村"), 1),
+            FieldValue("code".into(), serde_json::json!("001"), 2),
+        ]))
+        .unwrap();
+        s.conn
+            .execute(r#"UPDATE village SET _clock = '{"code":2,"name":1}' WHERE id = ?1"#, [sql::uuid_blob(id)])
+            .unwrap();
+        s.apply_pull(&delta(vec![FieldValue("code".into(), serde_json::json!("002"), 5)])).unwrap();
+        let stored = |s: &Store| -> sql::FieldClock {
+            let b: Vec<u8> = s
+                .conn
+                .query_row("SELECT _clock FROM village WHERE id = ?1", [sql::uuid_blob(id)], |r| r.get(0))
+                .unwrap();
+            versions::decode(Entity::Village, ValueRef::Blob(&b)).unwrap()
+        };
+        assert_eq!(stored(&s), BTreeMap::from([("code".into(), Version::Seq(5)), ("name".into(), Version::Seq(1))]));
+
+        s.conn
+            .execute(r#"UPDATE village SET _clock = '{"code":5,"name":1}' WHERE id = ?1"#, [sql::uuid_blob(id)])
+            .unwrap();
+        let mut patch = serde_json::Map::new();
+        patch.insert("name".into(), serde_json::json!("甲村（本机）"));
+        s.update(Entity::Village, id, &patch).unwrap();
+        let clock = stored(&s);
+        assert_eq!(clock["code"], Version::Seq(5));
+        assert!(matches!(clock["name"], Version::Local(_)), "{clock:?}");
     }
 
     proptest! {

@@ -52,16 +52,14 @@ pub(crate) fn read_some(
                     Err(e) => err = Some(e),
                 }
             }
-            let clock: String = r.get(defs.len())?;
+            let clock = crate::versions::decode(entity, r.get_ref(defs.len())?);
             Ok((fields, is_deleted, clock, err))
         })
         .optional()?;
     match row {
         None => Ok(None),
         Some((_, _, _, Some(e))) => Err(e),
-        Some((fields, deleted, clock, None)) => {
-            Ok(Some(RowState { fields, deleted, clock: sql::parse_clock(&clock)? }))
-        }
+        Some((fields, deleted, clock, None)) => Ok(Some(RowState { fields, deleted, clock: clock? })),
     }
 }
 

@@ -125,12 +125,10 @@ pub fn def(entity: Entity, field: &str) -> Result<&'static FieldDef> {
     entity.field(field).ok_or_else(|| StoreError::Corrupt(format!("未知字段 {}.{field}", entity.ident())))
 }
 
+/// A record's versions by field name (stored compactly: `crate::versions`).
 pub type FieldClock = BTreeMap<String, Version>;
 
-pub fn parse_clock(s: &str) -> Result<FieldClock> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("_clock: {e}")))
-}
-
+/// Versions as JSON by field name: what a delete sends as the versions it had seen.
 pub fn clock_json(c: &FieldClock) -> String {
     serde_json::to_string(c).unwrap_or_else(|_| "{}".into())
 }

@@ -167,7 +167,7 @@ impl<'a, 'c> Writer<'a, 'c> {
             cols.push(*field);
             vals.push(sql::to_sql(sql::def(entity, field)?, value)?);
         }
-        vals.push(SqlValue::Text(sql::clock_json(&clock)));
+        vals.push(SqlValue::Blob(crate::versions::encode(entity, &clock)?));
         vals.push(sql::uuid_blob(id));
         let q = if old.is_some() {
             let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
