@@ -1,8 +1,12 @@
 import { createApp } from 'vue'
-import Vant from 'vant'
-import 'vant/lib/index.css'
+// Vant's base styles (variables, animations); each component brings its own (see vite.config.ts), and the
+// function-style ones used from scripts are imported here with theirs.
+import 'vant/es/style/base.css'
+import 'vant/es/toast/style/index'
+import 'vant/es/dialog/style/index'
+import 'vant/es/image-preview/style/index'
 import './style.css'
 import App from './App.vue'
 import { router } from './router'
 
-createApp(App).use(Vant).use(router).mount('#app')
+createApp(App).use(router).mount('#app')
