@@ -12,6 +12,7 @@ mod layering;
 mod openapi;
 mod photos;
 mod postgres_backend;
+mod pull_pages;
 mod replicas;
 mod reports;
 mod roles;

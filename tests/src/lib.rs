@@ -419,6 +419,9 @@ pub enum Cut {
     BeforeResponse,
     /// Forward the headers and half the body, then drop the connection (Wi-Fi gone mid-upload).
     MidBody,
+    /// Pass it through, but leave the next-page headers out of the response, as a server from before
+    /// they were sent answered.
+    OlderServer,
 }
 
 /// A loopback HTTP/1.1 proxy that cuts connections according to a plan (one entry per request; then
@@ -453,6 +456,24 @@ fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
             return Some(buf);
         }
     }
+}
+
+/// A response with the pull's next-page headers taken out of its head.
+fn without_next_page_headers(resp: &[u8]) -> Vec<u8> {
+    let Some(end) = resp.windows(4).position(|w| w == b"\r\n\r\n") else { return resp.to_vec() };
+    let head = String::from_utf8_lossy(&resp[..end]);
+    let kept: Vec<&str> = head
+        .split("\r\n")
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            ![zoufang_sync::NEXT_CURSOR_HEADER, zoufang_sync::MORE_HEADER]
+                .iter()
+                .any(|h| l.starts_with(&format!("{h}:")))
+        })
+        .collect();
+    let mut out = kept.join("\r\n").into_bytes();
+    out.extend_from_slice(&resp[end..]);
+    out
 }
 
 impl CuttingProxy {
@@ -496,6 +517,9 @@ impl CuttingProxy {
                         if cut == Cut::BeforeResponse {
                             done.fetch_add(1, Ordering::SeqCst);
                             return;
+                        }
+                        if cut == Cut::OlderServer {
+                            resp = without_next_page_headers(&resp);
                         }
                         let _ = client.write_all(&resp);
                     }

@@ -61,8 +61,8 @@ pub fn run(quick: bool) -> Result<()> {
     for _ in 0..if quick { 2 } else { 5 } {
         for (i, (_, d)) in cases.iter().enumerate() {
             let (secs, bytes) = match d {
-                None => time_pull(|after| Ok(storage.pull_unfiltered(after, page)?))?,
-                Some(d) => time_pull(|after| Ok(storage.pull(d, after, page)?))?,
+                None => time_pull(|after| Ok(storage.pull_unfiltered(after, page)?.json))?,
+                Some(d) => time_pull(|after| Ok(storage.pull(d, after, page)?.json))?,
             };
             best[i] = (best[i].0.min(secs), bytes);
         }

@@ -16,7 +16,8 @@ use ureq::unversioned::transport::Connector;
 use uuid::Uuid;
 use zoufang_sync::{
     BlobStatus, CodeRequest, CodeResponse, EnrolResponse, ErrorBody, HistoryResponse, LoginRequest, PullResponse,
-    PushRequest, PushResponse, SealingKeyBody, SealingKeyInfo, SettingBody, SettingsInfo, UserRequest, PROTOCOL,
+    PushRequest, PushResponse, SealingKeyBody, SealingKeyInfo, SettingBody, SettingsInfo, UserRequest, MORE_HEADER,
+    NEXT_CURSOR_HEADER, PROTOCOL,
 };
 
 /// Largest response read, in bytes.
@@ -137,16 +138,21 @@ impl Client {
         &self,
         resp: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<(T, u64)> {
+        self.receive(resp)?.read()
+    }
+
+    /// A response's status, headers and body as they came over the wire (read, not yet decoded).
+    fn receive(&self, resp: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Received> {
         let mut resp = resp.map_err(|e| self.unreachable(e))?;
         let status = resp.status().as_u16();
-        let zstd = resp.headers().get("content-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"zstd"));
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let zstd = header("content-encoding").is_some_and(|v| v.eq_ignore_ascii_case("zstd"));
+        let next = match (header(NEXT_CURSOR_HEADER), header(MORE_HEADER)) {
+            (Some(c), Some(m)) if status < 400 => c.parse().ok().zip(m.parse().ok()),
+            _ => None,
+        };
         let wire = resp.body_mut().with_config().limit(MAX_RESPONSE).read_to_vec().map_err(|e| self.unreachable(e))?;
-        let bytes = if zstd { unzstd(&wire)? } else { wire.clone() };
-        if status >= 400 {
-            return Err(server_error(status, &bytes));
-        }
-        let value = serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
-        Ok((value, wire.len() as u64))
+        Ok(Received { status, zstd, wire, next })
     }
 
     fn auth(&self) -> String {
@@ -308,6 +314,12 @@ impl Client {
 
     /// A page of the log after `after`, and the bytes it took on the wire.
     pub fn pull(&self, after: u64, limit: usize) -> Result<(PullResponse, u64)> {
+        self.pull_received(after, limit)?.read()
+    }
+
+    /// A page of the log after `after` as received, not yet decoded: where the next page starts is
+    /// known from its headers ([`Received::next`]), so the next can be asked for while this one is read.
+    pub fn pull_received(&self, after: u64, limit: usize) -> Result<Received> {
         self.check()?;
         let r = self
             .agent
@@ -315,7 +327,7 @@ impl Client {
             .header("Authorization", self.auth())
             .header("Accept-Encoding", if self.compress { "zstd" } else { "identity" })
             .call();
-        self.finish(r)
+        self.receive(r)
     }
 
     /// How far the server has a photo file.
@@ -370,6 +382,35 @@ fn host_of(rest: &str) -> &str {
 }
 
 /// A zstd body, decompressed (at most `MAX_RESPONSE` bytes).
+/// A response read off the wire, decoded by [`Received::read`].
+#[derive(Debug)]
+pub struct Received {
+    status: u16,
+    zstd: bool,
+    wire: Vec<u8>,
+    /// A pull page's next cursor and whether more pages follow, from its headers (a server before
+    /// they were sent has none).
+    pub next: Option<(u64, bool)>,
+}
+
+impl Received {
+    /// The body as `T` (the server's error for an error status), and the bytes it took on the wire.
+    pub fn read<T: DeserializeOwned>(self) -> Result<(T, u64)> {
+        let owned;
+        let bytes = if self.zstd {
+            owned = unzstd(&self.wire)?;
+            &owned
+        } else {
+            &self.wire
+        };
+        if self.status >= 400 {
+            return Err(server_error(self.status, bytes));
+        }
+        let value = serde_json::from_slice(bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok((value, self.wire.len() as u64))
+    }
+}
+
 fn unzstd(wire: &[u8]) -> Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();

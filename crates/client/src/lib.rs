@@ -24,7 +24,7 @@ pub use sealing::{
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use zoufang_store::{PreparedPage, PullSummary, PushSummary, Store, StoreError};
-use zoufang_sync::{refusal, PushRequest, PROTOCOL};
+use zoufang_sync::{refusal, PullResponse, PushRequest, PROTOCOL};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -291,6 +291,13 @@ pub fn sync_client(
     }
 }
 
+/// A pull page on its way from the fetching thread to the reading one.
+enum Fetched {
+    Received(http::Received),
+    /// Already read: the fetching thread needed its cursor.
+    Read(PullResponse, u64),
+}
+
 fn sync_once(
     client: &Client,
     store: &mut Store,
@@ -334,26 +341,54 @@ fn sync_once(
     // Files no record names (a 暗访 photo sealed for a draft never saved, an interrupted import), kept a
     // week in case the draft is still open.
     store.discard_unreferenced_files(chrono::Duration::days(7))?;
-    // Fetch the next pages while one is applied: the server builds page n+1 while the device writes
-    // page n, and this side's fetching thread also makes each page ready to write (its JSON read and
-    // freed there, see the store's `pull`). The pages that arrived meanwhile (up to `PAGES_AHEAD`) are
-    // applied together, with the cursor of the last, in one transaction, so stopping anywhere is safe.
+    // Pages flow through three threads: one fetches (it asks for page n+1 as soon as page n's
+    // headers say where it starts, so the server builds it meanwhile), one reads each page and makes
+    // it ready to write (its JSON read and freed there, see the store's `pull`), and this one writes.
+    // The pages that are ready (up to `PAGES_AHEAD`) are applied together, with the cursor of the last,
+    // in one transaction, so stopping anywhere is safe.
     let start_cursor = store.cursor()?;
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(PreparedPage, u64)>>(PAGES_AHEAD);
+        let (fetched_tx, fetched_rx) = std::sync::mpsc::sync_channel::<Result<Fetched>>(2);
         let fetcher = client.clone();
         scope.spawn(move || {
             let mut after = start_cursor;
             loop {
-                let page =
-                    fetcher.pull(after, opts.page).and_then(|(page, bytes)| Ok((Store::prepare_pull(&page)?, bytes)));
-                let next = page.as_ref().ok().filter(|(p, _)| p.more).map(|(p, _)| p.cursor);
-                if tx.send(page).is_err() {
+                let (fetched, next) = match fetcher.pull_received(after, opts.page) {
+                    Ok(r) => match r.next {
+                        Some((cursor, more)) => (Ok(Fetched::Received(r)), more.then_some(cursor)),
+                        // A server that does not say where the next page starts: read this one first.
+                        None => match r.read::<PullResponse>() {
+                            Ok((page, bytes)) => {
+                                let next = page.more.then_some(page.cursor);
+                                (Ok(Fetched::Read(page, bytes)), next)
+                            }
+                            Err(e) => (Err(e), None),
+                        },
+                    },
+                    Err(e) => (Err(e), None),
+                };
+                if fetched_tx.send(fetched).is_err() {
                     return;
                 }
                 match next {
                     Some(c) => after = c,
                     None => return,
+                }
+            }
+        });
+        scope.spawn(move || {
+            while let Ok(fetched) = fetched_rx.recv() {
+                let page = fetched.and_then(|f| {
+                    let (page, bytes) = match f {
+                        Fetched::Received(r) => r.read::<PullResponse>()?,
+                        Fetched::Read(page, bytes) => (page, bytes),
+                    };
+                    Ok((Store::prepare_pull(&page)?, bytes))
+                });
+                let failed = page.is_err();
+                if tx.send(page).is_err() || failed {
+                    return;
                 }
             }
         });

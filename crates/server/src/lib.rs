@@ -22,6 +22,7 @@ pub mod tokens;
 pub use api::{router, router_with, ApiError, ApiOptions};
 pub use blobs::{BlobStore, S3Config};
 pub use error::{ErrorKind, ServerError};
+pub use page::PageBody;
 pub use pg::{PgOpenError, PgStorage};
 pub use sqlite::SqliteStorage;
 pub use storage::{

@@ -39,7 +39,7 @@ impl PageWriter {
         self.max_hlc = self.max_hlc.max(hlc);
     }
 
-    pub(crate) fn finish(mut self, after: Seq, head: Seq) -> Vec<u8> {
+    pub(crate) fn finish(mut self, after: Seq, head: Seq) -> PageBody {
         use std::io::Write;
         if self.last_row.is_some() {
             self.out.extend_from_slice(b"]}");
@@ -49,6 +49,15 @@ impl PageWriter {
         let cursor = if more { self.last_seq.max(after) } else { head };
         let _ =
             write!(self.out, "],\"cursor\":{cursor},\"more\":{more},\"head\":{head},\"max_hlc\":{}}}", self.max_hlc.0);
-        self.out
+        PageBody { json: self.out, cursor, more }
     }
+}
+
+/// A pull page's JSON, and where the next page starts: the API also sends these two in headers, so a
+/// device can ask for the next page before it has read this one.
+#[derive(Debug)]
+pub struct PageBody {
+    pub json: Vec<u8>,
+    pub cursor: Seq,
+    pub more: bool,
 }

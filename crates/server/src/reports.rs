@@ -33,7 +33,7 @@ pub fn mirror_path(db: &Path) -> PathBuf {
 pub fn refresh_mirror(storage: &Storage, path: &Path) -> Result<Store, ReportError> {
     let mut store = Store::open(path)?;
     loop {
-        let bytes = storage.pull_unfiltered(store.cursor()?, zoufang_sync::MAX_PAGE)?;
+        let bytes = storage.pull_unfiltered(store.cursor()?, zoufang_sync::MAX_PAGE)?.json;
         let page: PullResponse = serde_json::from_slice(&bytes).map_err(|e| ReportError::Page(e.to_string()))?;
         store.apply_pull(&page)?;
         if !page.more {

@@ -16,6 +16,10 @@ pub const MAX_BATCH: usize = 5000;
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Most log entries one pull page returns.
 pub const MAX_PAGE: usize = 20_000;
+/// Pull responses' headers with the page's `cursor` and `more`, so that a device can ask for the next
+/// page while it reads this one.
+pub const NEXT_CURSOR_HEADER: &str = "zoufang-cursor";
+pub const MORE_HEADER: &str = "zoufang-more";
 
 /// A server-assigned position in the change log; pull cursors count in it.
 pub type Seq = u64;

@@ -15,7 +15,7 @@ use crate::storage::{DeviceAuth, FileRights, Storage};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -550,7 +550,7 @@ struct PullQuery {
     limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/v1/pull", tag = "sync", security(("token" = [])), params(PullQuery), responses((status = 200, description = "本机范围与角色可见的修改，一页", body = PullResponse), (status = 400, description = "查询参数错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
+#[utoipa::path(get, path = "/v1/pull", tag = "sync", security(("token" = [])), params(PullQuery), responses((status = 200, description = "本机范围与角色可见的修改，一页", body = PullResponse, headers(("zoufang-cursor" = u64, description = "下一页的起点（同响应体的 cursor）"), ("zoufang-more" = bool, description = "是否还有下一页（同响应体的 more）"))), (status = 400, description = "查询参数错误", body = ErrorBody), (status = 401, description = "令牌无效、缺失或已过期 (unauthorized, token_expired)", body = ErrorBody), (status = 403, description = "本机已停用 (revoked, handover) 或无此权限", body = ErrorBody)))]
 async fn pull(
     State(s): State<Storage>,
     headers: HeaderMap,
@@ -569,8 +569,16 @@ async fn pull(
         return Err(ApiError::bad_request(format!("查询参数错误：after 超出范围（{}）", q.after)));
     }
     let limit = q.limit.unwrap_or(5000);
-    let body = blocking(move || s.pull(&device, q.after, limit)).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body))
+    let page = blocking(move || s.pull(&device, q.after, limit)).await?;
+    // Where the next page starts, also in headers: a device can ask for it before reading this one.
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (HeaderName::from_static(zoufang_sync::NEXT_CURSOR_HEADER), page.cursor.to_string()),
+            (HeaderName::from_static(zoufang_sync::MORE_HEADER), page.more.to_string()),
+        ],
+        page.json,
+    ))
 }
 
 /// What the calling device may do with a photo file (see `access::file_rights`): upload it when a

@@ -8,7 +8,7 @@ use crate::access::{now_rfc3339, readable_kinds, FileRef};
 use crate::audit::refused_entry;
 use crate::batch;
 use crate::error::ServerError;
-use crate::page::PageWriter;
+use crate::page::{PageBody, PageWriter};
 use crate::storage::{AdminRows, DeviceAuth, DeviceHistory, LogRows, RowLogEntry, Stats, VillageInfo};
 use crate::tokens;
 use ledger::{blob, uuid, SqlLedger};
@@ -250,7 +250,7 @@ impl LogRows for SqliteStorage {
         Ok(())
     }
 
-    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
+    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<PageBody, ServerError> {
         let limit = limit.clamp(1, zoufang_sync::MAX_PAGE);
         let kinds = readable_kinds(device)?;
         let mut conn = self.reader();

@@ -12,6 +12,7 @@ use crate::access::{file_rights, provable, FileRef};
 use crate::audit::{chain_problem, Entry};
 use crate::batch;
 use crate::error::ServerError;
+use crate::page::PageBody;
 use uuid::Uuid;
 use zoufang_sync::{Change, ChangeResult, Hlc, PushRequest, PushResponse, Status, MAX_BATCH};
 
@@ -59,7 +60,7 @@ pub(crate) trait LogRows {
     }
     /// A page of the log after `after` in the device's scope (every entry for `None`), as the JSON body
     /// of a `PullResponse`.
-    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<Vec<u8>, ServerError>;
+    fn pull_page(&self, device: Option<&DeviceAuth>, after: u64, limit: usize) -> Result<PageBody, ServerError>;
     /// The records naming a file.
     fn file_refs(&self, hash: &str) -> Result<Vec<FileRef>, ServerError>;
     /// The records of these villages naming the file now count as holding its bytes.
@@ -146,14 +147,15 @@ impl Storage {
     }
 
     /// A page of the log after `after` in the device's scope, as the JSON body of a `PullResponse`
-    /// (built by the backend so stored values need not be parsed and printed again).
-    pub fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
+    /// (built by the backend so stored values need not be parsed and printed again), and where the
+    /// next page starts.
+    pub fn pull(&self, device: &DeviceAuth, after: u64, limit: usize) -> Result<PageBody, ServerError> {
         self.rows.pull_page(Some(device), after, limit)
     }
 
     /// A page of the whole log with no scope or role filter: a trusted tool's full export (the server's
     /// reports mirror) and the baseline the scope filter's cost is measured against. Never served.
-    pub fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<Vec<u8>, ServerError> {
+    pub fn pull_unfiltered(&self, after: u64, limit: usize) -> Result<PageBody, ServerError> {
         self.rows.pull_page(None, after, limit)
     }
 
