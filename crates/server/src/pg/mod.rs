@@ -288,7 +288,7 @@ impl LogRows for PgStorage {
                 r.try_get(1)?,
                 &r.try_get::<_, Uuid>(2)?,
                 r.try_get(3)?,
-                r.try_get(4)?,
+                r.try_get::<_, &str>(4)?.as_bytes(),
                 Hlc(r.try_get::<_, i64>(5)? as u64),
             );
         }

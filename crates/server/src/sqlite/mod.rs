@@ -257,7 +257,7 @@ impl LogRows for SqliteStorage {
         let tx = conn.transaction()?;
         const COLS: &str = "seq, entity, row_id, field, value, hlc";
         // The scope's villages when rows are filtered here rather than in SQL.
-        let mut villages: Option<std::collections::HashSet<Vec<u8>>> = None;
+        let mut villages: Option<foldhash::HashSet<Vec<u8>>> = None;
         let (sql, scope_param): (String, rusqlite::types::Value) = match device.map(|d| &d.scope) {
             None => (
                 format!("SELECT {COLS} FROM change_log NOT INDEXED WHERE ?1 IS NULL AND seq > ?2 AND live = 1 ORDER BY seq LIMIT ?3"),
@@ -327,7 +327,7 @@ impl LogRows for SqliteStorage {
                     r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?,
                     &uuid(row)?,
                     r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?,
-                    r.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?,
+                    r.get_ref(4)?.as_bytes().map_err(rusqlite::Error::from)?,
                     Hlc(r.get::<_, i64>(5)? as u64),
                 );
             }
