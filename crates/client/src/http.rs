@@ -381,7 +381,6 @@ fn host_of(rest: &str) -> &str {
     authority.rsplit_once(':').map_or(authority, |(h, _)| h)
 }
 
-/// A zstd body, decompressed (at most `MAX_RESPONSE` bytes).
 /// A response read off the wire, decoded by [`Received::read`].
 #[derive(Debug)]
 pub struct Received {
@@ -411,6 +410,7 @@ impl Received {
     }
 }
 
+/// A zstd body, decompressed (at most `MAX_RESPONSE` bytes).
 fn unzstd(wire: &[u8]) -> Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::new();
