@@ -395,18 +395,20 @@ pub struct Received {
 impl Received {
     /// The body as `T` (the server's error for an error status), and the bytes it took on the wire.
     pub fn read<T: DeserializeOwned>(self) -> Result<(T, u64)> {
-        let owned;
-        let bytes = if self.zstd {
-            owned = unzstd(&self.wire)?;
-            &owned
-        } else {
-            &self.wire
-        };
+        let (body, wire) = self.body()?;
+        let value = serde_json::from_slice(&body).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok((value, wire))
+    }
+
+    /// The body's bytes, decompressed (the server's error for an error status), and the bytes it took
+    /// on the wire.
+    pub fn body(self) -> Result<(Vec<u8>, u64)> {
+        let wire = self.wire.len() as u64;
+        let body = if self.zstd { unzstd(&self.wire)? } else { self.wire };
         if self.status >= 400 {
-            return Err(server_error(self.status, bytes));
+            return Err(server_error(self.status, &body));
         }
-        let value = serde_json::from_slice(bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
-        Ok((value, self.wire.len() as u64))
+        Ok((body, wire))
     }
 }
 

@@ -24,7 +24,7 @@ pub use sealing::{
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use zoufang_store::{PreparedPage, PullSummary, PushSummary, Store, StoreError};
-use zoufang_sync::{refusal, PullResponse, PushRequest, PROTOCOL};
+use zoufang_sync::{refusal, PushRequest, PROTOCOL};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -295,7 +295,18 @@ pub fn sync_client(
 enum Fetched {
     Received(http::Received),
     /// Already read: the fetching thread needed its cursor.
-    Read(PullResponse, u64),
+    Read(PreparedPage, u64),
+}
+
+/// A received pull page read straight from its JSON into a page ready to write (see the store's
+/// `pull_read`), and the bytes it took on the wire.
+fn read_page(r: http::Received) -> Result<(PreparedPage, u64)> {
+    let (json, wire) = r.body()?;
+    match Store::read_pull(&json) {
+        Ok(page) => Ok((page, wire)),
+        Err(StoreError::Protocol(e)) => Err(SyncError::Protocol(e)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn sync_once(
@@ -358,7 +369,7 @@ fn sync_once(
                     Ok(r) => match r.next {
                         Some((cursor, more)) => (Ok(Fetched::Received(r)), more.then_some(cursor)),
                         // A server that does not say where the next page starts: read this one first.
-                        None => match r.read::<PullResponse>() {
+                        None => match read_page(r) {
                             Ok((page, bytes)) => {
                                 let next = page.more.then_some(page.cursor);
                                 (Ok(Fetched::Read(page, bytes)), next)
@@ -379,12 +390,9 @@ fn sync_once(
         });
         scope.spawn(move || {
             while let Ok(fetched) = fetched_rx.recv() {
-                let page = fetched.and_then(|f| {
-                    let (page, bytes) = match f {
-                        Fetched::Received(r) => r.read::<PullResponse>()?,
-                        Fetched::Read(page, bytes) => (page, bytes),
-                    };
-                    Ok((Store::prepare_pull(&page)?, bytes))
+                let page = fetched.and_then(|f| match f {
+                    Fetched::Received(r) => read_page(r),
+                    Fetched::Read(page, bytes) => Ok((page, bytes)),
                 });
                 let failed = page.is_err();
                 if tx.send(page).is_err() || failed {

@@ -8,7 +8,6 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use zoufang_store::{Store, StoreError};
-use zoufang_sync::PullResponse;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -34,8 +33,8 @@ pub fn refresh_mirror(storage: &Storage, path: &Path) -> Result<Store, ReportErr
     let mut store = Store::open(path)?;
     loop {
         let bytes = storage.pull_unfiltered(store.cursor()?, zoufang_sync::MAX_PAGE)?.json;
-        let page: PullResponse = serde_json::from_slice(&bytes).map_err(|e| ReportError::Page(e.to_string()))?;
-        store.apply_pull(&page)?;
+        let page = Store::read_pull(&bytes).map_err(|e| ReportError::Page(e.to_string()))?;
+        store.apply_prepared(std::slice::from_ref(&page))?;
         if !page.more {
             return Ok(store);
         }

@@ -9,6 +9,8 @@ mod assessment;
 mod at_rest;
 mod clock;
 mod conflict_view;
+#[cfg(test)]
+mod derived_tables;
 mod error;
 mod helpers;
 mod household_view;
@@ -19,6 +21,7 @@ mod outbox;
 mod photos;
 mod publicity;
 mod pull;
+mod pull_read;
 mod query;
 mod rectification;
 mod reports;

@@ -2,9 +2,9 @@
 //!
 //! A page is applied in two steps, so that an initial sync of a county (400,000 records) keeps both
 //! cores busy:
-//! - [`Store::prepare_pull`] is pure: it turns a page's JSON into SQL values in schema order, each
-//!   record's versions (`_clock`) written out, all texts in one buffer. The sync runs it on the thread
-//!   that fetches pages, which also frees the page's JSON, where it was made.
+//! - [`Store::read_pull`] (`crate::pull_read`) is pure: it reads a page's JSON into SQL values in
+//!   schema order, each record's versions (`_clock`) written out, all texts in one buffer. The sync
+//!   runs it on its reading thread. ([`Store::prepare_pull`] does the same from a parsed page.)
 //! - [`Store::apply_prepared`] writes prepared pages and moves the cursor past the last, in one
 //!   transaction. It leaves alone the fields this device holds unsent edits of (the merge rule
 //!   `take_pulled`): such a record's fields and versions are made again without them.
@@ -44,11 +44,11 @@ pub struct PreparedPage {
     pub cursor: Seq,
     pub more: bool,
     pub head: Seq,
-    max_hlc: Hlc,
+    pub(crate) max_hlc: Hlc,
     rows: Vec<PreparedRow>,
-    fields: Vec<PreparedField>,
+    pub(crate) fields: Vec<PreparedField>,
     /// Texts and blobs of the page's values, ids and versions.
-    bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// One record of a page: its fields are `fields[first..first + len]`, in schema order.
@@ -65,10 +65,68 @@ struct PreparedRow {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct PreparedField {
-    column: u8,
-    seq: Seq,
-    value: Slot,
+pub(crate) struct PreparedField {
+    pub column: u8,
+    pub seq: Seq,
+    pub value: Slot,
+}
+
+impl PreparedPage {
+    /// An empty page with room for about this many records, fields and bytes.
+    pub(crate) fn new(rows: usize, fields: usize, bytes: usize) -> PreparedPage {
+        PreparedPage {
+            cursor: 0,
+            more: false,
+            head: 0,
+            max_hlc: Hlc::default(),
+            rows: Vec::with_capacity(rows),
+            fields: Vec::with_capacity(fields),
+            bytes: Vec::with_capacity(bytes),
+        }
+    }
+
+    /// Each record: its kind, id, fields and versions (for tests).
+    #[cfg(test)]
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (Entity, Uuid, &[PreparedField], ValueRef<'_>)> {
+        self.rows.iter().map(|r| {
+            let fields = &self.fields[r.first as usize..(r.first + r.len) as usize];
+            (r.entity, r.row, fields, Slot::Blob(r.clock).value(&self.bytes))
+        })
+    }
+
+    /// Adds a value to the record whose fields start at `first`. The same field twice in one record:
+    /// the later value is the one.
+    pub(crate) fn push_field(&mut self, first: usize, f: PreparedField) {
+        match self.fields[first..].iter_mut().find(|g| g.column == f.column) {
+            Some(g) => *g = f,
+            None => self.fields.push(f),
+        }
+    }
+
+    /// Adds parsed values to the record whose fields start at `first`, skipping fields this build does
+    /// not know.
+    pub(crate) fn push_values(&mut self, entity: Entity, first: usize, values: &[FieldValue]) -> Result<()> {
+        for FieldValue(name, value, seq) in values {
+            let Some((column, def)) = versions::column(entity, name) else { continue };
+            let value = sql::to_slot(def, value, &mut self.bytes)?;
+            self.push_field(first, PreparedField { column, seq: *seq, value });
+        }
+        Ok(())
+    }
+
+    /// Ends the record whose fields start at `first`: its fields put in schema order, its versions
+    /// and id written. A record with no field this build knows is left out.
+    pub(crate) fn end_row(&mut self, entity: Entity, row: Uuid, first: usize) {
+        if self.fields.len() == first {
+            return;
+        }
+        self.fields[first..].sort_unstable_by_key(|f| f.column);
+        let mask = self.fields[first..].iter().fold(0u64, |m, f| m | 1 << f.column);
+        let clock = write_clock(self.fields[first..].iter(), &mut self.bytes);
+        let id = sql::append(&mut self.bytes, |b| b.extend_from_slice(row.as_bytes()));
+        let len = (self.fields.len() - first) as u32;
+        self.rows.push(PreparedRow { entity, row, id, first: first as u32, len, mask, clock });
+    }
 }
 
 /// Prepared upsert statements' text by kind of record, set of fields (a bit mask) and number of records.
@@ -118,43 +176,18 @@ impl<'a> Run<'a> {
 }
 
 impl Store {
-    /// Makes a pulled page ready to write. Pure: the sync runs it on the thread that fetches pages.
-    /// A field this build does not know (a newer server) is skipped; a value of the wrong type is
-    /// refused, and nothing of the page is written.
+    /// Makes a parsed pulled page ready to write. Pure. A field this build does not know (a newer
+    /// server) is skipped; a value of the wrong type is refused, and nothing of the page is written.
+    /// (The sync reads pages from their JSON straight into this form: [`Store::read_pull`].)
     pub fn prepare_pull(page: &PullResponse) -> Result<PreparedPage> {
-        let mut rows = Vec::with_capacity(page.rows.len());
-        let mut fields: Vec<PreparedField> = Vec::new();
-        let mut bytes = Vec::new();
+        let mut out = PreparedPage::new(page.rows.len(), page.rows.len() * 10, 0);
         for delta in &page.rows {
-            let first = fields.len();
-            for FieldValue(name, value, seq) in &delta.fields {
-                let Some((column, def)) = versions::column(delta.entity, name) else { continue };
-                let f = PreparedField { column, seq: *seq, value: sql::to_slot(def, value, &mut bytes)? };
-                // The same field twice in one record: the later value is the one.
-                match fields[first..].iter_mut().find(|g| g.column == column) {
-                    Some(g) => *g = f,
-                    None => fields.push(f),
-                }
-            }
-            if fields.len() == first {
-                continue;
-            }
-            fields[first..].sort_unstable_by_key(|f| f.column);
-            let mask = fields[first..].iter().fold(0u64, |m, f| m | 1 << f.column);
-            let clock = write_clock(fields[first..].iter(), &mut bytes);
-            let id = sql::append(&mut bytes, |b| b.extend_from_slice(delta.row.as_bytes()));
-            let len = (fields.len() - first) as u32;
-            rows.push(PreparedRow { entity: delta.entity, row: delta.row, id, first: first as u32, len, mask, clock });
+            let first = out.fields.len();
+            out.push_values(delta.entity, first, &delta.fields)?;
+            out.end_row(delta.entity, delta.row, first);
         }
-        Ok(PreparedPage {
-            cursor: page.cursor,
-            more: page.more,
-            head: page.head,
-            max_hlc: page.max_hlc,
-            rows,
-            fields,
-            bytes,
-        })
+        (out.cursor, out.more, out.head, out.max_hlc) = (page.cursor, page.more, page.head, page.max_hlc);
+        Ok(out)
     }
 
     /// Writes a run of pulled records: inserted when new, otherwise their fields set and their

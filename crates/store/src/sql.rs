@@ -3,6 +3,8 @@
 
 use crate::error::{Result, StoreError};
 use rusqlite::types::{Value as SqlValue, ValueRef};
+use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -66,28 +68,110 @@ pub fn append(bytes: &mut Vec<u8>, f: impl FnOnce(&mut Vec<u8>)) -> Span {
 }
 
 /// JSON → SQLite for one field, its text or blob appended to `bytes`: the schema's storage class says
-/// which JSON a field takes, and a value of another type is refused.
+/// which JSON a field takes, and a value of another type is refused ([`SlotSeed`] holds the rule).
 pub fn to_slot(def: &FieldDef, v: &Value, bytes: &mut Vec<u8>) -> Result<Slot> {
-    if v.is_null() {
-        return Ok(Slot::Null);
+    SlotSeed { def, bytes }.deserialize(v).map_err(|_| wrong_type(def))
+}
+
+fn wrong_type(def: &FieldDef) -> StoreError {
+    StoreError::Corrupt(format!("字段 {} 的值类型不对", def.name))
+}
+
+/// One field's JSON read into a [`Slot`], from a parsed `Value` or straight from a pulled page's text
+/// (a county's first sync reads 4 M values: none of them is made a `Value` first). The rule, by the
+/// schema's storage class: null is null for every field; a text field takes a string, a UUID field a
+/// string that parses as one, a yes/no field `true`/`false`, an integer field an integer that fits
+/// in 64 bits, a real field any number, a JSON field any JSON (stored as its text). Anything else is
+/// refused.
+pub struct SlotSeed<'a> {
+    pub def: &'a FieldDef,
+    pub bytes: &'a mut Vec<u8>,
+}
+
+impl<'de> DeserializeSeed<'de> for SlotSeed<'_> {
+    type Value = Slot;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Slot, D::Error> {
+        if self.def.kind.storage() != Storage::Json {
+            return d.deserialize_any(self);
+        }
+        Ok(match Value::deserialize(d)? {
+            Value::Null => Slot::Null,
+            v => Slot::Text(append(self.bytes, |b| serde_json::to_writer(b, &v).expect("JSON to memory"))),
+        })
     }
-    let bad = || StoreError::Corrupt(format!("字段 {} 的值类型不对", def.name));
-    Ok(match def.kind.storage() {
-        Storage::Text => {
-            let s = v.as_str().ok_or_else(bad)?;
-            Slot::Text(append(bytes, |b| b.extend_from_slice(s.as_bytes())))
+}
+
+impl<'de> Visitor<'de> for SlotSeed<'_> {
+    type Value = Slot;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "字段 {} 的值", self.def.name)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Slot, E> {
+        Ok(Slot::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Slot, E> {
+        Ok(Slot::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> std::result::Result<Slot, E> {
+        match self.def.kind {
+            FieldKind::Bool => Ok(Slot::Integer(i64::from(b))),
+            _ => Err(self.wrong()),
         }
-        Storage::Integer => match def.kind {
-            FieldKind::Bool => Slot::Integer(i64::from(v.as_bool().ok_or_else(bad)?)),
-            _ => Slot::Integer(v.as_i64().ok_or_else(bad)?),
-        },
-        Storage::Real => Slot::Real(v.as_f64().ok_or_else(bad)?),
-        Storage::Blob => {
-            let id = Uuid::parse_str(v.as_str().ok_or_else(bad)?).map_err(|_| bad())?;
-            Slot::Blob(append(bytes, |b| b.extend_from_slice(id.as_bytes())))
+    }
+
+    fn visit_i64<E: de::Error>(self, i: i64) -> std::result::Result<Slot, E> {
+        match (self.def.kind.storage(), self.def.kind) {
+            (_, FieldKind::Bool) => Err(self.wrong()),
+            (Storage::Integer, _) => Ok(Slot::Integer(i)),
+            (Storage::Real, _) => Ok(Slot::Real(i as f64)),
+            _ => Err(self.wrong()),
         }
-        Storage::Json => Slot::Text(append(bytes, |b| serde_json::to_writer(b, v).expect("JSON to memory"))),
-    })
+    }
+
+    fn visit_u64<E: de::Error>(self, u: u64) -> std::result::Result<Slot, E> {
+        match (self.def.kind.storage(), i64::try_from(u)) {
+            (Storage::Real, _) => Ok(Slot::Real(u as f64)),
+            (_, Ok(i)) => self.visit_i64(i),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, f: f64) -> std::result::Result<Slot, E> {
+        match self.def.kind.storage() {
+            Storage::Real => Ok(Slot::Real(f)),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Slot, E> {
+        match self.def.kind.storage() {
+            Storage::Text => Ok(Slot::Text(append(self.bytes, |b| b.extend_from_slice(s.as_bytes())))),
+            Storage::Blob => {
+                let id = Uuid::parse_str(s).map_err(|_| self.wrong())?;
+                Ok(Slot::Blob(append(self.bytes, |b| b.extend_from_slice(id.as_bytes()))))
+            }
+            _ => Err(self.wrong()),
+        }
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> std::result::Result<Slot, A::Error> {
+        Err(self.wrong())
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> std::result::Result<Slot, A::Error> {
+        Err(self.wrong())
+    }
+}
+
+impl SlotSeed<'_> {
+    fn wrong<E: de::Error>(&self) -> E {
+        E::custom(format_args!("字段 {} 的值类型不对", self.def.name))
+    }
 }
 
 /// SQLite → JSON for one field.
