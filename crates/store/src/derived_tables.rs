@@ -154,22 +154,38 @@ fn rows(s: &Store, sql: &str, empty: &[SqlValue]) -> Rows {
     .collect()
 }
 
+/// A digest row that says nothing: no visit, no calculation, no member.
+const EMPTY_DIGEST: [SqlValue; 8] = [
+    SqlValue::Null,
+    SqlValue::Null,
+    SqlValue::Null,
+    SqlValue::Null,
+    SqlValue::Null,
+    SqlValue::Null,
+    SqlValue::Null,
+    SqlValue::Integer(0),
+];
+
+/// A search row that says nothing: no household (so deleted), no text.
+fn empty_search() -> [SqlValue; 6] {
+    let text = || SqlValue::Text(String::new());
+    [SqlValue::Null, SqlValue::Null, SqlValue::Null, SqlValue::Integer(1), text(), text()]
+}
+
 const MEMBER_TEXT: &str = "upper(coalesce(m.name, '') || char(31) || coalesce(m.id_number, '') || char(31))";
 
 fn digest(s: &Store) -> Rows {
-    let empty = [vec![SqlValue::Null; 7], vec![SqlValue::Integer(0)]].concat();
     rows(
         s,
         "SELECT household_id, visit_id, visited_on, basic_needs, actual_population, calc_id, calc_key, income_calc, members
          FROM household_digest",
-        &empty,
+        &EMPTY_DIGEST,
     )
 }
 
 /// The digest as the records say: the latest live visit (by date, then id), the latest live
 /// calculation (by year and date, then id), the live members still in the household.
 fn digest_of_records(s: &Store) -> Rows {
-    let empty = [vec![SqlValue::Null; 7], vec![SqlValue::Integer(0)]].concat();
     rows(
         s,
         "WITH h(id) AS (SELECT household_id FROM member UNION SELECT household_id FROM visit
@@ -186,31 +202,21 @@ fn digest_of_records(s: &Store) -> Rows {
                       ORDER BY json_extract(income_calc, '$.year') * 100000000
                                + CAST(replace(entry_date, '-', '') AS INTEGER) DESC, id DESC LIMIT 1)
          WHERE h.id IS NOT NULL",
-        &empty,
+        &EMPTY_DIGEST,
     )
 }
 
 fn search(s: &Store) -> Rows {
-    let empty = [
-        vec![SqlValue::Null; 3],
-        vec![SqlValue::Integer(1), SqlValue::Text(String::new()), SqlValue::Text(String::new())],
-    ]
-    .concat();
     rows(
         s,
         "SELECT household_id, village_id, household_no, status, deleted, head, members FROM household_search",
-        &empty,
+        &empty_search(),
     )
 }
 
 /// The search table as the records say: a household's values, its live members' text in the order
 /// they were inserted; a household only members name, as deleted.
 fn search_of_records(s: &Store) -> Rows {
-    let empty = [
-        vec![SqlValue::Null; 3],
-        vec![SqlValue::Integer(1), SqlValue::Text(String::new()), SqlValue::Text(String::new())],
-    ]
-    .concat();
     let members = format!(
         "(SELECT coalesce(group_concat({MEMBER_TEXT}, '' ORDER BY m.rowid), '') FROM member m
           WHERE m.household_id = x.id AND m.deleted = 0)"
@@ -225,7 +231,7 @@ fn search_of_records(s: &Store) -> Rows {
              FROM (SELECT id FROM household UNION SELECT household_id FROM member WHERE household_id IS NOT NULL) x
              LEFT JOIN household h ON h.id = x.id"
         ),
-        &empty,
+        &empty_search(),
     )
 }
 
