@@ -353,8 +353,8 @@ fn sync_once(
     // week in case the draft is still open.
     store.discard_unreferenced_files(chrono::Duration::days(7))?;
     // Pages flow through three threads: one fetches (it asks for page n+1 as soon as page n's
-    // headers say where it starts, so the server builds it meanwhile), one reads each page and makes
-    // it ready to write (its JSON read and freed there, see the store's `pull`), and this one writes.
+    // headers say where it starts, so the server builds it meanwhile), one reads each page's JSON
+    // straight into a page ready to write (the store's `pull_read`), and this one writes.
     // The pages that are ready (up to `PAGES_AHEAD`) are applied together, with the cursor of the last,
     // in one transaction, so stopping anywhere is safe.
     let start_cursor = store.cursor()?;
