@@ -1,8 +1,9 @@
-//! The derived tables (`household_digest`, `household_search`, kept by triggers in the same
-//! transaction as every write and pull) against what computing them from the records gives, after any
+//! The derived tables (`household_digest`, `household_search`, kept in the same transaction as every
+//! write and pull: new records by `crate::derived`, edits by triggers) against what computing them from the records gives, after any
 //! mix of pulls (pages cut anywhere, several in one transaction or one each) and local writes: records
 //! arriving a few fields at a time, members and visits before their household, deletions and
-//! restorations, edits in the same transaction as the insert. A record's household never changes (the
+//! restorations, edits in the same transaction as the insert, the same record twice in a row (one
+//! statement), records older than others already written (an upsert rather than a plain insert). A record's household never changes (the
 //! schema makes it immutable), and a new record comes with its required household and date.
 
 use crate::Store;
@@ -17,8 +18,9 @@ use zoufang_sync::{FieldValue, PullResponse, RowDelta};
 #[derive(Debug, Clone)]
 enum Op {
     /// A pulled delta: a record (kind, number) and some of its fields (by index, with a value
-    /// choice); `cut` ends the page, `commit` the transaction, after it.
-    Pull { kind: u8, n: u8, fields: Vec<(u8, u8)>, cut: bool, commit: bool },
+    /// choice); `twice` sends the same fields again right after, with other values (the record twice
+    /// in one statement); `cut` ends the page, `commit` the transaction, after it.
+    Pull { kind: u8, n: u8, fields: Vec<(u8, u8)>, twice: bool, cut: bool, commit: bool },
     /// A local write to a member (as the app's own writes: the triggers, no pull).
     Local { n: u8, deleted: bool },
 }
@@ -72,8 +74,15 @@ fn field(kind: Entity, n: u8, f: u8, v: u8) -> (&'static str, Value) {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (0u8..4, 0u8..4, proptest::collection::vec((0u8..5, 0u8..6), 1..6), any::<bool>(), proptest::bool::weighted(0.2))
-            .prop_map(|(kind, n, fields, cut, commit)| Op::Pull { kind, n, fields, cut, commit }),
+        6 => (
+            0u8..4,
+            0u8..4,
+            proptest::collection::vec((0u8..5, 0u8..6), 1..6),
+            proptest::bool::weighted(0.2),
+            any::<bool>(),
+            proptest::bool::weighted(0.2)
+        )
+            .prop_map(|(kind, n, fields, twice, cut, commit)| Op::Pull { kind, n, fields, twice, cut, commit }),
         1 => (0u8..4, any::<bool>()).prop_map(|(n, deleted)| Op::Local { n, deleted }),
     ]
 }
@@ -101,20 +110,22 @@ fn run(s: &mut Store, ops: &[Op]) {
     };
     for op in ops {
         match op {
-            Op::Pull { kind, n, fields, cut, commit } => {
+            Op::Pull { kind, n, fields, twice, cut, commit } => {
                 let entity = KINDS[usize::from(*kind)];
                 let first = if seen.insert((*kind, *n)) { required(entity) } else { &[] };
-                let fields = first
-                    .iter()
-                    .map(|&f| (f, 0))
-                    .chain(fields.iter().copied())
-                    .map(|(f, v)| {
-                        seq += 1;
-                        let (name, value) = field(entity, *n, f, v);
-                        FieldValue(name.into(), value, seq)
-                    })
-                    .collect();
-                rows.push(RowDelta { entity, row: id(*kind, *n), fields });
+                for other in [0, 1].into_iter().take(if *twice { 2 } else { 1 }) {
+                    let fields = first
+                        .iter()
+                        .map(|&f| (f, 0))
+                        .chain(fields.iter().copied())
+                        .map(|(f, v)| {
+                            seq += 1;
+                            let (name, value) = field(entity, *n, f, v + other);
+                            FieldValue(name.into(), value, seq)
+                        })
+                        .collect();
+                    rows.push(RowDelta { entity, row: id(*kind, *n), fields });
+                }
                 if *cut || *commit {
                     flush_page(&mut pages, &mut rows, seq);
                 }
@@ -125,6 +136,8 @@ fn run(s: &mut Store, ops: &[Op]) {
             Op::Local { n, deleted } => {
                 flush_page(&mut pages, &mut rows, seq);
                 s.apply_pulls(&std::mem::take(&mut pages)).unwrap();
+                // As the store writes a record: a new one's derived rows added after it (`crate::derived`).
+                let mark = crate::derived::mark(s.conn(), Entity::Member).unwrap();
                 s.conn()
                     .execute(
                         "INSERT INTO member(id, household_id, name, deleted) VALUES (?1, ?2, '本机', ?3)
@@ -132,6 +145,7 @@ fn run(s: &mut Store, ops: &[Op]) {
                         rusqlite::params![id(1, *n).as_bytes().to_vec(), id(0, *n % 3).as_bytes().to_vec(), deleted],
                     )
                     .unwrap();
+                crate::derived::add_new(s.conn(), Entity::Member, mark).unwrap();
             }
         }
     }

@@ -9,6 +9,7 @@ mod assessment;
 mod at_rest;
 mod clock;
 mod conflict_view;
+mod derived;
 #[cfg(test)]
 mod derived_tables;
 mod error;
@@ -88,6 +89,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 15, sql: include_str!("../../../schema/device/0015_member_change.sql") },
     Migration { version: 16, sql: include_str!("../../../schema/device/0016_helpers_village_archive.sql") },
     Migration { version: 17, sql: include_str!("../../../schema/device/0017_household_search.sql") },
+    Migration { version: 18, sql: include_str!("../../../schema/device/0018_new_records_by_the_store.sql") },
 ];
 
 /// An open device database.

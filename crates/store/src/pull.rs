@@ -8,7 +8,13 @@
 //! - [`Store::apply_prepared`] writes prepared pages and moves the cursor past the last, in one
 //!   transaction. It leaves alone the fields this device holds unsent edits of (the merge rule
 //!   `take_pulled`): such a record's fields and versions are made again without them.
+//! - A record whose id is above every id of its table is new (ids are UUIDv7, and a log is mostly in
+//!   the order records were made): such records are written with plain multi-row inserts, and their
+//!   share of the derived tables is added afterwards in a few statements (`crate::derived`). Any other
+//!   record goes through an upsert that merges its versions. On a county's initial sync nearly every
+//!   record is new; plain inserts spare SQLite's statement journal and the per-record trigger programs.
 
+use crate::derived;
 use crate::error::Result;
 use crate::meta::{self, ACKED, CURSOR, HLC_SEEN};
 use crate::sql::{self, Slot, Span};
@@ -129,8 +135,9 @@ impl PreparedPage {
     }
 }
 
-/// Prepared upsert statements' text by kind of record, set of fields (a bit mask) and number of records.
-pub(crate) type Upserts = std::collections::HashMap<(Entity, u64, usize), String>;
+/// Prepared statements' text by kind of record, set of fields (a bit mask), number of records and
+/// whether they are all new (a plain insert) or may exist (an upsert).
+pub(crate) type Upserts = std::collections::HashMap<(Entity, u64, usize, bool), String>;
 
 /// The column's name: the page was made from the schema, so every column it holds has one.
 fn column_name(entity: Entity, column: u8) -> &'static str {
@@ -151,27 +158,87 @@ impl rusqlite::ToSql for Bound<'_> {
     }
 }
 
-/// Consecutive pulled records of one kind with the same fields, written by one statement.
+/// Consecutive pulled records of one kind with the same fields, written by one statement: all new (a
+/// plain insert) or all possibly there already (an upsert), each record once.
 struct Run<'a> {
-    key: (Entity, u64),
+    key: (Entity, u64, bool),
     vals: Vec<ValueRef<'a>>,
     rows: usize,
+    /// The records' ids (an upsert's run ends before a record it already holds: see `crate::derived`).
+    ids: HashSet<Uuid>,
     /// Most records one statement takes (SQLite binds at most 32,766 parameters).
     max: usize,
 }
 
 impl<'a> Run<'a> {
-    fn new(key: (Entity, u64)) -> Run<'a> {
+    fn new(key: (Entity, u64, bool)) -> Run<'a> {
         let max = (32_766 / (key.1.count_ones() as usize + 2)).clamp(1, 256);
-        Run { key, vals: Vec::new(), rows: 0, max }
+        Run { key, vals: Vec::new(), rows: 0, ids: HashSet::new(), max }
+    }
+
+    /// Whether the record can join this run.
+    fn takes(&self, key: (Entity, u64, bool), row: Uuid) -> bool {
+        self.key == key && self.rows < self.max && (key.2 || !self.ids.contains(&row))
     }
 
     /// Adds a record: its fields' values, its versions, its id.
-    fn push(&mut self, fields: &[PreparedField], bytes: &'a [u8], clock: ValueRef<'a>, id: ValueRef<'a>) {
+    fn push(&mut self, row: Uuid, fields: &[PreparedField], bytes: &'a [u8], clock: ValueRef<'a>, id: ValueRef<'a>) {
         self.vals.extend(fields.iter().map(|f| f.value.value(bytes)));
         self.vals.push(clock);
         self.vals.push(id);
         self.rows += 1;
+        if !self.key.2 {
+            self.ids.insert(row);
+        }
+    }
+}
+
+/// Which pulled records are new, within one transaction, and the new records whose share of the derived
+/// tables is still to be added.
+///
+/// A record whose id is above every id of its table is new: ids are UUIDv7 (time-ordered) and a
+/// county's log is mostly in the order records were made, so an initial sync writes nearly all of
+/// them with plain inserts. Any other record goes through an upsert. The derived tables' rows of plain
+/// inserts are added together (`crate::derived`) before any upsert runs (an upsert's update triggers
+/// read the records) and before the transaction ends.
+#[derive(Default)]
+struct Fresh {
+    /// The largest id of each kind's table, as far as this transaction has written.
+    max_id: std::collections::HashMap<Entity, Option<Uuid>>,
+    /// Kinds with plain inserts whose derived rows are not added yet, and the mark before them.
+    pending: Vec<(Entity, i64)>,
+}
+
+impl Fresh {
+    /// Whether the record is new (and, if so, takes its id as the table's largest).
+    fn is_new(&mut self, tx: &rusqlite::Transaction<'_>, entity: Entity, row: Uuid) -> Result<bool> {
+        let max = match self.max_id.get(&entity) {
+            Some(m) => *m,
+            None => {
+                let sql = format!("SELECT max(id) FROM {}", entity.ident());
+                let m: Option<Vec<u8>> = tx.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;
+                m.map(|b| sql::blob_uuid(&b)).transpose()?
+            }
+        };
+        let new = max.is_none_or(|m| row > m);
+        self.max_id.insert(entity, if new { Some(row) } else { max });
+        Ok(new)
+    }
+
+    /// Notes that plain inserts of `entity` are about to be written.
+    fn before_inserts(&mut self, tx: &rusqlite::Transaction<'_>, entity: Entity) -> Result<()> {
+        if derived::derives(entity) && !self.pending.iter().any(|(e, _)| *e == entity) {
+            self.pending.push((entity, derived::mark(tx, entity)?));
+        }
+        Ok(())
+    }
+
+    /// Adds the derived tables' rows of the plain inserts written so far.
+    fn flush(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        for (entity, mark) in self.pending.drain(..) {
+            derived::add_new(tx, entity, mark)?;
+        }
+        Ok(())
     }
 }
 
@@ -190,32 +257,49 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes a run of pulled records: inserted when new, otherwise their fields set and their
-    /// versions merged into the stored ones, inside SQLite. Records follow one another in the
-    /// statement as they did in the page, so a record twice in a run ends as its last delta says.
-    fn upsert(upserts: &mut Upserts, tx: &rusqlite::Transaction<'_>, run: Run<'_>) -> Result<()> {
-        let (entity, mask) = run.key;
+    /// Writes a run of pulled records. New ones are inserted. Others are inserted when new, otherwise
+    /// their fields set and their versions merged into the stored ones, inside SQLite; any record
+    /// such an upsert inserts has its derived rows added right after. Records follow one another in
+    /// the statement as they did in the page.
+    fn write_run(upserts: &mut Upserts, tx: &rusqlite::Transaction<'_>, run: Run<'_>, fresh: &mut Fresh) -> Result<()> {
+        let (entity, mask, new) = run.key;
         let table = entity.ident();
         let cols: Vec<&str> = (0..64u8).filter(|c| mask & 1 << c != 0).map(|c| column_name(entity, c)).collect();
         let n = cols.len() + 2;
+        let mark = if new {
+            fresh.before_inserts(tx, entity)?;
+            None
+        } else {
+            fresh.flush(tx)?;
+            derived::derives(entity).then(|| derived::mark(tx, entity)).transpose()?
+        };
         let mut vals = run.vals.into_iter().map(Bound);
         let mut left = run.rows;
         while left > 0 {
             // Statements for runs of 1, 2, 4 … records only, so that a few are prepared and kept.
             let rows = 1usize << (usize::BITS - 1 - left.leading_zeros());
-            let sql = upserts.entry((entity, mask, rows)).or_insert_with(|| {
+            let sql = upserts.entry((entity, mask, rows, new)).or_insert_with(|| {
                 let one = format!("({})", vec!["?"; n].join(", "));
+                let insert = format!(
+                    "INSERT OR ROLLBACK INTO {table} ({}, _clock, id) VALUES {}",
+                    cols.join(", "),
+                    vec![one.as_str(); rows].join(", ")
+                );
+                if new {
+                    return insert;
+                }
                 let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
                 format!(
-                    "INSERT INTO {table} ({}, _clock, id) VALUES {} ON CONFLICT(id) DO UPDATE SET {}, \
-                     _clock = clock_merge('{table}', {table}._clock, excluded._clock)",
-                    cols.join(", "),
-                    vec![one.as_str(); rows].join(", "),
+                    "{} ON CONFLICT(id) DO UPDATE SET {}, _clock = clock_merge('{table}', {table}._clock, excluded._clock)",
+                    insert.replacen("INSERT OR ROLLBACK", "INSERT", 1),
                     sets.join(", ")
                 )
             });
             tx.prepare_cached(sql)?.execute(rusqlite::params_from_iter(vals.by_ref().take(rows * n)))?;
             left -= rows;
+        }
+        if let Some(mark) = mark {
+            derived::add_new(tx, entity, mark)?;
         }
         Ok(())
     }
@@ -250,10 +334,12 @@ impl Store {
             }
             set
         };
+        let mut fresh = Fresh::default();
         for page in pages {
-            Self::apply_page(&mut self.upserts, &tx, page, &pending, &mut sum)?;
+            Self::apply_page(&mut self.upserts, &tx, page, &pending, &mut fresh, &mut sum)?;
             self.clock.observe(page.max_hlc, zoufang_sync::hlc::now_ms());
         }
+        fresh.flush(&tx)?;
         meta::set(&tx, CURSOR, &last.cursor.to_string())?;
         meta::set(&tx, HLC_SEEN, &self.clock.last().0.to_string())?;
         tx.commit()?;
@@ -267,10 +353,11 @@ impl Store {
         tx: &rusqlite::Transaction<'_>,
         page: &PreparedPage,
         pending: &HashSet<(Uuid, String)>,
+        fresh: &mut Fresh,
         sum: &mut PullSummary,
     ) -> Result<()> {
         // Records with the same kind and the same set of fields, one after another in the page (a first
-        // sync is almost all of them), go into one multi-row upsert.
+        // sync is almost all of them), go into one multi-row statement: an insert when all are new.
         let bytes = page.bytes.as_slice();
         let mut run: Option<Run<'_>> = None;
         for r in &page.rows {
@@ -282,7 +369,7 @@ impl Store {
                 // Some fields stay as this device has them: the others, and their versions, on their own,
                 // in the page's order.
                 if let Some(done) = run.take() {
-                    Self::upsert(upserts, tx, done)?;
+                    Self::write_run(upserts, tx, done, fresh)?;
                 }
                 let taken: Vec<PreparedField> = fields.iter().filter(|f| !kept(f)).copied().collect();
                 sum.kept_local += fields.len() - taken.len();
@@ -292,20 +379,21 @@ impl Store {
                 let mut own = Vec::new();
                 let clock = write_clock(taken.iter(), &mut own);
                 let mask = taken.iter().fold(0u64, |m, f| m | 1 << f.column);
-                let mut one = Run::new((r.entity, mask));
-                one.push(&taken, bytes, Slot::Blob(clock).value(&own), Slot::Blob(r.id).value(bytes));
-                Self::upsert(upserts, tx, one)?;
+                let mut one = Run::new((r.entity, mask, false));
+                one.push(r.row, &taken, bytes, Slot::Blob(clock).value(&own), Slot::Blob(r.id).value(bytes));
+                Self::write_run(upserts, tx, one, fresh)?;
                 sum.rows += 1;
                 sum.fields += taken.len();
                 continue;
             }
             sum.rows += 1;
             sum.fields += fields.len();
-            let key = (r.entity, r.mask);
-            if run.as_ref().is_some_and(|run| run.key != key || run.rows == run.max) {
-                Self::upsert(upserts, tx, run.take().expect("a run"))?;
+            let key = (r.entity, r.mask, fresh.is_new(tx, r.entity, r.row)?);
+            if run.as_ref().is_some_and(|run| !run.takes(key, r.row)) {
+                Self::write_run(upserts, tx, run.take().expect("a run"), fresh)?;
             }
             run.get_or_insert_with(|| Run::new(key)).push(
+                r.row,
                 fields,
                 bytes,
                 Slot::Blob(r.clock).value(bytes),
@@ -313,7 +401,7 @@ impl Store {
             );
         }
         if let Some(r) = run.take() {
-            Self::upsert(upserts, tx, r)?;
+            Self::write_run(upserts, tx, r, fresh)?;
         }
         Ok(())
     }

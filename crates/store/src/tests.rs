@@ -260,9 +260,15 @@ mod search_table {
         Uuid::from_u128(kind << 64 | u128::from(n)).as_bytes().to_vec()
     }
 
-    /// Writes one record as a pull does: inserted when new, its fields set when not.
+    /// Writes one record as a pull does: inserted when new (its derived rows added after it, as the
+    /// store does), its fields set when not.
     fn apply(s: &Store, village: Uuid, op: &Op) {
         let c = s.conn();
+        let entity = match op {
+            Op::Household { .. } => Entity::Household,
+            Op::Member { .. } => Entity::Member,
+        };
+        let mark = crate::derived::mark(c, entity).unwrap();
         match *op {
             Op::Household { h, no, head, id: i, deleted } => c.execute(
                 "INSERT INTO household(id, village_id, household_no, head_name, head_id_number, deleted)
@@ -278,6 +284,7 @@ mod search_table {
             ),
         }
         .unwrap();
+        crate::derived::add_new(c, entity, mark).unwrap();
     }
 
     /// The households a scan of the records finds (LIKE: ASCII case-insensitive, as the search is).

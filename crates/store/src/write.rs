@@ -182,7 +182,15 @@ impl<'a, 'c> Writer<'a, 'c> {
             let marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
             format!("INSERT INTO {} ({}, _clock, id) VALUES ({})", entity.ident(), cols.join(", "), marks.join(", "))
         };
+        // A new record's share of the derived tables (`crate::derived`), in this transaction.
+        let mark = match old {
+            None if crate::derived::derives(entity) => Some(crate::derived::mark(self.tx, entity)?),
+            _ => None,
+        };
         self.tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
+        if let Some(mark) = mark {
+            crate::derived::add_new(self.tx, entity, mark)?;
+        }
         Ok(())
     }
 }
