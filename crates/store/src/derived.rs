@@ -29,6 +29,18 @@ pub(crate) fn mark(conn: &Connection, entity: Entity) -> Result<i64> {
     Ok(conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?)
 }
 
+/// Runs `insert` (statements that may insert records of `entity`), then adds what the records it
+/// inserted contribute: [`mark`] before, [`add_new`] after.
+pub(crate) fn inserting<T>(conn: &Connection, entity: Entity, insert: impl FnOnce() -> Result<T>) -> Result<T> {
+    if !derives(entity) {
+        return insert();
+    }
+    let before = mark(conn, entity)?;
+    let out = insert()?;
+    add_new(conn, entity, before)?;
+    Ok(out)
+}
+
 /// Whether records of `entity` contribute to a derived table (whether [`add_new`] does anything).
 pub(crate) fn derives(entity: Entity) -> bool {
     !statements(entity).is_empty()

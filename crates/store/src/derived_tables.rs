@@ -137,15 +137,14 @@ fn run(s: &mut Store, ops: &[Op]) {
                 flush_page(&mut pages, &mut rows, seq);
                 s.apply_pulls(&std::mem::take(&mut pages)).unwrap();
                 // As the store writes a record: a new one's derived rows added after it (`crate::derived`).
-                let mark = crate::derived::mark(s.conn(), Entity::Member).unwrap();
-                s.conn()
-                    .execute(
+                crate::derived::inserting(s.conn(), Entity::Member, || {
+                    Ok(s.conn().execute(
                         "INSERT INTO member(id, household_id, name, deleted) VALUES (?1, ?2, '本机', ?3)
                          ON CONFLICT(id) DO UPDATE SET household_id = excluded.household_id, deleted = excluded.deleted",
                         rusqlite::params![id(1, *n).as_bytes().to_vec(), id(0, *n % 3).as_bytes().to_vec(), deleted],
-                    )
-                    .unwrap();
-                crate::derived::add_new(s.conn(), Entity::Member, mark).unwrap();
+                    )?)
+                })
+                .unwrap();
             }
         }
     }

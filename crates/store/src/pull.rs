@@ -266,42 +266,46 @@ impl Store {
         let table = entity.ident();
         let cols: Vec<&str> = (0..64u8).filter(|c| mask & 1 << c != 0).map(|c| column_name(entity, c)).collect();
         let n = cols.len() + 2;
-        let mark = if new {
+        if new {
             fresh.before_inserts(tx, entity)?;
-            None
         } else {
             fresh.flush(tx)?;
-            derived::derives(entity).then(|| derived::mark(tx, entity)).transpose()?
-        };
+        }
         let mut vals = run.vals.into_iter().map(Bound);
         let mut left = run.rows;
-        while left > 0 {
-            // Statements for runs of 1, 2, 4 … records only, so that a few are prepared and kept.
-            let rows = 1usize << (usize::BITS - 1 - left.leading_zeros());
-            let sql = upserts.entry((entity, mask, rows, new)).or_insert_with(|| {
-                let one = format!("({})", vec!["?"; n].join(", "));
-                let insert = format!(
-                    "INSERT OR ROLLBACK INTO {table} ({}, _clock, id) VALUES {}",
-                    cols.join(", "),
-                    vec![one.as_str(); rows].join(", ")
-                );
-                if new {
-                    return insert;
-                }
-                let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-                format!(
-                    "{} ON CONFLICT(id) DO UPDATE SET {}, _clock = clock_merge('{table}', {table}._clock, excluded._clock)",
-                    insert.replacen("INSERT OR ROLLBACK", "INSERT", 1),
-                    sets.join(", ")
-                )
-            });
-            tx.prepare_cached(sql)?.execute(rusqlite::params_from_iter(vals.by_ref().take(rows * n)))?;
-            left -= rows;
+        let mut write = |upserts: &mut Upserts| -> Result<()> {
+            while left > 0 {
+                // Statements for runs of 1, 2, 4 … records only, so that a few are prepared and kept.
+                let rows = 1usize << (usize::BITS - 1 - left.leading_zeros());
+                let sql = upserts.entry((entity, mask, rows, new)).or_insert_with(|| {
+                    let one = format!("({})", vec!["?"; n].join(", "));
+                    let verb = if new { "INSERT OR ROLLBACK" } else { "INSERT" };
+                    let insert = format!(
+                        "{verb} INTO {table} ({}, _clock, id) VALUES {}",
+                        cols.join(", "),
+                        vec![one.as_str(); rows].join(", ")
+                    );
+                    if new {
+                        return insert;
+                    }
+                    let sets: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                    format!(
+                        "{insert} ON CONFLICT(id) DO UPDATE SET {}, \
+                         _clock = clock_merge('{table}', {table}._clock, excluded._clock)",
+                        sets.join(", ")
+                    )
+                });
+                tx.prepare_cached(sql)?.execute(rusqlite::params_from_iter(vals.by_ref().take(rows * n)))?;
+                left -= rows;
+            }
+            Ok(())
+        };
+        // Plain inserts' derived rows are added by `fresh`; an upsert's new records', right after it.
+        if new {
+            write(upserts)
+        } else {
+            derived::inserting(tx, entity, || write(upserts))
         }
-        if let Some(mark) = mark {
-            derived::add_new(tx, entity, mark)?;
-        }
-        Ok(())
     }
 
     /// Applies one pulled page and moves the cursor past it, in one transaction: a kill leaves either

@@ -268,8 +268,8 @@ mod search_table {
             Op::Household { .. } => Entity::Household,
             Op::Member { .. } => Entity::Member,
         };
-        let mark = crate::derived::mark(c, entity).unwrap();
-        match *op {
+        crate::derived::inserting(c, entity, || {
+            Ok(match *op {
             Op::Household { h, no, head, id: i, deleted } => c.execute(
                 "INSERT INTO household(id, village_id, household_no, head_name, head_id_number, deleted)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET household_no = excluded.household_no,
@@ -282,9 +282,9 @@ mod search_table {
                    id_number = excluded.id_number, deleted = excluded.deleted",
                 rusqlite::params![id(2, m), id(1, h), NAMES[name as usize], IDS[i as usize], deleted],
             ),
-        }
+            }?)
+        })
         .unwrap();
-        crate::derived::add_new(c, entity, mark).unwrap();
     }
 
     /// The households a scan of the records finds (LIKE: ASCII case-insensitive, as the search is).

@@ -183,15 +183,10 @@ impl<'a, 'c> Writer<'a, 'c> {
             format!("INSERT INTO {} ({}, _clock, id) VALUES ({})", entity.ident(), cols.join(", "), marks.join(", "))
         };
         // A new record's share of the derived tables (`crate::derived`), in this transaction.
-        let mark = match old {
-            None if crate::derived::derives(entity) => Some(crate::derived::mark(self.tx, entity)?),
-            _ => None,
-        };
-        self.tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
-        if let Some(mark) = mark {
-            crate::derived::add_new(self.tx, entity, mark)?;
-        }
-        Ok(())
+        crate::derived::inserting(self.tx, entity, || {
+            self.tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
+            Ok(())
+        })
     }
 }
 
