@@ -1,6 +1,6 @@
 //! Pull pages read ahead: the server says in headers where the next page starts, so a device asks for
 //! it while reading the page in hand. The headers agree with the page, and a server that does not send
-//! them (an older one) is read page by page, to the same end.
+//! them (an older one) is read page by page, to the same end. Pages come compressed as the device asks.
 
 use zoufang_client::{sync_client, Client, SyncOptions};
 use zoufang_model::Scope;
@@ -52,5 +52,43 @@ fn a_server_without_next_page_headers_syncs_to_the_same_end() {
     assert_eq!(older.households(&all).unwrap(), households);
     for h in &households {
         assert_eq!(older.household(h.id).unwrap(), direct.household(h.id).unwrap());
+    }
+}
+
+/// Pages come in the encoding asked for: zstd whenever the device takes it (ours always asks), gzip
+/// when it takes only gzip (a proxy, another client), as they are when it takes neither; each reads
+/// back to the same page.
+#[test]
+fn pages_come_in_the_encoding_asked_for() {
+    use std::io::Read;
+    let sc = Scenario::start();
+    let store = sc.device(&sc.dir().join("a.db"), "平板甲", Scope::Village(sc.villages[0]));
+    let token = store.enrolment().unwrap().unwrap().token;
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let get = |accept: &str| -> (Option<String>, Vec<u8>) {
+        let mut r = agent
+            .get(format!("{}/v1/pull?after=0&limit=500", sc.url))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Accept-Encoding", accept)
+            .call()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let encoding = r.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+        (encoding, r.body_mut().read_to_vec().unwrap())
+    };
+    let (encoding, plain) = get("identity");
+    assert_eq!(encoding, None);
+    let page: PullResponse = serde_json::from_slice(&plain).unwrap();
+    assert!(page.rows.len() > 20, "a page of a village: {} records", page.rows.len());
+    for (accept, expected) in [("zstd", "zstd"), ("gzip, deflate, br, zstd", "zstd"), ("gzip", "gzip")] {
+        let (encoding, body) = get(accept);
+        assert_eq!(encoding.as_deref(), Some(expected), "asked for {accept}");
+        let mut read = Vec::new();
+        match expected {
+            "zstd" => zstd::stream::read::Decoder::new(&body[..]).unwrap().read_to_end(&mut read).unwrap(),
+            _ => flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut read).unwrap(),
+        };
+        assert_eq!(read, plain, "asked for {accept}");
+        assert!(body.len() * 3 < plain.len(), "{accept}: {} bytes of {}", body.len(), plain.len());
     }
 }

@@ -112,16 +112,26 @@ impl Drop for PouchServer {
     }
 }
 
-/// Our side: a new county-office tablet (encrypted database) pulls the county from our server.
-fn ours(county: &zoufang_demo::County, dir: &Path) -> Result<(Duration, u64)> {
+/// Our side: a new county-office tablet (encrypted database) pulls the county from our server, three
+/// times (three new tablets, one after another): the times of the three runs, fastest first, and the
+/// field values each pulled. A run of ours lasts a few seconds, so a moment of the host's noise moves
+/// one run by a tenth; PouchDB's one run lasts a minute and averages it out. The ratio takes our
+/// median run.
+fn ours(county: &zoufang_demo::County, dir: &Path) -> Result<(Vec<Duration>, u64)> {
     let server = TestServer::start(dir);
     server.storage.ingest_trusted("演示数据导入", &county.to_changes(Uuid::from_u128(0x5eed)))?;
-    let mut store =
-        server.device_as(&dir.join("device.db"), "新平板", Scope::County(county.code.clone()), Role::County);
-    let t = Instant::now();
-    let report =
-        zoufang_client::sync_with(&mut store, zoufang_client::SyncOptions { batch: 1000, page: 20_000 }, &mut |_| {})?;
-    Ok((t.elapsed(), report.pulled.fields as u64))
+    let (mut times, mut fields) = (Vec::new(), 0);
+    for i in 0..3 {
+        let scope = Scope::County(county.code.clone());
+        let mut store = server.device_as(&dir.join(format!("device{i}.db")), "新平板", scope, Role::County);
+        let t = Instant::now();
+        let opts = zoufang_client::SyncOptions { batch: 1000, page: 20_000 };
+        let report = zoufang_client::sync_with(&mut store, opts, &mut |_| {})?;
+        times.push(t.elapsed());
+        fields = report.pulled.fields as u64;
+    }
+    times.sort();
+    Ok((times, fields))
 }
 
 /// The peer's side, as the node script reports it.
@@ -166,10 +176,14 @@ pub fn run(quick: bool) -> Result<()> {
         "\n## Replicating the county to a new tablet: our sync vs PouchDB → pouchdb-server ({} households, {docs} records)",
         county.households.len()
     );
-    let (ours_time, fields) = ours(&county, &dir.path().join("ours"))?;
+    let (ours_times, fields) = ours(&county, &dir.path().join("ours"))?;
+    let ours_time = ours_times[1];
+    let runs: Vec<String> = ours_times.iter().map(|t| format!("{:.2}", t.as_secs_f64())).collect();
     println!(
-        "  ours:   {:.2} s — {fields} field values into an encrypted SQLite database (SQLCipher), over HTTP on loopback",
-        ours_time.as_secs_f64()
+        "  ours:   {:.2} s (median of 3 new tablets: {} s) — {fields} field values into an encrypted SQLite database \
+         (SQLCipher), over HTTP on loopback",
+        ours_time.as_secs_f64(),
+        runs.join(", ")
     );
     let peer = theirs(&docs_path, &dir.path().join("theirs"))?;
     let secs = peer["replicate_seconds"].as_f64().unwrap_or(f64::NAN);
@@ -182,6 +196,11 @@ pub fn run(quick: bool) -> Result<()> {
     if written as usize != docs || peer["local_doc_count"].as_u64() != Some(docs as u64) {
         bail!("PouchDB replicated {written} of {docs} documents");
     }
-    println!("  ratio: ours is {:.1}× faster (goal ≥ 20×)", secs / ours_time.as_secs_f64());
+    println!(
+        "  ratio: ours is {:.1}× faster (goal ≥ 20×; {:.1}–{:.1}× over our three runs)",
+        secs / ours_time.as_secs_f64(),
+        secs / ours_times[2].as_secs_f64(),
+        secs / ours_times[0].as_secs_f64()
+    );
     Ok(())
 }

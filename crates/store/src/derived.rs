@@ -11,9 +11,12 @@
 //! - A record inserted and then changed before [`add_new`] runs would be counted twice (the update
 //!   triggers make its household's rows again from the records, then [`add_new`] adds it): the pull
 //!   never writes a record twice between a mark and its [`add_new`].
-//! - The statements go through the new records in insertion order, one household row at a time, so
-//!   they give what the former insert triggers gave record by record (a later visit wins by date, then
-//!   id; members are counted and their text appended in the order they arrived).
+//! - The statements give what the former insert triggers gave record by record: a later visit wins by
+//!   date, then id (visits and calculations go through the new records in insertion order, one
+//!   household row at a time); members are counted and their text appended in the order they arrived
+//!   (new members are gathered by household first, their text in arrival order, and each household's
+//!   rows are written once: 3.5 members a household on a county's first sync, a third less time).
+//!   Gathering visits the same way (the newest first, by a window) took as long as the upserts.
 //!
 //! Why here and not in insert triggers (schema/device/0018): a trigger on a table makes SQLite keep a
 //! statement journal for every multi-row insert into it and run the trigger's program once a record;
@@ -77,17 +80,20 @@ const HOUSEHOLD_SEARCH: &str =
        village_id = excluded.village_id, household_no = excluded.household_no, status = excluded.status,
        deleted = excluded.deleted, head = excluded.head";
 
-/// A new live member's text (name and 身份证号, each followed by char(31)), appended to its household's.
+/// New live members' text (name and 身份证号, each followed by char(31)), appended to their household's
+/// in the order they arrived: one append a household.
 const MEMBER_SEARCH: &str = "INSERT INTO household_search(household_id, members)
-     SELECT household_id, upper(coalesce(name, '') || char(31) || coalesce(id_number, '') || char(31))
-     FROM member WHERE rowid > ?1 AND deleted = 0 AND household_id IS NOT NULL ORDER BY rowid
+     SELECT household_id,
+            group_concat(upper(coalesce(name, '') || char(31) || coalesce(id_number, '') || char(31)), ''
+                         ORDER BY rowid)
+     FROM member NOT INDEXED WHERE rowid > ?1 AND deleted = 0 AND household_id IS NOT NULL GROUP BY household_id
      ON CONFLICT(household_id) DO UPDATE SET members = members || excluded.members";
 
-/// A new member still in the household counts one.
+/// New members still in the household count one each.
 const MEMBER_DIGEST: &str = "INSERT INTO household_digest(household_id, members)
-     SELECT household_id, 1 FROM member
-     WHERE rowid > ?1 AND deleted = 0 AND household_id IS NOT NULL AND left_on IS NULL ORDER BY rowid
-     ON CONFLICT(household_id) DO UPDATE SET members = members + 1";
+     SELECT household_id, count(*) FROM member NOT INDEXED
+     WHERE rowid > ?1 AND deleted = 0 AND household_id IS NOT NULL AND left_on IS NULL GROUP BY household_id
+     ON CONFLICT(household_id) DO UPDATE SET members = members + excluded.members";
 
 /// A new visit becomes its household's latest if it is newer (by date, then id) than the one held.
 const VISIT_DIGEST: &str =
@@ -148,6 +154,48 @@ mod tests {
         assert_eq!((count("household").unwrap(), count("member").unwrap()), (0, 0));
         assert_eq!((count("household_search").unwrap(), count("household_digest").unwrap()), (0, 0));
         assert_eq!(s.cursor().unwrap(), 0);
+    }
+
+    /// Several new members of households that already have rows, in one page among other households'
+    /// members: each household's count grows by its live members still in it, and their text is
+    /// appended in the order they arrived.
+    #[test]
+    fn new_members_add_to_their_households_in_arrival_order() {
+        let mut s = Store::open_in_memory().unwrap();
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let member = |household: Uuid, name: &str, extra: &[(&str, serde_json::Value)], seq: u64| {
+            let mut fields = vec![("household_id", json!(household)), ("name", json!(name))];
+            fields.extend_from_slice(extra);
+            delta(Entity::Member, Uuid::now_v7(), &fields, seq)
+        };
+        let first = vec![
+            delta(Entity::Household, a, &[("household_no", json!("520102001001001"))], 1),
+            delta(Entity::Household, b, &[("household_no", json!("520102001001002"))], 2),
+            member(a, "甲", &[], 3),
+        ];
+        s.apply_pull(&page(first, 3)).unwrap();
+        let rows = vec![
+            member(b, "乙", &[], 4),
+            member(a, "丙", &[], 5),
+            member(a, "丁", &[("deleted", json!(true))], 6),
+            member(b, "戊", &[("left_on", json!("2026-03-01"))], 7),
+            member(a, "己", &[], 8),
+        ];
+        s.apply_pull(&page(rows, 8)).unwrap();
+        let derived = |h: Uuid| -> (String, i64) {
+            s.conn()
+                .query_row(
+                    "SELECT s.members, d.members FROM household_search s JOIN household_digest d USING (household_id)
+                     WHERE household_id = ?1",
+                    [h.as_bytes()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+        };
+        let text = |names: &[&str]| names.iter().map(|n| format!("{n}\u{1f}\u{1f}")).collect::<String>();
+        assert_eq!(derived(a), (text(&["甲", "丙", "己"]), 3));
+        // One who has left the household is still found by the search, but not counted.
+        assert_eq!(derived(b), (text(&["乙", "戊"]), 1));
     }
 
     /// A database of version 17 (insert triggers, immediate references) with records in it is brought

@@ -257,7 +257,7 @@ impl LogRows for SqliteStorage {
         let tx = conn.transaction()?;
         const COLS: &str = "seq, entity, row_id, field, value, hlc";
         // The scope's villages when rows are filtered here rather than in SQL.
-        let mut villages: Option<foldhash::HashSet<Vec<u8>>> = None;
+        let mut villages: Option<foldhash::HashSet<[u8; 16]>> = None;
         let (sql, scope_param): (String, rusqlite::types::Value) = match device.map(|d| &d.scope) {
             None => (
                 format!("SELECT {COLS} FROM change_log NOT INDEXED WHERE ?1 IS NULL AND seq > ?2 AND live = 1 ORDER BY seq LIMIT ?3"),
@@ -283,7 +283,7 @@ impl LogRows for SqliteStorage {
                     // the page is full.
                     let set = tx
                         .prepare_cached("SELECT village_id FROM village_scope WHERE code >= ?1 AND code < ?1 || ':'")?
-                        .query_map([p], |r| r.get(0))?
+                        .query_map([p], |r| r.get::<_, [u8; 16]>(0))?
                         .collect::<rusqlite::Result<_>>()?;
                     villages = Some(set);
                     (
@@ -317,7 +317,8 @@ impl LogRows for SqliteStorage {
                     if page.n == limit {
                         break;
                     }
-                    if !vs.contains(r.get_ref(6)?.as_blob().map_err(rusqlite::Error::from)?) {
+                    let village = r.get_ref(6)?.as_blob().map_err(rusqlite::Error::from)?;
+                    if !<[u8; 16]>::try_from(village).is_ok_and(|v| vs.contains(&v)) {
                         continue;
                     }
                 }
