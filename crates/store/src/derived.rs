@@ -137,6 +137,18 @@ mod tests {
         PullResponse { rows, cursor, more: false, head: cursor, max_hlc: Default::default() }
     }
 
+    /// A household's searched member text and its member count.
+    fn members_of(s: &Store, household: Uuid) -> (String, i64) {
+        s.conn()
+            .query_row(
+                "SELECT s.members, d.members FROM household_search s JOIN household_digest d USING (household_id)
+                 WHERE household_id = ?1",
+                [household.as_bytes()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
     /// References are still checked, when the transaction commits: a pulled member whose household
     /// is on neither the device nor the page refuses the page whole (the cursor does not move).
     #[test]
@@ -182,20 +194,10 @@ mod tests {
             member(a, "己", &[], 8),
         ];
         s.apply_pull(&page(rows, 8)).unwrap();
-        let derived = |h: Uuid| -> (String, i64) {
-            s.conn()
-                .query_row(
-                    "SELECT s.members, d.members FROM household_search s JOIN household_digest d USING (household_id)
-                     WHERE household_id = ?1",
-                    [h.as_bytes()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .unwrap()
-        };
         let text = |names: &[&str]| names.iter().map(|n| format!("{n}\u{1f}\u{1f}")).collect::<String>();
-        assert_eq!(derived(a), (text(&["甲", "丙", "己"]), 3));
+        assert_eq!(members_of(&s, a), (text(&["甲", "丙", "己"]), 3));
         // One who has left the household is still found by the search, but not counted.
-        assert_eq!(derived(b), (text(&["乙", "戊"]), 1));
+        assert_eq!(members_of(&s, b), (text(&["乙", "戊"]), 1));
     }
 
     /// A database of version 17 (insert triggers, immediate references) with records in it is brought
@@ -256,21 +258,10 @@ mod tests {
         assert_eq!(triggers, 0);
         let ok: String = s.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(ok, "ok");
-        // The household's searched member text and its member count.
-        let derived = |s: &Store| -> (String, i64) {
-            s.conn()
-                .query_row(
-                    "SELECT s.members, d.members FROM household_search s JOIN household_digest d USING (household_id)
-                     WHERE household_id = ?1",
-                    [household.as_bytes()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .unwrap()
-        };
-        assert_eq!(derived(&s), ("王秀英\u{1f}\u{1f}".to_string(), 1));
+        assert_eq!(members_of(&s, household), ("王秀英\u{1f}\u{1f}".to_string(), 1));
         let more =
             delta(Entity::Member, Uuid::now_v7(), &[("household_id", json!(household)), ("name", json!("王小兰"))], 1);
         s.apply_pull(&page(vec![more], 1)).unwrap();
-        assert_eq!(derived(&s), ("王秀英\u{1f}\u{1f}王小兰\u{1f}\u{1f}".to_string(), 2));
+        assert_eq!(members_of(&s, household), ("王秀英\u{1f}\u{1f}王小兰\u{1f}\u{1f}".to_string(), 2));
     }
 }
