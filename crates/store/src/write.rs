@@ -182,11 +182,16 @@ impl<'a, 'c> Writer<'a, 'c> {
             let marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
             format!("INSERT INTO {} ({}, _clock, id) VALUES ({})", entity.ident(), cols.join(", "), marks.join(", "))
         };
-        // A new record's share of the derived tables (`crate::derived`), in this transaction.
-        crate::derived::inserting(self.tx, entity, || {
+        let write = || -> Result<()> {
             self.tx.prepare_cached(&q)?.execute(rusqlite::params_from_iter(vals))?;
             Ok(())
-        })
+        };
+        // A new record's share of the derived tables (`crate::derived`), in this transaction; an edit's
+        // is kept by the update triggers.
+        match old {
+            Some(_) => write(),
+            None => crate::derived::inserting(self.tx, entity, write),
+        }
     }
 }
 

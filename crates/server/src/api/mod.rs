@@ -92,7 +92,7 @@ pub fn router_with(storage: Storage, blobs: BlobStore, options: ApiOptions) -> R
         // (an unknown encoding is 415). The body limit applies to what a body decompresses to.
         // zstd at level 1, the inner layer, when the client takes it: on a county's pull pages level 1
         // is both smaller and faster than zstd's default 3 (30.3 MB against 33.4 MB, compressed in
-        // 58 % of the time; see docs/sync.md). gzip otherwise, at its default level (its level 1 is a
+        // 58 % of the time; see docs/operator-guide.md). gzip otherwise, at its default level (its level 1 is a
         // quarter larger). The outer layer leaves an answer the inner one compressed as it is.
         .layer(CompressionLayer::new().no_br().no_deflate().no_gzip().quality(CompressionLevel::Precise(1)))
         .layer(CompressionLayer::new().no_br().no_deflate().no_zstd())
